@@ -1,0 +1,190 @@
+/**
+ * The shape of an integration definition. An integration is data: the server's generic connect engine and
+ * proxy read it, and nothing provider-specific lives in the server. A provider's quirks are expressed here as
+ * fields (token-response paths, separators, token request format) or, rarely, as a small named hook.
+ *
+ * Templates: strings marked "template" may contain `{{name}}` placeholders, filled from the template context:
+ *   - `{{<inputId>}}`            a pre-OAuth input or an API-key / basic field the user typed (e.g. `{{shop}}`)
+ *   - `{{<accountTypeVar>}}`     a variable of the chosen account type (e.g. `{{loginHost}}`)
+ *   - `{{providerData.<key>}}`   a value captured at connect time (e.g. `{{providerData.instanceURL}}`)
+ *   - `{{accessToken}}`          the current OAuth access token (API authorization only)
+ * Inputs that end up in a URL must declare a `pattern`, so that a user cannot steer a URL to another host.
+ */
+
+/** A field the Connect Portal (or a headless install flow) asks the user for. */
+export interface InputField {
+  /** Stable id, used as the template name and the key in the install payload. */
+  id: string;
+  label: string;
+  type: 'text' | 'password' | 'url' | 'select';
+  required?: boolean;
+  help?: string;
+  placeholder?: string;
+  /** A JavaScript regular expression source the whole value must match. */
+  pattern?: string;
+  /** For `select`. */
+  options?: { value: string; label: string }[];
+  /** True for keys and passwords: stored encrypted, never echoed back. */
+  secret?: boolean;
+}
+
+/** One kind of account a provider offers, e.g. Salesforce production vs sandbox. */
+export interface AccountType {
+  id: string;
+  label: string;
+  /** Template variables this account type sets, e.g. `{ loginHost: 'test.salesforce.com' }`. */
+  vars: Record<string, string>;
+}
+
+/**
+ * Where values sit in a provider's JSON answer: dotted paths such as `authed_user.access_token` or
+ * `team.id`. `providerData` maps a key of our `providerData` to a path.
+ */
+export interface ResponseMapping {
+  providerIdPath?: string;
+  providerData?: Record<string, string>;
+}
+
+export interface TokenResponseMapping extends ResponseMapping {
+  /** Path of the access token to use for API calls; default `access_token`. Slack user tokens: `authed_user.access_token`. */
+  accessTokenPath?: string;
+  /** Path of the refresh token; default `refresh_token`. */
+  refreshTokenPath?: string;
+  /** Path of `expires_in` (seconds); default `expires_in`. */
+  expiresInPath?: string;
+  /** Extra secret values to keep with the credential (e.g. Slack's bot token): name -> path. Stored encrypted. */
+  extraSecrets?: Record<string, string>;
+  /** The provider issues tokens that never expire and has no refresh token (e.g. GitHub OAuth apps, Notion). */
+  neverExpires?: boolean;
+}
+
+export interface OAuth2CodeAuth {
+  kind: 'oauth2';
+  /** Template. */
+  authorizeUrl: string;
+  /** Template. */
+  tokenUrl: string;
+  /** Default scopes requested; a project may override them when it activates the integration. */
+  scopes: string[];
+  /** How scopes are joined in the authorize URL; default a space. */
+  scopeSeparator?: string;
+  /** Send a PKCE S256 challenge (default true). */
+  pkce?: boolean;
+  /** How the client authenticates at the token endpoint; default `client_secret_post`. */
+  tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+  /** Body encoding of token requests; default `form`. Notion wants JSON. */
+  tokenRequestFormat?: 'form' | 'json';
+  /** Extra query parameters on the authorize URL (templates), e.g. `{ access_type: 'offline', prompt: 'consent' }`. */
+  authorizeParams?: Record<string, string>;
+  /** Name of the scope parameter; default `scope`. Slack user scopes use `user_scope`. */
+  scopeParam?: string;
+  /** Inputs asked before the OAuth redirect (Shopify shop, Zendesk subdomain). */
+  preOAuthInputs?: InputField[];
+  accountTypes?: AccountType[];
+  tokenResponse?: TokenResponseMapping;
+  /** The provider hands out a new refresh token on each refresh (the old one stops working). */
+  refreshTokenRotates?: boolean;
+  /** The provider has no refresh grant (tokens never expire, or the user must reconnect). */
+  noRefresh?: boolean;
+}
+
+export interface OAuth2ClientCredentialsAuth {
+  kind: 'oauth2-client-credentials';
+  /** Template. */
+  tokenUrl: string;
+  scopes?: string[];
+  scopeSeparator?: string;
+  tokenEndpointAuth?: 'client_secret_post' | 'client_secret_basic';
+  /**
+   * Fields the user types. `clientId` and `clientSecret` are required ids; more fields (e.g. a subdomain) may
+   * follow and are usable as templates.
+   */
+  fields: InputField[];
+}
+
+export interface ApiKeyAuth {
+  kind: 'api-key';
+  /** Fields the user types, e.g. `[{ id: 'apiKey', ... }]`; usable as templates in `api`. */
+  fields: InputField[];
+}
+
+export interface BasicAuth {
+  kind: 'basic';
+  /** Fields the user types; `api.authorization` says which make the username and password. */
+  fields: InputField[];
+}
+
+export type AuthScheme = OAuth2CodeAuth | OAuth2ClientCredentialsAuth | ApiKeyAuth | BasicAuth;
+export type AuthKind = AuthScheme['kind'];
+
+/** How a request to the provider's API carries the credential. Values are templates. */
+export type ApiAuthorization =
+  | { type: 'bearer' }
+  | { type: 'header'; name: string; value: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'query'; name: string; value: string };
+
+export interface ApiSpec {
+  /** Template, e.g. `{{providerData.instanceURL}}/services/data/v60.0` or `https://{{shop}}.myshopify.com/admin/api/2024-10`. */
+  baseUrl: string;
+  authorization: ApiAuthorization;
+  /** Extra headers every API request carries (e.g. `Notion-Version`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A request that proves a credential works and tells who it belongs to. Reached with the credential applied as
+ * `api.authorization` says. A non-2xx answer means the credential is rejected.
+ */
+export interface IdentitySpec extends ResponseMapping {
+  /** Template: absolute, or a path joined to `api.baseUrl`. */
+  url: string;
+  method?: 'GET' | 'POST';
+  /** JSON body for POST identity calls (e.g. Dropbox). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IntegrationDefinition {
+  /** The integrationType clients use: `salesforce`, `googleCalendar`, `sandbox`. */
+  type: string;
+  name: string;
+  description: string;
+  /** `#RRGGBB`. */
+  brandColor: string;
+  /** An SVG document (from simple-icons where the brand is there). */
+  iconSvg: string;
+  auth: AuthScheme;
+  api: ApiSpec;
+  /** Yields providerId / providerData and validates the credential; for API keys it is the test endpoint. */
+  identity?: IdentitySpec;
+  /** Markdown shown in the Connect Portal's overview. */
+  overview?: string;
+}
+
+const TYPE_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]{1,63}$/;
+const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
+
+/** Checks a definition's invariants at load time, so a broken catalog file fails fast and by name. */
+export function defineIntegration(definition: IntegrationDefinition): IntegrationDefinition {
+  const problems: string[] = [];
+  if (!TYPE_PATTERN.test(definition.type)) problems.push('type must be a short identifier');
+  if (!COLOR_PATTERN.test(definition.brandColor)) problems.push('brandColor must be #RRGGBB');
+  if (!definition.iconSvg.trimStart().startsWith('<svg')) problems.push('iconSvg must be an SVG document');
+  const auth = definition.auth;
+  if (auth.kind === 'oauth2') {
+    for (const input of auth.preOAuthInputs ?? []) {
+      if (!input.pattern) problems.push(`pre-OAuth input ${input.id} needs a pattern: it is used in URLs`);
+    }
+  } else {
+    const ids = auth.fields.map((f) => f.id);
+    if (auth.kind === 'oauth2-client-credentials' && !(ids.includes('clientId') && ids.includes('clientSecret'))) {
+      problems.push('client-credentials fields must include clientId and clientSecret');
+    }
+    if (new Set(ids).size !== ids.length) problems.push('field ids must be unique');
+  }
+  if (problems.length > 0) {
+    throw new Error(`integration ${definition.type || '(no type)'}: ${problems.join('; ')}`);
+  }
+  return Object.freeze(definition);
+}
