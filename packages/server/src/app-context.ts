@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ServerConfig } from './config.js';
+import type { SecretBox } from './secrets/envelope.js';
+import type { Storage } from './storage/database.js';
+import type { Database } from './storage/schema.js';
+
+/** What every route and service needs, built once in app.ts and passed down explicitly. */
+export interface AppContext {
+  config: ServerConfig;
+  storage: Storage;
+  db: Kysely<Database>;
+  secrets: SecretBox;
+  log: FastifyBaseLogger;
+}

@@ -1,0 +1,93 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.js';
+import { iconRoutes } from './catalog/icon-routes.js';
+import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
+import type { ServerConfig } from './config.js';
+import { credentialInstallRoute } from './connect/credential-install-route.js';
+import { oauthCallbackRoute } from './connect/oauth-callback.js';
+import { oauthSdkRoutes } from './connect/oauth-routes.js';
+import { credentialRoutes } from './credentials/credential-routes.js';
+import { registerCors } from './http/cors.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { loggerOptions } from './http/logger.js';
+import { managementRoutes } from './management/management-routes.js';
+import { loadAdminKey } from './projects/admin-key.js';
+import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
+import { registerSandbox } from './sandbox/index.js';
+import { SecretBox } from './secrets/envelope.js';
+import { loadMasterKeys } from './secrets/master-keys.js';
+import { openStorage } from './storage/database.js';
+import { meRoutes } from './users/me-routes.js';
+import { sdkAuth } from './users/sdk-auth.js';
+
+export interface SwitchboardServer {
+  app: FastifyInstance;
+  context: AppContext;
+  devProject: DevProjectFile | undefined;
+  /** Stops accepting connections, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the server: storage (migrated), secrets, routes. Call `app.listen` (or `startServer`) to serve. */
+export async function buildServer(config: ServerConfig, options: { logStream?: NodeJS.WritableStream } = {}): Promise<SwitchboardServer> {
+  const app = Fastify({
+    logger: loggerOptions(config, options.logStream),
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*.
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
+  for (const warning of masterKeys.warnings) app.log.warn(warning);
+  const context: AppContext = { config, storage, db: storage.db, secrets: new SecretBox(masterKeys.keys), log: app.log };
+  app.addHook('onClose', async () => storage.close());
+
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Switchboard API', version: '0.1.0', description: 'SDK REST API (user token) and management API (secret key).' },
+      components: {
+        securitySchemes: {
+          userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          secretKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await registerCors(app, context);
+  await app.register(formbody);
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(iconRoutes(context));
+  await app.register(oauthCallbackRoute(context));
+  await app.register(
+    async (sdk) => {
+      sdk.addHook('preHandler', sdkAuth(context));
+      await sdk.register(meRoutes(context));
+      await sdk.register(sdkIntegrationRoutes(context));
+      await sdk.register(oauthSdkRoutes(context));
+      await sdk.register(credentialInstallRoute(context));
+      await sdk.register(credentialRoutes(context));
+    },
+    { prefix: '/projects/:projectId/sdk' },
+  );
+  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir })), { prefix: '/api/v1' });
+
+  if (config.sandbox) {
+    await registerSandbox(app, {
+      serverUrl: config.publicUrl,
+      accessTokenTtlSeconds: config.sandboxTokenTtlSeconds,
+      redirectUris: [`${config.publicUrl}/oauth/callback`],
+    });
+  }
+
+  const devProject = config.devProject ? await ensureDevProject(context) : undefined;
+  return { app, context, devProject, close: () => app.close() };
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { defineIntegration, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
+import type { Kysely } from 'kysely';
+import { isoNow } from '../clock.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { parseJson } from '../json.js';
+import type { SecretBox } from '../secrets/envelope.js';
+import type { Database } from '../storage/schema.js';
+import { sealClientSecret } from './integration-store.js';
+import { invalidSvgIcon } from './svg-icon.js';
+
+/**
+ * Custom integrations: a project describes any API with a public interface, at run time, in the same schema as
+ * the built-in catalog (custom-integrations.md). They are addressed as `custom.<slug>`.
+ */
+export interface CustomIntegrationInput {
+  slug: string;
+  name: string;
+  description?: string;
+  iconSvg: string;
+  accentColor: string;
+  auth:
+    | {
+        type: 'oauth2';
+        authorizeUrl: string;
+        tokenUrl: string;
+        clientId: string;
+        clientSecret: string;
+        scopes?: string[];
+        scopeSeparator?: string;
+        pkce?: boolean;
+        inputFields?: InputField[];
+      }
+    | { type: 'api-key'; fields: InputField[] }
+    | { type: 'oauth2-client-credentials'; tokenUrl: string; scopes?: string[] };
+  apiBaseUrl: string;
+  /** A header template, e.g. `Authorization: Bearer {{accessToken}}` or `X-Api-Key: {{apiKey}}`. */
+  apiAuthorization: string;
+  /** Reached by GET with the credential applied to validate it; absolute or relative to apiBaseUrl. */
+  testEndpointUrl: string;
+  /** Where the account's id sits in the test endpoint's JSON answer, e.g. `data.id`. */
+  providerIdPath?: string;
+}
+
+export const customType = (slug: string) => `custom.${slug}`;
+
+// Inputs used in URLs must be constrained so a user cannot steer a request to another host.
+const SAFE_URL_INPUT = '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$';
+
+function parseHeaderTemplate(template: string): { name: string; value: string } {
+  const match = template.match(/^\s*([A-Za-z0-9-]+)\s*:\s*(.+?)\s*$/);
+  if (!match) throw badRequest('INVALID_API_AUTHORIZATION', 'apiAuthorization must look like "Header-Name: value {{accessToken}}"', { field: 'apiAuthorization' });
+  return { name: match[1]!, value: match[2]! };
+}
+
+function absoluteUrl(field: string, value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value.replace(/\{\{[^}]+\}\}/g, 'x'));
+  } catch {
+    throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
+  }
+}
+
+/** Turns the customer's input into a catalog definition, refusing anything the engine could not run safely. */
+export function toDefinition(input: CustomIntegrationInput): IntegrationDefinition {
+  const iconProblem = invalidSvgIcon(input.iconSvg);
+  if (iconProblem) throw badRequest('INVALID_ICON', `iconSvg ${iconProblem}`, { field: 'iconSvg' });
+  absoluteUrl('apiBaseUrl', input.apiBaseUrl);
+  const header = parseHeaderTemplate(input.apiAuthorization);
+  // A relative test endpoint is joined to apiBaseUrl by the engine.
+  const testUrl = input.testEndpointUrl;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) absoluteUrl('testEndpointUrl', testUrl);
+
+  const auth = input.auth;
+  let definitionAuth: IntegrationDefinition['auth'];
+  if (auth.type === 'oauth2') {
+    absoluteUrl('auth.authorizeUrl', auth.authorizeUrl);
+    absoluteUrl('auth.tokenUrl', auth.tokenUrl);
+    definitionAuth = {
+      kind: 'oauth2',
+      authorizeUrl: auth.authorizeUrl,
+      tokenUrl: auth.tokenUrl,
+      scopes: auth.scopes ?? [],
+      ...(auth.scopeSeparator !== undefined && { scopeSeparator: auth.scopeSeparator }),
+      pkce: auth.pkce ?? true,
+      preOAuthInputs: (auth.inputFields ?? []).map((field) => ({ ...field, pattern: field.pattern ?? SAFE_URL_INPUT })),
+    };
+  } else if (auth.type === 'api-key') {
+    definitionAuth = { kind: 'api-key', fields: auth.fields };
+  } else {
+    absoluteUrl('auth.tokenUrl', auth.tokenUrl);
+    definitionAuth = {
+      kind: 'oauth2-client-credentials',
+      tokenUrl: auth.tokenUrl,
+      ...(auth.scopes && { scopes: auth.scopes }),
+      fields: [
+        { id: 'clientId', label: 'Client ID', type: 'text', required: true },
+        { id: 'clientSecret', label: 'Client Secret', type: 'password', required: true, secret: true },
+      ],
+    };
+  }
+
+  try {
+    return defineIntegration({
+      type: customType(input.slug),
+      name: input.name,
+      description: input.description ?? '',
+      brandColor: input.accentColor,
+      iconSvg: input.iconSvg,
+      auth: definitionAuth,
+      api: {
+        baseUrl: input.apiBaseUrl.replace(/\/+$/, ''),
+        authorization: { type: 'header', name: header.name, value: header.value },
+      },
+      identity: {
+        url: testUrl,
+        method: 'GET',
+        ...(input.providerIdPath && { providerIdPath: input.providerIdPath }),
+      },
+    });
+  } catch (error) {
+    throw badRequest('INVALID_CUSTOM_INTEGRATION', (error as Error).message);
+  }
+}
+
+export interface StoredCustomIntegration {
+  id: string;
+  slug: string;
+  integrationId: string;
+  definition: IntegrationDefinition;
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+/** Creates the custom integration and its (active) integration row in one transaction. */
+export async function createCustomIntegration(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  projectId: string,
+  input: CustomIntegrationInput,
+): Promise<{ id: string; integrationId: string; type: string }> {
+  const definition = toDefinition(input);
+  const existing = await db
+    .selectFrom('custom_integrations')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('slug', '=', input.slug)
+    .executeTakeFirst();
+  if (existing) throw conflict('CUSTOM_INTEGRATION_EXISTS', `custom.${input.slug} already exists in this project`);
+
+  const now = isoNow();
+  const id = randomUUID();
+  const integrationId = randomUUID();
+  const oauth = input.auth.type === 'oauth2' ? input.auth : undefined;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('custom_integrations')
+      .values({ id, project_id: projectId, slug: input.slug, definition: JSON.stringify(definition), created_at: now, updated_at: now })
+      .execute();
+    await trx
+      .insertInto('integrations')
+      .values({
+        id: integrationId,
+        project_id: projectId,
+        type: definition.type,
+        custom_integration_id: id,
+        is_active: 1,
+        client_id: oauth?.clientId ?? null,
+        client_secret_sealed: oauth ? sealClientSecret(secrets, integrationId, oauth.clientSecret) : null,
+        scopes: null,
+        portal_config: JSON.stringify({ description: definition.description, accentColor: definition.brandColor }),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  });
+  return { id, integrationId, type: definition.type };
+}
+
+/** Replaces the definition (the slug stays); OAuth client details change with it. */
+export async function updateCustomIntegration(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  projectId: string,
+  id: string,
+  input: CustomIntegrationInput,
+): Promise<void> {
+  const row = await db
+    .selectFrom('custom_integrations')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration in this project');
+  if (input.slug !== row.slug) throw badRequest('SLUG_IMMUTABLE', 'slug cannot change', { field: 'slug' });
+  const definition = toDefinition(input);
+  const now = isoNow();
+  const oauth = input.auth.type === 'oauth2' ? input.auth : undefined;
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('custom_integrations').set({ definition: JSON.stringify(definition), updated_at: now }).where('id', '=', id).execute();
+    const integration = await trx.selectFrom('integrations').select('id').where('custom_integration_id', '=', id).executeTakeFirstOrThrow();
+    await trx
+      .updateTable('integrations')
+      .set({
+        client_id: oauth?.clientId ?? null,
+        client_secret_sealed: oauth ? sealClientSecret(secrets, integration.id, oauth.clientSecret) : null,
+        updated_at: now,
+      })
+      .where('id', '=', integration.id)
+      .execute();
+  });
+}
+
+export async function deleteCustomIntegration(db: Kysely<Database>, projectId: string, id: string): Promise<boolean> {
+  // Credentials and sessions of its integration row go with it (foreign keys cascade).
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('integrations').where('project_id', '=', projectId).where('custom_integration_id', '=', id).execute();
+    const result = await trx.deleteFrom('custom_integrations').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  });
+}
+
+export async function listCustomIntegrations(db: Kysely<Database>, projectId: string): Promise<StoredCustomIntegration[]> {
+  const rows = await db
+    .selectFrom('custom_integrations')
+    .innerJoin('integrations', 'integrations.custom_integration_id', 'custom_integrations.id')
+    .select([
+      'custom_integrations.id as id',
+      'custom_integrations.slug as slug',
+      'custom_integrations.definition as definition',
+      'custom_integrations.created_at as created_at',
+      'custom_integrations.updated_at as updated_at',
+      'integrations.id as integration_id',
+    ])
+    .where('custom_integrations.project_id', '=', projectId)
+    .orderBy('custom_integrations.created_at')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    slug: row.slug,
+    integrationId: row.integration_id,
+    definition: parseJson<IntegrationDefinition>(row.definition, undefined as never),
+    dateCreated: row.created_at,
+    dateUpdated: row.updated_at,
+  }));
+}

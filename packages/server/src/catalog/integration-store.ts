@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard/catalog';
+import type { Kysely } from 'kysely';
+import { isoNow } from '../clock.js';
+import { notFound } from '../errors.js';
+import { parseJson } from '../json.js';
+import { sealedAad, type SecretBox } from '../secrets/envelope.js';
+import type { Database, IntegrationRow } from '../storage/schema.js';
+
+/** What the Connect Portal shows for an integration; set per project. */
+export interface PortalConfig {
+  description?: string;
+  overview?: string;
+  accentColor?: string;
+}
+
+/** A project's integration: its stored row joined with the definition the engine runs. */
+export interface ProjectIntegration {
+  id: string;
+  projectId: string;
+  type: string;
+  customIntegrationId: string | null;
+  isActive: boolean;
+  clientId: string | null;
+  hasClientSecret: boolean;
+  scopes: string[] | null;
+  portal: PortalConfig;
+  definition: IntegrationDefinition;
+  dateCreated: string;
+  dateUpdated: string;
+  row: IntegrationRow;
+}
+
+export const sealClientSecret = (secrets: SecretBox, integrationId: string, clientSecret: string) =>
+  secrets.seal(clientSecret, sealedAad('integrations', 'client_secret_sealed', integrationId));
+
+export function openClientSecret(secrets: SecretBox, integration: ProjectIntegration): string | undefined {
+  const sealed = integration.row.client_secret_sealed;
+  return sealed ? secrets.open(sealed, sealedAad('integrations', 'client_secret_sealed', integration.id)) : undefined;
+}
+
+function toProjectIntegration(row: IntegrationRow, customDefinition: string | null): ProjectIntegration | undefined {
+  const definition = customDefinition
+    ? parseJson<IntegrationDefinition | undefined>(customDefinition, undefined)
+    : findBuiltInIntegration(row.type);
+  // A built-in type that a later release dropped from the catalog: not offered, not fatal.
+  if (!definition) return undefined;
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    type: row.type,
+    customIntegrationId: row.custom_integration_id,
+    isActive: row.is_active === 1,
+    clientId: row.client_id,
+    hasClientSecret: row.client_secret_sealed !== null,
+    scopes: row.scopes === null ? null : parseJson<string[]>(row.scopes, []),
+    portal: parseJson<PortalConfig>(row.portal_config, {}),
+    definition,
+    dateCreated: row.created_at,
+    dateUpdated: row.updated_at,
+    row,
+  };
+}
+
+function integrationQuery(db: Kysely<Database>, projectId: string) {
+  return db
+    .selectFrom('integrations')
+    .leftJoin('custom_integrations', 'custom_integrations.id', 'integrations.custom_integration_id')
+    .selectAll('integrations')
+    .select('custom_integrations.definition as custom_definition')
+    .where('integrations.project_id', '=', projectId);
+}
+
+type IntegrationQueryRow = IntegrationRow & { custom_definition: string | null };
+const fromQueryRow = ({ custom_definition, ...row }: IntegrationQueryRow) => toProjectIntegration(row, custom_definition);
+
+export async function listIntegrations(
+  db: Kysely<Database>,
+  projectId: string,
+  options: { activeOnly?: boolean } = {},
+): Promise<ProjectIntegration[]> {
+  let query = integrationQuery(db, projectId);
+  if (options.activeOnly) query = query.where('integrations.is_active', '=', 1);
+  const rows = await query.orderBy('integrations.created_at').orderBy('integrations.type').execute();
+  return rows.map(fromQueryRow).filter((i): i is ProjectIntegration => i !== undefined);
+}
+
+/** By integrationType (`salesforce`, `custom.<slug>`) or by the integration's id. */
+export async function findIntegration(
+  db: Kysely<Database>,
+  projectId: string,
+  by: { type: string } | { id: string },
+): Promise<ProjectIntegration | undefined> {
+  const query = integrationQuery(db, projectId);
+  const row = await ('type' in by ? query.where('integrations.type', '=', by.type) : query.where('integrations.id', '=', by.id)).executeTakeFirst();
+  return row && fromQueryRow(row);
+}
+
+/** An active integration of the project, or 404: inactive integrations do not exist for end users. */
+export async function requireActiveIntegration(
+  db: Kysely<Database>,
+  projectId: string,
+  by: { type: string } | { id: string },
+): Promise<ProjectIntegration> {
+  const integration = await findIntegration(db, projectId, by);
+  if (!integration || !integration.isActive) {
+    const name = 'type' in by ? by.type : by.id;
+    throw notFound('INTEGRATION_NOT_FOUND', `Integration ${name} is not active in this project`);
+  }
+  return integration;
+}
+
+export interface IntegrationSettings {
+  isActive?: boolean;
+  clientId?: string | null;
+  clientSecret?: string | null;
+  scopes?: string[] | null;
+  portal?: PortalConfig;
+}
+
+/** Creates or updates a built-in integration's row for a project (management API, dev bootstrap). */
+export async function configureBuiltInIntegration(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  projectId: string,
+  type: string,
+  settings: IntegrationSettings,
+): Promise<ProjectIntegration> {
+  if (!findBuiltInIntegration(type)) throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
+  const now = isoNow();
+  const existing = await findIntegration(db, projectId, { type });
+  const id = existing?.id ?? randomUUID();
+  const changes = {
+    ...(settings.isActive !== undefined && { is_active: settings.isActive ? 1 : 0 }),
+    ...(settings.clientId !== undefined && { client_id: settings.clientId }),
+    ...(settings.clientSecret !== undefined && {
+      client_secret_sealed: settings.clientSecret === null ? null : sealClientSecret(secrets, id, settings.clientSecret),
+    }),
+    ...(settings.scopes !== undefined && { scopes: settings.scopes === null ? null : JSON.stringify(settings.scopes) }),
+    ...(settings.portal !== undefined && { portal_config: JSON.stringify(settings.portal) }),
+    updated_at: now,
+  };
+  if (existing) {
+    await db.updateTable('integrations').set(changes).where('id', '=', id).execute();
+  } else {
+    await db
+      .insertInto('integrations')
+      .values({
+        id,
+        project_id: projectId,
+        type,
+        custom_integration_id: null,
+        is_active: 1,
+        client_id: null,
+        client_secret_sealed: null,
+        scopes: null,
+        portal_config: '{}',
+        created_at: now,
+        ...changes,
+      })
+      .execute();
+  }
+  return (await findIntegration(db, projectId, { id }))!;
+}

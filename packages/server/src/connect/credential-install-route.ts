@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../app-context.js';
+import { findIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { credentialView } from '../credentials/credential-view.js';
+import { badRequest, notFound } from '../errors.js';
+import { validateInputs } from './install-inputs.js';
+import { templateContext } from './oauth-app.js';
+import { InstallOptions } from './oauth-routes.js';
+import { toApiError } from './provider-errors.js';
+import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from './provider/index.js';
+import { checkInstallAllowed, saveConnectedAccount } from './save-connected-account.js';
+
+/** The integration by id, or by type as a convenience for hand-written clients. */
+async function activeIntegration(context: AppContext, projectId: string, idOrType: string): Promise<ProjectIntegration> {
+  const integration =
+    (await findIntegration(context.db, projectId, { id: idOrType })) ?? (await findIntegration(context.db, projectId, { type: idOrType }));
+  if (!integration?.isActive) throw notFound('INTEGRATION_NOT_FOUND', `Integration ${idOrType} is not active in this project`);
+  return integration;
+}
+
+/**
+ * POST /sdk/credentials: connect an account with typed credentials (API key, basic, OAuth client credentials).
+ * The credential is checked against the provider first; a rejected one gets the provider's reason and nothing
+ * is stored.
+ */
+export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/credentials',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: 'Connect an account with an API key, basic auth or OAuth client credentials',
+          body: Type.Object({
+            integrationId: Type.String({ minLength: 1, maxLength: 120 }),
+            payload: Type.Record(Type.String(), Type.Unknown()),
+            installOptions: Type.Optional(InstallOptions),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { project, user } = request.sdk;
+        const { integrationId, payload, installOptions = {} } = request.body;
+        const integration = await activeIntegration(context, project.id, integrationId);
+        const auth = integration.definition.auth;
+        if (auth.kind === 'oauth2') {
+          throw badRequest('OAUTH_INTEGRATION', `${integration.type} connects through OAuth: POST /sdk/oauth/start`, { field: 'integrationId' });
+        }
+        const choice = {
+          selectedCredentialId: installOptions.selectedCredentialId ?? null,
+          allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
+        };
+        await checkInstallAllowed(context, integration, user.id, choice);
+        const { publicValues, secretValues } = validateInputs(auth.fields, payload, 'payload');
+        const fields = { ...publicValues, ...secretValues };
+        const inputs = fields;
+        let secrets: CredentialSecrets = { fields };
+        let expiresAt: string | null = null;
+        let providerData: Record<string, unknown> = {};
+        let providerId: string | undefined;
+        try {
+          if (auth.kind === 'oauth2-client-credentials') {
+            const tokens = await fetchClientCredentialsToken(integration.definition, { context: templateContext(context, inputs) });
+            secrets = { ...secrets, accessToken: tokens.accessToken };
+            expiresAt = tokens.expiresAt;
+            providerData = tokens.providerData;
+            providerId = tokens.providerId;
+          }
+          if (integration.definition.identity) {
+            const identity = await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, providerData) });
+            providerId = identity.providerId ?? providerId;
+            providerData = { ...providerData, ...identity.providerData };
+          }
+        } catch (error) {
+          throw toApiError(error, 'credentials');
+        }
+        const { credential, created } = await saveConnectedAccount(context, integration, user.id, choice, {
+          secrets,
+          providerId: providerId ?? null,
+          providerData,
+          inputs: publicValues,
+          accountType: null,
+          expiresAt,
+        });
+        return reply.code(created ? 201 : 200).send(credentialView(credential, integration));
+      },
+    );
+  };
+}

@@ -1,0 +1,61 @@
+import type { AccountType, InputField, IntegrationDefinition } from '@switchboard/catalog';
+import { badRequest } from '../errors.js';
+import { isPlainObject } from '../json.js';
+
+const MAX_VALUE_LENGTH = 4096;
+
+/**
+ * Checks what a user typed against an integration's fields: only known fields, strings, required ones present,
+ * patterns and select options honoured. Errors name the field (`<prefix>.<id>`). Returns the values split into
+ * secret (stored encrypted) and public (stored as inputs, usable in templates and shown to admins).
+ */
+export function validateInputs(
+  fields: readonly InputField[],
+  values: unknown,
+  prefix: string,
+): { publicValues: Record<string, string>; secretValues: Record<string, string> } {
+  if (values === undefined || values === null) values = {};
+  if (!isPlainObject(values)) throw badRequest('INVALID_INPUT', `${prefix} must be an object`, { field: prefix });
+  const known = new Map(fields.map((field) => [field.id, field]));
+  for (const key of Object.keys(values)) {
+    if (!known.has(key)) throw badRequest('UNKNOWN_FIELD', `${prefix}.${key} is not a field of this integration`, { field: `${prefix}.${key}` });
+  }
+  const publicValues: Record<string, string> = {};
+  const secretValues: Record<string, string> = {};
+  for (const field of fields) {
+    const name = `${prefix}.${field.id}`;
+    const raw = values[field.id];
+    if (raw === undefined || raw === '') {
+      if (field.required) throw badRequest('MISSING_FIELD', `${name} is required`, { field: name });
+      continue;
+    }
+    if (typeof raw !== 'string') throw badRequest('INVALID_FIELD', `${name} must be a string`, { field: name });
+    if (raw.length > MAX_VALUE_LENGTH) throw badRequest('INVALID_FIELD', `${name} is too long`, { field: name });
+    if (/[\r\n\0]/.test(raw)) throw badRequest('INVALID_FIELD', `${name} must be a single line`, { field: name });
+    if (field.pattern && !new RegExp(`^(?:${field.pattern})$`).test(raw)) {
+      throw badRequest('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
+    }
+    if (field.type === 'select' && field.options && !field.options.some((o) => o.value === raw)) {
+      throw badRequest('INVALID_FIELD', `${name} must be one of ${field.options.map((o) => o.value).join(', ')}`, { field: name });
+    }
+    (field.secret || field.type === 'password' ? secretValues : publicValues)[field.id] = raw;
+  }
+  return { publicValues, secretValues };
+}
+
+/** The account type asked for, else the first; undefined when the provider has none. */
+export function resolveAccountType(definition: IntegrationDefinition, requested: unknown): AccountType | undefined {
+  const types = definition.auth.kind === 'oauth2' ? definition.auth.accountTypes ?? [] : [];
+  const field = 'installOptions.accountType';
+  // The reference lets accountType be a string or a list of allowed types; a list means "one of these".
+  const wanted = Array.isArray(requested) ? requested : requested === undefined || requested === null ? [] : [requested];
+  if (wanted.some((value) => typeof value !== 'string')) throw badRequest('INVALID_ACCOUNT_TYPE', `${field} must be a string or a list of strings`, { field });
+  if (types.length === 0) {
+    if (wanted.length > 0 && !wanted.includes('default')) throw badRequest('INVALID_ACCOUNT_TYPE', `${field}: this integration has no account types`, { field });
+    return undefined;
+  }
+  if (wanted.length === 0) return types[0];
+  const match = types.find((type) => wanted.includes(type.id));
+  if (!match) throw badRequest('INVALID_ACCOUNT_TYPE', `${field} must be one of ${types.map((t) => t.id).join(', ')}`, { field });
+  return match;
+}

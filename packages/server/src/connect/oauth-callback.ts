@@ -1,0 +1,130 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../app-context.js';
+import { findIntegration } from '../catalog/integration-store.js';
+import { ApiError } from '../errors.js';
+import { parseJson } from '../json.js';
+import { callbackPage } from './callback-page.js';
+import { oauthAppFor, templateContext } from './oauth-app.js';
+import {
+  consumeOAuthSession,
+  findOAuthSession,
+  openCodeVerifier,
+  saveOAuthResult,
+  type OAuthResult,
+} from './oauth-sessions.js';
+import { toApiError } from './provider-errors.js';
+import { exchangeAuthorizationCode, fetchIdentity } from './provider/index.js';
+import { saveConnectedAccount } from './save-connected-account.js';
+
+const failure = (integration: string, code: string, message: string): OAuthResult => ({
+  status: 'error',
+  integration,
+  error: { code, message },
+});
+
+/**
+ * GET /oauth/callback: where providers send the user back. Checks the state (single use, unexpired), exchanges the
+ * code, asks the provider who the account is, stores the credential, and answers a page that reports the result to
+ * the opener. Nothing is stored unless every step succeeded.
+ */
+export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/oauth/callback',
+      {
+        schema: {
+          tags: ['OAuth'],
+          summary: 'Redirect target of every OAuth provider',
+          querystring: Type.Object(
+            {
+              state: Type.Optional(Type.String({ maxLength: 200 })),
+              code: Type.Optional(Type.String({ maxLength: 4096 })),
+              error: Type.Optional(Type.String({ maxLength: 200 })),
+              error_description: Type.Optional(Type.String({ maxLength: 2000 })),
+            },
+            { additionalProperties: true },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const { state, code, error, error_description: errorDescription } = request.query;
+        const session = state ? await findOAuthSession(context.db, state) : undefined;
+        const send = (status: number, result: OAuthResult, origin: string | undefined) => {
+          const page = callbackPage({ ...result, state: state ?? '' }, origin);
+          return reply
+            .code(status)
+            .header('content-type', 'text/html; charset=utf-8')
+            .header('content-security-policy', page.csp)
+            .header('cache-control', 'no-store')
+            .header('referrer-policy', 'no-referrer')
+            .send(page.html);
+        };
+        // An unknown state has no origin we could trust: say so on the page and post nothing.
+        if (!session) return send(400, failure('', 'OAUTH_STATE_INVALID', 'This authorization link is not valid.'), undefined);
+
+        const integration = await findIntegration(context.db, session.project_id, { id: session.integration_id });
+        const type = integration?.type ?? '';
+        if (!(await consumeOAuthSession(context.db, session.state))) {
+          // A replay must not overwrite the first attempt's result.
+          return send(400, failure(type, 'OAUTH_STATE_INVALID', 'This authorization was already used or has expired.'), session.origin);
+        }
+
+        const finish = async (status: number, result: OAuthResult) => {
+          await saveOAuthResult(context.db, session.state, result);
+          return send(status, result, session.origin);
+        };
+        if (!integration || !integration.isActive || integration.definition.auth.kind !== 'oauth2') {
+          return finish(400, failure(type, 'INTEGRATION_NOT_FOUND', 'This integration is no longer available.'));
+        }
+        if (error || !code) {
+          const denied = error === 'access_denied';
+          const message = denied ? 'The authorization was denied.' : `The provider reported an error${errorDescription ? `: ${errorDescription}` : error ? `: ${error}` : ''}.`;
+          return finish(400, failure(type, denied ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_PROVIDER_ERROR', message));
+        }
+
+        try {
+          const inputs = parseJson<Record<string, string>>(session.inputs, {});
+          const codeVerifier = openCodeVerifier(context.secrets, session);
+          const tokens = await exchangeAuthorizationCode(integration.definition, {
+            app: oauthAppFor(context, integration),
+            redirectUri: session.redirect_uri,
+            code,
+            ...(codeVerifier && { codeVerifier }),
+            context: templateContext(context, inputs),
+          });
+          const secrets = {
+            accessToken: tokens.accessToken,
+            ...(tokens.refreshToken && { refreshToken: tokens.refreshToken }),
+            ...(Object.keys(tokens.extraSecrets).length > 0 && { extra: tokens.extraSecrets }),
+          };
+          const identity = integration.definition.identity
+            ? await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, tokens.providerData) })
+            : { providerData: {} };
+          const { credential } = await saveConnectedAccount(
+            context,
+            integration,
+            session.connected_user_id,
+            { selectedCredentialId: session.selected_credential_id, allowMultipleCredentials: session.allow_multiple === 1 },
+            {
+              secrets,
+              providerId: identity.providerId ?? tokens.providerId ?? null,
+              providerData: { ...tokens.providerData, ...identity.providerData },
+              inputs,
+              accountType: session.account_type,
+              expiresAt: tokens.expiresAt,
+            },
+          );
+          return finish(200, { status: 'success', integration: type, credentialId: credential.id });
+        } catch (caught) {
+          const apiError = toApiError(caught, 'authorization');
+          if (!(apiError instanceof ApiError) || apiError.statusCode >= 500) {
+            request.log.error({ err: caught, integration: type }, 'OAuth callback failed');
+          }
+          const known = apiError instanceof ApiError;
+          return finish(known ? apiError.statusCode : 500, failure(type, known ? apiError.code : 'INTERNAL_ERROR', known ? apiError.message : 'Something went wrong while connecting the account.'));
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { isoIn, isoNow } from '../clock.js';
+import { parseJson } from '../json.js';
+import { sealedAad, type SecretBox } from '../secrets/envelope.js';
+import type { Database, OAuthSessionRow } from '../storage/schema.js';
+
+/** An OAuth state lives this long; after that, and after one use, it is refused. */
+export const OAUTH_STATE_TTL_SECONDS = 10 * 60;
+
+export interface OAuthResult {
+  status: 'success' | 'error';
+  integration: string;
+  credentialId?: string;
+  error?: { code: string; message: string };
+}
+
+export interface NewOAuthSession {
+  projectId: string;
+  connectedUserId: string;
+  integrationId: string;
+  origin: string;
+  redirectUri: string;
+  codeVerifier: string | undefined;
+  inputs: Record<string, string>;
+  accountType: string | null;
+  selectedCredentialId: string | null;
+  allowMultiple: boolean;
+}
+
+export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, session: NewOAuthSession): Promise<string> {
+  const state = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('oauth_sessions')
+    .values({
+      state,
+      project_id: session.projectId,
+      connected_user_id: session.connectedUserId,
+      integration_id: session.integrationId,
+      origin: session.origin,
+      redirect_uri: session.redirectUri,
+      code_verifier_sealed: session.codeVerifier ? box.seal(session.codeVerifier, sealedAad('oauth_sessions', 'code_verifier_sealed', state)) : null,
+      inputs: JSON.stringify(session.inputs),
+      account_type: session.accountType,
+      selected_credential_id: session.selectedCredentialId,
+      allow_multiple: session.allowMultiple ? 1 : 0,
+      expires_at: isoIn(OAUTH_STATE_TTL_SECONDS),
+      consumed_at: null,
+      result: null,
+      created_at: isoNow(),
+    })
+    .execute();
+  return state;
+}
+
+export const openCodeVerifier = (box: SecretBox, session: OAuthSessionRow) =>
+  session.code_verifier_sealed ? box.open(session.code_verifier_sealed, sealedAad('oauth_sessions', 'code_verifier_sealed', session.state)) : undefined;
+
+export async function findOAuthSession(db: Kysely<Database>, state: string): Promise<OAuthSessionRow | undefined> {
+  return db.selectFrom('oauth_sessions').selectAll().where('state', '=', state).executeTakeFirst();
+}
+
+/**
+ * Marks the state used. Exactly one caller wins, on any number of server instances: the conditional update is
+ * atomic in the database. Expired or already used states lose.
+ */
+export async function consumeOAuthSession(db: Kysely<Database>, state: string): Promise<boolean> {
+  const now = isoNow();
+  const result = await db
+    .updateTable('oauth_sessions')
+    .set({ consumed_at: now })
+    .where('state', '=', state)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function saveOAuthResult(db: Kysely<Database>, state: string, result: OAuthResult): Promise<void> {
+  // The code verifier is no longer needed once the code was exchanged (or refused).
+  await db.updateTable('oauth_sessions').set({ result: JSON.stringify(result), code_verifier_sealed: null }).where('state', '=', state).execute();
+}
+
+export const sessionResult = (session: OAuthSessionRow) => parseJson<OAuthResult | null>(session.result, null);
+
+/** Drops sessions well past their expiry; they are kept a day so a polling SDK can still read its result. */
+export async function pruneOAuthSessions(db: Kysely<Database>): Promise<void> {
+  await db.deleteFrom('oauth_sessions').where('expires_at', '<', isoIn(-24 * 3600)).execute();
+}

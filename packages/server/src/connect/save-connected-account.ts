@@ -1,0 +1,70 @@
+import type { AppContext } from '../app-context.js';
+import type { ProjectIntegration } from '../catalog/integration-store.js';
+import { recordCredentialEvent } from '../credentials/audit-log.js';
+import {
+  insertCredential,
+  listUserCredentials,
+  replaceCredentialAccount,
+  type ConnectedAccount,
+  type Credential,
+} from '../credentials/credential-store.js';
+import { conflict, notFound } from '../errors.js';
+
+export interface InstallChoice {
+  /** Re-authorize this account in place instead of adding one. */
+  selectedCredentialId: string | null;
+  allowMultipleCredentials: boolean;
+}
+
+/** Refuses an install the user may not start: another account without allowMultipleCredentials, or a foreign credential. */
+export async function checkInstallAllowed(
+  context: AppContext,
+  integration: ProjectIntegration,
+  connectedUserId: string,
+  choice: InstallChoice,
+): Promise<void> {
+  const existing = await listUserCredentials(context.db, connectedUserId, { integrationId: integration.id });
+  if (choice.selectedCredentialId) {
+    if (!existing.some((c) => c.id === choice.selectedCredentialId)) {
+      throw notFound('CREDENTIAL_NOT_FOUND', 'selectedCredentialId is not an account of this user for this integration');
+    }
+  } else if (existing.length > 0 && !choice.allowMultipleCredentials) {
+    throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
+  }
+}
+
+/**
+ * Stores a connected account: re-authorizes the selected one, or the one with the same provider account id (no
+ * duplicate accounts), else adds a new credential. Runs in one transaction with its audit-log entry.
+ */
+export async function saveConnectedAccount(
+  context: AppContext,
+  integration: ProjectIntegration,
+  connectedUserId: string,
+  choice: InstallChoice,
+  account: ConnectedAccount,
+): Promise<{ credential: Credential; created: boolean }> {
+  return context.db.transaction().execute(async (trx) => {
+    const existing = await listUserCredentials(trx, connectedUserId, { integrationId: integration.id });
+    const target = choice.selectedCredentialId
+      ? existing.find((c) => c.id === choice.selectedCredentialId)
+      : account.providerId !== null
+        ? existing.find((c) => c.providerId === account.providerId)
+        : undefined;
+    if (choice.selectedCredentialId && !target) {
+      throw notFound('CREDENTIAL_NOT_FOUND', 'The selected account was disconnected meanwhile');
+    }
+    const owner = { projectId: integration.projectId, connectedUserId, integrationId: integration.id };
+    if (target) {
+      const credential = await replaceCredentialAccount(trx, context.secrets, target.id, account);
+      await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'reauthorized', detail: { providerId: account.providerId } });
+      return { credential, created: false };
+    }
+    if (existing.length > 0 && !choice.allowMultipleCredentials) {
+      throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
+    }
+    const credential = await insertCredential(trx, context.secrets, owner, account);
+    await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'installed', detail: { providerId: account.providerId } });
+    return { credential, created: true };
+  });
+}

@@ -1,0 +1,118 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../app-context.js';
+import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
+import { notFound } from '../errors.js';
+import { ErrorResponse } from '../http/schemas.js';
+import { recordCredentialEvent } from './audit-log.js';
+import { deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
+import { credentialView } from './credential-view.js';
+
+const CREDENTIAL_HEADER = 'x-paragon-credential';
+
+const ConfigSchema = Type.Object(
+  {
+    configuredWorkflows: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object({ enabled: Type.Optional(Type.Boolean()), settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: true }),
+      ),
+    ),
+    sharedSettings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: true },
+);
+
+/** The user's connected accounts: list, replace settings, disconnect (under /projects/:projectId/sdk). */
+export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/credentials',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "The user's connected accounts",
+          querystring: Type.Object({ integration: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })) }),
+        },
+      },
+      async (request) => {
+        const { project, user } = request.sdk;
+        const integrations = await listIntegrations(context.db, project.id);
+        const byId = new Map(integrations.map((i) => [i.id, i]));
+        let integrationId: string | undefined;
+        if (request.query.integration) {
+          const integration = integrations.find((i) => i.type === request.query.integration);
+          if (!integration) throw notFound('INTEGRATION_NOT_FOUND', `Integration ${request.query.integration} is not in this project`);
+          integrationId = integration.id;
+        }
+        const credentials = await listUserCredentials(context.db, user.id, integrationId ? { integrationId } : {});
+        return credentials.map((credential) => credentialView(credential, byId.get(credential.integrationId)));
+      },
+    );
+
+    app.patch(
+      '/credentials/:credentialId',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "Replace a connected account's config (settings and configured workflows)",
+          params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
+          body: Type.Object({ config: ConfigSchema }),
+        },
+      },
+      async (request) => {
+        const { user } = request.sdk;
+        const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
+        if (!credential) throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        await replaceCredentialConfig(context.db, credential.id, request.body.config);
+        await recordCredentialEvent(context.db, {
+          projectId: credential.projectId,
+          credentialId: credential.id,
+          connectedUserId: user.id,
+          integrationId: credential.integrationId,
+          event: 'config_updated',
+        });
+        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
+        return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
+      },
+    );
+
+    app.delete(
+      '/integrations/:integrationId',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: 'Disconnect an integration: every account, or the one named by X-Paragon-Credential',
+          params: Type.Object({ projectId: Type.String(), integrationId: Type.String({ minLength: 1, maxLength: 100 }) }),
+          headers: Type.Object({ [CREDENTIAL_HEADER]: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
+          response: { 200: Type.Object({ success: Type.Boolean(), removedCredentialIds: Type.Array(Type.String()) }), '4xx': ErrorResponse },
+        },
+      },
+      async (request) => {
+        const { project, user } = request.sdk;
+        const integration = await findIntegration(context.db, project.id, { id: request.params.integrationId });
+        if (!integration) throw notFound('INTEGRATION_NOT_FOUND', 'No such integration in this project');
+        const selected = request.headers[CREDENTIAL_HEADER];
+        const credentials = await listUserCredentials(context.db, user.id, { integrationId: integration.id });
+        const targets = selected ? credentials.filter((c) => c.id === selected) : credentials;
+        if (selected && targets.length === 0) throw notFound('CREDENTIAL_NOT_FOUND', 'X-Paragon-Credential is not an account of this user for this integration');
+        if (targets.length === 0) throw notFound('INTEGRATION_NOT_INSTALLED', `${integration.type} is not installed for this user`);
+        // Settings and workflow state live on the credential row, so deleting it clears them with it.
+        await context.db.transaction().execute(async (trx) => {
+          await deleteCredentials(trx, targets.map((c) => c.id));
+          for (const credential of targets) {
+            await recordCredentialEvent(trx, {
+              projectId: project.id,
+              credentialId: credential.id,
+              connectedUserId: user.id,
+              integrationId: integration.id,
+              event: 'uninstalled',
+              detail: { providerId: credential.providerId },
+            });
+          }
+        });
+        return { success: true, removedCredentialIds: targets.map((c) => c.id) };
+      },
+    );
+  };
+}

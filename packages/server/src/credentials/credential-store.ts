@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { isoNow } from '../clock.js';
+import type { CredentialSecrets } from '../connect/provider/index.js';
+import { parseJson } from '../json.js';
+import { sealedAad, type SecretBox } from '../secrets/envelope.js';
+import type { CredentialRow, Database } from '../storage/schema.js';
+
+export type CredentialStatus = 'VALID' | 'INVALID' | 'PENDING';
+
+export interface CredentialConfig {
+  configuredWorkflows?: Record<string, { enabled?: boolean; settings?: Record<string, unknown> }>;
+  sharedSettings?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A connected account, without its secrets. */
+export interface Credential {
+  id: string;
+  projectId: string;
+  connectedUserId: string;
+  integrationId: string;
+  status: CredentialStatus;
+  providerId: string | null;
+  providerData: Record<string, unknown>;
+  inputs: Record<string, string>;
+  accountType: string | null;
+  expiresAt: string | null;
+  refreshedAt: string | null;
+  config: CredentialConfig;
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+export const toCredential = (row: CredentialRow): Credential => ({
+  id: row.id,
+  projectId: row.project_id,
+  connectedUserId: row.connected_user_id,
+  integrationId: row.integration_id,
+  status: row.status as CredentialStatus,
+  providerId: row.provider_id,
+  providerData: parseJson<Record<string, unknown>>(row.provider_data, {}),
+  inputs: parseJson<Record<string, string>>(row.inputs, {}),
+  accountType: row.account_type,
+  expiresAt: row.expires_at,
+  refreshedAt: row.refreshed_at,
+  config: parseJson<CredentialConfig>(row.config, {}),
+  dateCreated: row.created_at,
+  dateUpdated: row.updated_at,
+});
+
+const secretsAad = (credentialId: string) => sealedAad('credentials', 'secrets_sealed', credentialId);
+
+export function sealCredentialSecrets(box: SecretBox, credentialId: string, secrets: CredentialSecrets): string {
+  return box.seal(JSON.stringify(secrets), secretsAad(credentialId));
+}
+
+export function openCredentialSecrets(box: SecretBox, row: Pick<CredentialRow, 'id' | 'secrets_sealed'>): CredentialSecrets {
+  return JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets;
+}
+
+/** What a connect flow learned about an account. */
+export interface ConnectedAccount {
+  secrets: CredentialSecrets;
+  providerId: string | null;
+  providerData: Record<string, unknown>;
+  inputs: Record<string, string>;
+  accountType: string | null;
+  expiresAt: string | null;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function insertCredential(
+  db: Db,
+  box: SecretBox,
+  owner: { projectId: string; connectedUserId: string; integrationId: string },
+  account: ConnectedAccount,
+): Promise<Credential> {
+  const id = randomUUID();
+  const now = isoNow();
+  const row: CredentialRow = {
+    id,
+    project_id: owner.projectId,
+    connected_user_id: owner.connectedUserId,
+    integration_id: owner.integrationId,
+    status: 'VALID',
+    provider_id: account.providerId,
+    provider_data: JSON.stringify(account.providerData),
+    inputs: JSON.stringify(account.inputs),
+    account_type: account.accountType,
+    secrets_sealed: sealCredentialSecrets(box, id, account.secrets),
+    expires_at: account.expiresAt,
+    refreshed_at: now,
+    config: '{}',
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('credentials').values(row).execute();
+  return toCredential(row);
+}
+
+/** Re-authorization in place: new secrets and identity for an existing account; its settings stay. */
+export async function replaceCredentialAccount(db: Db, box: SecretBox, credentialId: string, account: ConnectedAccount): Promise<Credential> {
+  const now = isoNow();
+  await db
+    .updateTable('credentials')
+    .set({
+      status: 'VALID',
+      provider_id: account.providerId,
+      provider_data: JSON.stringify(account.providerData),
+      inputs: JSON.stringify(account.inputs),
+      account_type: account.accountType,
+      secrets_sealed: sealCredentialSecrets(box, credentialId, account.secrets),
+      expires_at: account.expiresAt,
+      refreshed_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', credentialId)
+    .execute();
+  return toCredential(await db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirstOrThrow());
+}
+
+/** A user's credentials, oldest first (the first is the default account). */
+export async function listUserCredentials(
+  db: Db,
+  connectedUserId: string,
+  filter: { integrationId?: string } = {},
+): Promise<Credential[]> {
+  let query = db.selectFrom('credentials').selectAll().where('connected_user_id', '=', connectedUserId);
+  if (filter.integrationId) query = query.where('integration_id', '=', filter.integrationId);
+  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  return rows.map(toCredential);
+}
+
+/** One of the user's credentials; another user's or project's credential is simply not found. */
+export async function findUserCredential(db: Db, connectedUserId: string, credentialId: string): Promise<Credential | undefined> {
+  const row = await db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('connected_user_id', '=', connectedUserId)
+    .where('id', '=', credentialId)
+    .executeTakeFirst();
+  return row && toCredential(row);
+}
+
+export async function replaceCredentialConfig(db: Db, credentialId: string, config: CredentialConfig): Promise<void> {
+  await db.updateTable('credentials').set({ config: JSON.stringify(config), updated_at: isoNow() }).where('id', '=', credentialId).execute();
+}
+
+export async function deleteCredentials(db: Db, credentialIds: string[]): Promise<void> {
+  if (credentialIds.length === 0) return;
+  await db.deleteFrom('credentials').where('id', 'in', credentialIds).execute();
+}

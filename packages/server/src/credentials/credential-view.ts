@@ -1,0 +1,24 @@
+import type { ProjectIntegration } from '../catalog/integration-store.js';
+import type { Credential } from './credential-store.js';
+
+/** A credential as the SDK REST API shows it (reference: "Get user's Connect credentials"). Never secrets. */
+export function credentialView(credential: Credential, integration?: Pick<ProjectIntegration, 'type'>) {
+  return {
+    id: credential.id,
+    dateCreated: credential.dateCreated,
+    dateUpdated: credential.dateUpdated,
+    dateDeleted: null,
+    projectId: credential.projectId,
+    integrationId: credential.integrationId,
+    ...(integration && { integrationType: integration.type }),
+    personaId: credential.connectedUserId,
+    status: credential.status,
+    config: credential.config,
+    isPreviewCredential: false,
+    providerId: credential.providerId,
+    providerData: credential.providerData,
+    accountType: credential.accountType,
+    dateRefreshed: credential.refreshedAt,
+    dateValidUntil: credential.expiresAt,
+  };
+}

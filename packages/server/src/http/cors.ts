@@ -1,0 +1,44 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { originAllowed } from '../projects/allowed-origins.js';
+import { findProject } from '../projects/project-store.js';
+
+const PROJECT_PATH = /^\/projects\/([^/?#]+)\//;
+
+/** Headers the reference SDK sends (wire-notes.md); preflights must allow them. */
+const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'X-Paragon-SDK-Version',
+  'X-Paragon-Credential',
+  'X-Paragon-Configuration-Id',
+  'X-Switchboard-SDK-Version',
+];
+
+/**
+ * CORS for the SDK REST API: a customer's app calls it from its own origin. Each project lists its allowed origins;
+ * other origins, and every route outside /projects/:id/, get no CORS headers at all.
+ */
+export async function registerCors(app: FastifyInstance, context: AppContext): Promise<void> {
+  await app.register(cors, {
+    hook: 'onRequest',
+    delegator: (request, callback) => {
+      const origin = request.headers.origin;
+      const projectId = request.url.match(PROJECT_PATH)?.[1];
+      if (!origin || !projectId) return callback(null, { origin: false });
+      // Project ids are UUIDs; anything that needs decoding is no project of ours.
+      findProject(context.db, projectId)
+        .then((project) =>
+          callback(null, {
+            origin: project !== undefined && originAllowed(project.allowedOrigins, origin) ? origin : false,
+            methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+            allowedHeaders: ALLOWED_HEADERS,
+            maxAge: 600,
+          }),
+        )
+        .catch((error: Error) => callback(error, { origin: false }));
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { ServerConfig } from '../config.js';
+
+/**
+ * pino, with secrets kept out: request lines carry the path only (OAuth callbacks carry codes in the query), and
+ * credentials headers are redacted wherever a header object is logged.
+ */
+export function loggerOptions(config: ServerConfig, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    ...(stream && { stream }),
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', '*.clientSecret', '*.accessToken', '*.refreshToken'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (request: { method: string; url: string; id: string }) => ({
+        id: request.id,
+        method: request.method,
+        path: request.url.split('?')[0],
+      }),
+    },
+  };
+}

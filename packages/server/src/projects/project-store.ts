@@ -1,0 +1,127 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { isoNow } from '../clock.js';
+import { parseJson } from '../json.js';
+import type { Database, ProjectRow } from '../storage/schema.js';
+import type { SigningKey } from '../users/user-token.js';
+
+export interface Project {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  isDev: boolean;
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+export const toProject = (row: ProjectRow): Project => ({
+  id: row.id,
+  name: row.name,
+  allowedOrigins: parseJson<string[]>(row.allowed_origins, []),
+  isDev: row.is_dev === 1,
+  dateCreated: row.created_at,
+  dateUpdated: row.updated_at,
+});
+
+const SECRET_KEY_PREFIX = 'sk_';
+export const hashSecretKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export async function findProject(db: Kysely<Database>, id: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toProject(row);
+}
+
+/** Creates a project and its first secret key; the key is returned once and stored hashed. */
+export async function createProject(
+  db: Kysely<Database>,
+  input: { name: string; allowedOrigins?: string[]; isDev?: boolean },
+): Promise<{ project: Project; secretKey: string }> {
+  const now = isoNow();
+  const id = randomUUID();
+  const secretKey = SECRET_KEY_PREFIX + randomBytes(32).toString('base64url');
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('projects')
+      .values({
+        id,
+        name: input.name,
+        allowed_origins: JSON.stringify(input.allowedOrigins ?? []),
+        is_dev: input.isDev ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('project_secret_keys')
+      .values({
+        id: randomUUID(),
+        project_id: id,
+        key_hash: hashSecretKey(secretKey),
+        key_prefix: secretKey.slice(0, 8),
+        created_at: now,
+      })
+      .execute();
+  });
+  return { project: (await findProject(db, id))!, secretKey };
+}
+
+export async function updateProject(
+  db: Kysely<Database>,
+  id: string,
+  changes: { name?: string; allowedOrigins?: string[] },
+): Promise<Project | undefined> {
+  await db
+    .updateTable('projects')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.allowedOrigins !== undefined && { allowed_origins: JSON.stringify(changes.allowedOrigins) }),
+      updated_at: isoNow(),
+    })
+    .where('id', '=', id)
+    .execute();
+  return findProject(db, id);
+}
+
+/** The project a secret key belongs to, if any. */
+export async function projectIdForSecretKey(db: Kysely<Database>, secretKey: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('project_secret_keys')
+    .select('project_id')
+    .where('key_hash', '=', hashSecretKey(secretKey))
+    .executeTakeFirst();
+  return row?.project_id;
+}
+
+export async function listSigningKeys(db: Kysely<Database>, projectId: string): Promise<(SigningKey & { dateCreated: string })[]> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => ({ id: row.id, publicKeyPem: row.public_key_pem, dateCreated: row.created_at }));
+}
+
+export async function addSigningKey(
+  db: Kysely<Database>,
+  projectId: string,
+  key: { id?: string; publicKeyPem: string },
+): Promise<SigningKey & { dateCreated: string }> {
+  const row = {
+    id: key.id ?? randomUUID(),
+    project_id: projectId,
+    public_key_pem: key.publicKeyPem,
+    created_at: isoNow(),
+  };
+  await db.insertInto('signing_keys').values(row).execute();
+  return { id: row.id, publicKeyPem: row.public_key_pem, dateCreated: row.created_at };
+}
+
+export async function removeSigningKey(db: Kysely<Database>, projectId: string, keyId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('signing_keys')
+    .where('project_id', '=', projectId)
+    .where('id', '=', keyId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

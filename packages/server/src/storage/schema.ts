@@ -1,0 +1,153 @@
+/**
+ * Table types, shared by SQLite and Postgres. Portable column types only: ids are text (UUIDs), times are ISO-8601
+ * text (sortable, identical on both), flags are integers 0/1, JSON is text. Columns ending in `_sealed` hold
+ * envelope-encrypted secrets (see secrets/envelope.ts) and are never read without their row's AAD.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export interface ProjectTable {
+  id: string;
+  name: string;
+  /** JSON array of allowed browser origins; `http://localhost:*` matches any port. */
+  allowed_origins: string;
+  is_dev: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProjectSecretKeyTable {
+  id: string;
+  project_id: string;
+  /** sha256 of the key; the key itself is shown once at creation. */
+  key_hash: string;
+  /** The first characters, to tell keys apart in a list. */
+  key_prefix: string;
+  created_at: string;
+}
+
+export interface SigningKeyTable {
+  /** The `kid` user tokens may name. */
+  id: string;
+  project_id: string;
+  public_key_pem: string;
+  created_at: string;
+}
+
+export interface IntegrationTable {
+  id: string;
+  project_id: string;
+  /** integrationType: `salesforce`, or `custom.<slug>` for a custom integration. */
+  type: string;
+  custom_integration_id: string | null;
+  is_active: number;
+  /** The project's OAuth app at the provider. */
+  client_id: string | null;
+  client_secret_sealed: string | null;
+  /** JSON array, overriding the definition's default scopes; null keeps the defaults. */
+  scopes: string | null;
+  /** JSON: { description, overview, accentColor }. */
+  portal_config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomIntegrationTable {
+  id: string;
+  project_id: string;
+  slug: string;
+  /** JSON IntegrationDefinition (no secrets: the OAuth client secret lives on the integration row). */
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConnectedUserTable {
+  id: string;
+  project_id: string;
+  /** The user token's `sub`. */
+  external_id: string;
+  /** JSON object set by the customer's app (setUserMetadata). */
+  meta: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CredentialTable {
+  id: string;
+  project_id: string;
+  connected_user_id: string;
+  integration_id: string;
+  /** VALID | INVALID | PENDING */
+  status: string;
+  provider_id: string | null;
+  /** JSON, shown to clients (e.g. instanceURL). */
+  provider_data: string;
+  /** Non-secret inputs given at install (pre-OAuth options, account type vars, non-secret fields): JSON. */
+  inputs: string;
+  account_type: string | null;
+  /** Sealed JSON CredentialSecrets: tokens, API keys, secret fields. */
+  secrets_sealed: string;
+  /** When the access token expires (ISO), null when it does not. */
+  expires_at: string | null;
+  refreshed_at: string | null;
+  /** JSON { configuredWorkflows, sharedSettings }: replaced whole by PATCH /sdk/credentials/:id. */
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OAuthSessionTable {
+  /** The OAuth `state`: random, single use. */
+  state: string;
+  project_id: string;
+  connected_user_id: string;
+  integration_id: string;
+  /** The browser origin the result is posted to, exactly. */
+  origin: string;
+  redirect_uri: string;
+  code_verifier_sealed: string | null;
+  /** JSON of the non-secret inputs (pre-OAuth options, account type vars). */
+  inputs: string;
+  account_type: string | null;
+  selected_credential_id: string | null;
+  allow_multiple: number;
+  expires_at: string;
+  consumed_at: string | null;
+  /** JSON { status, credentialId | error } once the callback ran. */
+  result: string | null;
+  created_at: string;
+}
+
+export interface CredentialEventTable {
+  id: string;
+  project_id: string;
+  credential_id: string;
+  connected_user_id: string;
+  integration_id: string;
+  /** installed | reauthorized | uninstalled | refreshed | invalidated | config_updated */
+  event: string;
+  /** JSON, never secrets. */
+  detail: string;
+  created_at: string;
+}
+
+export interface Database {
+  projects: ProjectTable;
+  project_secret_keys: ProjectSecretKeyTable;
+  signing_keys: SigningKeyTable;
+  integrations: IntegrationTable;
+  custom_integrations: CustomIntegrationTable;
+  connected_users: ConnectedUserTable;
+  credentials: CredentialTable;
+  oauth_sessions: OAuthSessionTable;
+  credential_events: CredentialEventTable;
+}
+
+export type ProjectRow = Selectable<ProjectTable>;
+export type IntegrationRow = Selectable<IntegrationTable>;
+export type CustomIntegrationRow = Selectable<CustomIntegrationTable>;
+export type ConnectedUserRow = Selectable<ConnectedUserTable>;
+export type CredentialRow = Selectable<CredentialTable>;
+export type NewCredential = Insertable<CredentialTable>;
+export type CredentialUpdate = Updateable<CredentialTable>;
+export type OAuthSessionRow = Selectable<OAuthSessionTable>;

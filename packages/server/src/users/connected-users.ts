@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { isoNow } from '../clock.js';
+import { parseJson } from '../json.js';
+import type { ConnectedUserRow, Database } from '../storage/schema.js';
+
+export interface ConnectedUser {
+  id: string;
+  projectId: string;
+  /** The user token's `sub`: the customer's id for its user or organisation. */
+  userId: string;
+  meta: Record<string, unknown>;
+  dateCreated: string;
+}
+
+const toConnectedUser = (row: ConnectedUserRow): ConnectedUser => ({
+  id: row.id,
+  projectId: row.project_id,
+  userId: row.external_id,
+  meta: parseJson<Record<string, unknown>>(row.meta, {}),
+  dateCreated: row.created_at,
+});
+
+async function findBySub(db: Kysely<Database>, projectId: string, sub: string) {
+  return db
+    .selectFrom('connected_users')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('external_id', '=', sub)
+    .executeTakeFirst();
+}
+
+/** The connected user for a verified token; the first valid call creates it. Safe under concurrent first calls. */
+export async function ensureConnectedUser(db: Kysely<Database>, projectId: string, sub: string): Promise<ConnectedUser> {
+  const existing = await findBySub(db, projectId, sub);
+  if (existing) return toConnectedUser(existing);
+  const now = isoNow();
+  await db
+    .insertInto('connected_users')
+    .values({ id: randomUUID(), project_id: projectId, external_id: sub, meta: '{}', created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['project_id', 'external_id']).doNothing())
+    .execute();
+  return toConnectedUser((await findBySub(db, projectId, sub))!);
+}
+
+/** Merges metadata (shallow, like the reference's setUserMetadata). */
+export async function mergeUserMeta(
+  db: Kysely<Database>,
+  user: ConnectedUser,
+  meta: Record<string, unknown>,
+): Promise<ConnectedUser> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('connected_users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const merged = { ...parseJson<Record<string, unknown>>(row.meta, {}), ...meta };
+    await trx.updateTable('connected_users').set({ meta: JSON.stringify(merged), updated_at: isoNow() }).where('id', '=', user.id).execute();
+    return toConnectedUser({ ...row, meta: JSON.stringify(merged) });
+  });
+}
+
+export async function listConnectedUsers(db: Kysely<Database>, projectId: string): Promise<ConnectedUser[]> {
+  const rows = await db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).orderBy('created_at').execute();
+  return rows.map(toConnectedUser);
+}

@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../app-context.js';
+import { mergeUserMeta } from './connected-users.js';
+import { buildUserState } from './user-state.js';
+
+const MAX_META_BYTES = 64 * 1024;
+
+/** GET and PATCH /sdk/me: the user state and its metadata. */
+export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata" } }, async (request) =>
+      buildUserState(context, request.sdk.project, request.sdk.user),
+    );
+
+    app.patch(
+      '/me',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "Merge metadata into the user's meta",
+          body: Type.Object({ meta: Type.Record(Type.String(), Type.Unknown()) }),
+        },
+      },
+      async (request, reply) => {
+        if (Buffer.byteLength(JSON.stringify(request.body.meta)) > MAX_META_BYTES) {
+          return reply.code(400).send({ message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
+        }
+        const user = await mergeUserMeta(context.db, request.sdk.user, request.body.meta);
+        return buildUserState(context, request.sdk.project, user);
+      },
+    );
+  };
+}

@@ -1,0 +1,33 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { notFound } from '../errors.js';
+import { findProject, listSigningKeys, type Project } from '../projects/project-store.js';
+import { ensureConnectedUser, type ConnectedUser } from './connected-users.js';
+import { bearerToken, verifyUserToken } from './user-token.js';
+
+/** Who an SDK request is for, once its user token verified. */
+export interface SdkPrincipal {
+  project: Project;
+  user: ConnectedUser;
+  /** The verified token's claims (JWT permissions are read from here per request, never stored). */
+  claims: Record<string, unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sdk: SdkPrincipal;
+  }
+}
+
+/** preHandler for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
+export function sdkAuth(context: AppContext) {
+  return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
+    const project = await findProject(context.db, request.params.projectId);
+    if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
+    const token = bearerToken(request.headers.authorization);
+    const keys = await listSigningKeys(context.db, project.id);
+    const verified = await verifyUserToken(token, project.id, keys);
+    const user = await ensureConnectedUser(context.db, project.id, verified.sub);
+    request.sdk = { project, user, claims: verified.claims };
+  };
+}

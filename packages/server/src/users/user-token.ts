@@ -1,0 +1,93 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { ApiError } from '../errors.js';
+
+/**
+ * User tokens: RS256 JWTs the customer's backend signs for one of its users. The project keeps public keys only,
+ * several at once so keys rotate without downtime. The algorithm is pinned, so `none`, HS256 (even "signed" with
+ * the public key as an HMAC secret) and every other algorithm are refused before any key is tried.
+ */
+export interface SigningKey {
+  id: string;
+  publicKeyPem: string;
+}
+
+export interface VerifiedUserToken {
+  sub: string;
+  claims: JWTPayload;
+}
+
+/** Tolerance for clocks that differ between the customer's servers and ours. */
+const CLOCK_SKEW_SECONDS = 60;
+
+const invalid = (code: string, message: string) => new ApiError(401, code, message);
+
+// Parsing PEM on every request would dominate the cost of a verification.
+const keyCache = new Map<string, KeyObject>();
+function publicKeyObject(pem: string): KeyObject {
+  let key = keyCache.get(pem);
+  if (!key) {
+    key = createPublicKey(pem);
+    if (keyCache.size > 1000) keyCache.clear();
+    keyCache.set(pem, key);
+  }
+  return key;
+}
+
+/** The token from an `Authorization: Bearer ...` header. */
+export function bearerToken(header: string | undefined): string {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  if (!match) throw invalid('USER_TOKEN_MISSING', 'Authorization: Bearer <user token> is required');
+  return match[1]!;
+}
+
+function audienceNamesProject(aud: string | string[], projectId: string): boolean {
+  const values = Array.isArray(aud) ? aud : [aud];
+  return values.some((value) => value === projectId || value.replace(/\/+$/, '').endsWith(`/${projectId}`));
+}
+
+export async function verifyUserToken(token: string, projectId: string, keys: SigningKey[]): Promise<VerifiedUserToken> {
+  let header;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw invalid('USER_TOKEN_INVALID', 'The user token is not a well-formed JWT');
+  }
+  if (header.alg !== 'RS256') {
+    throw invalid('USER_TOKEN_INVALID', 'User tokens must be signed with RS256');
+  }
+  const candidates = header.kid === undefined ? keys : keys.filter((key) => key.id === header.kid);
+  if (candidates.length === 0) {
+    throw invalid('USER_TOKEN_UNKNOWN_KEY', 'The user token is not signed by a key of this project');
+  }
+
+  let lastError: unknown;
+  for (const key of candidates) {
+    try {
+      const { payload } = await jwtVerify(token, publicKeyObject(key.publicKeyPem), {
+        algorithms: ['RS256'],
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['sub', 'iat', 'exp'],
+      });
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+        throw invalid('USER_TOKEN_INVALID', 'The user token needs a sub claim of 1 to 255 characters');
+      }
+      if (payload.aud !== undefined && !audienceNamesProject(payload.aud, projectId)) {
+        throw invalid('USER_TOKEN_WRONG_AUDIENCE', 'The user token is meant for another project');
+      }
+      return { sub: payload.sub, claims: payload };
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw invalid('USER_TOKEN_EXPIRED', 'The user token has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        throw invalid('USER_TOKEN_INVALID', `The user token's ${error.claim} claim is missing or invalid`);
+      }
+      // A bad signature under one key may still verify under another key of the project.
+      lastError = error;
+    }
+  }
+  if (lastError instanceof joseErrors.JWSSignatureVerificationFailed) {
+    throw invalid('USER_TOKEN_UNKNOWN_KEY', 'The user token is not signed by a key of this project');
+  }
+  throw invalid('USER_TOKEN_INVALID', 'The user token could not be verified');
+}

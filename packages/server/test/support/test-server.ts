@@ -1,0 +1,129 @@
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { buildServer, type SwitchboardServer } from '../../src/app.js';
+import { loadConfig, type ServerConfig } from '../../src/config.js';
+
+/** The databases the integration suites run on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
+export const testDatabases: ('sqlite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A fresh Postgres schema per server, so suites never see each other's rows. */
+async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.TEST_DATABASE_URL!;
+  const schema = `sb_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  server: SwitchboardServer;
+  config: ServerConfig;
+  projectId: string;
+  secretKey: string;
+  adminKey: string;
+  dataDir: string;
+  /** Every log line the server wrote. */
+  logs: string[];
+  /** A user token for `sub`, signed with the dev project's key. */
+  userToken(sub: string, claims?: Record<string, unknown>, options?: { expiresIn?: string | number; kid?: string | null }): Promise<string>;
+  /** fetch against the server with a user token. */
+  sdk(sub: string, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  database: 'sqlite' | 'postgres' = 'sqlite',
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
+  const port = await freePort();
+  const postgres = database === 'postgres' ? await freshPostgresSchema() : undefined;
+  const adminKey = `ak_test_${randomBytes(8).toString('hex')}`;
+  const config = loadConfig(
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SWITCHBOARD_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SWITCHBOARD_DATA_DIR: dataDir,
+      SWITCHBOARD_ADMIN_KEY: adminKey,
+      LOG_LEVEL: 'debug',
+      ...(postgres && { DATABASE_URL: postgres.url }),
+      ...env,
+    },
+  );
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const server = await buildServer(config, { logStream });
+  await server.app.listen({ port, host: '127.0.0.1' });
+  const devProject = server.devProject!;
+  const privateKey = createPrivateKey(devProject.privateKeyPem);
+  const url = `http://127.0.0.1:${port}`;
+
+  const userToken: TestServer['userToken'] = async (sub, claims = {}, options = {}) => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', ...(options.kid !== null && { kid: options.kid ?? devProject.signingKeyId }) });
+    return jwt.setSubject(sub).setIssuedAt().setExpirationTime(options.expiresIn ?? '1h').sign(privateKey);
+  };
+
+  return {
+    url,
+    server,
+    config,
+    projectId: devProject.projectId,
+    secretKey: devProject.secretKey,
+    adminKey,
+    dataDir,
+    logs,
+    userToken,
+    async sdk(sub, path, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      headers.set('authorization', `Bearer ${await userToken(sub)}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(`${url}/projects/${devProject.projectId}/sdk${path}`, {
+        ...rest,
+        headers,
+        ...(json !== undefined && { body: JSON.stringify(json) }),
+      });
+    },
+    async close() {
+      await server.close();
+      await postgres?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
