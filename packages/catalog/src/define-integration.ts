@@ -43,6 +43,11 @@ export interface AccountType {
 export interface ResponseMapping {
   providerIdPath?: string;
   providerData?: Record<string, string>;
+  /**
+   * Path of a boolean the provider sets to false on failure while still answering HTTP 200 (Slack's `ok`).
+   * The error code is then read from `error`.
+   */
+  okPath?: string;
 }
 
 export interface TokenResponseMapping extends ResponseMapping {
@@ -56,6 +61,16 @@ export interface TokenResponseMapping extends ResponseMapping {
   extraSecrets?: Record<string, string>;
   /** The provider issues tokens that never expire and has no refresh token (e.g. GitHub OAuth apps, Notion). */
   neverExpires?: boolean;
+  /**
+   * Lifetime to assume when the answer carries no `expires_in` but the token does expire (Salesforce: the
+   * org's session timeout, 2 h by default).
+   */
+  defaultExpiresInSeconds?: number;
+  /**
+   * Provider error codes meaning the code or refresh token is dead, besides RFC 6749's `invalid_grant`
+   * (GitHub's `bad_verification_code`, Slack's `invalid_refresh_token`).
+   */
+  invalidGrantErrors?: string[];
 }
 
 export interface OAuth2CodeAuth {
@@ -76,6 +91,8 @@ export interface OAuth2CodeAuth {
   tokenRequestFormat?: 'form' | 'json';
   /** Extra query parameters on the authorize URL (templates), e.g. `{ access_type: 'offline', prompt: 'consent' }`. */
   authorizeParams?: Record<string, string>;
+  /** Repeat the scopes in the code exchange body (Zendesk asks for `scope` there too). */
+  scopeInTokenRequest?: boolean;
   /** Name of the scope parameter; default `scope`. Slack user scopes use `user_scope`. */
   scopeParam?: string;
   /** Inputs asked before the OAuth redirect (Shopify shop, Zendesk subdomain). */
@@ -119,7 +136,8 @@ export type AuthKind = AuthScheme['kind'];
 
 /** How a request to the provider's API carries the credential. Values are templates. */
 export type ApiAuthorization =
-  | { type: 'bearer' }
+  /** `Authorization: Bearer <token>`; `token` is a template, default `{{accessToken}}` (Stripe: `{{apiKey}}`). */
+  | { type: 'bearer'; token?: string }
   | { type: 'header'; name: string; value: string }
   | { type: 'basic'; username: string; password: string }
   | { type: 'query'; name: string; value: string };
@@ -162,7 +180,8 @@ export interface IntegrationDefinition {
   overview?: string;
 }
 
-const TYPE_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]{1,63}$/;
+// Custom integrations are addressed as `custom.<slug>`.
+const TYPE_PATTERN = /^(custom\.)?[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
 
 /** Checks a definition's invariants at load time, so a broken catalog file fails fast and by name. */
@@ -183,8 +202,24 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     }
     if (new Set(ids).size !== ids.length) problems.push('field ids must be unique');
   }
+  for (const id of unpatternedUrlInputs(definition)) {
+    problems.push(`input ${id} is used in a URL and needs a pattern`);
+  }
   if (problems.length > 0) {
     throw new Error(`integration ${definition.type || '(no type)'}: ${problems.join('; ')}`);
   }
   return Object.freeze(definition);
+}
+
+const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
+
+/** Ids of user-typed inputs that appear in a URL template without a pattern to keep them on the right host. */
+function unpatternedUrlInputs(definition: IntegrationDefinition): string[] {
+  const auth = definition.auth;
+  const inputs = auth.kind === 'oauth2' ? (auth.preOAuthInputs ?? []) : auth.fields;
+  const urls = [definition.api.baseUrl, definition.identity?.url ?? ''];
+  if (auth.kind === 'oauth2') urls.push(auth.authorizeUrl, auth.tokenUrl);
+  if (auth.kind === 'oauth2-client-credentials') urls.push(auth.tokenUrl);
+  const used = new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((m) => m[1])));
+  return inputs.filter((input) => used.has(input.id) && !input.pattern).map((input) => input.id);
 }

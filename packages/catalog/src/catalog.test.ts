@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { builtInIntegrations, defineIntegration, findBuiltInIntegration, type InputField, type IntegrationDefinition } from './index.js';
+
+const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
+
+/** User-typed inputs whose value is placed in one of the definition's URLs. */
+function urlInputs(definition: IntegrationDefinition): InputField[] {
+  const auth = definition.auth;
+  const inputs = auth.kind === 'oauth2' ? (auth.preOAuthInputs ?? []) : auth.fields;
+  const urls = [definition.api.baseUrl, definition.identity?.url ?? ''];
+  if (auth.kind !== 'api-key' && auth.kind !== 'basic') urls.push(auth.tokenUrl);
+  if (auth.kind === 'oauth2') urls.push(auth.authorizeUrl);
+  const used = new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((m) => m[1])));
+  return inputs.filter((input) => used.has(input.id));
+}
+
+const wholeMatch = (pattern: string, value: string) => new RegExp(`^(?:${pattern})$`).test(value);
+
+describe('built-in catalog', () => {
+  it('ships the sandbox integrations and at least 12 real providers', () => {
+    const types = builtInIntegrations.map((d) => d.type);
+    expect(types).toEqual(expect.arrayContaining(['sandbox', 'sandbox-apikey', 'sandbox-client-credentials']));
+    expect(types.filter((t) => !t.startsWith('sandbox')).length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('has unique types, found by findBuiltInIntegration', () => {
+    const types = builtInIntegrations.map((d) => d.type);
+    expect(new Set(types).size).toBe(types.length);
+    for (const type of types) expect(findBuiltInIntegration(type)?.type).toBe(type);
+    expect(findBuiltInIntegration('nope')).toBeUndefined();
+  });
+
+  it.each(builtInIntegrations.map((d) => [d.type, d] as const))('%s passes defineIntegration and has an SVG icon', (_t, definition) => {
+    expect(() => defineIntegration({ ...definition })).not.toThrow();
+    expect(definition.iconSvg).toMatch(/^<svg[\s\S]*<\/svg>$/);
+    expect(definition.iconSvg).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  const withUrlInputs = builtInIntegrations.flatMap((d) => urlInputs(d).map((input) => [d.type, input.id, input] as const));
+
+  it('has URL inputs to check', () => expect(withUrlInputs.length).toBeGreaterThanOrEqual(3));
+
+  it.each(withUrlInputs)('%s input %s keeps URLs on the provider host', (_t, _id, input) => {
+    expect(input.pattern).toBeTruthy();
+    const pattern = input.pattern ?? '';
+    for (const hostile of ['evil.com/', 'a.b', '../x', 'x/../y', 'a@evil.com', 'a#', '', 'a b']) {
+      expect(wholeMatch(pattern, hostile), hostile).toBe(false);
+    }
+    expect(input.placeholder && wholeMatch(pattern, input.placeholder)).toBe(true);
+  });
+});
+
+describe('defineIntegration', () => {
+  const base: IntegrationDefinition = {
+    type: 'custom-thing',
+    name: 'Thing',
+    description: 'A custom API',
+    brandColor: '#112233',
+    iconSvg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+    auth: { kind: 'api-key', fields: [{ id: 'apiKey', label: 'Key', type: 'password', secret: true }] },
+    api: { baseUrl: 'https://api.example.com', authorization: { type: 'bearer', token: '{{apiKey}}' } },
+  };
+
+  it('refuses a field used in a URL without a pattern', () => {
+    expect(() =>
+      defineIntegration({
+        ...base,
+        auth: { kind: 'api-key', fields: [...(base.auth.kind === 'api-key' ? base.auth.fields : []), { id: 'host', label: 'Host', type: 'text' }] },
+        api: { ...base.api, baseUrl: 'https://{{host}}.example.com' },
+      }),
+    ).toThrow(/input host is used in a URL and needs a pattern/);
+  });
+
+  it('refuses a bad colour, a non-SVG icon and a client-credentials scheme without clientSecret', () => {
+    expect(() => defineIntegration({ ...base, brandColor: 'red' })).toThrow(/brandColor/);
+    expect(() => defineIntegration({ ...base, iconSvg: 'https://cdn/x.png' })).toThrow(/iconSvg/);
+    expect(() =>
+      defineIntegration({
+        ...base,
+        auth: { kind: 'oauth2-client-credentials', tokenUrl: 'https://x/token', fields: [{ id: 'clientId', label: 'Id', type: 'text' }] },
+      }),
+    ).toThrow(/clientId and clientSecret/);
+  });
+});

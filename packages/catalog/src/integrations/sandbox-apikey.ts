@@ -1,0 +1,30 @@
+import { defineIntegration } from '../define-integration.js';
+import { sandboxIconSvg } from '../icons.js';
+
+/** The built-in sandbox API reached with an API key instead of OAuth. */
+export default defineIntegration({
+  type: 'sandbox-apikey',
+  name: 'Sandbox (API key)',
+  description: 'The built-in sandbox API, connected with an API key.',
+  brandColor: '#7C3AED',
+  iconSvg: sandboxIconSvg,
+  auth: {
+    kind: 'api-key',
+    fields: [
+      {
+        id: 'apiKey',
+        label: 'API key',
+        type: 'password',
+        required: true,
+        secret: true,
+        placeholder: 'sbx_...',
+        help: 'Any key starting with sbx_ works, e.g. sbx_demo.',
+      },
+    ],
+  },
+  api: {
+    baseUrl: '{{serverUrl}}/sandbox/api',
+    authorization: { type: 'header', name: 'X-Api-Key', value: '{{apiKey}}' },
+  },
+  identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+});

@@ -1,0 +1,24 @@
+import { defineIntegration } from '../define-integration.js';
+import { sandboxIconSvg } from '../icons.js';
+
+/** The OAuth provider built into every Switchboard server (oidc-provider at /sandbox), for offline demos and tests. */
+export default defineIntegration({
+  type: 'sandbox',
+  name: 'Sandbox',
+  description: 'A built-in OAuth 2.0 provider with a small contacts API, to try the whole connect flow offline.',
+  brandColor: '#7C3AED',
+  iconSvg: sandboxIconSvg,
+  auth: {
+    kind: 'oauth2',
+    authorizeUrl: '{{serverUrl}}/sandbox/auth',
+    tokenUrl: '{{serverUrl}}/sandbox/token',
+    scopes: ['openid', 'offline_access', 'contacts'],
+    scopeSeparator: ' ',
+    pkce: true,
+    tokenEndpointAuth: 'client_secret_post',
+    // oidc-provider drops offline_access (so: no refresh token) unless consent is prompted.
+    authorizeParams: { prompt: 'consent' },
+  },
+  api: { baseUrl: '{{serverUrl}}/sandbox/api', authorization: { type: 'bearer' } },
+  identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+});
