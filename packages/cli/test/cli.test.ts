@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../server/test/support/test-server.js';
 
 // These tests run the built CLI (`npm test` builds first), as a user's shell would.
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/switchboard.js', import.meta.url));
 const run = promisify(execFile);
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
