@@ -74,7 +74,7 @@ describe('switchboard CLI', () => {
     const token = (await run(process.execPath, [BIN, 'token', 'cli-user', '--data-dir', dataDir], { env })).stdout.trim();
     const me = await fetch(`${url}/projects/${info.projectId}/sdk/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
-    expect((await me.json()).userId).toBe('cli-user');
+    expect(((await me.json()) as { userId: string }).userId).toBe('cli-user');
   });
 
   it('token without a data dir that holds a dev project fails with a clear message', async () => {
@@ -105,8 +105,8 @@ describe('switchboard CLI', () => {
     const token = (await run(process.execPath, [BIN, 'token', 'rotating-user', '--data-dir', dataDir], { env })).stdout.trim();
     const sdk = (path: string, init: RequestInit = {}) =>
       fetch(`${url}/projects/${info.projectId}/sdk${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    const integrations = await (await sdk('/integrations')).json();
-    const apiKey = integrations.find((i: { type: string }) => i.type === 'sandbox-apikey');
+    const integrations = (await (await sdk('/integrations')).json()) as { id: string; type: string }[];
+    const apiKey = integrations.find((i) => i.type === 'sandbox-apikey')!;
     const installed = await sdk('/credentials', { method: 'POST', body: JSON.stringify({ integrationId: apiKey.id, payload: { apiKey: 'sbx_rotation' } }) });
     expect(installed.status).toBe(201);
 
@@ -126,7 +126,7 @@ describe('switchboard CLI', () => {
     expect(again.status).toBe(409);
     const start = await sdk('/oauth/start', { method: 'POST', body: JSON.stringify({ integration: 'sandbox', origin: 'http://localhost:3000' }) });
     expect(start.status).toBe(200);
-    expect((await start.json()).authorizationUrl).toContain('client_id=sandbox-client');
+    expect(((await start.json()) as { authorizationUrl: string }).authorizationUrl).toContain('client_id=sandbox-client');
   });
 
   it('SIGTERM shuts the server down cleanly with exit code 0', async () => {

@@ -39,6 +39,9 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     trustProxy: true,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
+    // No type coercion either: `5` where a string is expected is a 400, not "5".
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -48,6 +51,15 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   app.addHook('onClose', async () => storage.close());
 
   installErrorHandler(app);
+  // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
+  // close() open until the keep-alive timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Switchboard API', version: '0.1.0', description: 'SDK REST API (user token) and management API (secret key).' },
@@ -69,7 +81,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(oauthCallbackRoute(context));
   await app.register(
     async (sdk) => {
-      sdk.addHook('preHandler', sdkAuth(context));
+      // onRequest: a bad token is refused before its body is read or validated.
+      sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
       await sdk.register(oauthSdkRoutes(context));

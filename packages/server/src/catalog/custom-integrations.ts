@@ -65,6 +65,31 @@ function absoluteUrl(field: string, value: string): void {
   }
 }
 
+const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+
+/** Refuses a `{{name}}` the engine could never fill (it would fail every install), naming the field it is in. */
+function checkPlaceholders(input: CustomIntegrationInput): void {
+  const auth = input.auth;
+  const fieldIds =
+    auth.type === 'api-key' ? auth.fields.map((f) => f.id) : auth.type === 'oauth2' ? (auth.inputFields ?? []).map((f) => f.id) : ['clientId', 'clientSecret'];
+  const known = (name: string) =>
+    name === 'serverUrl' || name.startsWith('providerData.') || fieldIds.includes(name) || (name === 'accessToken' && auth.type !== 'api-key');
+  const templates: [string, string][] = [
+    ['apiBaseUrl', input.apiBaseUrl],
+    ['apiAuthorization', input.apiAuthorization],
+    ['testEndpointUrl', input.testEndpointUrl],
+  ];
+  if (auth.type !== 'api-key') templates.push(['auth.tokenUrl', auth.tokenUrl]);
+  if (auth.type === 'oauth2') templates.push(['auth.authorizeUrl', auth.authorizeUrl]);
+  for (const [field, template] of templates) {
+    for (const [, name] of template.matchAll(PLACEHOLDER)) {
+      if (!known(name!)) {
+        throw badRequest('UNKNOWN_PLACEHOLDER', `${field}: {{${name}}} is not an input field of this integration or a known value`, { field });
+      }
+    }
+  }
+}
+
 /** Turns the customer's input into a catalog definition, refusing anything the engine could not run safely. */
 export function toDefinition(input: CustomIntegrationInput): IntegrationDefinition {
   const iconProblem = invalidSvgIcon(input.iconSvg);
@@ -74,6 +99,7 @@ export function toDefinition(input: CustomIntegrationInput): IntegrationDefiniti
   // A relative test endpoint is joined to apiBaseUrl by the engine.
   const testUrl = input.testEndpointUrl;
   if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) absoluteUrl('testEndpointUrl', testUrl);
+  checkPlaceholders(input);
 
   const auth = input.auth;
   let definitionAuth: IntegrationDefinition['auth'];
@@ -202,10 +228,17 @@ export async function updateCustomIntegration(
   const oauth = input.auth.type === 'oauth2' ? input.auth : undefined;
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('custom_integrations').set({ definition: JSON.stringify(definition), updated_at: now }).where('id', '=', id).execute();
-    const integration = await trx.selectFrom('integrations').select('id').where('custom_integration_id', '=', id).executeTakeFirstOrThrow();
+    const integration = await trx
+      .selectFrom('integrations')
+      .select(['id', 'portal_config'])
+      .where('custom_integration_id', '=', id)
+      .executeTakeFirstOrThrow();
+    // The portal shows the definition's description and accent colour (copied at creation): they follow the edit.
+    const portal = { ...parseJson<Record<string, unknown>>(integration.portal_config, {}), description: definition.description, accentColor: definition.brandColor };
     await trx
       .updateTable('integrations')
       .set({
+        portal_config: JSON.stringify(portal),
         client_id: oauth?.clientId ?? null,
         client_secret_sealed: oauth ? sealClientSecret(secrets, integration.id, oauth.clientSecret) : null,
         updated_at: now,

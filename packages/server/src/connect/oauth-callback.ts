@@ -10,6 +10,7 @@ import {
   consumeOAuthSession,
   findOAuthSession,
   openCodeVerifier,
+  openSecretInputs,
   saveOAuthResult,
   type OAuthResult,
 } from './oauth-sessions.js';
@@ -84,7 +85,9 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
         }
 
         try {
-          const inputs = parseJson<Record<string, string>>(session.inputs, {});
+          const publicInputs = parseJson<Record<string, string>>(session.inputs, {});
+          const secretInputs = openSecretInputs(context.secrets, session);
+          const inputs = { ...publicInputs, ...secretInputs };
           const codeVerifier = openCodeVerifier(context.secrets, session);
           const tokens = await exchangeAuthorizationCode(integration.definition, {
             app: oauthAppFor(context, integration),
@@ -97,6 +100,8 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
             accessToken: tokens.accessToken,
             ...(tokens.refreshToken && { refreshToken: tokens.refreshToken }),
             ...(Object.keys(tokens.extraSecrets).length > 0 && { extra: tokens.extraSecrets }),
+            // Secret inputs live with the other secrets, as typed credential fields do.
+            ...(Object.keys(secretInputs).length > 0 && { fields: secretInputs }),
           };
           const identity = integration.definition.identity
             ? await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, tokens.providerData) })
@@ -110,7 +115,7 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
               secrets,
               providerId: identity.providerId ?? tokens.providerId ?? null,
               providerData: { ...tokens.providerData, ...identity.providerData },
-              inputs,
+              inputs: publicInputs,
               accountType: session.account_type,
               expiresAt: tokens.expiresAt,
             },

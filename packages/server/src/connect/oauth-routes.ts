@@ -63,7 +63,8 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         await checkInstallAllowed(context, integration, user.id, choice);
         const accountType = resolveAccountType(integration.definition, installOptions.accountType);
         const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, 'installOptions.preOptions');
-        const inputs = { ...accountType?.vars, ...publicValues, ...secretValues };
+        const publicInputs = { ...accountType?.vars, ...publicValues };
+        const inputs = { ...publicInputs, ...secretValues };
         const oauthApp = oauthAppFor(context, integration);
         const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
         const state = await createOAuthSession(context.db, context.secrets, {
@@ -73,7 +74,8 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           origin,
           redirectUri: redirectUri(context),
           codeVerifier,
-          inputs,
+          inputs: publicInputs,
+          secretInputs: secretValues,
           accountType: accountType?.id ?? null,
           ...choice,
           allowMultiple: choice.allowMultipleCredentials,

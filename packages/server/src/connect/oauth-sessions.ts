@@ -22,7 +22,10 @@ export interface NewOAuthSession {
   origin: string;
   redirectUri: string;
   codeVerifier: string | undefined;
+  /** Non-secret inputs, stored as they are. */
   inputs: Record<string, string>;
+  /** Inputs marked secret, stored sealed. */
+  secretInputs: Record<string, string>;
   accountType: string | null;
   selectedCredentialId: string | null;
   allowMultiple: boolean;
@@ -41,6 +44,10 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
       redirect_uri: session.redirectUri,
       code_verifier_sealed: session.codeVerifier ? box.seal(session.codeVerifier, sealedAad('oauth_sessions', 'code_verifier_sealed', state)) : null,
       inputs: JSON.stringify(session.inputs),
+      secret_inputs_sealed:
+        Object.keys(session.secretInputs).length > 0
+          ? box.seal(JSON.stringify(session.secretInputs), sealedAad('oauth_sessions', 'secret_inputs_sealed', state))
+          : null,
       account_type: session.accountType,
       selected_credential_id: session.selectedCredentialId,
       allow_multiple: session.allowMultiple ? 1 : 0,
@@ -55,6 +62,11 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
 
 export const openCodeVerifier = (box: SecretBox, session: OAuthSessionRow) =>
   session.code_verifier_sealed ? box.open(session.code_verifier_sealed, sealedAad('oauth_sessions', 'code_verifier_sealed', session.state)) : undefined;
+
+export const openSecretInputs = (box: SecretBox, session: OAuthSessionRow): Record<string, string> =>
+  session.secret_inputs_sealed
+    ? (JSON.parse(box.open(session.secret_inputs_sealed, sealedAad('oauth_sessions', 'secret_inputs_sealed', session.state))) as Record<string, string>)
+    : {};
 
 export async function findOAuthSession(db: Kysely<Database>, state: string): Promise<OAuthSessionRow | undefined> {
   return db.selectFrom('oauth_sessions').selectAll().where('state', '=', state).executeTakeFirst();
@@ -77,8 +89,12 @@ export async function consumeOAuthSession(db: Kysely<Database>, state: string): 
 }
 
 export async function saveOAuthResult(db: Kysely<Database>, state: string, result: OAuthResult): Promise<void> {
-  // The code verifier is no longer needed once the code was exchanged (or refused).
-  await db.updateTable('oauth_sessions').set({ result: JSON.stringify(result), code_verifier_sealed: null }).where('state', '=', state).execute();
+  // The code verifier and secret inputs are no longer needed once the code was exchanged (or refused).
+  await db
+    .updateTable('oauth_sessions')
+    .set({ result: JSON.stringify(result), code_verifier_sealed: null, secret_inputs_sealed: null })
+    .where('state', '=', state)
+    .execute();
 }
 
 export const sessionResult = (session: OAuthSessionRow) => parseJson<OAuthResult | null>(session.result, null);

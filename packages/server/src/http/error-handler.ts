@@ -1,6 +1,15 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 
+/** Our names for Fastify's own client errors. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
 /** The field a schema error is about, as a dotted path (`installOptions.preOptions`, `payload`). */
 function fieldOf(error: FastifyError): string | undefined {
   const first = error.validation?.[0];
@@ -33,7 +42,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, unsupported media type): their messages are safe.
-      return reply.code(status).send({ message: error.message, code: error.code ?? 'BAD_REQUEST' });
+      return reply.code(status).send({ message: error.message, code: FASTIFY_CODES[error.code] ?? 'BAD_REQUEST' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ message: 'Internal server error', code: 'INTERNAL_ERROR' });

@@ -16,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler for /api/v1/projects/:projectId/*: the project's own secret key, nothing else. */
+/** onRequest hook for /api/v1/projects/:projectId/*: the project's own secret key, nothing else. */
 export function projectSecretKeyAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
     const key = bearer(request);
@@ -29,7 +29,7 @@ export function projectSecretKeyAuth(context: AppContext) {
   };
 }
 
-/** preHandler for creating projects: the instance's admin key. */
+/** onRequest hook for creating projects: the instance's admin key. */
 export function adminKeyAuth(adminKey: string) {
   const expected = Buffer.from(adminKey);
   return async (request: FastifyRequest) => {

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import {
@@ -138,7 +138,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
     app.post(
       '/projects',
       {
-        preHandler: adminKeyAuth(adminKey),
+        onRequest: adminKeyAuth(adminKey),
         schema: {
           tags: ['Management'],
           summary: 'Create a project (admin key); answers its secret key once',
@@ -153,7 +153,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
     );
 
     await app.register(async (projectScope) => {
-      projectScope.addHook('preHandler', projectSecretKeyAuth(context));
+      // onRequest: a missing or wrong key is refused before the body is read or validated.
+      projectScope.addHook('onRequest', projectSecretKeyAuth(context));
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
 
@@ -243,10 +244,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
               .execute();
             return managedIntegrationView((await findIntegration(context.db, request.managedProject.id, { id: existing.id }))!);
           }
-          const integration = await configureBuiltInIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, {
-            isActive: request.body.isActive ?? true,
-            ...request.body,
-          } as Static<typeof IntegrationSettings>);
+          // A new integration is active unless said otherwise; an existing one keeps its state unless isActive is given.
+          const integration = await configureBuiltInIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
           return managedIntegrationView(integration);
         },
       );

@@ -24,6 +24,8 @@ export function invalidOriginEntry(entry: string): string | undefined {
   try {
     const url = new URL(base);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be http or https';
+    // URL accepts `*` in a host name, but no browser origin has one: such an entry would silently match nothing.
+    if (url.hostname.includes('*')) return 'must name one host: wildcard hosts are not supported (list each origin)';
     const normalized = entry.endsWith(':*') ? `${url.protocol}//${url.hostname}` : url.origin;
     if (normalized !== base) return 'must be a bare origin such as https://app.example.com';
     return undefined;

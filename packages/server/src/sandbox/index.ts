@@ -44,6 +44,10 @@ export async function registerSandbox(app: FastifyInstance, options: SandboxOpti
 
   await app.register(
     async (sandbox) => {
+      // A test provider, not part of Switchboard's API: kept out of /api/openapi.json.
+      sandbox.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, hide: true };
+      });
       await sandbox.register(providerRoutes, { provider, stats, issuerPath, routePrefix: SANDBOX_PREFIX });
       await sandbox.register(interactionRoutes, { provider, issuerPath });
       await sandbox.register(sandboxApi, { provider, prefix: '/api' });

@@ -7,6 +7,7 @@ const SEALED_COLUMNS = [
   { table: 'integrations', column: 'client_secret_sealed', idColumn: 'id' },
   { table: 'credentials', column: 'secrets_sealed', idColumn: 'id' },
   { table: 'oauth_sessions', column: 'code_verifier_sealed', idColumn: 'state' },
+  { table: 'oauth_sessions', column: 'secret_inputs_sealed', idColumn: 'state' },
 ] as const;
 
 /**

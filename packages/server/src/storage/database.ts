@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import type { Database } from './schema.js';
@@ -21,7 +21,7 @@ const migrations: Record<string, Migration> = { '0001-initial': initial };
 export async function openStorage(options: { databaseUrl?: string; dataDir: string }): Promise<Storage> {
   const storage = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   try {
-    await migrate(storage.db);
+    await migrate(storage);
   } catch (error) {
     await storage.close();
     throw error;
@@ -46,12 +46,17 @@ function openPostgres(connectionString: string): Storage {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
+async function migrate({ db, dialect }: Storage): Promise<void> {
+  // Without a schema, Kysely takes migration tables found in *any* schema for ours, so a second Switchboard schema
+  // in the same Postgres database (search_path) would skip creating them: name the connection's own schema.
+  const schema =
+    dialect === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'switchboard_migrations',
     migrationLockTableName: 'switchboard_migrations_lock',
+    ...(schema && { migrationTableSchema: schema }),
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

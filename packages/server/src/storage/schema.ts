@@ -108,6 +108,8 @@ export interface OAuthSessionTable {
   code_verifier_sealed: string | null;
   /** JSON of the non-secret inputs (pre-OAuth options, account type vars). */
   inputs: string;
+  /** Sealed JSON of the pre-OAuth inputs marked secret; null when there are none. */
+  secret_inputs_sealed: string | null;
   account_type: string | null;
   selected_credential_id: string | null;
   allow_multiple: number;

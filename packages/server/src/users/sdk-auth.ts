@@ -19,7 +19,7 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
+/** onRequest hook for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
 export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
     const project = await findProject(context.db, request.params.projectId);

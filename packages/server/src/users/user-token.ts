@@ -72,6 +72,10 @@ export async function verifyUserToken(token: string, projectId: string, keys: Si
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
         throw invalid('USER_TOKEN_INVALID', 'The user token needs a sub claim of 1 to 255 characters');
       }
+      // jose checks iat only against a maxTokenAge; a token issued in the future is refused here.
+      if (payload.iat! > Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS) {
+        throw invalid('USER_TOKEN_INVALID', "The user token's iat claim is in the future");
+      }
       if (payload.aud !== undefined && !audienceNamesProject(payload.aud, projectId)) {
         throw invalid('USER_TOKEN_WRONG_AUDIENCE', 'The user token is meant for another project');
       }

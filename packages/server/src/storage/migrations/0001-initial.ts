@@ -101,6 +101,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('origin', 'text', (c) => c.notNull())
     .addColumn('redirect_uri', 'text', (c) => c.notNull())
     .addColumn('code_verifier_sealed', 'text')
+    // Pre-OAuth inputs marked secret, sealed; the public ones are in `inputs`.
+    .addColumn('secret_inputs_sealed', 'text')
     .addColumn('inputs', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('account_type', 'text')
     .addColumn('selected_credential_id', 'text')

@@ -1,0 +1,113 @@
+import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.js';
+import { resolveAccountType, validateInputs } from './install-inputs.js';
+
+const FIELDS: InputField[] = [
+  { id: 'subdomain', label: 'Subdomain', type: 'text', required: true, pattern: '[a-z0-9-]+' },
+  { id: 'apiKey', label: 'API key', type: 'password', required: true },
+  { id: 'token', label: 'Token', type: 'text', secret: true },
+  { id: 'region', label: 'Region', type: 'select', options: [{ value: 'eu', label: 'EU' }, { value: 'us', label: 'US' }] },
+];
+
+/** The ApiError a call throws, for asserting on its status and field. */
+function refusal(call: () => unknown): { statusCode: number; code: string; field: unknown } {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    const apiError = error as ApiError;
+    return { statusCode: apiError.statusCode, code: apiError.code, field: apiError.details.field };
+  }
+  throw new Error('expected the call to be refused');
+}
+
+describe('validateInputs', () => {
+  it('splits values into public and secret (password type or secret flag)', () => {
+    expect(validateInputs(FIELDS, { subdomain: 'acme', apiKey: 'k-1', token: 't-1', region: 'eu' }, 'payload')).toEqual({
+      publicValues: { subdomain: 'acme', region: 'eu' },
+      secretValues: { apiKey: 'k-1', token: 't-1' },
+    });
+  });
+
+  it('skips optional fields left out or empty', () => {
+    expect(validateInputs(FIELDS, { subdomain: 'acme', apiKey: 'k', token: '' }, 'payload')).toEqual({
+      publicValues: { subdomain: 'acme' },
+      secretValues: { apiKey: 'k' },
+    });
+  });
+
+  it('treats a missing payload as empty (so only optional fields pass)', () => {
+    expect(validateInputs([{ id: 'x', label: 'X', type: 'text' }], undefined, 'installOptions.preOptions')).toEqual({ publicValues: {}, secretValues: {} });
+    expect(refusal(() => validateInputs(FIELDS, null, 'payload'))).toMatchObject({ code: 'MISSING_FIELD', field: 'payload.subdomain' });
+  });
+
+  it.each([
+    ['a missing required field', { apiKey: 'k' }, 'MISSING_FIELD', 'payload.subdomain'],
+    ['an empty required field', { subdomain: '', apiKey: 'k' }, 'MISSING_FIELD', 'payload.subdomain'],
+    ['an unknown field', { subdomain: 'a', apiKey: 'k', admin: 'true' }, 'UNKNOWN_FIELD', 'payload.admin'],
+    ['a non-string value', { subdomain: 'a', apiKey: 42 }, 'INVALID_FIELD', 'payload.apiKey'],
+    ['an object value', { subdomain: { $ne: '' }, apiKey: 'k' }, 'INVALID_FIELD', 'payload.subdomain'],
+    ['a value breaking its pattern', { subdomain: 'evil.com/x', apiKey: 'k' }, 'INVALID_FIELD', 'payload.subdomain'],
+    ['a pattern matched only in part', { subdomain: 'acme\u2028', apiKey: 'k' }, 'INVALID_FIELD', 'payload.subdomain'],
+    ['a line break (header injection)', { subdomain: 'a', apiKey: 'k\r\nX-Admin: 1' }, 'INVALID_FIELD', 'payload.apiKey'],
+    ['a NUL byte', { subdomain: 'a', apiKey: 'k\0' }, 'INVALID_FIELD', 'payload.apiKey'],
+    ['an overlong value', { subdomain: 'a', apiKey: 'k'.repeat(4097) }, 'INVALID_FIELD', 'payload.apiKey'],
+    ['a select value outside its options', { subdomain: 'a', apiKey: 'k', region: 'mars' }, 'INVALID_FIELD', 'payload.region'],
+  ])('refuses %s with 400 naming the field', (_name, values, code, field) => {
+    expect(refusal(() => validateInputs(FIELDS, values, 'payload'))).toEqual({ statusCode: 400, code, field });
+  });
+
+  it.each([['a string', 'acme'], ['an array', ['acme']]])('refuses a payload that is %s', (_name, values) => {
+    expect(refusal(() => validateInputs(FIELDS, values, 'payload'))).toEqual({ statusCode: 400, code: 'INVALID_INPUT', field: 'payload' });
+  });
+
+  it('anchors patterns that use alternation', () => {
+    const fields: InputField[] = [{ id: 'host', label: 'Host', type: 'text', pattern: 'eu|us' }];
+    expect(validateInputs(fields, { host: 'eu' }, 'p').publicValues).toEqual({ host: 'eu' });
+    expect(refusal(() => validateInputs(fields, { host: 'eu.evil.com' }, 'p'))).toMatchObject({ field: 'p.host' });
+    expect(refusal(() => validateInputs(fields, { host: 'evil.us' }, 'p'))).toMatchObject({ field: 'p.host' });
+  });
+});
+
+describe('resolveAccountType', () => {
+  const withTypes = {
+    type: 'salesforce',
+    auth: {
+      kind: 'oauth2',
+      accountTypes: [
+        { id: 'default', label: 'Production', vars: { loginHost: 'login.salesforce.com' } },
+        { id: 'sandbox', label: 'Sandbox', vars: { loginHost: 'test.salesforce.com' } },
+      ],
+    },
+  } as unknown as IntegrationDefinition;
+  const withoutTypes = { type: 'github', auth: { kind: 'oauth2' } } as unknown as IntegrationDefinition;
+  const apiKey = { type: 'stripe', auth: { kind: 'api-key', fields: [] } } as unknown as IntegrationDefinition;
+
+  it('picks the first account type when none is asked for', () => {
+    expect(resolveAccountType(withTypes, undefined)?.id).toBe('default');
+    expect(resolveAccountType(withTypes, null)?.id).toBe('default');
+  });
+
+  it('picks the asked type, or the first of a list that the integration has', () => {
+    expect(resolveAccountType(withTypes, 'sandbox')?.vars).toEqual({ loginHost: 'test.salesforce.com' });
+    expect(resolveAccountType(withTypes, ['unknown', 'sandbox'])?.id).toBe('sandbox');
+  });
+
+  it('refuses an unknown type and non-string values on installOptions.accountType', () => {
+    for (const requested of ['enterprise', ['a', 'b'], 5, [5]]) {
+      expect(refusal(() => resolveAccountType(withTypes, requested))).toEqual({
+        statusCode: 400,
+        code: 'INVALID_ACCOUNT_TYPE',
+        field: 'installOptions.accountType',
+      });
+    }
+  });
+
+  it('answers undefined without account types, accepting only "default"', () => {
+    expect(resolveAccountType(withoutTypes, undefined)).toBeUndefined();
+    expect(resolveAccountType(withoutTypes, 'default')).toBeUndefined();
+    expect(resolveAccountType(apiKey, undefined)).toBeUndefined();
+    expect(refusal(() => resolveAccountType(withoutTypes, 'sandbox'))).toMatchObject({ code: 'INVALID_ACCOUNT_TYPE' });
+  });
+});

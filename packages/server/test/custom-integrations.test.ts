@@ -1,0 +1,334 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { management } from './support/management.js';
+import { approveSandboxConsent } from './support/sandbox-consent.js';
+import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
+
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#0EA5E9"/></svg>';
+const OAUTH_CLIENT_SECRET = 'sandbox-secret';
+
+type Json = Record<string, any>;
+
+describe.each(testDatabases)('custom integrations on %s', (database) => {
+  let server: TestServer;
+  const base = () => `/projects/${server.projectId}/custom-integrations`;
+  const api = (method: string, path: string, json?: unknown) => management(server, server.secretKey, method, path, json);
+
+  const apiKeyIntegration = (slug: string, overrides: Json = {}): Json => ({
+    slug,
+    name: 'Sandbox via API key',
+    description: 'The sandbox, described at run time',
+    iconSvg: ICON,
+    accentColor: '#0EA5E9',
+    auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+    apiBaseUrl: `${server.url}/sandbox/api`,
+    apiAuthorization: 'X-Api-Key: {{apiKey}}',
+    testEndpointUrl: '/me',
+    providerIdPath: 'id',
+    ...overrides,
+  });
+
+  const oauthIntegration = (slug: string, overrides: Json = {}): Json => ({
+    slug,
+    name: 'Sandbox via OAuth',
+    iconSvg: ICON,
+    accentColor: '#7C3AED',
+    auth: {
+      type: 'oauth2',
+      authorizeUrl: `${server.url}/sandbox/auth`,
+      tokenUrl: `${server.url}/sandbox/token`,
+      clientId: 'sandbox-client',
+      clientSecret: OAUTH_CLIENT_SECRET,
+      scopes: ['openid', 'contacts.read'],
+    },
+    apiBaseUrl: `${server.url}/sandbox/api`,
+    apiAuthorization: 'Authorization: Bearer {{accessToken}}',
+    testEndpointUrl: '/me',
+    providerIdPath: 'id',
+    ...overrides,
+  });
+
+  async function create(body: Json): Promise<{ id: string; integrationId: string; type: string }> {
+    const response = await api('POST', base(), body);
+    expect(response.status, await response.clone().text()).toBe(201);
+    return (await response.json()) as { id: string; integrationId: string; type: string };
+  }
+
+  async function expect400(body: Json, field: string) {
+    const response = await api('POST', base(), body);
+    const answer = (await response.json()) as Json;
+    expect({ status: response.status, field: answer.field }).toEqual({ status: 400, field });
+    expect(answer).toMatchObject({ message: expect.any(String), code: expect.any(String) });
+  }
+
+  const listSlugs = async () => ((await (await api('GET', base())).json()) as { slug: string }[]).map((c) => c.slug);
+
+  beforeAll(async () => {
+    server = await startTestServer(database);
+  });
+  afterAll(async () => server?.close());
+
+  describe('an API-key custom integration pointing at the sandbox API', () => {
+    let created: { id: string; integrationId: string; type: string };
+
+    beforeAll(async () => {
+      created = await create(apiKeyIntegration('sandbox-keys'));
+    });
+
+    it('is created as custom.<slug> and listed by the management API', async () => {
+      expect(created.type).toBe('custom.sandbox-keys');
+      const listed = (await (await api('GET', base())).json()) as Json[];
+      expect(listed).toContainEqual(expect.objectContaining({ id: created.id, slug: 'sandbox-keys', integrationId: created.integrationId }));
+    });
+
+    it('is listed in GET /sdk/integrations as custom.<slug> with customIntegration set and our own icon URL', async () => {
+      const items = (await (await server.sdk('custom-user', '/integrations')).json()) as Json[];
+      const item = items.find((i) => i.type === 'custom.sandbox-keys');
+      expect(item).toMatchObject({
+        id: created.integrationId,
+        type: 'custom.sandbox-keys',
+        name: 'Sandbox via API key',
+        brandColor: '#0EA5E9',
+        isActive: true,
+        customIntegrationId: created.id,
+        customIntegration: { id: created.id, name: 'Sandbox via API key', icon: expect.any(String) },
+        authenticationType: 'apiKey',
+        credentialFields: [expect.objectContaining({ id: 'apiKey', type: 'password', required: true })],
+      });
+      expect(item!.icon).toBe(item!.customIntegration.icon);
+      expect(item!.icon.startsWith(`${server.url}/`)).toBe(true);
+      const me = (await (await server.sdk('custom-user', '/me')).json()) as Json;
+      expect(me.integrations['custom.sandbox-keys']).toMatchObject({ enabled: false });
+    });
+
+    it('serves its icon as image/svg+xml with a CSP that forbids script', async () => {
+      const items = (await (await server.sdk('custom-user', '/integrations')).json()) as Json[];
+      const icon = await fetch(items.find((i) => i.type === 'custom.sandbox-keys')!.icon);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      const csp = icon.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/default-src 'none'/);
+      expect(csp).not.toMatch(/script-src/);
+      expect(csp).toMatch(/\bsandbox\b/);
+      expect(icon.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await icon.text()).toBe(ICON);
+      expect((await fetch(`${server.url}/icons/custom/00000000-0000-4000-8000-000000000000.svg`)).status).toBe(404);
+    });
+
+    it('refuses a key the sandbox rejects, storing nothing', async () => {
+      const response = await server.sdk('custom-bad-key', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.sandbox-keys', payload: { apiKey: 'not-a-sandbox-key' } },
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'CREDENTIAL_REJECTED', message: expect.any(String) });
+      expect(await (await server.sdk('custom-bad-key', '/credentials')).json()).toEqual([]);
+      const events = (await (await api('GET', `/projects/${server.projectId}/credential-events`)).json()) as Json[];
+      expect(events.filter((e) => e.integrationId === created.integrationId)).toEqual([]);
+    });
+
+    it('installs with an sbx_ key, addressed by type custom.<slug> or by the integration id', async () => {
+      const byType = await server.sdk('custom-by-type', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.sandbox-keys', payload: { apiKey: 'sbx_custom_type' } },
+      });
+      expect(byType.status).toBe(201);
+      const credential = (await byType.json()) as Json;
+      expect(credential).toMatchObject({ integrationId: created.integrationId, integrationType: 'custom.sandbox-keys', status: 'VALID' });
+      // providerIdPath `id` read from the sandbox's GET /me.
+      expect(credential.providerId).toMatch(/^key_[0-9a-f]{12}$/);
+      expect(JSON.stringify(credential)).not.toContain('sbx_custom_type');
+
+      const byId = await server.sdk('custom-by-id', '/credentials', {
+        method: 'POST',
+        json: { integrationId: created.integrationId, payload: { apiKey: 'sbx_custom_id' } },
+      });
+      expect(byId.status).toBe(201);
+      const other = (await byId.json()) as Json;
+      expect(other.providerId).not.toBe(credential.providerId);
+
+      const me = (await (await server.sdk('custom-by-id', '/me')).json()) as Json;
+      expect(me.integrations['custom.sandbox-keys']).toMatchObject({ enabled: true, credentialId: other.id, credentialStatus: 'VALID' });
+    });
+  });
+
+  describe('an OAuth custom integration pointing at the sandbox', () => {
+    let created: { id: string; integrationId: string; type: string };
+
+    beforeAll(async () => {
+      created = await create(oauthIntegration('sandbox-oauth'));
+    });
+
+    it('never shows its client secret', async () => {
+      for (const path of [base(), `/projects/${server.projectId}/integrations`]) {
+        expect(await (await api('GET', path)).text()).not.toContain(OAUTH_CLIENT_SECRET);
+      }
+      const managed = ((await (await api('GET', `/projects/${server.projectId}/integrations`)).json()) as Json[]).find((i) => i.type === 'custom.sandbox-oauth');
+      expect(managed).toMatchObject({ hasClientSecret: true, clientId: 'sandbox-client' });
+      // (The built-in sandbox's help text documents this public test secret, so only the custom item is checked.)
+      const items = (await (await server.sdk('oauth-user', '/integrations')).json()) as Json[];
+      const item = items.find((i) => i.type === 'custom.sandbox-oauth');
+      expect(item).toMatchObject({ hasCredential: true, authenticationType: 'oauth' });
+      expect(JSON.stringify(item)).not.toContain(OAUTH_CLIENT_SECRET);
+    });
+
+    it('starts OAuth with an authorizationUrl at the sandbox, and the flow connects an account', async () => {
+      const start = await server.sdk('oauth-user', '/oauth/start', {
+        method: 'POST',
+        json: { integration: 'custom.sandbox-oauth', origin: 'http://localhost:3000' },
+      });
+      expect(start.status).toBe(200);
+      const { authorizationUrl, state } = (await start.json()) as { authorizationUrl: string; state: string };
+      const url = new URL(authorizationUrl);
+      expect(`${url.origin}${url.pathname}`).toBe(`${server.url}/sandbox/auth`);
+      expect(Object.fromEntries(url.searchParams)).toMatchObject({
+        response_type: 'code',
+        client_id: 'sandbox-client',
+        redirect_uri: `${server.url}/oauth/callback`,
+        state,
+        scope: 'openid contacts.read',
+        code_challenge_method: 'S256',
+      });
+      expect(authorizationUrl).not.toContain(OAUTH_CLIENT_SECRET);
+
+      const callback = await approveSandboxConsent(authorizationUrl, { login: 'custom-oauth-login' });
+      expect((await fetch(callback)).status).toBe(200);
+      const result = (await (await server.sdk('oauth-user', `/oauth/${state}`)).json()) as Json;
+      expect(result).toMatchObject({ status: 'success', integration: 'custom.sandbox-oauth', credentialId: expect.any(String) });
+      const me = (await (await server.sdk('oauth-user', '/me')).json()) as Json;
+      expect(me.integrations['custom.sandbox-oauth']).toMatchObject({ enabled: true, providerId: 'custom-oauth-login', credentialStatus: 'VALID' });
+    });
+
+    it('refuses POST /sdk/credentials for it (OAuth connects through /sdk/oauth/start)', async () => {
+      const response = await server.sdk('oauth-user-2', '/credentials', {
+        method: 'POST',
+        json: { integrationId: created.integrationId, payload: {} },
+      });
+      expect(response.status).toBe(400);
+    });
+  });
+
+  describe('refuses bad input', () => {
+    it.each([
+      ['a <script> element', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+      ['an onload= handler', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>'],
+      ['an ONLOAD = handler with odd spacing', '<svg xmlns="http://www.w3.org/2000/svg"\nONLOAD = "alert(1)"><rect/></svg>'],
+      ['a javascript: link', '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><rect/></a></svg>'],
+      ['foreignObject HTML', '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><iframe src="x"/></foreignObject></svg>'],
+      ['an external image', '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://tracker.example.com/p.png"/></svg>'],
+      ['something that is not SVG', '<html><body>hi</body></html>'],
+    ])('an icon with %s: 400 on iconSvg', async (_name, iconSvg) => {
+      await expect400(apiKeyIntegration('bad-icon', { iconSvg }), 'iconSvg');
+    });
+
+    it.each(['red', '#12345', '#1234567', '#GGGGGG', '0EA5E9'])('accent colour %s: 400 on accentColor', async (accentColor) => {
+      await expect400(apiKeyIntegration('bad-colour', { accentColor }), 'accentColor');
+    });
+
+    it.each(['Upper', '-leading', 'has space', 'dots.in.slug', 'under_score', 'x'.repeat(41), ''])('slug %j: 400 on slug', async (slug) => {
+      await expect400(apiKeyIntegration(slug), 'slug');
+    });
+
+    it.each(['no colon here', ': {{apiKey}}', 'X Api Key: {{apiKey}}', 'X-Api-Key:'])('apiAuthorization %j: 400', async (apiAuthorization) => {
+      await expect400(apiKeyIntegration('bad-auth-header', { apiAuthorization }), 'apiAuthorization');
+    });
+
+    it.each([
+      ['apiAuthorization', { apiAuthorization: 'X-Api-Key: {{password}}' }],
+      ['apiAuthorization', { apiAuthorization: 'Authorization: Bearer {{accessToken}}' }],
+      ['apiBaseUrl', { apiBaseUrl: 'https://{{tenant}}.example.com/api' }],
+      ['testEndpointUrl', { testEndpointUrl: '/users/{{userId}}' }],
+    ])('a placeholder no install could fill in %s: 400 (it would fail every install)', async (field, overrides) => {
+      await expect400(apiKeyIntegration('bad-placeholder', overrides), field);
+    });
+
+    it('accepts placeholders it can fill: its own fields, providerData and the access token of OAuth', async () => {
+      const withFields = apiKeyIntegration('templated', {
+        auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'Key', type: 'password', required: true }, { id: 'region', label: 'Region', type: 'text', pattern: '[a-z]{2}' }] },
+        apiBaseUrl: 'https://{{region}}.api.example.com',
+        testEndpointUrl: '/accounts/{{providerData.accountId}}',
+      });
+      await create(withFields);
+      await create(oauthIntegration('templated-oauth', { apiAuthorization: 'X-Token: {{ accessToken }}' }));
+    });
+
+    it.each([
+      ['apiBaseUrl', { apiBaseUrl: 'ftp://files.example.com/api' }],
+      ['apiBaseUrl', { apiBaseUrl: 'javascript:alert(1)' }],
+      ['apiBaseUrl', { apiBaseUrl: 'not a url' }],
+      ['testEndpointUrl', { testEndpointUrl: 'file:///etc/passwd' }],
+    ])('a non-http %s: 400', async (field, overrides) => {
+      await expect400(apiKeyIntegration('bad-url', overrides), field);
+    });
+
+    it.each([
+      ['auth.authorizeUrl', 'authorizeUrl', 'ftp://auth.example.com/authorize'],
+      ['auth.tokenUrl', 'tokenUrl', 'data:text/plain,token'],
+    ])('a non-http OAuth %s: 400', async (field, key, value) => {
+      const body = oauthIntegration('bad-oauth-url');
+      await expect400({ ...body, auth: { ...body.auth, [key]: value } }, field);
+    });
+
+    it('a duplicate slug: 409', async () => {
+      await create(apiKeyIntegration('taken'));
+      const response = await api('POST', base(), apiKeyIntegration('taken', { name: 'Second' }));
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ code: 'CUSTOM_INTEGRATION_EXISTS' });
+      expect((await listSlugs()).filter((s) => s === 'taken')).toHaveLength(1);
+    });
+
+    it('stores nothing for refused input', async () => {
+      const slugs = await listSlugs();
+      for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url']) expect(slugs).not.toContain(slug);
+    });
+  });
+
+  describe('update and delete', () => {
+    it('PUT replaces the definition; the slug cannot change; unknown id 404', async () => {
+      const created = await create(apiKeyIntegration('editable'));
+      const updated = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('editable', { name: 'Edited', accentColor: '#111111' }));
+      expect(updated.status).toBe(200);
+      expect(await updated.json()).toMatchObject({ id: created.id, slug: 'editable', definition: expect.objectContaining({ name: 'Edited' }) });
+      const item = ((await (await server.sdk('edit-user', '/integrations')).json()) as Json[]).find((i) => i.type === 'custom.editable');
+      expect(item).toMatchObject({ name: 'Edited', brandColor: '#111111' });
+
+      const renamed = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('renamed'));
+      expect(renamed.status).toBe(400);
+      expect(await renamed.json()).toMatchObject({ field: 'slug' });
+      const bad = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('editable', { iconSvg: '<svg onload="x()"></svg>' }));
+      expect(bad.status).toBe(400);
+      expect((await api('PUT', `${base()}/00000000-0000-4000-8000-000000000000`, apiKeyIntegration('editable'))).status).toBe(404);
+    });
+
+    it('DELETE answers 204, then 404; the integration, its icon and its credentials are gone', async () => {
+      const created = await create(apiKeyIntegration('doomed'));
+      const installed = await server.sdk('doomed-user', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.doomed', payload: { apiKey: 'sbx_doomed' } },
+      });
+      expect(installed.status).toBe(201);
+      const items = (await (await server.sdk('doomed-user', '/integrations')).json()) as Json[];
+      const iconUrl = items.find((i) => i.type === 'custom.doomed')!.icon as string;
+
+      expect((await api('DELETE', `${base()}/${created.id}`)).status).toBe(204);
+      const again = await api('DELETE', `${base()}/${created.id}`);
+      expect(again.status).toBe(404);
+      expect(await again.json()).toMatchObject({ code: 'CUSTOM_INTEGRATION_NOT_FOUND' });
+
+      expect(await listSlugs()).not.toContain('doomed');
+      expect(((await (await server.sdk('doomed-user', '/integrations')).json()) as Json[]).map((i) => i.type)).not.toContain('custom.doomed');
+      expect(await (await server.sdk('doomed-user', '/credentials')).json()).toEqual([]);
+      expect(Object.keys(((await (await server.sdk('doomed-user', '/me')).json()) as Json).integrations)).not.toContain('custom.doomed');
+      const rows = await server.server.context.db.selectFrom('credentials').select('id').where('integration_id', '=', created.integrationId).execute();
+      expect(rows).toEqual([]);
+      expect((await fetch(iconUrl)).status).toBe(404);
+    });
+
+    it("another project's secret key can neither change nor delete it (403)", async () => {
+      const created = await create(apiKeyIntegration('guarded'));
+      const project = await management(server, server.adminKey, 'POST', '/projects', { name: 'Intruder' });
+      const { secretKey } = (await project.json()) as { secretKey: string };
+      expect((await management(server, secretKey, 'DELETE', `${base()}/${created.id}`)).status).toBe(403);
+      expect(await listSlugs()).toContain('guarded');
+    });
+  });
+});
