@@ -302,5 +302,19 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
         configuredWorkflows: config.configuredWorkflows,
       });
     });
+
+    it('refuses to re-authorize the selectedCredentialId account with another provider account, changing nothing', async () => {
+      const sub = newUser();
+      const first = postedResult((await connectSandbox(server, sub, { login: 'dave' })).page);
+      const [before] = await credentialRowsOf(server, sub);
+
+      const other = postedResult(
+        (await connectSandbox(server, sub, { login: 'erin', installOptions: { selectedCredentialId: first.credentialId } })).page,
+      );
+      expect(other).toMatchObject({ status: 'error', error: { code: 'CREDENTIAL_ACCOUNT_MISMATCH' } });
+
+      const rows = await credentialRowsOf(server, sub);
+      expect(rows).toEqual([before]);
+    });
   });
 });

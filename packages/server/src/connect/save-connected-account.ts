@@ -54,6 +54,10 @@ export async function saveConnectedAccount(
     if (choice.selectedCredentialId && !target) {
       throw notFound('CREDENTIAL_NOT_FOUND', 'The selected account was disconnected meanwhile');
     }
+    // Re-authorizing one account while signed in to another would silently swap the account behind a credential.
+    if (choice.selectedCredentialId && target?.providerId && account.providerId && target.providerId !== account.providerId) {
+      throw conflict('CREDENTIAL_ACCOUNT_MISMATCH', 'You signed in to a different account than the one being re-authorized');
+    }
     const owner = { projectId: integration.projectId, connectedUserId, integrationId: integration.id };
     if (target) {
       const credential = await replaceCredentialAccount(trx, context.secrets, target.id, account);
