@@ -283,6 +283,25 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
   });
 
   describe('update and delete', () => {
+    it('is deactivated and reactivated with PUT /integrations/custom.<slug>, which refuses an OAuth client', async () => {
+      const created = await create(apiKeyIntegration('switchable'));
+      const integrationsPath = `/projects/${server.projectId}/integrations/${created.type}`;
+      const types = async () => ((await (await server.sdk('switch-user', '/integrations')).json()) as Json[]).map((i) => i.type);
+
+      expect((await api('PUT', integrationsPath, { isActive: false })).status).toBe(200);
+      expect(await types()).not.toContain('custom.switchable');
+      const portalOnly = await api('PUT', integrationsPath, { portal: { description: 'Still off' } });
+      expect(await portalOnly.json()).toMatchObject({ isActive: false, portal: { description: 'Still off' } });
+
+      const withClient = await api('PUT', integrationsPath, { clientId: 'x' });
+      expect(withClient.status).toBe(400);
+      expect(await withClient.json()).toMatchObject({ code: 'CLIENT_IN_DEFINITION', field: 'clientId' });
+
+      expect((await api('PUT', integrationsPath, { isActive: true })).status).toBe(200);
+      expect(await types()).toContain('custom.switchable');
+      expect((await api('PUT', `/projects/${server.projectId}/integrations/custom.nope`, { isActive: true })).status).toBe(404);
+    });
+
     it('PUT replaces the definition; the slug cannot change; unknown id 404', async () => {
       const created = await create(apiKeyIntegration('editable'));
       const updated = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('editable', { name: 'Edited', accentColor: '#111111' }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { Database, IntegrationRow } from '../storage/schema.js';
@@ -118,17 +118,30 @@ export interface IntegrationSettings {
   portal?: PortalConfig;
 }
 
-/** Creates or updates a built-in integration's row for a project (management API, dev bootstrap). */
-export async function configureBuiltInIntegration(
+/**
+ * Activates, deactivates or configures a project's integration (management API, dev bootstrap). A catalog
+ * integration's row is created on first use, active unless told otherwise; a custom integration's row exists since
+ * its definition does, and its OAuth client is part of that definition.
+ */
+export async function configureIntegration(
   db: Kysely<Database>,
   secrets: SecretBox,
   projectId: string,
   type: string,
   settings: IntegrationSettings,
 ): Promise<ProjectIntegration> {
-  if (!findBuiltInIntegration(type)) throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
-  const now = isoNow();
   const existing = await findIntegration(db, projectId, { type });
+  if (type.startsWith('custom.')) {
+    if (!existing) throw notFound('INTEGRATION_NOT_FOUND', `No custom integration ${type} in this project`);
+    if (settings.clientId !== undefined || settings.clientSecret !== undefined) {
+      throw badRequest('CLIENT_IN_DEFINITION', "A custom integration's OAuth client is part of its definition: PUT custom-integrations/:id", {
+        field: settings.clientId !== undefined ? 'clientId' : 'clientSecret',
+      });
+    }
+  } else if (!findBuiltInIntegration(type)) {
+    throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
+  }
+  const now = isoNow();
   const id = existing?.id ?? randomUUID();
   const changes = {
     ...(settings.isActive !== undefined && { is_active: settings.isActive ? 1 : 0 }),

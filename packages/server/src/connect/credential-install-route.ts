@@ -54,21 +54,20 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         await checkInstallAllowed(context, integration, user.id, choice);
         const { publicValues, secretValues } = validateInputs(auth.fields, payload, 'payload');
         const fields = { ...publicValues, ...secretValues };
-        const inputs = fields;
         let secrets: CredentialSecrets = { fields };
         let expiresAt: string | null = null;
         let providerData: Record<string, unknown> = {};
         let providerId: string | undefined;
         try {
           if (auth.kind === 'oauth2-client-credentials') {
-            const tokens = await fetchClientCredentialsToken(integration.definition, { context: templateContext(context, inputs) });
+            const tokens = await fetchClientCredentialsToken(integration.definition, { context: templateContext(context, fields) });
             secrets = { ...secrets, accessToken: tokens.accessToken };
             expiresAt = tokens.expiresAt;
             providerData = tokens.providerData;
             providerId = tokens.providerId;
           }
           if (integration.definition.identity) {
-            const identity = await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, providerData) });
+            const identity = await fetchIdentity(integration.definition, { secrets, context: templateContext(context, fields, providerData) });
             providerId = identity.providerId ?? providerId;
             providerData = { ...providerData, ...identity.providerData };
           }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
-import { requireActiveIntegration } from '../catalog/integration-store.js';
+import { findIntegration, requireActiveIntegration } from '../catalog/integration-store.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { ErrorResponse } from '../http/schemas.js';
@@ -106,7 +106,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         if (!session || session.connected_user_id !== request.sdk.user.id) {
           throw notFound('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this state for this user');
         }
-        const integration = await requireActiveIntegration(context.db, session.project_id, { id: session.integration_id }).catch(() => undefined);
+        const integration = await findIntegration(context.db, session.project_id, { id: session.integration_id });
         const result = sessionResult(session);
         if (result) return result;
         const expired = session.expires_at < new Date().toISOString();

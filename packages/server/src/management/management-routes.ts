@@ -9,7 +9,7 @@ import {
   updateCustomIntegration,
   type CustomIntegrationInput,
 } from '../catalog/custom-integrations.js';
-import { configureBuiltInIntegration, findIntegration, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
+import { configureIntegration, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
 import { listUserCredentials } from '../credentials/credential-store.js';
 import { credentialView } from '../credentials/credential-view.js';
@@ -219,33 +219,14 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         {
           schema: {
             tags,
-            summary: 'Activate or configure a catalog integration: OAuth app, scopes, portal config',
+            summary: 'Activate, deactivate or configure an integration: OAuth app, scopes, portal config',
             params: Type.Object({ projectId: Type.String(), type: Type.String({ minLength: 1, maxLength: 100 }) }),
             body: IntegrationSettings,
           },
         },
         async (request) => {
-          if (request.params.type.startsWith('custom.')) {
-            const existing = await findIntegration(context.db, request.managedProject.id, { type: request.params.type });
-            if (!existing) throw notFound('INTEGRATION_NOT_FOUND', 'No such custom integration');
-            const { isActive, portal, scopes } = request.body;
-            if (request.body.clientId !== undefined || request.body.clientSecret !== undefined) {
-              throw badRequest('USE_CUSTOM_INTEGRATION_API', 'A custom integration’s OAuth client is part of its definition', { field: 'clientId' });
-            }
-            await context.db
-              .updateTable('integrations')
-              .set({
-                ...(isActive !== undefined && { is_active: isActive ? 1 : 0 }),
-                ...(portal !== undefined && { portal_config: JSON.stringify(portal) }),
-                ...(scopes !== undefined && { scopes: scopes === null ? null : JSON.stringify(scopes) }),
-                updated_at: new Date().toISOString(),
-              })
-              .where('id', '=', existing.id)
-              .execute();
-            return managedIntegrationView((await findIntegration(context.db, request.managedProject.id, { id: existing.id }))!);
-          }
           // A new integration is active unless said otherwise; an existing one keeps its state unless isActive is given.
-          const integration = await configureBuiltInIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
+          const integration = await configureIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
           return managedIntegrationView(integration);
         },
       );

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppContext } from '../app-context.js';
-import { configureBuiltInIntegration } from '../catalog/integration-store.js';
+import { configureIntegration } from '../catalog/integration-store.js';
 import { DEV_ALLOWED_ORIGINS } from './allowed-origins.js';
 import { addSigningKey, createProject, findProject } from './project-store.js';
 
@@ -44,7 +44,7 @@ export async function ensureDevProject(context: AppContext): Promise<DevProjectF
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   });
   for (const type of SANDBOX_INTEGRATIONS) {
-    await configureBuiltInIntegration(context.db, context.secrets, project.id, type, {
+    await configureIntegration(context.db, context.secrets, project.id, type, {
       isActive: true,
       ...(type === 'sandbox' && SANDBOX_CLIENT),
     });
