@@ -207,6 +207,12 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     });
   });
 
+  it('accepts an icon that paints with its own gradient (url(#id)) and escapes text with XML entities', async () => {
+    const iconSvg =
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><title>A &amp; B</title><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs><rect fill="url(#g)" style="fill: url( \'#g\' )" width="24" height="24"/></svg>';
+    await create(apiKeyIntegration('gradient-icon', { iconSvg }));
+  });
+
   describe('refuses bad input', () => {
     it.each([
       ['a <script> element', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
@@ -216,6 +222,10 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
       ['foreignObject HTML', '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><iframe src="x"/></foreignObject></svg>'],
       ['an external image', '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://tracker.example.com/p.png"/></svg>'],
       ['something that is not SVG', '<html><body>hi</body></html>'],
+      ['a handler after a slash', '<svg xmlns="http://www.w3.org/2000/svg"><rect/onclick="alert(1)"/></svg>'],
+      ['an encoded javascript: URL animated into a link', '<svg xmlns="http://www.w3.org/2000/svg"><a><animate attributeName="href" values="javas&#99;ript:alert(1)"/><text y="20">x</text></a></svg>'],
+      ['a CSS @import', '<svg xmlns="http://www.w3.org/2000/svg"><style>@import "https://tracker.example.com/x.css";</style><rect/></svg>'],
+      ['an external CSS url()', '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(https://tracker.example.com/p.png)"/></svg>'],
     ])('an icon with %s: 400 on iconSvg', async (_name, iconSvg) => {
       await expect400(apiKeyIntegration('bad-icon', { iconSvg }), 'iconSvg');
     });
@@ -268,6 +278,21 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
       await expect400({ ...body, auth: { ...body.auth, [key]: value } }, field);
     });
 
+    it.each([
+      ['an unbalanced group', '(a'],
+      ['an escape only non-unicode regular expressions allow', '[a-z\\_]+'],
+    ])('an input pattern with %s: 400 on that pattern (it would fail every install)', async (_name, pattern) => {
+      const auth = { type: 'api-key', fields: [{ id: 'apiKey', label: 'Key', type: 'password', required: true, pattern }] };
+      await expect400(apiKeyIntegration('bad-pattern', { auth }), 'auth.fields.0.pattern');
+    });
+
+    it('a plain-http token URL off this machine: 400 (token requests carry the client secret; the engine refuses them)', async () => {
+      const body = oauthIntegration('http-token-url');
+      await expect400({ ...body, auth: { ...body.auth, tokenUrl: 'http://auth.example.com/oauth/token' } }, 'auth.tokenUrl');
+      const clientCredentials = { type: 'oauth2-client-credentials', tokenUrl: 'http://auth.example.com/oauth/token' };
+      await expect400(apiKeyIntegration('http-token-url', { auth: clientCredentials, apiAuthorization: 'Authorization: Bearer {{accessToken}}' }), 'auth.tokenUrl');
+    });
+
     it('a duplicate slug: 409', async () => {
       await create(apiKeyIntegration('taken'));
       const response = await api('POST', base(), apiKeyIntegration('taken', { name: 'Second' }));
@@ -278,7 +303,7 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
 
     it('stores nothing for refused input', async () => {
       const slugs = await listSlugs();
-      for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url']) expect(slugs).not.toContain(slug);
+      for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url', 'bad-pattern']) expect(slugs).not.toContain(slug);
     });
   });
 

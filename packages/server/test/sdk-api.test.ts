@@ -184,6 +184,24 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       expect(Object.keys(body).sort()).toEqual(['code', 'message']);
     });
 
+    it('answers a NUL character in a path parameter or body with 400 or 404, never 500 (Postgres text cannot hold one)', async () => {
+      const user = newUser();
+      const refused = async (response: Response) => {
+        expect([400, 404]).toContain(response.status);
+        expect(await response.json()).toMatchObject({ message: expect.any(String), code: expect.any(String) });
+      };
+      await refused(await server.sdk(user, '/oauth/%00abc'));
+      await refused(await server.sdk(user, '/credentials/%00', { method: 'PATCH', json: { config: {} } }));
+      await refused(await server.sdk(user, '/integrations/%00', { method: 'DELETE' }));
+      await refused(await fetch(`${server.url}/projects/%00/sdk/me`, { headers: { authorization: `Bearer ${await server.userToken(user)}` } }));
+      const renamed = await fetch(`${server.url}/api/v1/projects/${server.projectId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'a\0b' }),
+      });
+      expect(renamed.status).not.toBe(500);
+    });
+
     it('answers an unknown route 404 ROUTE_NOT_FOUND and a wrong content type 415 without internals', async () => {
       await expectError(await server.sdk(newUser(), '/nosuch'), 404, 'ROUTE_NOT_FOUND');
       const xml = await server.sdk(newUser(), '/me', { method: 'PATCH', body: '<meta/>', headers: { 'content-type': 'application/xml' } });

@@ -147,6 +147,34 @@ describe.each(testDatabases)('secrets at rest on %s', (database) => {
     expect(server.logs.join('')).not.toContain(tenantKey);
   });
 
+  it('keeps an API key of a custom integration out of the database even when its field was declared as plain text', async () => {
+    const icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>';
+    const created = await fetch(`${server.url}/api/v1/projects/${server.projectId}/custom-integrations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        slug: 'text-api-key',
+        name: 'Sandbox with a text API key field',
+        iconSvg: icon,
+        accentColor: '#7C3AED',
+        auth: { type: 'api-key', fields: [{ id: 'token', label: 'API token', type: 'text', required: true }] },
+        apiBaseUrl: `${server.url}/sandbox/api`,
+        apiAuthorization: 'X-Api-Key: {{token}}',
+        testEndpointUrl: '/me',
+        providerIdPath: 'id',
+      }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const user = newUser('text-key');
+    const token = `sbx_${randomBytes(16).toString('hex')}`;
+    const install = await server.sdk(user, '/credentials', { method: 'POST', json: { integrationId: 'custom.text-api-key', payload: { token } } });
+    const credential = await json(install, 201);
+
+    const [row] = (await credentialRowsOf(server, user)).filter((r) => r.id === credential.id);
+    expect(openCredentialSecrets(server.server.context.secrets, row!).fields).toEqual({ token });
+    expect(JSON.stringify(row)).not.toContain(token);
+  });
+
   it('binds each sealed secret to its row: swapped ciphertexts do not open', async () => {
     const db = server.server.context.db;
     const box = server.server.context.secrets;

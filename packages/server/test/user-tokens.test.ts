@@ -145,6 +145,7 @@ describe.each(testDatabases)('user tokens on %s', (database) => {
     it('refuses a non-string or empty sub', async () => {
       await expect401(await meWith(server, bearer(await signed(claims({ sub: '' })))));
       await expect401(await meWith(server, bearer(await signed(claims({ sub: 42 })))));
+      await expect401(await meWith(server, bearer(await signed(claims({ sub: 'a\0b' })))), 'USER_TOKEN_INVALID');
     });
 
     it('refuses an aud naming another project', async () => {

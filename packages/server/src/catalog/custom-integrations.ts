@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineIntegration, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
+import { isLoopbackHttp } from '../connect/provider/http.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { SecretBox } from '../secrets/envelope.js';
@@ -53,7 +54,7 @@ function parseHeaderTemplate(template: string): { name: string; value: string } 
   return { name: match[1]!, value: match[2]! };
 }
 
-function absoluteUrl(field: string, value: string): void {
+function absoluteUrl(field: string, value: string): URL {
   let url: URL;
   try {
     url = new URL(value.replace(/\{\{[^}]+\}\}/g, 'x'));
@@ -63,9 +64,32 @@ function absoluteUrl(field: string, value: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
   }
+  return url;
+}
+
+/** Token requests carry the client secret: the engine sends them over https only (plain http to this machine). */
+function tokenUrl(field: string, value: string): void {
+  const url = absoluteUrl(field, value);
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
+    throw badRequest('INVALID_URL', `${field} must be an https URL`, { field });
+  }
 }
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+
+/** Refuses an input pattern that is no regular expression (as the engine compiles it): it would fail every install. */
+function checkPatterns(input: CustomIntegrationInput): void {
+  const auth = input.auth;
+  const [path, fields] = auth.type === 'api-key' ? ['auth.fields', auth.fields] : auth.type === 'oauth2' ? ['auth.inputFields', auth.inputFields ?? []] : ['', []];
+  fields.forEach((field, index) => {
+    if (field.pattern === undefined) return;
+    try {
+      new RegExp(`^(?:${field.pattern})$`, 'u');
+    } catch {
+      throw badRequest('INVALID_PATTERN', `${path}.${index}.pattern is not a valid regular expression`, { field: `${path}.${index}.pattern` });
+    }
+  });
+}
 
 /** Refuses a `{{name}}` the engine could never fill (it would fail every install), naming the field it is in. */
 function checkPlaceholders(input: CustomIntegrationInput): void {
@@ -100,12 +124,17 @@ export function toDefinition(input: CustomIntegrationInput): IntegrationDefiniti
   const testUrl = input.testEndpointUrl;
   if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) absoluteUrl('testEndpointUrl', testUrl);
   checkPlaceholders(input);
+  checkPatterns(input);
+
+  // A field the API authorization carries is a credential, whatever type it was declared with: it is stored sealed.
+  const authorizationFields = new Set([...input.apiAuthorization.matchAll(PLACEHOLDER)].map(([, name]) => name));
+  const sealIfCredential = (field: InputField): InputField => (authorizationFields.has(field.id) ? { ...field, secret: true } : field);
 
   const auth = input.auth;
   let definitionAuth: IntegrationDefinition['auth'];
   if (auth.type === 'oauth2') {
     absoluteUrl('auth.authorizeUrl', auth.authorizeUrl);
-    absoluteUrl('auth.tokenUrl', auth.tokenUrl);
+    tokenUrl('auth.tokenUrl', auth.tokenUrl);
     definitionAuth = {
       kind: 'oauth2',
       authorizeUrl: auth.authorizeUrl,
@@ -113,12 +142,12 @@ export function toDefinition(input: CustomIntegrationInput): IntegrationDefiniti
       scopes: auth.scopes ?? [],
       ...(auth.scopeSeparator !== undefined && { scopeSeparator: auth.scopeSeparator }),
       pkce: auth.pkce ?? true,
-      preOAuthInputs: (auth.inputFields ?? []).map((field) => ({ ...field, pattern: field.pattern ?? SAFE_URL_INPUT })),
+      preOAuthInputs: (auth.inputFields ?? []).map((field) => sealIfCredential({ ...field, pattern: field.pattern ?? SAFE_URL_INPUT })),
     };
   } else if (auth.type === 'api-key') {
-    definitionAuth = { kind: 'api-key', fields: auth.fields };
+    definitionAuth = { kind: 'api-key', fields: auth.fields.map(sealIfCredential) };
   } else {
-    absoluteUrl('auth.tokenUrl', auth.tokenUrl);
+    tokenUrl('auth.tokenUrl', auth.tokenUrl);
     definitionAuth = {
       kind: 'oauth2-client-credentials',
       tokenUrl: auth.tokenUrl,

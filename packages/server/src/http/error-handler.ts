@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { ApiError } from '../errors.js';
 
 /** Our names for Fastify's own client errors. */
@@ -38,6 +39,10 @@ export function installErrorHandler(app: FastifyInstance): void {
         ? 'is not a known field'
         : first?.message ?? 'is invalid';
       return reply.code(400).send({ message: `${field ?? 'request'} ${what}`, code: 'VALIDATION_ERROR', ...(field && { field }) });
+    }
+    // Postgres text cannot hold a NUL character (SQLite can): such input is the client's mistake, not a 500.
+    if (error instanceof pg.DatabaseError && error.code === '22021') {
+      return reply.code(400).send({ message: 'Text must not contain NUL characters', code: 'INVALID_CHARACTER' });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

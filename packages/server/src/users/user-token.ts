@@ -69,7 +69,7 @@ export async function verifyUserToken(token: string, projectId: string, keys: Si
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ['sub', 'iat', 'exp'],
       });
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255 || payload.sub.includes('\0')) {
         throw invalid('USER_TOKEN_INVALID', 'The user token needs a sub claim of 1 to 255 characters');
       }
       // jose checks iat only against a maxTokenAge; a token issued in the future is refused here.
