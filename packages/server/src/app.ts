@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
 import { oauthCallbackRoute } from './connect/oauth-callback.js';
 import { oauthSdkRoutes } from './connect/oauth-routes.js';
+import { pruneOAuthSessions } from './connect/oauth-sessions.js';
 import { credentialRoutes } from './credentials/credential-routes.js';
 import { registerCors } from './http/cors.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -106,6 +107,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     });
   }
 
+  // Until the job queue schedules it, old OAuth sessions are swept at start.
+  await pruneOAuthSessions(context.db);
   const devProject = config.devProject ? await ensureDevProject(context) : undefined;
   return { app, context, devProject, close: () => app.close() };
 }

@@ -42,6 +42,15 @@ describe.each(testDatabases)('SDK credentials on %s', (database) => {
     json(await install(sub, { integrationId: apiKeyIntegrationId, payload: { apiKey }, ...(installOptions && { installOptions }) }), 201);
 
   describe('API key install', () => {
+    it('lets exactly one of several concurrent first installs through; the others get 409', async () => {
+      const sub = newUser();
+      await json(await server.sdk(sub, '/me'));
+      const keys = Array.from({ length: 5 }, () => `sbx_${randomBytes(8).toString('hex')}`);
+      const responses = await Promise.all(keys.map((apiKey) => install(sub, { integrationId: apiKeyIntegrationId, payload: { apiKey } })));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      expect(await credentialRowsOf(server, sub)).toHaveLength(1);
+    });
+
     it('validates a good key against the provider and answers 201 with the credential, without secrets', async () => {
       const sub = newUser();
       const apiKey = `sbx_${randomBytes(12).toString('hex')}`;

@@ -9,10 +9,12 @@ import {
 } from '@switchboard/server';
 
 /**
- * Rotates the master key. With the key in the data dir: a new key is generated and put first (old keys kept
- * while re-wrapping, so an interruption loses nothing), every data key is re-wrapped, then the old keys are
- * dropped. With SWITCHBOARD_MASTER_KEY="NEW,OLD": every data key is re-wrapped under NEW; then drop OLD from the
- * variable. Safe to run while servers are up: both keys open everything until the last step.
+ * Rotates the master key.
+ * - Key in the data dir: stop the servers first (a running server keeps sealing with the key it loaded). A new key
+ *   is generated and put first, old keys are kept while re-wrapping so an interruption loses nothing, every data
+ *   key is re-wrapped, then the old keys are dropped from the file.
+ * - Key in SWITCHBOARD_MASTER_KEY: no downtime. Roll out "NEW,OLD" to every server (they seal with NEW and open
+ *   both), run this command, then roll out "NEW" alone.
  */
 export async function rotateMaster(env: NodeJS.ProcessEnv): Promise<string> {
   const config = loadConfig(env);

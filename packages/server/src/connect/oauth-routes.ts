@@ -7,7 +7,7 @@ import { originAllowed } from '../projects/allowed-origins.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
-import { createOAuthSession, findOAuthSession, sessionResult } from './oauth-sessions.js';
+import { createOAuthSession, findOAuthSession, newOAuthState, sessionResult } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
 import { checkInstallAllowed } from './save-connected-account.js';
 
@@ -67,7 +67,17 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         const inputs = { ...publicInputs, ...secretValues };
         const oauthApp = oauthAppFor(context, integration);
         const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
-        const state = await createOAuthSession(context.db, context.secrets, {
+        // Build the URL before storing anything, so a definition that cannot render leaves no pending session.
+        const state = newOAuthState();
+        const authorizationUrl = buildAuthorizationUrl(integration.definition, {
+          app: oauthApp,
+          redirectUri: redirectUri(context),
+          state,
+          ...(codeVerifier && { codeVerifier }),
+          context: templateContext(context, inputs),
+        });
+        await createOAuthSession(context.db, context.secrets, {
+          state,
           projectId: project.id,
           connectedUserId: user.id,
           integrationId: integration.id,
@@ -79,13 +89,6 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           accountType: accountType?.id ?? null,
           ...choice,
           allowMultiple: choice.allowMultipleCredentials,
-        });
-        const authorizationUrl = buildAuthorizationUrl(integration.definition, {
-          app: oauthApp,
-          redirectUri: redirectUri(context),
-          state,
-          ...(codeVerifier && { codeVerifier }),
-          context: templateContext(context, inputs),
         });
         return { authorizationUrl, state };
       },

@@ -16,6 +16,8 @@ export interface OAuthResult {
 }
 
 export interface NewOAuthSession {
+  /** From newOAuthState(). */
+  state: string;
   projectId: string;
   connectedUserId: string;
   integrationId: string;
@@ -31,8 +33,11 @@ export interface NewOAuthSession {
   allowMultiple: boolean;
 }
 
-export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, session: NewOAuthSession): Promise<string> {
-  const state = randomBytes(32).toString('base64url');
+/** A random, unguessable OAuth state (256 bits). */
+export const newOAuthState = () => randomBytes(32).toString('base64url');
+
+export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, session: NewOAuthSession): Promise<void> {
+  const state = session.state;
   await db
     .insertInto('oauth_sessions')
     .values({
@@ -57,7 +62,6 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
       created_at: isoNow(),
     })
     .execute();
-  return state;
 }
 
 export const openCodeVerifier = (box: SecretBox, session: OAuthSessionRow) =>

@@ -9,6 +9,7 @@ import {
   type Credential,
 } from '../credentials/credential-store.js';
 import { conflict, notFound } from '../errors.js';
+import { lockConnectedUser } from '../users/connected-users.js';
 
 export interface InstallChoice {
   /** Re-authorize this account in place instead of adding one. */
@@ -45,6 +46,8 @@ export async function saveConnectedAccount(
   account: ConnectedAccount,
 ): Promise<{ credential: Credential; created: boolean }> {
   return context.db.transaction().execute(async (trx) => {
+    // Two callbacks finishing at once must not both see "no account yet" and both insert.
+    await lockConnectedUser(trx, context.storage.dialect, connectedUserId);
     const existing = await listUserCredentials(trx, connectedUserId, { integrationId: integration.id });
     const target = choice.selectedCredentialId
       ? existing.find((c) => c.id === choice.selectedCredentialId)

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
+import type { Dialect } from '../storage/database.js';
 import type { ConnectedUserRow, Database } from '../storage/schema.js';
 
 export interface ConnectedUser {
@@ -43,14 +44,24 @@ export async function ensureConnectedUser(db: Kysely<Database>, projectId: strin
   return toConnectedUser((await findBySub(db, projectId, sub))!);
 }
 
+/**
+ * Serializes writes to one connected user's data (metadata, installs) inside a transaction. SQLite runs one
+ * write transaction at a time anyway; on Postgres the row lock makes concurrent requests and instances queue.
+ */
+export async function lockConnectedUser(trx: Transaction<Database>, dialect: Dialect, connectedUserId: string): Promise<ConnectedUserRow> {
+  const query = trx.selectFrom('connected_users').selectAll().where('id', '=', connectedUserId);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirstOrThrow();
+}
+
 /** Merges metadata (shallow, like the reference's setUserMetadata). */
 export async function mergeUserMeta(
   db: Kysely<Database>,
+  dialect: Dialect,
   user: ConnectedUser,
   meta: Record<string, unknown>,
 ): Promise<ConnectedUser> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('connected_users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await lockConnectedUser(trx, dialect, user.id);
     const merged = { ...parseJson<Record<string, unknown>>(row.meta, {}), ...meta };
     await trx.updateTable('connected_users').set({ meta: JSON.stringify(merged), updated_at: isoNow() }).where('id', '=', user.id).execute();
     return toConnectedUser({ ...row, meta: JSON.stringify(merged) });

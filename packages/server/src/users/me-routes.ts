@@ -26,7 +26,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         if (Buffer.byteLength(JSON.stringify(request.body.meta)) > MAX_META_BYTES) {
           return reply.code(400).send({ message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
         }
-        const user = await mergeUserMeta(context.db, request.sdk.user, request.body.meta);
+        const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
         return buildUserState(context, request.sdk.project, user);
       },
     );
