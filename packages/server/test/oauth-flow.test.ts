@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneOAuthSessions } from '../src/connect/oauth-sessions.js';
 import { openCredentialSecrets } from '../src/credentials/credential-store.js';
 import { approveSandboxConsent } from './support/sandbox-consent.js';
 import {
@@ -147,6 +148,18 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
       const missing = await loadCallbackPage(`${server.url}/oauth/callback?code=abc`);
       expect(missing.status).toBe(400);
       expect(missing.posted).toEqual([]);
+    });
+
+    it('sweeps sessions expired over a day ago and keeps recent ones for polling SDKs', async () => {
+      const sub = newUser();
+      const old = await startOAuth(server, sub);
+      const recent = await startOAuth(server, sub, { installOptions: { allowMultipleCredentials: true } });
+      const db = server.server.context.db;
+      await db.updateTable('oauth_sessions').set({ expires_at: new Date(Date.now() - 25 * 3600_000).toISOString() }).where('state', '=', old.state).execute();
+      await db.updateTable('oauth_sessions').set({ expires_at: new Date(Date.now() - 3600_000).toISOString() }).where('state', '=', recent.state).execute();
+      await pruneOAuthSessions(db);
+      const states = (await db.selectFrom('oauth_sessions').select('state').where('state', 'in', [old.state, recent.state]).execute()).map((r) => r.state);
+      expect(states).toEqual([recent.state]);
     });
 
     it('refuses an expired state and stores nothing', async () => {
