@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management } from './support/management.js';
+import { management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { approveSandboxConsent } from './support/sandbox-consent.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
@@ -27,25 +27,8 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     ...overrides,
   });
 
-  const oauthIntegration = (slug: string, overrides: Json = {}): Json => ({
-    slug,
-    name: 'Sandbox via OAuth',
-    iconSvg: ICON,
-    accentColor: '#7C3AED',
-    auth: {
-      type: 'oauth2',
-      authorizeUrl: `${server.url}/sandbox/auth`,
-      tokenUrl: `${server.url}/sandbox/token`,
-      clientId: 'sandbox-client',
-      clientSecret: OAUTH_CLIENT_SECRET,
-      scopes: ['openid', 'contacts.read'],
-    },
-    apiBaseUrl: `${server.url}/sandbox/api`,
-    apiAuthorization: 'Authorization: Bearer {{accessToken}}',
-    testEndpointUrl: '/me',
-    providerIdPath: 'id',
-    ...overrides,
-  });
+  const oauthIntegration = (slug: string, overrides: Json = {}): Json =>
+    sandboxOAuthCustomIntegration(server, slug, { overrides: { iconSvg: ICON, ...overrides } });
 
   async function create(body: Json): Promise<{ id: string; integrationId: string; type: string }> {
     const response = await api('POST', base(), body);
@@ -185,7 +168,7 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
         client_id: 'sandbox-client',
         redirect_uri: `${server.url}/oauth/callback`,
         state,
-        scope: 'openid contacts.read',
+        scope: 'openid contacts',
         code_challenge_method: 'S256',
       });
       expect(authorizationUrl).not.toContain(OAUTH_CLIENT_SECRET);

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCredentialSecrets } from '../src/credentials/credential-store.js';
 import { SecretDecryptionError } from '../src/secrets/envelope.js';
+import { management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { connectSandbox, credentialRowsOf, integrationIdOf, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
@@ -107,30 +108,13 @@ describe.each(testDatabases)('secrets at rest on %s', (database) => {
   });
 
   it('keeps a secret pre-OAuth input of a custom integration out of the database in plain text', async () => {
-    const icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>';
-    const created = await fetch(`${server.url}/api/v1/projects/${server.projectId}/custom-integrations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        slug: 'secret-input',
-        name: 'Sandbox with a secret input',
-        iconSvg: icon,
-        accentColor: '#7C3AED',
-        auth: {
-          type: 'oauth2',
-          authorizeUrl: `${server.url}/sandbox/auth`,
-          tokenUrl: `${server.url}/sandbox/token`,
-          clientId: 'sandbox-client',
-          clientSecret: 'sandbox-secret',
-          scopes: ['openid', 'contacts'],
-          inputFields: [{ id: 'tenantKey', label: 'Tenant key', type: 'password', required: true, secret: true }],
-        },
-        apiBaseUrl: `${server.url}/sandbox/api`,
-        apiAuthorization: 'Authorization: Bearer {{accessToken}}',
-        testEndpointUrl: '/me',
-        providerIdPath: 'id',
-      }),
-    });
+    const created = await management(
+      server,
+      server.secretKey,
+      'POST',
+      `/projects/${server.projectId}/custom-integrations`,
+      sandboxOAuthCustomIntegration(server, 'secret-input', { secretInput: true }),
+    );
     expect(created.status, await created.clone().text()).toBe(201);
     const user = newUser('tenant');
     const tenantKey = `tk${randomBytes(12).toString('hex')}`;

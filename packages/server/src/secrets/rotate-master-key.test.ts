@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management } from '../../test/support/management.js';
+import { management, sandboxOAuthCustomIntegration } from '../../test/support/management.js';
 import { startTestServer, type TestServer } from '../../test/support/test-server.js';
 import { sealedAad, SecretBox, SecretDecryptionError } from './envelope.js';
 import { generateMasterKey, loadMasterKeys } from './master-keys.js';
@@ -44,23 +44,13 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
     });
     expect(installed.status).toBe(201);
     // A pending OAuth flow with a secret pre-OAuth input seals both its PKCE verifier and that input.
-    const custom = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, {
-      slug: 'tenant-oauth',
-      name: 'Tenant OAuth',
-      iconSvg: '<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>',
-      accentColor: '#123456',
-      auth: {
-        type: 'oauth2',
-        authorizeUrl: `${server.url}/sandbox/auth`,
-        tokenUrl: `${server.url}/sandbox/token`,
-        clientId: 'sandbox-client',
-        clientSecret: 'sandbox-secret',
-        inputFields: [{ id: 'tenantKey', label: 'Tenant key', type: 'password', secret: true, required: true }],
-      },
-      apiBaseUrl: `${server.url}/sandbox/api`,
-      apiAuthorization: 'Authorization: Bearer {{accessToken}}',
-      testEndpointUrl: '/me',
-    });
+    const custom = await management(
+      server,
+      server.secretKey,
+      'POST',
+      `/projects/${server.projectId}/custom-integrations`,
+      sandboxOAuthCustomIntegration(server, 'tenant-oauth', { secretInput: true }),
+    );
     expect(custom.status).toBe(201);
     const started = await server.sdk('rotating-user', '/oauth/start', {
       method: 'POST',

@@ -62,3 +62,36 @@ export async function createManagedProject(server: TestServer, name: string, key
 export async function meWith(server: TestServer, authorization: string | undefined, projectId = server.projectId): Promise<Response> {
   return fetch(`${server.url}/projects/${projectId}/sdk/me`, { headers: authorization === undefined ? {} : { authorization } });
 }
+
+/**
+ * A custom OAuth integration described at run time that points at the server's own sandbox. `secretInput` adds a
+ * secret pre-OAuth input field `tenantKey`; `overrides` replace top-level fields.
+ */
+export function sandboxOAuthCustomIntegration(
+  server: TestServer,
+  slug: string,
+  options: { secretInput?: boolean; overrides?: Record<string, unknown> } = {},
+): Record<string, unknown> {
+  return {
+    slug,
+    name: 'Sandbox via OAuth',
+    iconSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>',
+    accentColor: '#7C3AED',
+    auth: {
+      type: 'oauth2',
+      authorizeUrl: `${server.url}/sandbox/auth`,
+      tokenUrl: `${server.url}/sandbox/token`,
+      clientId: 'sandbox-client',
+      clientSecret: 'sandbox-secret',
+      scopes: ['openid', 'contacts'],
+      ...(options.secretInput && {
+        inputFields: [{ id: 'tenantKey', label: 'Tenant key', type: 'password', required: true, secret: true }],
+      }),
+    },
+    apiBaseUrl: `${server.url}/sandbox/api`,
+    apiAuthorization: 'Authorization: Bearer {{accessToken}}',
+    testEndpointUrl: '/me',
+    providerIdPath: 'id',
+    ...options.overrides,
+  };
+}
