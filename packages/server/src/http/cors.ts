@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { originAllowed } from '../projects/allowed-origins.js';
-import { findProject } from '../projects/project-store.js';
+import { projectOfRequest } from '../projects/request-project.js';
 
 const PROJECT_PATH = /^\/projects\/([^/?#]+)\//;
 
@@ -29,7 +29,7 @@ export async function registerCors(app: FastifyInstance, context: AppContext): P
       const projectId = request.url.match(PROJECT_PATH)?.[1];
       if (!origin || !projectId) return callback(null, { origin: false });
       // Project ids are UUIDs; anything that needs decoding is no project of ours.
-      findProject(context.db, projectId)
+      projectOfRequest(context.db, request, projectId)
         .then((project) =>
           callback(null, {
             origin: project !== undefined && originAllowed(project.allowedOrigins, origin) ? origin : false,

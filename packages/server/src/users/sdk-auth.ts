@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { notFound } from '../errors.js';
-import { findProject, listSigningKeys, type Project } from '../projects/project-store.js';
+import { listSigningKeys, type Project } from '../projects/project-store.js';
+import { projectOfRequest } from '../projects/request-project.js';
 import { ensureConnectedUser, type ConnectedUser } from './connected-users.js';
 import { bearerToken, verifyUserToken } from './user-token.js';
 
@@ -22,7 +23,7 @@ declare module 'fastify' {
 /** onRequest hook for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
 export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
-    const project = await findProject(context.db, request.params.projectId);
+    const project = await projectOfRequest(context.db, request, request.params.projectId);
     if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
     const token = bearerToken(request.headers.authorization);
     const keys = await listSigningKeys(context.db, project.id);

@@ -55,12 +55,10 @@ export async function fetchIdentity(
     const providerMessage = providerMessageOf(body, secrets);
     const kind = isTransientStatus(status) ? 'unavailable' : 'rejected';
     const verb = kind === 'unavailable' ? 'failed' : 'was refused';
-    return Promise.reject(
-      new ProviderError(kind, `${definition.name}: the credential ${verb}${providerMessage ? `: ${providerMessage}` : ''}`, {
-        status,
-        ...(providerMessage ? { providerMessage } : {}),
-      }),
-    );
+    throw new ProviderError(kind, `${definition.name}: the credential ${verb}${providerMessage ? `: ${providerMessage}` : ''}`, {
+      status,
+      ...(providerMessage ? { providerMessage } : {}),
+    });
   }
   return mapResponse(body, spec);
 }
