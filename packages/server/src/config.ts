@@ -27,6 +27,44 @@ export interface ServerConfig {
   devProject: boolean;
   /** pino level (LOG_LEVEL). */
   logLevel: string;
+  /** Proxy: upstream settings (SWITCHBOARD_PROXY_*); see docs/configuration.md. */
+  proxy: ProxyConfig;
+  /** OAuth token lifecycle (SWITCHBOARD_REFRESH_*). */
+  tokens: TokenConfig;
+  /** Background jobs (SWITCHBOARD_JOBS): the embedded queue on SQLite, pg-boss on Postgres. */
+  jobs: boolean;
+}
+
+export interface ProxyConfig {
+  /** TCP (and TLS) connect timeout to a provider, ms. */
+  connectTimeoutMs: number;
+  /** Time to the provider's response headers, ms. */
+  headersTimeoutMs: number;
+  /** Longest silence while a response body streams, ms. */
+  bodyTimeoutMs: number;
+  /** Keep-alive connections per upstream origin. */
+  connectionsPerOrigin: number;
+  /** Request bodies up to this size are buffered, so the request can be replayed after a token refresh. */
+  replayableBodyBytes: number;
+  /** Proxied requests per second per project, bursts up to the same count; 0 turns the limit off. */
+  rateLimitPerProject: number;
+  /** Proxied requests per second per connected user; 0 turns the limit off. */
+  rateLimitPerUser: number;
+  /** Opt-in retries (X-Switchboard-Retry) on 429 and 503: at most this many. */
+  retryMaxAttempts: number;
+  /** ...and at most this long waiting in all, ms. */
+  retryMaxWaitMs: number;
+}
+
+export interface TokenConfig {
+  /** Refresh an access token this many seconds before it expires. */
+  refreshMarginSeconds: number;
+  /** How often the background job looks for tokens nearing expiry, seconds. */
+  sweepIntervalSeconds: number;
+  /** The background job refreshes tokens expiring within this many seconds... */
+  sweepLookaheadSeconds: number;
+  /** ...of credentials used through the proxy within this many days. */
+  inUseDays: number;
 }
 
 const truthy = (value: string | undefined, fallback: boolean) =>
@@ -56,6 +94,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sandboxTokenTtlSeconds: integer('SWITCHBOARD_SANDBOX_TOKEN_TTL', env.SWITCHBOARD_SANDBOX_TOKEN_TTL, 3600, 1, 86_400 * 30),
     devProject: truthy(env.SWITCHBOARD_DEV_PROJECT, true),
     logLevel: env.LOG_LEVEL || 'info',
+    proxy: {
+      connectTimeoutMs: integer('SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS', env.SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS, 10_000, 1, 600_000),
+      headersTimeoutMs: integer('SWITCHBOARD_PROXY_HEADERS_TIMEOUT_MS', env.SWITCHBOARD_PROXY_HEADERS_TIMEOUT_MS, 60_000, 1, 3_600_000),
+      bodyTimeoutMs: integer('SWITCHBOARD_PROXY_BODY_TIMEOUT_MS', env.SWITCHBOARD_PROXY_BODY_TIMEOUT_MS, 60_000, 1, 3_600_000),
+      connectionsPerOrigin: integer('SWITCHBOARD_PROXY_CONNECTIONS_PER_ORIGIN', env.SWITCHBOARD_PROXY_CONNECTIONS_PER_ORIGIN, 128, 1, 10_000),
+      replayableBodyBytes: integer('SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES', env.SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES, 1024 * 1024, 0, 64 * 1024 * 1024),
+      rateLimitPerProject: integer('SWITCHBOARD_PROXY_RATE_LIMIT_PROJECT', env.SWITCHBOARD_PROXY_RATE_LIMIT_PROJECT, 1000, 0, 1_000_000),
+      rateLimitPerUser: integer('SWITCHBOARD_PROXY_RATE_LIMIT_USER', env.SWITCHBOARD_PROXY_RATE_LIMIT_USER, 100, 0, 1_000_000),
+      retryMaxAttempts: integer('SWITCHBOARD_PROXY_RETRY_MAX_ATTEMPTS', env.SWITCHBOARD_PROXY_RETRY_MAX_ATTEMPTS, 3, 0, 10),
+      retryMaxWaitMs: integer('SWITCHBOARD_PROXY_RETRY_MAX_WAIT_MS', env.SWITCHBOARD_PROXY_RETRY_MAX_WAIT_MS, 10_000, 0, 300_000),
+    },
+    tokens: {
+      refreshMarginSeconds: integer('SWITCHBOARD_REFRESH_MARGIN_SECONDS', env.SWITCHBOARD_REFRESH_MARGIN_SECONDS, 120, 0, 86_400),
+      sweepIntervalSeconds: integer('SWITCHBOARD_REFRESH_SWEEP_SECONDS', env.SWITCHBOARD_REFRESH_SWEEP_SECONDS, 60, 1, 86_400),
+      sweepLookaheadSeconds: integer('SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS', env.SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS, 600, 0, 86_400),
+      inUseDays: integer('SWITCHBOARD_REFRESH_IN_USE_DAYS', env.SWITCHBOARD_REFRESH_IN_USE_DAYS, 7, 1, 365),
+    },
+    jobs: truthy(env.SWITCHBOARD_JOBS, true),
     ...overrides,
   };
   config.publicUrl = publicUrl;

@@ -92,6 +92,7 @@ export async function insertCredential(
     secrets_sealed: sealCredentialSecrets(box, id, account.secrets),
     expires_at: account.expiresAt,
     refreshed_at: now,
+    last_used_at: null,
     config: '{}',
     created_at: now,
     updated_at: now,

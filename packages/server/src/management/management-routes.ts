@@ -132,6 +132,10 @@ function checkPublicKey(pem: string) {
   if (/PRIVATE KEY/.test(pem)) throw badRequest('INVALID_PUBLIC_KEY', 'publicKeyPem must be a public key; never send a private key', { field: 'publicKeyPem' });
 }
 
+const AllowPrivateUpstreams = Type.Boolean({
+  description: 'Let custom integrations call loopback, private, link-local and cloud metadata addresses. Off by default; on for the dev project.',
+});
+
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
 export function managementRoutes(context: AppContext, adminKey: string): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -142,7 +146,10 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         schema: {
           tags: ['Management'],
           summary: 'Create a project (admin key); answers its secret key once',
-          body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), allowedOrigins: Type.Optional(AllowedOrigins) }, { additionalProperties: false }),
+          body: Type.Object(
+            { name: Type.String({ minLength: 1, maxLength: 100 }), allowedOrigins: Type.Optional(AllowedOrigins), allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams) },
+            { additionalProperties: false },
+          ),
         },
       },
       async (request, reply) => {
@@ -165,9 +172,16 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         {
           schema: {
             tags,
-            summary: "Rename a project or replace its allowed browser origins",
+            summary: 'Rename a project, replace its allowed browser origins, or let its custom integrations reach private networks',
             params: ProjectParams,
-            body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), allowedOrigins: Type.Optional(AllowedOrigins) }, { additionalProperties: false }),
+            body: Type.Object(
+              {
+                name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+                allowedOrigins: Type.Optional(AllowedOrigins),
+                allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams),
+              },
+              { additionalProperties: false },
+            ),
           },
         },
         async (request) => {

@@ -37,6 +37,8 @@ export async function ensureDevProject(context: AppContext): Promise<DevProjectF
     name: 'Development',
     allowedOrigins: DEV_ALLOWED_ORIGINS,
     isDev: true,
+    // The sandbox and local test APIs live on loopback.
+    allowPrivateUpstreams: true,
   });
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = await addSigningKey(context.db, project.id, {

@@ -10,6 +10,8 @@ export interface Project {
   name: string;
   allowedOrigins: string[];
   isDev: boolean;
+  /** Custom integrations may call loopback, private and link-local addresses (explicit opt-in; the dev project has it). */
+  allowPrivateUpstreams: boolean;
   dateCreated: string;
   dateUpdated: string;
 }
@@ -19,6 +21,7 @@ export const toProject = (row: ProjectRow): Project => ({
   name: row.name,
   allowedOrigins: parseJson<string[]>(row.allowed_origins, []),
   isDev: row.is_dev === 1,
+  allowPrivateUpstreams: row.allow_private_upstreams === 1,
   dateCreated: row.created_at,
   dateUpdated: row.updated_at,
 });
@@ -34,7 +37,7 @@ export async function findProject(db: Kysely<Database>, id: string): Promise<Pro
 /** Creates a project and its first secret key; the key is returned once and stored hashed. */
 export async function createProject(
   db: Kysely<Database>,
-  input: { name: string; allowedOrigins?: string[]; isDev?: boolean },
+  input: { name: string; allowedOrigins?: string[]; isDev?: boolean; allowPrivateUpstreams?: boolean },
 ): Promise<{ project: Project; secretKey: string }> {
   const now = isoNow();
   const id = randomUUID();
@@ -47,6 +50,7 @@ export async function createProject(
         name: input.name,
         allowed_origins: JSON.stringify(input.allowedOrigins ?? []),
         is_dev: input.isDev ? 1 : 0,
+        allow_private_upstreams: input.allowPrivateUpstreams ? 1 : 0,
         created_at: now,
         updated_at: now,
       })
@@ -68,13 +72,14 @@ export async function createProject(
 export async function updateProject(
   db: Kysely<Database>,
   id: string,
-  changes: { name?: string; allowedOrigins?: string[] },
+  changes: { name?: string; allowedOrigins?: string[]; allowPrivateUpstreams?: boolean },
 ): Promise<Project | undefined> {
   await db
     .updateTable('projects')
     .set({
       ...(changes.name !== undefined && { name: changes.name }),
       ...(changes.allowedOrigins !== undefined && { allowed_origins: JSON.stringify(changes.allowedOrigins) }),
+      ...(changes.allowPrivateUpstreams !== undefined && { allow_private_upstreams: changes.allowPrivateUpstreams ? 1 : 0 }),
       updated_at: isoNow(),
     })
     .where('id', '=', id)

@@ -11,6 +11,8 @@ export interface ProjectTable {
   /** JSON array of allowed browser origins; `http://localhost:*` matches any port. */
   allowed_origins: string;
   is_dev: number;
+  /** 1: custom integrations may reach loopback, private and link-local addresses (the sandbox, tests). */
+  allow_private_upstreams: number;
   created_at: string;
   updated_at: string;
 }
@@ -90,6 +92,8 @@ export interface CredentialTable {
   /** When the access token expires (ISO), null when it does not. */
   expires_at: string | null;
   refreshed_at: string | null;
+  /** Last proxied request (written at most every few minutes); the background refresh keeps only these fresh. */
+  last_used_at: string | null;
   /** JSON { configuredWorkflows, sharedSettings }: replaced whole by PATCH /sdk/credentials/:id. */
   config: string;
   created_at: string;
@@ -133,6 +137,27 @@ export interface CredentialEventTable {
   created_at: string;
 }
 
+/** The embedded job queue (SQLite); on Postgres, pg-boss keeps its own tables. */
+export interface JobTable {
+  id: string;
+  queue: string;
+  /** JSON. */
+  data: string;
+  /** At most one job per (queue, singleton_key) is waiting or running. */
+  singleton_key: string | null;
+  /** created | active | completed | failed */
+  state: string;
+  run_after: string;
+  attempts: number;
+  retry_limit: number;
+  retry_delay_seconds: number;
+  /** While active: when another worker may take the job over (its worker died). */
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface Database {
   projects: ProjectTable;
   project_secret_keys: ProjectSecretKeyTable;
@@ -143,6 +168,7 @@ export interface Database {
   credentials: CredentialTable;
   oauth_sessions: OAuthSessionTable;
   credential_events: CredentialEventTable;
+  jobs: JobTable;
 }
 
 export type ProjectRow = Selectable<ProjectTable>;
@@ -153,3 +179,4 @@ export type CredentialRow = Selectable<CredentialTable>;
 export type NewCredential = Insertable<CredentialTable>;
 export type CredentialUpdate = Updateable<CredentialTable>;
 export type OAuthSessionRow = Selectable<OAuthSessionTable>;
+export type JobRow = Selectable<JobTable>;
