@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from './config.js';
+import type { UpstreamPools } from './proxy/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
 import type { Database } from './storage/schema.js';
@@ -12,4 +13,6 @@ export interface AppContext {
   db: Kysely<Database>;
   secrets: SecretBox;
   log: FastifyBaseLogger;
+  /** Keep-alive connections to providers, with the SSRF guard (proxy and provider engine). */
+  upstreams: UpstreamPools;
 }

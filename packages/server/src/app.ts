@@ -11,11 +11,17 @@ import { oauthCallbackRoute } from './connect/oauth-callback.js';
 import { oauthSdkRoutes } from './connect/oauth-routes.js';
 import { pruneOAuthSessions } from './connect/oauth-sessions.js';
 import { credentialRoutes } from './credentials/credential-routes.js';
+import { scheduleTokenRefresh } from './credentials/refresh-job.js';
+import { TokenRefresher } from './credentials/token-refresh.js';
 import { registerCors } from './http/cors.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { managementRoutes } from './management/management-routes.js';
+import { openJobQueue, type JobQueue } from './jobs/job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
+import { proxyRoutes } from './proxy/proxy-routes.js';
+import { RateLimiter } from './proxy/rate-limiter.js';
+import { UpstreamPools } from './proxy/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
 import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
@@ -24,10 +30,14 @@ import { openStorage } from './storage/database.js';
 import { meRoutes } from './users/me-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
+const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
+
 export interface SwitchboardServer {
   app: FastifyInstance;
   context: AppContext;
   devProject: DevProjectFile | undefined;
+  /** Background jobs (token refresh, sweeps); undefined when SWITCHBOARD_JOBS is off. */
+  jobs: JobQueue | undefined;
   /** Stops accepting connections, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
 }
@@ -40,6 +50,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     trustProxy: true,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Proxied paths are long (`/sdk/proxy/<type>/<provider path>`); the provider path is a route parameter.
+    maxParamLength: 8192,
     // One line per request (below) instead of Fastify's two, with the path only.
     disableRequestLogging: true,
     // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
@@ -50,8 +62,16 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
   for (const warning of masterKeys.warnings) app.log.warn(warning);
-  const context: AppContext = { config, storage, db: storage.db, secrets: new SecretBox(masterKeys.keys), log: app.log };
-  app.addHook('onClose', async () => storage.close());
+  const upstreams = new UpstreamPools(config.proxy);
+  const context: AppContext = { config, storage, db: storage.db, secrets: new SecretBox(masterKeys.keys), log: app.log, upstreams };
+  const refresher = new TokenRefresher(context);
+  const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
+  app.addHook('onClose', async () => {
+    // Jobs first (they use the rest), then connections to providers, then storage.
+    await jobs?.stop();
+    await upstreams.close();
+    await storage.close();
+  });
 
   installErrorHandler(app);
   app.addHook('onResponse', async (request, reply) => {
@@ -94,6 +114,13 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
+      await sdk.register(
+        proxyRoutes(context, {
+          refresher,
+          projectLimiter: new RateLimiter(config.proxy.rateLimitPerProject),
+          userLimiter: new RateLimiter(config.proxy.rateLimitPerUser),
+        }),
+      );
     },
     { prefix: '/projects/:projectId/sdk' },
   );
@@ -107,8 +134,13 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     });
   }
 
-  // Until the job queue schedules it, old OAuth sessions are swept at start.
   await pruneOAuthSessions(context.db);
   const devProject = config.devProject ? await ensureDevProject(context) : undefined;
-  return { app, context, devProject, close: () => app.close() };
+  if (jobs) {
+    await scheduleTokenRefresh(context, jobs, refresher);
+    await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));
+    await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await jobs.start();
+  }
+  return { app, context, devProject, jobs, close: () => app.close() };
 }

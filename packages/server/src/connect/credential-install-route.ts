@@ -10,6 +10,7 @@ import { InstallOptions } from './oauth-routes.js';
 import { toApiError } from './provider-errors.js';
 import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from './provider/index.js';
 import { checkInstallAllowed, saveConnectedAccount } from './save-connected-account.js';
+import { providerFetchFor } from '../proxy/provider-fetch.js';
 
 /** The integration by id, or by type as a convenience for hand-written clients. */
 async function activeIntegration(context: AppContext, projectId: string, idOrType: string): Promise<ProjectIntegration> {
@@ -58,16 +59,21 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         let expiresAt: string | null = null;
         let providerData: Record<string, unknown> = {};
         let providerId: string | undefined;
+        const outbound = providerFetchFor(context, integration, project.allowPrivateUpstreams);
         try {
           if (auth.kind === 'oauth2-client-credentials') {
-            const tokens = await fetchClientCredentialsToken(integration.definition, { context: templateContext(context, fields) });
+            const tokens = await fetchClientCredentialsToken(integration.definition, { context: templateContext(context, fields), ...(outbound && { outbound }) });
             secrets = { ...secrets, accessToken: tokens.accessToken };
             expiresAt = tokens.expiresAt;
             providerData = tokens.providerData;
             providerId = tokens.providerId;
           }
           if (integration.definition.identity) {
-            const identity = await fetchIdentity(integration.definition, { secrets, context: templateContext(context, fields, providerData) });
+            const identity = await fetchIdentity(integration.definition, {
+              secrets,
+              context: templateContext(context, fields, providerData),
+              ...(outbound && { outbound }),
+            });
             providerId = identity.providerId ?? providerId;
             providerData = { ...providerData, ...identity.providerData };
           }

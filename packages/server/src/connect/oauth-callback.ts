@@ -16,6 +16,8 @@ import {
 } from './oauth-sessions.js';
 import { toApiError } from './provider-errors.js';
 import { exchangeAuthorizationCode, fetchIdentity } from './provider/index.js';
+import { findProject } from '../projects/project-store.js';
+import { providerFetchFor } from '../proxy/provider-fetch.js';
 import { saveConnectedAccount } from './save-connected-account.js';
 
 const failure = (integration: string, code: string, message: string): OAuthResult => ({
@@ -89,12 +91,15 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
           const secretInputs = openSecretInputs(context.secrets, session);
           const inputs = { ...publicInputs, ...secretInputs };
           const codeVerifier = openCodeVerifier(context.secrets, session);
+          const project = await findProject(context.db, session.project_id);
+          const outbound = providerFetchFor(context, integration, project?.allowPrivateUpstreams ?? false);
           const tokens = await exchangeAuthorizationCode(integration.definition, {
             app: oauthAppFor(context, integration),
             redirectUri: session.redirect_uri,
             code,
             ...(codeVerifier && { codeVerifier }),
             context: templateContext(context, inputs),
+            ...(outbound && { outbound }),
           });
           const secrets = {
             accessToken: tokens.accessToken,
@@ -104,7 +109,7 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
             ...(Object.keys(secretInputs).length > 0 && { fields: secretInputs }),
           };
           const identity = integration.definition.identity
-            ? await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, tokens.providerData) })
+            ? await fetchIdentity(integration.definition, { secrets, context: templateContext(context, inputs, tokens.providerData), ...(outbound && { outbound }) })
             : { providerData: {} };
           const { credential } = await saveConnectedAccount(
             context,

@@ -8,6 +8,8 @@ export function toApiError(error: unknown, what: string): unknown {
   switch (error.kind) {
     case 'rejected':
       return new ApiError(400, 'CREDENTIAL_REJECTED', `The provider rejected the ${what}${reason}`, error.providerMessage ? { providerMessage: error.providerMessage } : {});
+    case 'blocked':
+      return new ApiError(403, 'UPSTREAM_ADDRESS_BLOCKED', `${error.message}; a project may allow private addresses (allowPrivateUpstreams)`);
     case 'invalid_grant':
       return new ApiError(400, 'OAUTH_GRANT_REJECTED', `The provider refused the authorization${reason}`);
     default:

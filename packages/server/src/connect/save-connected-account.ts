@@ -17,6 +17,13 @@ export interface InstallChoice {
   allowMultipleCredentials: boolean;
 }
 
+/**
+ * One account per integration unless the install allows several. An INVALID account does not count: connecting
+ * again is how a user repairs it (the same provider account is re-authorized in place).
+ */
+const blocksAnotherAccount = (existing: Credential[], choice: InstallChoice) =>
+  !choice.allowMultipleCredentials && existing.some((credential) => credential.status !== 'INVALID');
+
 /** Refuses an install the user may not start: another account without allowMultipleCredentials, or a foreign credential. */
 export async function checkInstallAllowed(
   context: AppContext,
@@ -29,7 +36,7 @@ export async function checkInstallAllowed(
     if (!existing.some((c) => c.id === choice.selectedCredentialId)) {
       throw notFound('CREDENTIAL_NOT_FOUND', 'selectedCredentialId is not an account of this user for this integration');
     }
-  } else if (existing.length > 0 && !choice.allowMultipleCredentials) {
+  } else if (blocksAnotherAccount(existing, choice)) {
     throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
   }
 }
@@ -67,7 +74,7 @@ export async function saveConnectedAccount(
       await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'reauthorized', detail: { providerId: account.providerId } });
       return { credential, created: false };
     }
-    if (existing.length > 0 && !choice.allowMultipleCredentials) {
+    if (blocksAnotherAccount(existing, choice)) {
       throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
     }
     const credential = await insertCredential(trx, context.secrets, owner, account);

@@ -3,7 +3,8 @@
  * token, secret, key or code: known secret values are redacted before a message is built.
  */
 
-export type ProviderErrorKind = 'rejected' | 'invalid_grant' | 'unavailable';
+/** `blocked`: the provider's address is private or local and the project does not allow that. */
+export type ProviderErrorKind = 'rejected' | 'invalid_grant' | 'unavailable' | 'blocked';
 
 /** A provider refused, or could not be reached. */
 export class ProviderError extends Error {

@@ -1,7 +1,7 @@
 import type { IntegrationDefinition } from '@switchboard/catalog';
 import { resolveApiBaseUrl, resolveApiCredentials, type CredentialSecrets } from './api-authorization.js';
 import { isTransientStatus, ProviderError, providerMessageOf } from './errors.js';
-import { isNetworkFailure, PROVIDER_TIMEOUT_MS, readBody, unavailable } from './http.js';
+import { isNetworkFailure, PROVIDER_TIMEOUT_MS, readBody, unavailable, type OutboundFetch } from './http.js';
 import { failsOkFlag, mapResponse } from './json-path.js';
 import { renderTemplate, type TemplateContext } from './templates.js';
 
@@ -24,7 +24,7 @@ function identityUrl(definition: IntegrationDefinition, path: string, p: { secre
  */
 export async function fetchIdentity(
   definition: IntegrationDefinition,
-  p: { secrets: CredentialSecrets; context: TemplateContext },
+  p: { secrets: CredentialSecrets; context: TemplateContext; outbound?: OutboundFetch },
 ): Promise<Identity> {
   const spec = definition.identity;
   if (!spec) return { providerData: {} };
@@ -42,7 +42,7 @@ export async function fetchIdentity(
   let status: number;
   let body: unknown;
   try {
-    const response = await fetch(url, init);
+    const response = await (p.outbound ?? fetch)(url, init);
     status = response.status;
     body = await readBody(response);
   } catch (error) {

@@ -16,4 +16,4 @@ export { ProviderError, TemplateError, type ProviderErrorKind } from './errors.j
 export { renderTemplate, renderUrl, type TemplateContext } from './templates.js';
 export type { OAuthApp } from './oauth-app.js';
 export type { TokenSet } from './token-response.js';
-export { PROVIDER_TIMEOUT_MS } from './http.js';
+export { ADDRESS_BLOCKED, PROVIDER_TIMEOUT_MS, type OutboundFetch } from './http.js';

@@ -1,7 +1,7 @@
 import type { IntegrationDefinition, OAuth2ClientCredentialsAuth, OAuth2CodeAuth } from '@switchboard/catalog';
 import * as oauth from 'oauth4webapi';
 import { ProviderError, TemplateError } from './errors.js';
-import { isLoopbackHttp, isNetworkFailure, PROVIDER_TIMEOUT_MS, readBody, unavailable } from './http.js';
+import { isLoopbackHttp, isNetworkFailure, PROVIDER_TIMEOUT_MS, readBody, unavailable, type OutboundFetch } from './http.js';
 import { joinScopes, oauth2CodeAuth, type OAuthApp } from './oauth-app.js';
 import { renderUrl, type TemplateContext } from './templates.js';
 import { readTokenResponse, type TokenSet } from './token-response.js';
@@ -27,18 +27,18 @@ const plainClientSecretBasic =
   };
 
 /** Sends the request oauth4webapi built, as JSON when the provider wants it (Notion, Atlassian, Zendesk). */
-function providerFetch(format: 'form' | 'json'): NonNullable<oauth.HttpRequestOptions<'POST', URLSearchParams>[typeof oauth.customFetch]> {
+function providerFetch(format: 'form' | 'json', outbound: OutboundFetch = fetch): NonNullable<oauth.HttpRequestOptions<'POST', URLSearchParams>[typeof oauth.customFetch]> {
   return (url, init) => {
-    if (format === 'form') return fetch(url, init);
+    if (format === 'form') return outbound(url, init);
     const headers = { ...init.headers, 'content-type': 'application/json' };
-    return fetch(url, { ...init, headers, body: JSON.stringify(Object.fromEntries(init.body)) });
+    return outbound(url, { ...init, headers, body: JSON.stringify(Object.fromEntries(init.body)) });
   };
 }
 
 function tokenEndpoint(
   definition: IntegrationDefinition,
   auth: TokenAuth,
-  p: { clientId: string; clientSecret: string; context: TemplateContext; extraParams?: Record<string, string> },
+  p: { clientId: string; clientSecret: string; context: TemplateContext; extraParams?: Record<string, string>; outbound?: OutboundFetch },
 ): TokenEndpoint {
   const url = renderUrl(definition, auth.tokenUrl, p.context);
   const insecure = isLoopbackHttp(url);
@@ -49,7 +49,7 @@ function tokenEndpoint(
     client: { client_id: p.clientId },
     clientAuth: auth.tokenEndpointAuth === 'client_secret_basic' ? plainClientSecretBasic(p.clientSecret) : oauth.ClientSecretPost(p.clientSecret),
     options: {
-      [oauth.customFetch]: providerFetch(format),
+      [oauth.customFetch]: providerFetch(format, p.outbound),
       // Only for http://127.0.0.1-style URLs: the local sandbox and test simulators.
       ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}),
       signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
@@ -87,12 +87,12 @@ async function runTokenRequest(
 /** Trades the authorization code from the callback for tokens. */
 export async function exchangeAuthorizationCode(
   definition: IntegrationDefinition,
-  p: { app: OAuthApp; redirectUri: string; code: string; codeVerifier?: string; context: TemplateContext },
+  p: { app: OAuthApp; redirectUri: string; code: string; codeVerifier?: string; context: TemplateContext; outbound?: OutboundFetch },
 ): Promise<TokenSet> {
   const auth = oauth2CodeAuth(definition);
   const scopes = p.app.scopes ?? auth.scopes;
   const extraParams = auth.scopeInTokenRequest && scopes.length > 0 ? { scope: joinScopes(scopes, auth.scopeSeparator) } : undefined;
-  const endpoint = tokenEndpoint(definition, auth, { ...p.app, context: p.context, ...(extraParams ? { extraParams } : {}) });
+  const endpoint = tokenEndpoint(definition, auth, { ...p.app, context: p.context, ...(extraParams ? { extraParams } : {}), ...(p.outbound && { outbound: p.outbound }) });
   if (auth.pkce !== false && !p.codeVerifier) throw new TemplateError(`${definition.type} uses PKCE: a code verifier is required`);
   // State was checked by the callback route; here only the code matters.
   const callback = oauth.validateAuthResponse(endpoint.as, endpoint.client, new URLSearchParams({ code: p.code }), oauth.skipStateCheck);
@@ -108,11 +108,11 @@ export async function exchangeAuthorizationCode(
  */
 export async function refreshAccessToken(
   definition: IntegrationDefinition,
-  p: { app: OAuthApp; refreshToken: string; context: TemplateContext },
+  p: { app: OAuthApp; refreshToken: string; context: TemplateContext; outbound?: OutboundFetch },
 ): Promise<TokenSet> {
   const auth = oauth2CodeAuth(definition);
   if (auth.noRefresh) throw new TemplateError(`${definition.type} has no refresh grant`);
-  const endpoint = tokenEndpoint(definition, auth, { ...p.app, context: p.context });
+  const endpoint = tokenEndpoint(definition, auth, { ...p.app, context: p.context, ...(p.outbound && { outbound: p.outbound }) });
   return runTokenRequest(
     definition,
     auth,
@@ -124,12 +124,15 @@ export async function refreshAccessToken(
 }
 
 /** Machine-to-machine token; the client id and secret are the fields the user typed (`context.inputs`). */
-export async function fetchClientCredentialsToken(definition: IntegrationDefinition, p: { context: TemplateContext }): Promise<TokenSet> {
+export async function fetchClientCredentialsToken(
+  definition: IntegrationDefinition,
+  p: { context: TemplateContext; outbound?: OutboundFetch },
+): Promise<TokenSet> {
   const auth = definition.auth;
   if (auth.kind !== 'oauth2-client-credentials') throw new TemplateError(`${definition.type} does not use client credentials`);
   const { clientId, clientSecret } = p.context.inputs;
   if (!clientId || !clientSecret) throw new TemplateError(`${definition.type}: clientId and clientSecret are required`);
-  const endpoint = tokenEndpoint(definition, auth, { clientId, clientSecret, context: p.context });
+  const endpoint = tokenEndpoint(definition, auth, { clientId, clientSecret, context: p.context, ...(p.outbound && { outbound: p.outbound }) });
   const scopes = auth.scopes ?? [];
   const parameters: Record<string, string> = scopes.length > 0 ? { scope: joinScopes(scopes, auth.scopeSeparator) } : {};
   return runTokenRequest(definition, auth, 'client credentials request', [clientSecret], () =>

@@ -1,0 +1,37 @@
+import type { AppContext } from '../app-context.js';
+import type { ProjectIntegration } from '../catalog/integration-store.js';
+import { credentialInvalid } from '../credentials/token-refresh.js';
+import { badRequest, notFound } from '../errors.js';
+import type { CredentialRow } from '../storage/schema.js';
+
+export const CREDENTIAL_HEADER = 'x-paragon-credential';
+
+/**
+ * The account a proxied request uses: the one named by `X-Paragon-Credential`, else the user's first valid one
+ * (oldest first, like /sdk/me's default). A credential of another user, project or integration is simply not found.
+ */
+export async function chooseCredential(
+  context: AppContext,
+  connectedUserId: string,
+  integration: ProjectIntegration,
+  requested: string | string[] | undefined,
+): Promise<CredentialRow> {
+  const query = context.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('connected_user_id', '=', connectedUserId)
+    .where('integration_id', '=', integration.id);
+  if (requested !== undefined) {
+    if (Array.isArray(requested) || requested.trim() === '') {
+      throw badRequest('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });
+    }
+    const row = await query.where('id', '=', requested.trim()).executeTakeFirst();
+    if (!row) throw notFound('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
+    return row;
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  const valid = rows.find((row) => row.status === 'VALID');
+  if (valid) return valid;
+  if (rows.length > 0) throw credentialInvalid();
+  throw notFound('INTEGRATION_NOT_INSTALLED', `${integration.type} is not connected for this user`);
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.js';
+import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
+
+describe('upstreamRequestHeaders', () => {
+  const incoming = {
+    host: 'switchboard.example.com',
+    connection: 'keep-alive, X-Hop',
+    'x-hop': 'named in Connection',
+    'keep-alive': 'timeout=5',
+    'proxy-connection': 'keep-alive',
+    te: 'trailers',
+    trailer: 'x-checksum',
+    'transfer-encoding': 'chunked',
+    upgrade: 'websocket',
+    expect: '100-continue',
+    authorization: 'Bearer switchboard-user-token',
+    'proxy-authorization': 'Basic cHJveHk=',
+    cookie: 'session=abc',
+    origin: 'https://app.example.com',
+    referer: 'https://app.example.com/settings',
+    forwarded: 'for=192.0.2.60',
+    'x-forwarded-for': '192.0.2.60',
+    'x-forwarded-host': 'app.example.com',
+    'x-real-ip': '192.0.2.60',
+    'x-paragon-use-slack-token-type': 'user',
+    'x-switchboard-project': 'p1',
+    'content-length': '12',
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'accept-encoding': 'gzip, br',
+    'user-agent': 'acme-app/1.0',
+    'if-none-match': '"abc"',
+    'if-modified-since': 'Sun, 06 Nov 1994 08:49:37 GMT',
+    'notion-version': '2022-06-28',
+    'x-custom': ['a', 'b'],
+  };
+
+  it('drops hop-by-hop, connection-named and Switchboard-bound headers, keeps the rest', () => {
+    expect(upstreamRequestHeaders(incoming, {})).toEqual({
+      'content-length': '12',
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'accept-encoding': 'gzip, br',
+      'user-agent': 'acme-app/1.0',
+      'if-none-match': '"abc"',
+      'if-modified-since': 'Sun, 06 Nov 1994 08:49:37 GMT',
+      'notion-version': '2022-06-28',
+      'x-custom': ['a', 'b'],
+    });
+  });
+
+  it('sets the credential headers, replacing same-named caller headers whatever their case', () => {
+    const headers = upstreamRequestHeaders(
+      { 'x-api-key': 'caller-guess', 'notion-version': '2021-01-01', accept: '*/*' },
+      { Authorization: 'Bearer provider-token', 'X-API-Key': 'real-key' },
+    );
+    expect(headers).toEqual({ 'notion-version': '2021-01-01', accept: '*/*', authorization: 'Bearer provider-token', 'x-api-key': 'real-key' });
+  });
+
+  it('never passes the caller user token on, even without a credential header', () => {
+    expect(upstreamRequestHeaders({ authorization: 'Bearer user-token' }, {})).toEqual({});
+  });
+
+  it.each(['auto', 'AUTO', ' auto '])('drops Content-Type: %j', (value) => {
+    expect(upstreamRequestHeaders({ 'content-type': value }, {})).toEqual({});
+  });
+
+  it.each([
+    ['x-custom', 'a\r\nx-injected: 1'],
+    ['x-custom', 'a\nb'],
+    ['x-custom', 'a\u0000b'],
+    ['x-list', ['ok', 'bad\r']],
+  ])('refuses a %s header holding CR, LF or NUL', (name, value) => {
+    try {
+      upstreamRequestHeaders({ [name]: value }, {});
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ statusCode: 400, code: 'INVALID_HEADER', details: { field: name } });
+    }
+  });
+
+  it('ignores line breaks in a header it drops anyway', () => {
+    expect(upstreamRequestHeaders({ cookie: 'a\nb' }, {})).toEqual({});
+  });
+
+  it('refuses a credential header with a line break without echoing its value', () => {
+    try {
+      upstreamRequestHeaders({}, { 'X-Api-Key': 'sk_live_secret\n' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'INVALID_HEADER', details: { field: 'x-api-key' } });
+      expect((error as Error).message).not.toContain('sk_live_secret');
+    }
+  });
+});
+
+describe('clientResponseHeaders', () => {
+  it('passes the provider headers on minus hop-by-hop, cookies, CORS and origin-wide ones', () => {
+    const upstream = {
+      connection: 'keep-alive, x-conn-scoped',
+      'x-conn-scoped': '1',
+      'keep-alive': 'timeout=5',
+      'transfer-encoding': 'chunked',
+      trailer: 'x-checksum',
+      upgrade: 'h2c',
+      'proxy-authenticate': 'Basic',
+      'set-cookie': ['a=1', 'b=2'],
+      'access-control-allow-origin': '*',
+      'access-control-allow-credentials': 'true',
+      'alt-svc': 'h3=":443"',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'clear-site-data': '"*"',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': '42',
+      'content-encoding': 'gzip',
+      etag: '"v1"',
+      'cache-control': 'no-cache',
+      'retry-after': '30',
+      'x-ratelimit-remaining': '99',
+      link: '<https://api.github.com/user/repos?page=2>; rel="next"',
+      location: 'https://api.example.com/items/1',
+      vary: 'Accept-Encoding',
+      'www-authenticate': 'Bearer error="invalid_token"',
+      'x-request-id': 'r1',
+      'x-absent': undefined,
+    };
+    expect(clientResponseHeaders(upstream)).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': '42',
+      'content-encoding': 'gzip',
+      etag: '"v1"',
+      'cache-control': 'no-cache',
+      'retry-after': '30',
+      'x-ratelimit-remaining': '99',
+      link: '<https://api.github.com/user/repos?page=2>; rel="next"',
+      location: 'https://api.example.com/items/1',
+      vary: 'Accept-Encoding',
+      'www-authenticate': 'Bearer error="invalid_token"',
+      'x-request-id': 'r1',
+    });
+  });
+
+  it('reads a Connection header given as a list', () => {
+    expect(clientResponseHeaders({ connection: ['close', 'X-A'], 'x-a': '1', 'x-b': '2' })).toEqual({ 'x-b': '2' });
+  });
+});
+
+describe('inferContentType', () => {
+  it.each([
+    ['{"a":1}', 'application/json'],
+    ['  \n\t[1,2]', 'application/json'],
+    ['{"cut": "in the mid', 'application/json'],
+    ['"a string"', 'application/json'],
+    ['42', 'application/json'],
+    ['-1.5e3', 'application/json'],
+    ['true', 'application/json'],
+    ['null', 'application/json'],
+    ['\uFEFF{"bom":true}', 'application/json'],
+    ['a=1&b=2', 'text/plain; charset=utf-8'],
+    ['hello world\r\nline two\tend', 'text/plain; charset=utf-8'],
+    ['héllo ✓', 'text/plain; charset=utf-8'],
+    ['nullable', 'text/plain; charset=utf-8'],
+    ['', 'text/plain; charset=utf-8'],
+    ['bell\u0007', 'application/octet-stream'],
+    ['nul\u0000', 'application/octet-stream'],
+  ])('%j is %s', (body, expected) => {
+    expect(inferContentType(Buffer.from(body, 'utf8'))).toBe(expected);
+  });
+
+  it('treats invalid UTF-8 as binary', () => {
+    expect(inferContentType(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe('application/octet-stream');
+    expect(inferContentType(Buffer.from([0x61, 0xff, 0x62]))).toBe('application/octet-stream');
+  });
+
+  it('does not hold a multi-byte character cut at the end of the first bytes against the body', () => {
+    const bytes = Buffer.from('text ✓', 'utf8');
+    expect(inferContentType(bytes.subarray(0, bytes.length - 1))).toBe('text/plain; charset=utf-8');
+  });
+});

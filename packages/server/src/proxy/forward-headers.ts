@@ -1,0 +1,122 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { badRequest } from '../errors.js';
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), in both directions. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** What the caller sent to Switchboard rather than to the provider. */
+const CALLER_ONLY = new Set([
+  'host',
+  'expect',
+  // The caller's Switchboard user token; the provider gets the connected user's credential instead.
+  'authorization',
+  'cookie',
+  'origin',
+  'referer',
+  'forwarded',
+  'x-real-ip',
+]);
+const CALLER_ONLY_PREFIXES = ['x-forwarded-', 'x-paragon-', 'x-switchboard-'];
+
+/**
+ * A provider's headers that would act on Switchboard's origin in the browser rather than describe the answer:
+ * cookies, CORS (Switchboard answers for its own origin), HSTS and Alt-Svc (they would pin Switchboard's host),
+ * Clear-Site-Data (it would wipe Switchboard's storage, Connect Portal sessions included).
+ */
+const PROVIDER_ONLY = new Set(['set-cookie', 'set-cookie2', 'alt-svc', 'strict-transport-security', 'clear-site-data']);
+
+/**
+ * The headers to send the provider: the caller's, minus hop-by-hop and Switchboard's own, then the credential's,
+ * which replace any caller header of the same name. `Content-Type: auto` is dropped: see inferContentType.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  credentialHeaders: Record<string, string>,
+): Record<string, string | string[]> {
+  const dropped = connectionTokens(incoming.connection);
+  const credentialNames = new Set(Object.keys(credentialHeaders).map((name) => name.toLowerCase()));
+  const headers: Record<string, string | string[]> = {};
+
+  for (const [rawName, value] of Object.entries(incoming)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined || credentialNames.has(name) || dropped.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || CALLER_ONLY.has(name) || name.startsWith(':')) continue;
+    if (CALLER_ONLY_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    if (name === 'content-type' && typeof value === 'string' && value.trim().toLowerCase() === 'auto') continue;
+    checkValue(name, value, 'The header');
+    headers[name] = value;
+  }
+
+  for (const [rawName, value] of Object.entries(credentialHeaders)) {
+    const name = rawName.toLowerCase();
+    // A pasted API key with a line break in it: undici would refuse it with a message nobody could act on.
+    checkValue(name, value, "The connected user's credential for the header");
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/** The provider's response headers to pass to the caller: as they came, minus hop-by-hop and origin-wide ones. */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const dropped = connectionTokens(upstream['connection'] ?? upstream['Connection']);
+  const headers: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(upstream)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined || dropped.has(name) || HOP_BY_HOP.has(name) || PROVIDER_ONLY.has(name)) continue;
+    if (name.startsWith('access-control-')) continue;
+    headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * The Content-Type for a body sent with `Content-Type: auto` (the SDK's "infer it"), from its first bytes.
+ * Form encoding is never guessed: `a=b` is as likely plain text. An empty body counts as text.
+ */
+export function inferContentType(firstBytes: Buffer): string {
+  let text: string;
+  try {
+    // `stream: true` so that a multi-byte character cut at the end of the first bytes is not an error.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(firstBytes, { stream: true });
+  } catch {
+    return 'application/octet-stream';
+  }
+  const body = text.replace(/^\uFEFF/, '').replace(/^[ \t\r\n]+/, '');
+  if (body.startsWith('{') || body.startsWith('[')) return 'application/json';
+  if (isJsonScalar(body)) return 'application/json';
+  // Tab, LF and CR are text; any other control character means binary.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return 'application/octet-stream';
+  return 'text/plain; charset=utf-8';
+}
+
+function isJsonScalar(text: string): boolean {
+  if (text === '') return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value === null || typeof value !== 'object';
+  } catch {
+    return false;
+  }
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(list.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+}
+
+function checkValue(name: string, value: string | string[], subject: string): void {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.some((one) => /[\r\n\u0000]/.test(one))) {
+    throw badRequest('INVALID_HEADER', `${subject} ${name} must not contain CR, LF or NUL characters`, { field: name });
+  }
+}

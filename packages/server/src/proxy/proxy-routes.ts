@@ -1,0 +1,246 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { AppContext } from '../app-context.js';
+import { findIntegration, listIntegrations, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { templateContext } from '../connect/oauth-app.js';
+import { toApiError } from '../connect/provider-errors.js';
+import { ProviderError, resolveApiRequest } from '../connect/provider/index.js';
+import { isoNow } from '../clock.js';
+import { lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
+import { ApiError, notFound } from '../errors.js';
+import { parseJson } from '../json.js';
+import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
+import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
+import { guarded } from './provider-fetch.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { retryAfterMs } from './retry-after.js';
+import { upstreamFailure } from './upstream-pools.js';
+import { upstreamUrl } from './upstream-url.js';
+
+export interface ProxyServices {
+  refresher: TokenRefresher;
+  projectLimiter: RateLimiter;
+  userLimiter: RateLimiter;
+}
+
+/** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
+const RETRY_HEADER = 'x-switchboard-retry';
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const NO_BODY_STATUSES = new Set([204, 304]);
+
+/** Requests that came with `Content-Type: auto`. */
+const inferContentTypeFor = new WeakSet<object>();
+
+type ProxyRequest = FastifyRequest<{ Params: { integrationType?: string; integrationId?: string } }>;
+
+/**
+ * The Proxy API: `ALL /sdk/proxy/<integrationType>/<path>` and `ALL /sdk/proxy/custom/<integrationId>/<path>`.
+ * The request goes to the integration's API with the user's credential added, and the provider's answer comes
+ * back as it came, streamed both ways.
+ */
+export function proxyRoutes(context: AppContext, services: ProxyServices) {
+  return async (app: FastifyInstance) => {
+    // Bodies are forwarded as raw streams: no parser may read them, and no body limit applies.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // The SDK sends `Content-Type: auto` (infer from the body), which is not a media type Fastify would accept:
+    // take it off before Fastify looks, and remember to infer.
+    app.addHook('onRequest', async (request) => {
+      if (String(request.headers['content-type']).trim().toLowerCase() === 'auto') {
+        delete request.headers['content-type'];
+        inferContentTypeFor.add(request.raw);
+      }
+    });
+
+    const handler = (request: ProxyRequest, reply: FastifyReply) => proxy(context, services, request, reply);
+    const schema = { hide: true };
+    app.all('/proxy/custom/:integrationId/*', { schema }, handler);
+    app.all('/proxy/:integrationType/*', { schema }, handler);
+  };
+}
+
+async function proxy(context: AppContext, services: ProxyServices, request: ProxyRequest, reply: FastifyReply) {
+  const { project, user } = request.sdk;
+  const limited = services.projectLimiter.take(project.id);
+  const userLimited = limited.ok ? services.userLimiter.take(`${project.id}:${user.id}`) : limited;
+  if (!userLimited.ok) {
+    return reply
+      .code(429)
+      .header('retry-after', String(userLimited.retryAfterSeconds))
+      .send({ message: `Too many proxied requests for this ${limited.ok ? 'user' : 'project'}; retry after ${userLimited.retryAfterSeconds} s`, code: 'RATE_LIMITED' });
+  }
+
+  const integration = await proxiedIntegration(context, project.id, request.params);
+  const { rawPath, rawQuery } = splitProxyUrl(request.raw.url ?? request.url, request.params.integrationId !== undefined);
+  const allowPrivate = project.allowPrivateUpstreams;
+  const row = await chooseCredential(context, user.id, integration, request.headers[CREDENTIAL_HEADER]);
+  let credential = await services.refresher.usable(integration, row, allowPrivate).catch(refreshFailure);
+  if (lastUseIsStale(credential.row)) stampLastUse(context, credential.row.id);
+
+  const body = await requestBody(context, request);
+  const method = request.method.toUpperCase();
+  const build = (usable: UsableCredential) => upstreamRequest(integration, usable, { context, request, rawPath, rawQuery, method, body });
+
+  const abort = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  const pools = context.upstreams;
+  const send = async (usable: UsableCredential) => {
+    const target = build(usable);
+    const pool = pools.pool(target.origin, !guarded(integration, allowPrivate));
+    try {
+      return await pool.request({ ...target.options, signal: abort.signal });
+    } catch (error) {
+      throw upstreamFailure(error) ?? error;
+    }
+  };
+
+  let response = await send(credential);
+  // A 401 may mean the token was revoked or expired early: refresh once and replay, when the body allows it.
+  if (response.statusCode === 401) {
+    const renewed = await services.refresher.afterRejection(integration, credential, allowPrivate).catch(async (error: unknown) => {
+      await response.body.dump();
+      return refreshFailure(error);
+    });
+    if (renewed) {
+      credential = renewed;
+      if (body.replayable) {
+        await response.body.dump();
+        response = await send(credential);
+      }
+    }
+  }
+  response = await retryWhenAsked(context, request, method, body.replayable, response, () => send(credential));
+
+  reply.code(response.statusCode).headers(clientResponseHeaders(response.headers));
+  if (method === 'HEAD' || NO_BODY_STATUSES.has(response.statusCode)) {
+    await response.body.dump();
+    return reply.send();
+  }
+  return reply.send(response.body);
+}
+
+/** By type (`hubspot`, `custom.<slug>`) or, under /proxy/custom/, by the custom integration's id. */
+async function proxiedIntegration(context: AppContext, projectId: string, params: ProxyRequest['params']): Promise<ProjectIntegration> {
+  if (params.integrationId === undefined) return requireActiveIntegration(context.db, projectId, { type: params.integrationType ?? '' });
+  // The integration's id (as /sdk/integrations lists it), or the custom integration's own id (management API).
+  const integration =
+    (await findIntegration(context.db, projectId, { id: params.integrationId })) ??
+    (await listIntegrations(context.db, projectId)).find((candidate) => candidate.customIntegrationId === params.integrationId);
+  if (!integration?.isActive || integration.customIntegrationId === null) {
+    throw notFound('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
+  }
+  return integration;
+}
+
+/**
+ * The path after `/proxy/<type>/` (or `/proxy/custom/<id>/`) exactly as it arrived, still percent-encoded, and the
+ * raw query: upstream-url.ts checks them and no decoding in between can smuggle in a `..`.
+ */
+function splitProxyUrl(url: string, custom: boolean): { rawPath: string; rawQuery: string } {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  // '', 'projects', <id>, 'sdk', 'proxy', <type> | 'custom', <id>, ...path
+  const segments = path.split('/');
+  const skip = custom ? 7 : 6;
+  return { rawPath: segments.slice(skip).join('/'), rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1) };
+}
+
+interface ProxyBody {
+  payload: Buffer | Readable | undefined;
+  /** Small bodies are read first so the request can be sent again (after a refresh, on a retry); large ones stream. */
+  replayable: boolean;
+}
+
+async function requestBody(context: AppContext, request: FastifyRequest): Promise<ProxyBody> {
+  const chunked = request.headers['transfer-encoding'] !== undefined;
+  const length = Number(request.headers['content-length'] ?? 0);
+  if (!chunked && !(length > 0)) return { payload: undefined, replayable: true };
+  if (chunked || length > context.config.proxy.replayableBodyBytes) return { payload: request.raw, replayable: false };
+  const chunks: Buffer[] = [];
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) chunks.push(chunk);
+  return { payload: Buffer.concat(chunks), replayable: true };
+}
+
+interface UpstreamTarget {
+  origin: string;
+  options: Dispatcher.RequestOptions;
+}
+
+function upstreamRequest(
+  integration: ProjectIntegration,
+  credential: UsableCredential,
+  p: { context: AppContext; request: FastifyRequest; rawPath: string; rawQuery: string; method: string; body: ProxyBody },
+): UpstreamTarget {
+  const { row, secrets } = credential;
+  const templates = templateContext(p.context, parseJson<Record<string, string>>(row.inputs, {}), parseJson<Record<string, unknown>>(row.provider_data, {}));
+  const api = resolveApiRequest(integration.definition, { secrets, context: templates });
+  const url = upstreamUrl(api.baseUrl, p.rawPath, p.rawQuery, api.query);
+  const headers = upstreamRequestHeaders(p.request.headers, api.headers);
+  if (inferContentTypeFor.has(p.request.raw) && p.body.payload !== undefined) {
+    headers['content-type'] = Buffer.isBuffer(p.body.payload) ? inferContentType(p.body.payload) : 'application/octet-stream';
+  }
+  if (Buffer.isBuffer(p.body.payload)) headers['content-length'] = String(p.body.payload.length);
+  return {
+    origin: url.origin,
+    options: {
+      path: `${url.pathname}${url.search}`,
+      method: p.method as Dispatcher.HttpMethod,
+      headers,
+      body: p.body.payload ?? null,
+    },
+  };
+}
+
+/** Opt-in retries on 429 and 503 for idempotent requests, after the provider's Retry-After, bounded in count and time. */
+async function retryWhenAsked(
+  context: AppContext,
+  request: FastifyRequest,
+  method: string,
+  replayable: boolean,
+  first: Dispatcher.ResponseData,
+  again: () => Promise<Dispatcher.ResponseData>,
+): Promise<Dispatcher.ResponseData> {
+  const asked = request.headers[RETRY_HEADER];
+  if (asked === undefined || !IDEMPOTENT.has(method) || !replayable) return first;
+  const { retryMaxAttempts, retryMaxWaitMs } = context.config.proxy;
+  const attempts = asked === 'true' ? retryMaxAttempts : Math.min(retryMaxAttempts, Math.max(0, Number.parseInt(String(asked), 10) || 0));
+  let response = first;
+  let waited = 0;
+  for (let attempt = 0; attempt < attempts && (response.statusCode === 429 || response.statusCode === 503); attempt += 1) {
+    const wait = retryAfterMs(response.headers['retry-after'], Date.now()) ?? 250 * 2 ** attempt;
+    if (waited + wait > retryMaxWaitMs) break;
+    await response.body.dump();
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    waited += wait;
+    response = await again();
+  }
+  return response;
+}
+
+/** Token refresh failures, as the proxy's caller should see them. */
+function refreshFailure(error: unknown): never {
+  if (error instanceof ProviderError) {
+    if (error.kind === 'unavailable') {
+      throw new ApiError(503, 'TOKEN_REFRESH_UNAVAILABLE', "The provider's token endpoint could not be reached to refresh this account's access; try again shortly");
+    }
+    if (error.kind === 'rejected') {
+      const reason = error.providerMessage ? `: ${error.providerMessage}` : '';
+      throw new ApiError(502, 'TOKEN_REFRESH_FAILED', `The provider refused to refresh this account's access token${reason}`);
+    }
+    throw toApiError(error, 'token refresh');
+  }
+  throw error;
+}
+
+/** Marks the credential as in use, so the background refresh keeps it fresh; not awaited by the request. */
+function stampLastUse(context: AppContext, credentialId: string): void {
+  context.db
+    .updateTable('credentials')
+    .set({ last_used_at: isoNow() })
+    .where('id', '=', credentialId)
+    .execute()
+    .catch((error: unknown) => context.log.warn({ err: error, credentialId }, 'could not record when a credential was last used'));
+}

@@ -1,0 +1,131 @@
+import { badRequest } from '../errors.js';
+
+/**
+ * The provider URL a Proxy API request goes to: the integration's API base URL, '/', the caller's path exactly as
+ * it arrived, the caller's query, then the credential's query params.
+ *
+ * The path is joined as text, never resolved like a link (`new URL(path, base)`), and anything that could make
+ * the provider (or a server in front of it) resolve it outside the base is refused rather than cleaned up:
+ * - an absolute URL at the start (`https:`, `x://`, `javascript:`), even once decoded;
+ * - an empty segment anywhere but the very end: a leading one (`/evil.com`, `//evil.com`) would give
+ *   `base//evil.com`, which some servers and clients read as another host; an inner one (`a//b`) is collapsed or
+ *   not depending on the provider's stack, so the same request could mean two things. A single trailing slash
+ *   (`items/`) stays allowed: REST APIs built on e.g. Django require it;
+ * - `.` and `..` segments (also `..;`, which Java servers read as `..`), once decoded any number of times: a
+ *   proxy or framework in front of the provider may decode again before normalising;
+ * - encoded slashes and backslashes, backslashes, `#`, `?`, control characters raw or encoded, malformed `%`.
+ * Ordinary paths pass byte-for-byte.
+ *
+ * `baseUrl` is absolute, without a trailing slash, query or fragment. `rawPath` is what followed
+ * `/proxy/<integration type>/` on the wire (no leading slash removed); `rawQuery` is the query without `?`.
+ */
+export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
+  checkPath(rawPath);
+  checkQuery(rawQuery);
+
+  const base = new URL(baseUrl);
+  if (base.search || base.hash || baseUrl.includes('#') || baseUrl.includes('?')) {
+    // An integration definition mistake, not the caller's: a 500 with the details in the log.
+    throw new Error('An integration API base URL must not have a query or fragment');
+  }
+  const basePath = base.pathname.replace(/\/$/, '');
+  const url = new URL(rawPath === '' ? `${base.origin}${basePath}` : `${base.origin}${basePath}/${rawPath}`);
+
+  const query = joinQuery(rawQuery, credentialQuery);
+  if (query) url.search = `?${query}`;
+
+  // Unreachable after the checks above; kept so that a gap in them can never send a credential elsewhere.
+  const insideBase = url.pathname === (basePath || '/') || url.pathname.startsWith(`${basePath}/`);
+  if (url.origin !== base.origin || !insideBase || url.hash) {
+    throw invalidPath('The path must stay under the integration API base URL');
+  }
+  return url;
+}
+
+const MAX_DECODE_ROUNDS = 5;
+
+/**
+ * A URL with an authority (`x://host`) or a scheme that names a resource by itself. A colon in a first segment is
+ * otherwise ordinary (`people:searchContacts` under a `/v1` base), and the path is joined as text, never resolved.
+ */
+const ABSOLUTE_URL = /^(?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/|(?:https?|wss?|ftp|file|data|javascript|vbscript|blob|gopher|mailto|jar|about):)/i;
+
+function checkPath(rawPath: string): void {
+  if (rawPath === '') return;
+  if (/%(?![0-9a-fA-F]{2})/.test(rawPath)) throw invalidPath('The path has a malformed percent-encoding');
+  if (rawPath.includes('#')) throw invalidPath('The path must not contain "#"');
+  // The caller splits the query off first; a `?` left here would be a second query the URL parser would swallow.
+  if (rawPath.includes('?')) throw invalidPath('The path must not contain "?"');
+
+  for (const form of decodedForms(rawPath, 'path')) {
+    if (hasControlCharacter(form)) throw invalidPath('The path must not contain control characters');
+    if (form.includes('\\') || /%5c/i.test(form)) throw invalidPath('The path must not contain backslashes');
+    if (/%2f/i.test(form)) throw invalidPath('The path must not contain encoded slashes');
+
+    const segments = form.split('/');
+    if (ABSOLUTE_URL.test(form)) {
+      throw invalidPath('The path must be relative to the integration API base URL, not an absolute URL');
+    }
+    segments.forEach((segment, index) => {
+      const isTrailingSlash = index === segments.length - 1 && index > 0;
+      if (segment === '' && !isTrailingSlash) throw invalidPath('The path must not contain empty segments ("//" or a leading "/")');
+      const name = segment.split(';')[0];
+      if (name === '.' || name === '..') throw invalidPath('The path must not contain "." or ".." segments');
+    });
+  }
+}
+
+/** Control characters in a query, raw or percent-encoded, are refused like in the path. */
+/**
+ * Raw control characters only: encoded ones (`%0A` in a multi-line SOQL query, Slack message text) are data to the
+ * provider and cannot split the HTTP request, since the query goes on the wire still encoded.
+ */
+function checkQuery(rawQuery: string): void {
+  if (rawQuery.includes('#')) throw badRequest('INVALID_PROXY_PATH', 'The query must not contain "#"', { field: 'query' });
+  if (hasControlCharacter(rawQuery)) {
+    throw badRequest('INVALID_PROXY_PATH', 'The query must not contain control characters', { field: 'query' });
+  }
+}
+
+/**
+ * The text, then the text percent-decoded once, twice... until it stops changing. Decoding is bytewise (`%e9`
+ * becomes U+00E9, not a UTF-8 error): every character checked for is ASCII, and ASCII bytes never occur inside
+ * a UTF-8 sequence. A `%` not followed by two hex digits is left as it is.
+ */
+function decodedForms(text: string, field: 'path' | 'query'): string[] {
+  const forms = [text];
+  let current = text;
+  for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
+    const next = current.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) return forms;
+    forms.push(next);
+    current = next;
+  }
+  throw badRequest('INVALID_PROXY_PATH', `The ${field} is percent-encoded too many times`, { field });
+}
+
+// C0 controls (CR, LF, NUL, TAB...) and DEL.
+const hasControlCharacter = (text: string) => /[\u0000-\u001f\u007f]/.test(text);
+
+const invalidPath = (message: string) => badRequest('INVALID_PROXY_PATH', message, { field: 'path' });
+
+/**
+ * The caller's query as it came, minus any param the credential sets (compared by decoded, case-insensitive name,
+ * so `API_KEY` or `api%5Fkey` cannot ride along beside the real `api_key`), then the credential's params.
+ */
+function joinQuery(rawQuery: string, credentialQuery: Record<string, string>): string {
+  const credentialNames = new Set(Object.keys(credentialQuery).map((name) => name.toLowerCase()));
+  const pairs = rawQuery === '' ? [] : rawQuery.split('&');
+  const kept = pairs.filter((pair) => !credentialNames.has(formDecode(pair.split('=')[0] ?? '').toLowerCase()));
+  const added = Object.entries(credentialQuery).map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  return [...kept, ...added].join('&');
+}
+
+function formDecode(text: string): string {
+  const plain = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plain);
+  } catch {
+    return plain;
+  }
+}

@@ -1,0 +1,271 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManagedProject, management, signUserToken, type ManagedProject } from './support/management.js';
+import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
+import { proxy, rawRequest } from './support/proxy.js';
+import { newUser } from './support/sdk-flows.js';
+import { freePort, startTestServer, testDatabases, type TestServer } from './support/test-server.js';
+
+type Json = Record<string, any>;
+
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>';
+
+/** An API-key custom integration whose API lives at `apiBaseUrl`. */
+const apiKeyIntegration = (slug: string, apiBaseUrl: string, extra: Json = {}): Json => ({
+  slug,
+  name: `API at ${slug}`,
+  iconSvg: ICON,
+  accentColor: '#334155',
+  auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+  apiBaseUrl,
+  apiAuthorization: 'X-Api-Key: {{apiKey}}',
+  testEndpointUrl: '/ok',
+  ...extra,
+});
+
+describe.each(testDatabases)('proxy API safety on %s', (database) => {
+  let server: TestServer;
+  let simulator: ProviderSimulator;
+  let sub: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(database, {
+      SWITCHBOARD_PROXY_HEADERS_TIMEOUT_MS: '300',
+      SWITCHBOARD_PROXY_RATE_LIMIT_USER: '0',
+      SWITCHBOARD_PROXY_RETRY_MAX_WAIT_MS: '2000',
+    });
+    simulator = await startProviderSimulator();
+    simulator.route('GET', '/ok', () => ({ body: { ok: true } }));
+    const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, apiKeyIntegration('sim', simulator.url));
+    expect(created.status).toBe(201);
+    sub = newUser('safety');
+    const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'custom.sim', payload: { apiKey: 'sim-key' } } });
+    expect(installed.status).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await simulator?.close();
+  });
+
+  describe('path escapes', () => {
+    const vectors = [
+      ['an absolute URL', 'https://evil.example/x'],
+      ['an absolute URL, encoded', 'https%3A%2F%2Fevil.example/x'],
+      ['a scheme-relative URL', '/evil.example/x'],
+      ['a dot-dot segment', '../../me'],
+      ['an encoded dot-dot', '%2e%2e/%2e%2e/me'],
+      ['a mixed-case encoded dot-dot', '%2E./me'],
+      ['a double-encoded dot-dot', '%252e%252e/me'],
+      ['an encoded slash', 'a%2f..%2fb'],
+      ['a double-encoded slash', 'a%252fb'],
+      ['a backslash', 'a\\..\\b'],
+      ['an encoded backslash', 'a%5c..%5cb'],
+      ['an encoded CR LF', 'a%0d%0aX-Injected:%20yes'],
+      ['an encoded NUL', 'a%00b'],
+      ['a single dot segment', './ok'],
+    ];
+
+    it.each(vectors)('refuses %s with 400 and calls nothing', async (_name, path) => {
+      const before = simulator.requests.length;
+      const answer = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/custom.sim/${path}`, {
+        authorization: `Bearer ${await server.userToken(sub)}`,
+      });
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'INVALID_PROXY_PATH', field: 'path', message: expect.any(String) });
+      expect(simulator.requests.length).toBe(before);
+    });
+
+    it('keeps an encoded line break in the query as data: it cannot split the request', async () => {
+      simulator.route('GET', '/search', (request) => ({ body: { q: request.query.q } }));
+      const answer = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/custom.sim/search?q=SELECT%20Id%0AFROM%20Account`, {
+        authorization: `Bearer ${await server.userToken(sub)}`,
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ q: 'SELECT Id\nFROM Account' });
+    });
+
+    it('forwards an ordinary path with a colon and encoded spaces untouched', async () => {
+      simulator.route('GET', '/files/a%20b.txt:meta', () => ({ body: { file: true } }));
+      const before = simulator.requests.length;
+      const answer = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/custom.sim/files/a%20b.txt:meta`, {
+        authorization: `Bearer ${await server.userToken(sub)}`,
+      });
+      expect(answer.status).toBe(200);
+      expect(simulator.requests.length).toBe(before + 1);
+    });
+  });
+
+  describe('a custom integration whose API name resolves to a private address', () => {
+    let managed: ManagedProject;
+    let token: string;
+
+    beforeAll(async () => {
+      managed = await createManagedProject(server, 'SSRF check');
+      const { port } = new URL(simulator.url);
+      // `localhost` is a name, not an address: only the check at connect time sees that it resolves to 127.0.0.1.
+      const created = await management(server, managed.secretKey, 'POST', `/projects/${managed.projectId}/custom-integrations`, apiKeyIntegration('internal', `http://localhost:${port}`, { testEndpointUrl: '/ok' }));
+      expect(created.status).toBe(201);
+      token = await signUserToken(managed.keys.privateKey, 'ssrf-user', { kid: managed.keyId });
+    });
+
+    const sdk = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}/projects/${managed.projectId}/sdk${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+
+    it('cannot be connected or proxied until the project allows private addresses', async () => {
+      const before = simulator.requests.length;
+      // The install test request is refused too: it would reach the same address.
+      const installed = await sdk('/credentials', { method: 'POST', body: JSON.stringify({ integrationId: 'custom.internal', payload: { apiKey: 'k' } }) });
+      expect(installed.status).toBe(403);
+      expect(await installed.json()).toMatchObject({ code: 'UPSTREAM_ADDRESS_BLOCKED' });
+      expect(simulator.requests.length).toBe(before);
+    });
+
+    it('is proxied once the project opts in, and refused again when it opts out', async () => {
+      const allow = (allowPrivateUpstreams: boolean) =>
+        management(server, managed.secretKey, 'PATCH', `/projects/${managed.projectId}`, { allowPrivateUpstreams });
+      expect((await allow(true)).status).toBe(200);
+      const installed = await sdk('/credentials', { method: 'POST', body: JSON.stringify({ integrationId: 'custom.internal', payload: { apiKey: 'k' } }) });
+      expect(installed.status).toBe(201);
+      expect((await sdk('/proxy/custom.internal/ok')).status).toBe(200);
+
+      expect((await allow(false)).status).toBe(200);
+      const before = simulator.requests.length;
+      const refused = await sdk('/proxy/custom.internal/ok');
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'UPSTREAM_ADDRESS_BLOCKED', message: expect.any(String) });
+      expect(simulator.requests.length).toBe(before);
+    });
+  });
+
+  describe('an upstream that fails', () => {
+    let stalled: Server;
+
+    beforeAll(async () => {
+      const closedPort = await freePort();
+      stalled = createServer(() => {
+        // Accepts the request and never answers.
+      });
+      await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+      const stalledPort = (stalled.address() as AddressInfo).port;
+      for (const [slug, url] of [
+        ['down', `http://127.0.0.1:${closedPort}`],
+        ['stalled', `http://127.0.0.1:${stalledPort}`],
+      ] as const) {
+        const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, apiKeyIntegration(slug, url, { testEndpointUrl: `${simulator.url}/ok` }));
+        expect(created.status).toBe(201);
+      }
+      // Their test endpoint is the simulator's, so the accounts connect; only their API base fails.
+      for (const slug of ['down', 'stalled']) {
+        const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: `custom.${slug}`, payload: { apiKey: 'k' } } });
+        expect(installed.status).toBe(201);
+      }
+    });
+    afterAll(async () => {
+      stalled?.closeAllConnections();
+      await new Promise((resolve) => stalled?.close(resolve));
+    });
+
+    it('answers 502 UPSTREAM_UNREACHABLE when nothing listens', async () => {
+      const response = await proxy(server, sub, 'custom.down/anything');
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({ code: 'UPSTREAM_UNREACHABLE', message: expect.any(String) });
+    });
+
+    it('answers 504 UPSTREAM_TIMEOUT when the provider does not answer in time', async () => {
+      const response = await proxy(server, sub, 'custom.stalled/anything');
+      expect(response.status).toBe(504);
+      expect(await response.json()).toEqual({ code: 'UPSTREAM_TIMEOUT', message: expect.any(String) });
+    });
+
+    it('answers 504 for the sandbox API when it is slower than the headers timeout', async () => {
+      const keyUser = newUser('slow');
+      const installed = await server.sdk(keyUser, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_slow' } } });
+      expect(installed.status).toBe(201);
+      expect((await proxy(server, keyUser, 'sandbox-apikey/slow?ms=10')).status).toBe(200);
+      const slow = await proxy(server, keyUser, 'sandbox-apikey/slow?ms=3000');
+      expect(slow.status).toBe(504);
+      expect(await slow.json()).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    });
+  });
+
+  describe('opt-in retries', () => {
+    let calls = 0;
+
+    beforeAll(() => {
+      simulator.route('GET', '/busy', () => {
+        calls += 1;
+        return calls % 3 === 0 ? { body: { ok: true, calls } } : { status: 429, headers: { 'retry-after': '0' }, body: { error: 'rate_limited' } };
+      });
+      simulator.route('POST', '/busy', () => ({ status: 503, headers: { 'retry-after': '0' }, body: { error: 'busy' } }));
+      simulator.route('GET', '/patient', () => ({ status: 503, headers: { 'retry-after': '120' }, body: { error: 'come back later' } }));
+    });
+
+    it('passes a 429 through when the caller did not ask for retries', async () => {
+      calls = 0;
+      const response = await proxy(server, sub, 'custom.sim/busy');
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('0');
+      expect(calls).toBe(1);
+    });
+
+    it('retries an idempotent request on 429 when asked, after the provider’s Retry-After', async () => {
+      calls = 0;
+      const response = await proxy(server, sub, 'custom.sim/busy', { headers: { 'x-switchboard-retry': '3' } });
+      expect(response.status).toBe(200);
+      expect(calls).toBe(3);
+    });
+
+    it('stops after the asked number of attempts', async () => {
+      calls = 0;
+      const response = await proxy(server, sub, 'custom.sim/busy', { headers: { 'x-switchboard-retry': '1' } });
+      expect(response.status).toBe(429);
+      expect(calls).toBe(2);
+    });
+
+    it('never retries a POST', async () => {
+      const before = simulator.requestsTo('/busy').filter((r) => r.method === 'POST').length;
+      const response = await proxy(server, sub, 'custom.sim/busy', { method: 'POST', headers: { 'x-switchboard-retry': '3' }, json: {} });
+      expect(response.status).toBe(503);
+      expect(simulator.requestsTo('/busy').filter((r) => r.method === 'POST').length).toBe(before + 1);
+    });
+
+    it('does not wait longer than the configured total', async () => {
+      const before = simulator.requestsTo('/patient').length;
+      const response = await proxy(server, sub, 'custom.sim/patient', { headers: { 'x-switchboard-retry': 'true' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('120');
+      expect(simulator.requestsTo('/patient').length).toBe(before + 1);
+    });
+  });
+});
+
+describe.each([
+  ['user', { SWITCHBOARD_PROXY_RATE_LIMIT_USER: '3', SWITCHBOARD_PROXY_RATE_LIMIT_PROJECT: '0' }],
+  ['project', { SWITCHBOARD_PROXY_RATE_LIMIT_USER: '0', SWITCHBOARD_PROXY_RATE_LIMIT_PROJECT: '3' }],
+] as const)('the proxy rate limit per %s', (scope, env) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', env);
+  });
+  afterAll(async () => server?.close());
+
+  it('answers 429 RATE_LIMITED with Retry-After once the limit is spent, without calling the provider', async () => {
+    const sub = newUser('limited');
+    const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub}` } } });
+    expect(installed.status).toBe(201);
+    const token = await server.userToken(sub);
+    // 3 a second with bursts of 3: of 20 requests at once, most must be refused whatever the machine's speed.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${server.url}/projects/${server.projectId}/sdk/proxy/sandbox-apikey/me`, { headers: { authorization: `Bearer ${token}` } })),
+    );
+    const limited = answers.filter((r) => r.status === 429);
+    expect(answers.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
+    expect(limited.length).toBeGreaterThanOrEqual(10);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await limited[0]!.json()) as Json;
+    expect(body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(body.message).toContain(scope);
+  });
+});
