@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { buildServer, type SwitchboardServer } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
+import { pgBossSchemaName } from '../../src/jobs/pg-boss-queue.js';
 
 /** The databases the integration suites run on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
 export const testDatabases: ('sqlite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -39,6 +40,8 @@ async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise
       const client = new pg.Client({ connectionString: base });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      // The job queue's pg-boss keeps its tables in a schema named after ours.
+      await client.query(`DROP SCHEMA IF EXISTS ${pgBossSchemaName(schema)} CASCADE`);
       await client.end();
     },
   };
