@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { iconRoutes } from './catalog/icon-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
@@ -52,9 +52,9 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Proxied paths are long (`/sdk/proxy/<type>/<provider path>`); the provider path is a route parameter.
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     // One line per request (below) instead of Fastify's two, with the path only.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
     // No type coercion either: `5` where a string is expected is a 400, not "5".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },

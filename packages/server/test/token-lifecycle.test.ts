@@ -237,4 +237,17 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
     expect(Date.parse((await credentialRow(server, used.credentialId)).expires_at!)).toBeGreaterThan(Date.now() + 600_000);
     expect((await credentialRow(server, unused.credentialId)).refreshed_at).toBe(unusedBefore.refreshed_at);
   });
+
+  it('never writes an access token, refresh token or client secret to a log line', async () => {
+    const rows = await server.server.context.db.selectFrom('credentials').select('id').execute();
+    const secrets = new Set<string>(['sandbox-secret']);
+    for (const { id } of rows) {
+      const { accessToken, refreshToken } = await storedSecrets(server, id);
+      for (const value of [accessToken, refreshToken]) if (value) secrets.add(value);
+    }
+    expect(secrets.size).toBeGreaterThan(10);
+    const logs = server.logs.join('');
+    expect(logs).toContain('access token refreshed');
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+  });
 });
