@@ -7,7 +7,7 @@ import { credentialFingerprint } from '../src/sandbox/echo.js';
 import { management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
 import { proxy, rawRequest, storedSecrets } from './support/proxy.js';
-import { connectSandbox, json, newUser, postedResult } from './support/sdk-flows.js';
+import { APP_ORIGIN, connectSandbox, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
@@ -134,6 +134,26 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
     expect(listed.data).toContainEqual(created);
     const me = await json(await proxy(server, sub, 'sandbox/me'));
     expect(me).toMatchObject({ id: 'first@example.com' });
+  });
+
+  it("lets an allowed browser origin send the provider's headers and read the answer's", async () => {
+    const url = `${server.url}/projects/${server.projectId}/sdk/proxy/sandbox/echo`;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,notion-version,x-switchboard-retry',
+      },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect((preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('notion-version');
+    const actual = await proxy(server, sub, 'sandbox/echo', { headers: { origin: APP_ORIGIN } });
+    expect(actual.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(actual.headers.get('access-control-expose-headers')).toBe('*');
+    const refused = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   describe('choosing an account', () => {

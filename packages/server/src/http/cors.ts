@@ -15,7 +15,11 @@ const ALLOWED_HEADERS = [
   'X-Paragon-Credential',
   'X-Paragon-Configuration-Id',
   'X-Switchboard-SDK-Version',
+  'X-Switchboard-Retry',
 ];
+
+/** Proxy API calls carry the provider's own headers too (`Notion-Version`, `If-None-Match`...). */
+const PROXY_PATH = /^\/projects\/[^/?#]+\/sdk\/proxy\//;
 
 /**
  * CORS for the SDK REST API: a customer's app calls it from its own origin. Each project lists its allowed origins;
@@ -29,12 +33,15 @@ export async function registerCors(app: FastifyInstance, context: AppContext): P
       const projectId = request.url.match(PROJECT_PATH)?.[1];
       if (!origin || !projectId) return callback(null, { origin: false });
       // Project ids are UUIDs; anything that needs decoding is no project of ours.
+      const proxied = PROXY_PATH.test(request.url);
       projectOfRequest(context.db, request, projectId)
         .then((project) =>
           callback(null, {
             origin: project !== undefined && originAllowed(project.allowedOrigins, origin) ? origin : false,
             methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-            allowedHeaders: ALLOWED_HEADERS,
+            // Proxy calls: allow the headers the preflight asks for, and let the app read the provider's answer
+            // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds.
+            ...(proxied ? { exposedHeaders: '*' } : { allowedHeaders: ALLOWED_HEADERS }),
             maxAge: 600,
           }),
         )
