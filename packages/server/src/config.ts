@@ -59,7 +59,7 @@ export interface ProxyConfig {
 export interface TokenConfig {
   /** Refresh an access token this many seconds before it expires. */
   refreshMarginSeconds: number;
-  /** How often the background job looks for tokens nearing expiry, seconds. */
+  /** How often the background job looks for tokens nearing expiry, seconds; 0: never on a schedule. */
   sweepIntervalSeconds: number;
   /** The background job refreshes tokens expiring within this many seconds... */
   sweepLookaheadSeconds: number;
@@ -107,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     tokens: {
       refreshMarginSeconds: integer('SWITCHBOARD_REFRESH_MARGIN_SECONDS', env.SWITCHBOARD_REFRESH_MARGIN_SECONDS, 120, 0, 86_400),
-      sweepIntervalSeconds: integer('SWITCHBOARD_REFRESH_SWEEP_SECONDS', env.SWITCHBOARD_REFRESH_SWEEP_SECONDS, 60, 1, 86_400),
+      sweepIntervalSeconds: integer('SWITCHBOARD_REFRESH_SWEEP_SECONDS', env.SWITCHBOARD_REFRESH_SWEEP_SECONDS, 60, 0, 86_400),
       sweepLookaheadSeconds: integer('SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS', env.SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS, 600, 0, 86_400),
       inUseDays: integer('SWITCHBOARD_REFRESH_IN_USE_DAYS', env.SWITCHBOARD_REFRESH_IN_USE_DAYS, 7, 1, 365),
     },

@@ -96,6 +96,41 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
     });
   });
 
+  it('refuses TRACE with 405, and methods it does not route, before calling the provider', async () => {
+    const before = simulator.requests.length;
+    const authorization = `Bearer ${await server.userToken(sub)}`;
+    const trace = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/custom.sim/ok`, { authorization }, 'TRACE');
+    expect(trace.status).toBe(405);
+    expect(JSON.parse(trace.body)).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    const propfind = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/custom.sim/ok`, { authorization }, 'PROPFIND');
+    expect(propfind.status).toBe(404);
+    expect(simulator.requests.length).toBe(before);
+  });
+
+  it('checks the path before anything else: an escape on an integration the user has not connected is still a 400', async () => {
+    const answer = await rawRequest(server, `/projects/${server.projectId}/sdk/proxy/sandbox/../me`, { authorization: `Bearer ${await server.userToken(newUser('no-account'))}` });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'INVALID_PROXY_PATH' });
+  });
+
+  it('answers 502 UPSTREAM_BAD_RESPONSE for a status outside HTTP’s range', async () => {
+    simulator.route('GET', '/odd-status', () => ({ status: 999, body: { odd: true } }));
+    const response = await proxy(server, sub, 'custom.sim/odd-status');
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    // The connection to the provider is released: the next call goes through.
+    expect((await proxy(server, sub, 'custom.sim/ok')).status).toBe(200);
+  });
+
+  it('forwards a real OPTIONS call from an allowed browser origin (no Access-Control-Request-Method)', async () => {
+    simulator.route('OPTIONS', '/ok', () => ({ status: 200, headers: { allow: 'GET, OPTIONS' }, body: '' }));
+    const before = simulator.requestsTo('/ok').filter((r) => r.method === 'OPTIONS').length;
+    const response = await proxy(server, sub, 'custom.sim/ok', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('allow')).toBe('GET, OPTIONS');
+    expect(simulator.requestsTo('/ok').filter((r) => r.method === 'OPTIONS').length).toBe(before + 1);
+  });
+
   describe('a custom integration whose API name resolves to a private address', () => {
     let managed: ManagedProject;
     let token: string;
@@ -112,7 +147,7 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
     const sdk = (path: string, init: RequestInit = {}) =>
       fetch(`${server.url}/projects/${managed.projectId}/sdk${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
 
-    it('cannot be connected or proxied until the project allows private addresses', async () => {
+    it('cannot be connected until the project allows private addresses', async () => {
       const before = simulator.requests.length;
       // The install test request is refused too: it would reach the same address.
       const installed = await sdk('/credentials', { method: 'POST', body: JSON.stringify({ integrationId: 'custom.internal', payload: { apiKey: 'k' } }) });
@@ -251,7 +286,7 @@ describe.each([
   });
   afterAll(async () => server?.close());
 
-  it('answers 429 RATE_LIMITED with Retry-After once the limit is spent, without calling the provider', async () => {
+  it('answers 429 RATE_LIMITED with Retry-After once the limit is spent', async () => {
     const sub = newUser('limited');
     const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub}` } } });
     expect(installed.status).toBe(201);

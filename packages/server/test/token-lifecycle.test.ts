@@ -28,6 +28,9 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       // A small replay buffer, so a 2 KB body already counts as not replayable.
       SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES: '1024',
       SWITCHBOARD_REFRESH_MARGIN_SECONDS: '120',
+      // No scheduled sweep: the token endpoint counts below must see only the requests a test makes; the
+      // background test sends its sweep by hand.
+      SWITCHBOARD_REFRESH_SWEEP_SECONDS: '0',
     });
   });
   afterAll(async () => server?.close());

@@ -11,6 +11,8 @@ import { canRenew, type TokenRefresher } from './token-refresh.js';
 export const REFRESH_SWEEP_QUEUE = 'token-refresh-sweep';
 export const REFRESH_CREDENTIAL_QUEUE = 'token-refresh';
 
+const STALE_EXPIRY_SECONDS = 3600;
+
 interface RefreshJob {
   credentialId: string;
 }
@@ -27,10 +29,15 @@ export async function scheduleTokenRefresh(context: AppContext, queue: JobQueue,
     }
   });
   await queue.work<RefreshJob>(REFRESH_CREDENTIAL_QUEUE, async ({ credentialId }) => refreshInBackground(context, refresher, credentialId));
-  await queue.every(REFRESH_SWEEP_QUEUE, context.config.tokens.sweepIntervalSeconds);
+  // 0: no scheduled sweep (tokens are then refreshed on use only, or by a sweep sent by hand).
+  if (context.config.tokens.sweepIntervalSeconds > 0) await queue.every(REFRESH_SWEEP_QUEUE, context.config.tokens.sweepIntervalSeconds);
 }
 
-/** Valid credentials used through the proxy lately whose access token expires within the look-ahead. */
+/**
+ * Valid credentials used through the proxy lately whose access token expires within the look-ahead. Tokens that
+ * expired over an hour ago are left out: they cannot be renewed or keep failing, and would crowd out the rest;
+ * the proxy still refreshes them on use.
+ */
 export async function credentialsNearingExpiry(context: AppContext): Promise<string[]> {
   const { sweepLookaheadSeconds, inUseDays } = context.config.tokens;
   const rows = await context.db
@@ -39,6 +46,7 @@ export async function credentialsNearingExpiry(context: AppContext): Promise<str
     .where('status', '=', 'VALID')
     .where('expires_at', 'is not', null)
     .where('expires_at', '<=', isoIn(sweepLookaheadSeconds))
+    .where('expires_at', '>=', isoIn(-STALE_EXPIRY_SECONDS))
     .where('last_used_at', '>=', isoIn(-inUseDays * 86_400))
     .orderBy('expires_at')
     .limit(1000)

@@ -1,17 +1,12 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { isoNow } from '../clock.js';
 import { oauthAppFor, templateContext } from '../connect/oauth-app.js';
-import {
-  fetchClientCredentialsToken,
-  ProviderError,
-  refreshAccessToken,
-  type CredentialSecrets,
-  type TokenSet,
-} from '../connect/provider/index.js';
+import { fetchClientCredentialsToken, ProviderError, refreshAccessToken, type CredentialSecrets, type TokenSet } from '../connect/provider/index.js';
 import { ApiError } from '../errors.js';
-import { providerFetchFor } from '../proxy/provider-fetch.js';
 import { parseJson } from '../json.js';
+import { providerFetchFor } from '../proxy/provider-fetch.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
@@ -26,8 +21,17 @@ export type RefreshReason = 'expiring' | 'rejected' | 'background';
 
 /** A 401 right after a refresh is the provider's real answer, not a stale token: do not refresh again so soon. */
 const MIN_SECONDS_BETWEEN_FORCED_REFRESHES = 30;
-/** In-request attempts at the token endpoint when it fails transiently, and the pause before each retry. */
+/** Pauses before the second and third attempt at a token endpoint that failed transiently (no lock is held). */
 const TRANSIENT_RETRY_DELAYS_MS = [200, 800];
+/** After failed refreshes, requests keep using a still-valid token without asking again for a while. */
+const FAILURE_BACKOFF_MS = { first: 5_000, max: 300_000 };
+/**
+ * Postgres: refresh transactions hold a pool connection and a row lock for one token request. At most this many
+ * per process, so ordinary queries always find a connection (the pool has 10); and no one waits for the lock
+ * longer than LOCK_TIMEOUT (a lock holder that hangs must not hang the fleet).
+ */
+const MAX_CONCURRENT_LOCKED_REFRESHES = 4;
+const LOCK_TIMEOUT = '15s';
 
 export const credentialInvalid = () =>
   new ApiError(401, 'CREDENTIAL_INVALID', 'This account must be connected again: the provider no longer accepts its authorization');
@@ -49,6 +53,8 @@ const expiresWithin = (expiresAt: string | null, seconds: number) => expiresAt !
  */
 export class TokenRefresher {
   private readonly inFlight = new Map<string, Promise<UsableCredential>>();
+  private readonly failures = new Map<string, { count: number; retryAt: number }>();
+  private readonly lockedRefreshes = new Semaphore(MAX_CONCURRENT_LOCKED_REFRESHES);
 
   constructor(private readonly context: AppContext) {}
 
@@ -59,11 +65,14 @@ export class TokenRefresher {
     if (!canRenew(integration, secrets) || !expiresWithin(row.expires_at, this.context.config.tokens.refreshMarginSeconds)) {
       return { row, secrets };
     }
+    const stillValid = !expiresWithin(row.expires_at, 0);
+    // The last attempts failed moments ago: do not make every request wait for a failing token endpoint.
+    if (stillValid && (this.failures.get(row.id)?.retryAt ?? 0) > Date.now()) return { row, secrets };
     try {
       return await this.refresh(integration, row, 'expiring', allowPrivate);
     } catch (error) {
-      // The provider's token endpoint is down but the current token still works for a while: use it.
-      if (isUnavailable(error) && !expiresWithin(row.expires_at, 0)) return { row, secrets };
+      // Anything but a dead grant, while the current token still works: use it (the next request tries again).
+      if (stillValid && error instanceof ProviderError) return { row, secrets };
       throw error;
     }
   }
@@ -83,60 +92,110 @@ export class TokenRefresher {
   refresh(integration: ProjectIntegration, seen: CredentialRow, reason: RefreshReason, allowPrivate: boolean): Promise<UsableCredential> {
     const running = this.inFlight.get(seen.id);
     if (running) return running;
-    const attempt = this.refreshOnce(integration, seen, reason, allowPrivate).finally(() => this.inFlight.delete(seen.id));
+    const attempt = this.refreshWithRetries(integration, seen, reason, allowPrivate)
+      .then(
+        (usable) => {
+          this.failures.delete(seen.id);
+          return usable;
+        },
+        (error: unknown) => {
+          if (error instanceof ProviderError) this.noteFailure(seen.id);
+          throw error;
+        },
+      )
+      .finally(() => this.inFlight.delete(seen.id));
     this.inFlight.set(seen.id, attempt);
     return attempt;
   }
 
-  private async refreshOnce(integration: ProjectIntegration, seen: CredentialRow, reason: RefreshReason, allowPrivate: boolean): Promise<UsableCredential> {
+  private noteFailure(credentialId: string): void {
+    const count = (this.failures.get(credentialId)?.count ?? 0) + 1;
+    const delay = Math.min(FAILURE_BACKOFF_MS.first * 2 ** (count - 1), FAILURE_BACKOFF_MS.max);
+    this.failures.set(credentialId, { count, retryAt: Date.now() + delay });
+  }
+
+  /** Up to three attempts when the token endpoint fails transiently, pausing between them without holding a lock. */
+  private async refreshWithRetries(integration: ProjectIntegration, seen: CredentialRow, reason: RefreshReason, allowPrivate: boolean): Promise<UsableCredential> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.refreshOnce(integration, seen, reason, allowPrivate, attempt > 0);
+      } catch (error) {
+        const delay = TRANSIENT_RETRY_DELAYS_MS[attempt];
+        if (!isUnavailable(error) || delay === undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async refreshOnce(
+    integration: ProjectIntegration,
+    seen: CredentialRow,
+    reason: RefreshReason,
+    allowPrivate: boolean,
+    afterTransientFailure: boolean,
+  ): Promise<UsableCredential> {
     const { db, storage } = this.context;
+    const attempt = { integration, seen, reason, allowPrivate, afterTransientFailure };
     if (storage.dialect === 'sqlite') {
       // One process owns a SQLite file, so single-flight is the whole lock; no transaction is held across the
-      // provider call (it would block every other query on the one connection).
+      // provider call (it would block every other query on the one connection). Writes compare-and-set instead.
       const current = await db.selectFrom('credentials').selectAll().where('id', '=', seen.id).executeTakeFirst();
-      return this.renewUnlessDone(integration, seen, current, reason, allowPrivate, (row) => this.store(db, integration, row));
+      return this.renewUnlessDone(db, attempt, current);
     }
-    const outcome = await db.transaction().execute(async (trx) => {
-      // Other instances refreshing the same credential wait here, then see the token stored by the first one.
-      const current = await trx.selectFrom('credentials').selectAll().where('id', '=', seen.id).forUpdate().executeTakeFirst();
-      try {
-        return { ok: await this.renewUnlessDone(integration, seen, current, reason, allowPrivate, (row) => this.store(trx, integration, row)) };
-      } catch (error) {
-        // The invalidation must be written even though the refresh failed: keep it in this transaction.
-        if (error instanceof DeadGrant) {
-          await this.invalidate(trx, integration, error.row, error.cause);
-          return { invalid: true as const };
-        }
-        throw error;
+    await this.lockedRefreshes.acquire();
+    try {
+      return await db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(trx);
+        // Other instances refreshing the same credential wait here, then see the token stored by the first one.
+        const current = await trx
+          .selectFrom('credentials')
+          .selectAll()
+          .where('id', '=', seen.id)
+          .forUpdate()
+          .executeTakeFirst()
+          .catch((error: unknown) => {
+            if ((error as { code?: string }).code === '55P03') throw new ProviderError('unavailable', 'Another server is still refreshing this token');
+            throw error;
+          });
+        return this.renewUnlessDone(trx, attempt, current);
+      });
+    } catch (error) {
+      // The invalidation must be written even though the refresh failed, so it was kept out of the rolled-back
+      // transaction: write it now, compare-and-set on the secrets that were refused.
+      if (error instanceof DeadGrant) {
+        await this.invalidate(db, integration, error.row, error.cause);
+        throw credentialInvalid();
       }
-    });
-    if ('invalid' in outcome) throw credentialInvalid();
-    return outcome.ok;
+      throw error;
+    } finally {
+      this.lockedRefreshes.release();
+    }
   }
 
   private async renewUnlessDone(
-    integration: ProjectIntegration,
-    seen: CredentialRow,
+    db: AppContext['db'],
+    p: { integration: ProjectIntegration; seen: CredentialRow; reason: RefreshReason; allowPrivate: boolean; afterTransientFailure: boolean },
     current: CredentialRow | undefined,
-    reason: RefreshReason,
-    allowPrivate: boolean,
-    save: (row: CredentialRow) => Promise<UsableCredential>,
   ): Promise<UsableCredential> {
+    const { integration, seen, reason } = p;
     if (!current) throw new ApiError(404, 'CREDENTIAL_NOT_FOUND', 'This account was disconnected');
     if (current.status === 'INVALID') throw credentialInvalid();
     const secrets = openCredentialSecrets(this.context.secrets, current);
+    const { refreshMarginSeconds, sweepLookaheadSeconds } = this.context.config.tokens;
+    const stillFresh = !expiresWithin(current.expires_at, reason === 'background' ? sweepLookaheadSeconds : refreshMarginSeconds);
     const changedMeanwhile = current.secrets_sealed !== seen.secrets_sealed;
-    const stillFresh = !expiresWithin(current.expires_at, reason === 'background' ? this.context.config.tokens.sweepLookaheadSeconds : this.context.config.tokens.refreshMarginSeconds);
-    if (changedMeanwhile && stillFresh) return { row: current, secrets };
-    if (reason === 'background' && stillFresh) return { row: current, secrets };
+    if ((changedMeanwhile || reason === 'background') && stillFresh) return { row: current, secrets };
 
     let tokens: TokenSet;
     try {
-      tokens = await this.requestToken(integration, current, secrets, allowPrivate);
+      tokens = await this.requestToken(integration, current, secrets, p.allowPrivate);
     } catch (error) {
       if (error instanceof ProviderError && isDeadGrant(integration, error)) {
+        // A provider that rotates refresh tokens may have rotated on the attempt whose answer was lost; reusing
+        // the old token then looks like a dead grant. Do not invalidate on that guess: report it as unavailable.
+        if (p.afterTransientFailure) throw new ProviderError('unavailable', `${integration.definition.name}: the refresh failed after a lost answer`);
         if (this.context.storage.dialect === 'postgres') throw new DeadGrant(current, error);
-        await this.invalidate(this.context.db, integration, current, error);
+        await this.invalidate(db, integration, current, error);
         throw credentialInvalid();
       }
       throw error;
@@ -156,38 +215,38 @@ export class TokenRefresher {
       refreshed_at: now,
       updated_at: now,
     };
-    const saved = await save(row);
+    const saved = await this.store(db, integration, current, row);
     this.context.log.info({ credentialId: current.id, integration: integration.type, reason }, 'access token refreshed');
     return saved;
   }
 
-  /** One token request, retried after short pauses when the provider fails transiently. */
   private async requestToken(integration: ProjectIntegration, row: CredentialRow, secrets: CredentialSecrets, allowPrivate: boolean): Promise<TokenSet> {
     const definition = integration.definition;
     const inputs = { ...parseJson<Record<string, string>>(row.inputs, {}), ...secrets.fields };
     const context = templateContext(this.context, inputs, parseJson<Record<string, unknown>>(row.provider_data, {}));
     const outbound = providerFetchFor(this.context, integration, allowPrivate);
-    const send = () =>
-      definition.auth.kind === 'oauth2-client-credentials'
-        ? fetchClientCredentialsToken(definition, { context, ...(outbound && { outbound }) })
-        : refreshAccessToken(definition, { app: oauthAppFor(this.context, integration), refreshToken: secrets.refreshToken!, context, ...(outbound && { outbound }) });
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await send();
-      } catch (error) {
-        const delay = TRANSIENT_RETRY_DELAYS_MS[attempt];
-        if (!isUnavailable(error) || delay === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    if (definition.auth.kind === 'oauth2-client-credentials') return fetchClientCredentialsToken(definition, { context, ...(outbound && { outbound }) });
+    const app = oauthAppFor(this.context, integration);
+    return refreshAccessToken(definition, { app, refreshToken: secrets.refreshToken!, context, ...(outbound && { outbound }) });
   }
 
-  private async store(db: AppContext['db'], integration: ProjectIntegration, row: CredentialRow): Promise<UsableCredential> {
-    await db
+  /**
+   * Writes the new token only over the secrets it was refreshed from: a reconnect that landed meanwhile (SQLite
+   * has no row lock) wins, and its row is used instead.
+   */
+  private async store(db: AppContext['db'], integration: ProjectIntegration, from: CredentialRow, row: CredentialRow): Promise<UsableCredential> {
+    const result = await db
       .updateTable('credentials')
       .set({ secrets_sealed: row.secrets_sealed, provider_data: row.provider_data, expires_at: row.expires_at, refreshed_at: row.refreshed_at, updated_at: row.updated_at })
       .where('id', '=', row.id)
-      .execute();
+      .where('secrets_sealed', '=', from.secrets_sealed)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) {
+      const latest = await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst();
+      if (!latest) throw new ApiError(404, 'CREDENTIAL_NOT_FOUND', 'This account was disconnected');
+      if (latest.status === 'INVALID') throw credentialInvalid();
+      return { row: latest, secrets: openCredentialSecrets(this.context.secrets, latest) };
+    }
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,
@@ -200,7 +259,14 @@ export class TokenRefresher {
   }
 
   private async invalidate(db: AppContext['db'], integration: ProjectIntegration, row: CredentialRow, cause: ProviderError): Promise<void> {
-    await db.updateTable('credentials').set({ status: 'INVALID', updated_at: isoNow() }).where('id', '=', row.id).execute();
+    const result = await db
+      .updateTable('credentials')
+      .set({ status: 'INVALID', updated_at: isoNow() })
+      .where('id', '=', row.id)
+      // Only the grant that was refused: a reconnect that stored new secrets meanwhile stays valid.
+      .where('secrets_sealed', '=', row.secrets_sealed)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return;
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,
@@ -214,13 +280,33 @@ export class TokenRefresher {
   }
 }
 
-/** Carries a dead grant out of the renewal so the Postgres transaction can record it before committing. */
+/** Carries a dead grant out of the Postgres transaction, which rolls back; the invalidation is written after. */
 class DeadGrant extends Error {
   constructor(
     readonly row: CredentialRow,
     override readonly cause: ProviderError,
   ) {
     super('dead grant');
+  }
+}
+
+/** A counter of free slots, with a queue of waiters. */
+class Semaphore {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
   }
 }
 

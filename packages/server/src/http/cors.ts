@@ -32,8 +32,8 @@ export async function registerCors(app: FastifyInstance, context: AppContext): P
       const origin = request.headers.origin;
       const projectId = request.url.match(PROJECT_PATH)?.[1];
       if (!origin || !projectId) return callback(null, { origin: false });
-      // Project ids are UUIDs; anything that needs decoding is no project of ours.
       const proxied = PROXY_PATH.test(request.url);
+      // Project ids are UUIDs; anything that needs decoding is no project of ours.
       projectOfRequest(context.db, request, projectId)
         .then((project) =>
           callback(null, {
@@ -42,6 +42,8 @@ export async function registerCors(app: FastifyInstance, context: AppContext): P
             // Proxy calls: allow the headers the preflight asks for, and let the app read the provider's answer
             // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds.
             ...(proxied ? { exposedHeaders: '*' } : { allowedHeaders: ALLOWED_HEADERS }),
+            // An OPTIONS without Access-Control-Request-Method is a real OPTIONS call for the provider.
+            ...(proxied && !request.headers['access-control-request-method'] && { preflight: false }),
             maxAge: 600,
           }),
         )

@@ -25,6 +25,12 @@ const CALLER_ONLY = new Set([
   'referer',
   'forwarded',
   'x-real-ip',
+  // Some servers (IIS URL Rewrite, older frameworks) route by these: a caller could reach another path or method.
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 const CALLER_ONLY_PREFIXES = ['x-forwarded-', 'x-paragon-', 'x-switchboard-'];
 
@@ -114,9 +120,12 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
   return new Set(list.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
 }
 
+/** What undici accepts in a header value (RFC 9110 field-vchar, obs-text, SP and HTAB); anything else is a 400. */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 function checkValue(name: string, value: string | string[], subject: string): void {
   const values = Array.isArray(value) ? value : [value];
-  if (values.some((one) => /[\r\n\u0000]/.test(one))) {
-    throw badRequest('INVALID_HEADER', `${subject} ${name} must not contain CR, LF or NUL characters`, { field: name });
+  if (values.some((one) => INVALID_HEADER_VALUE.test(one))) {
+    throw badRequest('INVALID_HEADER', `${subject} ${name} must not contain control characters (CR, LF, NUL...) or characters beyond Latin-1`, { field: name });
   }
 }

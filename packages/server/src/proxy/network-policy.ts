@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { ApiError } from '../errors.js';
+import { ADDRESS_BLOCKED } from '../connect/provider/http.js';
 
 /**
  * The SSRF guard: requests Switchboard sends on a user's behalf (Proxy API, custom integrations' OAuth token
@@ -97,7 +98,7 @@ export type Resolver = (
 
 /** The error a blocked connection fails with; upstreamFailure turns it into a 403. */
 export class UpstreamAddressBlockedError extends Error {
-  readonly code = 'UPSTREAM_ADDRESS_BLOCKED';
+  readonly code = ADDRESS_BLOCKED;
   constructor(hostname: string) {
     // Names the host so the log explains the refusal; the addresses stay out of it (they map the network).
     super(`${hostname} resolves to a private or internal network address`);
@@ -149,4 +150,4 @@ export function checkLiteralHost(hostname: string, allowPrivate: boolean): void 
 
 /** The client-facing refusal, shared with upstreamFailure. */
 export const addressBlocked = () =>
-  new ApiError(403, 'UPSTREAM_ADDRESS_BLOCKED', 'Switchboard does not send requests to private or internal network addresses');
+  new ApiError(403, ADDRESS_BLOCKED, 'Switchboard does not send requests to private or internal network addresses');

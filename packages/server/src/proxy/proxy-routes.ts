@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { AppContext } from '../app-context.js';
@@ -16,7 +17,7 @@ import { guarded } from './provider-fetch.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
 import { upstreamFailure } from './upstream-pools.js';
-import { upstreamUrl } from './upstream-url.js';
+import { checkProxyTarget, upstreamUrl } from './upstream-url.js';
 
 export interface ProxyServices {
   refresher: TokenRefresher;
@@ -27,6 +28,7 @@ export interface ProxyServices {
 /** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
 const RETRY_HEADER = 'x-switchboard-retry';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const PROXIED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const NO_BODY_STATUSES = new Set([204, 304]);
 
 /** Requests that came with `Content-Type: auto`. */
@@ -61,66 +63,87 @@ export function proxyRoutes(context: AppContext, services: ProxyServices) {
 }
 
 async function proxy(context: AppContext, services: ProxyServices, request: ProxyRequest, reply: FastifyReply) {
+  const method = request.method.toUpperCase();
+  // TRACE would echo the credential Switchboard added back to the caller; WebDAV methods have no use here.
+  if (!PROXIED_METHODS.has(method)) {
+    return reply.code(405).header('allow', [...PROXIED_METHODS].join(', ')).send({ message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
+  }
   const { project, user } = request.sdk;
-  const limited = services.projectLimiter.take(project.id);
-  const userLimited = limited.ok ? services.userLimiter.take(`${project.id}:${user.id}`) : limited;
-  if (!userLimited.ok) {
+  // The user's own limit first, so one busy user does not spend the project's budget with refused requests.
+  const limit = [
+    { scope: 'user', outcome: services.userLimiter.take(`${project.id}:${user.id}`) },
+    { scope: 'project', outcome: services.projectLimiter.take(project.id) },
+  ].find(({ outcome }) => !outcome.ok);
+  if (limit && !limit.outcome.ok) {
+    const seconds = limit.outcome.retryAfterSeconds;
     return reply
       .code(429)
-      .header('retry-after', String(userLimited.retryAfterSeconds))
-      .send({ message: `Too many proxied requests for this ${limited.ok ? 'user' : 'project'}; retry after ${userLimited.retryAfterSeconds} s`, code: 'RATE_LIMITED' });
+      .header('retry-after', String(seconds))
+      .send({ message: `Too many proxied requests for this ${limit.scope}; retry after ${seconds} s`, code: 'RATE_LIMITED' });
   }
 
-  const integration = await proxiedIntegration(context, project.id, request.params);
   const { rawPath, rawQuery } = splitProxyUrl(request.raw.url ?? request.url, request.params.integrationId !== undefined);
+  checkProxyTarget(rawPath, rawQuery);
+  const integration = await proxiedIntegration(context, project.id, request.params);
   const allowPrivate = project.allowPrivateUpstreams;
   const row = await chooseCredential(context, user.id, integration, request.headers[CREDENTIAL_HEADER]);
   let credential = await services.refresher.usable(integration, row, allowPrivate).catch(refreshFailure);
   if (lastUseIsStale(credential.row)) stampLastUse(context, credential.row.id);
 
   const body = await requestBody(context, request);
-  const method = request.method.toUpperCase();
-  const build = (usable: UsableCredential) => upstreamRequest(integration, usable, { context, request, rawPath, rawQuery, method, body });
-
   const abort = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
-  const pools = context.upstreams;
   const send = async (usable: UsableCredential) => {
-    const target = build(usable);
-    const pool = pools.pool(target.origin, !guarded(integration, allowPrivate));
+    const target = upstreamRequest(integration, usable, { context, request, rawPath, rawQuery, method, body });
+    const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
     try {
       return await pool.request({ ...target.options, signal: abort.signal });
     } catch (error) {
+      if (abort.signal.aborted) throw new ClientGone();
       throw upstreamFailure(error) ?? error;
     }
   };
 
-  let response = await send(credential);
-  // A 401 may mean the token was revoked or expired early: refresh once and replay, when the body allows it.
-  if (response.statusCode === 401) {
-    const renewed = await services.refresher.afterRejection(integration, credential, allowPrivate).catch(async (error: unknown) => {
-      await response.body.dump();
-      return refreshFailure(error);
-    });
-    if (renewed) {
-      credential = renewed;
-      if (body.replayable) {
-        await response.body.dump();
-        response = await send(credential);
+  let response: Dispatcher.ResponseData | undefined;
+  try {
+    response = await send(credential);
+    // A 401 may mean the token was revoked or expired early: refresh once and replay, when the body allows it.
+    if (response.statusCode === 401) {
+      const renewed = await services.refresher.afterRejection(integration, credential, allowPrivate).catch(refreshFailure);
+      if (renewed) {
+        credential = renewed;
+        if (body.replayable) {
+          await response.body.dump();
+          response = await send(credential);
+        }
       }
     }
+    response = await retryWhenAsked(context, request, method, body.replayable, response, abort.signal, () => send(credential));
+    if (response.statusCode < 100 || response.statusCode > 599) {
+      throw new ApiError(502, 'UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
+    }
+    reply.code(response.statusCode).headers(clientResponseHeaders(response.headers));
+  } catch (error) {
+    // Whatever went wrong after the provider answered, its connection must not stay held by an unread body.
+    // (undici reports the destroy as an 'error' on the body; nobody reads it any more.)
+    response?.body.on('error', () => {}).destroy();
+    if (error instanceof ClientGone) {
+      request.log.info('the client closed the connection before the provider answered');
+      return reply.code(499).send();
+    }
+    throw error;
   }
-  response = await retryWhenAsked(context, request, method, body.replayable, response, () => send(credential));
-
-  reply.code(response.statusCode).headers(clientResponseHeaders(response.headers));
   if (method === 'HEAD' || NO_BODY_STATUSES.has(response.statusCode)) {
     await response.body.dump();
     return reply.send();
   }
   return reply.send(response.body);
 }
+
+/** The caller hung up: nothing is left to answer. */
+class ClientGone extends Error {}
 
 /** By type (`hubspot`, `custom.<slug>`) or, under /proxy/custom/, by the custom integration's id. */
 async function proxiedIntegration(context: AppContext, projectId: string, params: ProxyRequest['params']): Promise<ProjectIntegration> {
@@ -201,6 +224,7 @@ async function retryWhenAsked(
   method: string,
   replayable: boolean,
   first: Dispatcher.ResponseData,
+  signal: AbortSignal,
   again: () => Promise<Dispatcher.ResponseData>,
 ): Promise<Dispatcher.ResponseData> {
   const asked = request.headers[RETRY_HEADER];
@@ -213,7 +237,11 @@ async function retryWhenAsked(
     const wait = retryAfterMs(response.headers['retry-after'], Date.now()) ?? 250 * 2 ** attempt;
     if (waited + wait > retryMaxWaitMs) break;
     await response.body.dump();
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      await setTimeout(wait, undefined, { signal });
+    } catch {
+      throw new ClientGone();
+    }
     waited += wait;
     response = await again();
   }

@@ -13,15 +13,15 @@ import { badRequest } from '../errors.js';
  *   (`items/`) stays allowed: REST APIs built on e.g. Django require it;
  * - `.` and `..` segments (also `..;`, which Java servers read as `..`), once decoded any number of times: a
  *   proxy or framework in front of the provider may decode again before normalising;
- * - encoded slashes and backslashes, backslashes, `#`, `?`, control characters raw or encoded, malformed `%`.
+ * - encoded slashes and backslashes, backslashes, `#`, `?`, control characters raw or encoded, malformed `%`
+ *   (in the query only raw control characters and `#`: see checkQuery).
  * Ordinary paths pass byte-for-byte.
  *
  * `baseUrl` is absolute, without a trailing slash, query or fragment. `rawPath` is what followed
  * `/proxy/<integration type>/` on the wire (no leading slash removed); `rawQuery` is the query without `?`.
  */
 export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
-  checkPath(rawPath);
-  checkQuery(rawQuery);
+  checkProxyTarget(rawPath, rawQuery);
 
   const base = new URL(baseUrl);
   if (base.search || base.hash || baseUrl.includes('#') || baseUrl.includes('?')) {
@@ -57,7 +57,7 @@ function checkPath(rawPath: string): void {
   // The caller splits the query off first; a `?` left here would be a second query the URL parser would swallow.
   if (rawPath.includes('?')) throw invalidPath('The path must not contain "?"');
 
-  for (const form of decodedForms(rawPath, 'path')) {
+  for (const form of decodedForms(rawPath)) {
     if (hasControlCharacter(form)) throw invalidPath('The path must not contain control characters');
     if (form.includes('\\') || /%5c/i.test(form)) throw invalidPath('The path must not contain backslashes');
     if (/%2f/i.test(form)) throw invalidPath('The path must not contain encoded slashes');
@@ -75,7 +75,12 @@ function checkPath(rawPath: string): void {
   }
 }
 
-/** Control characters in a query, raw or percent-encoded, are refused like in the path. */
+/** The checks `upstreamUrl` makes on the caller's part, for refusing a request before any work is done for it. */
+export function checkProxyTarget(rawPath: string, rawQuery: string): void {
+  checkPath(rawPath);
+  checkQuery(rawQuery);
+}
+
 /**
  * Raw control characters only: encoded ones (`%0A` in a multi-line SOQL query, Slack message text) are data to the
  * provider and cannot split the HTTP request, since the query goes on the wire still encoded.
@@ -92,7 +97,7 @@ function checkQuery(rawQuery: string): void {
  * becomes U+00E9, not a UTF-8 error): every character checked for is ASCII, and ASCII bytes never occur inside
  * a UTF-8 sequence. A `%` not followed by two hex digits is left as it is.
  */
-function decodedForms(text: string, field: 'path' | 'query'): string[] {
+function decodedForms(text: string): string[] {
   const forms = [text];
   let current = text;
   for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
@@ -101,7 +106,7 @@ function decodedForms(text: string, field: 'path' | 'query'): string[] {
     forms.push(next);
     current = next;
   }
-  throw badRequest('INVALID_PROXY_PATH', `The ${field} is percent-encoded too many times`, { field });
+  throw invalidPath('The path is percent-encoded too many times');
 }
 
 // C0 controls (CR, LF, NUL, TAB...) and DEL.
