@@ -1,0 +1,127 @@
+/**
+ * The load generator of bench:proxy, in a process of its own. On each `run` message from the parent it opens an
+ * undici Pool with `concurrency` connections to the target, keeps exactly `concurrency` requests in flight (each
+ * worker sends its next request when its last answer's body has been read), warms up, then measures a window:
+ * every request that completes inside it counts, with its latency (send → last body byte). The pool is closed
+ * after each run, so every run starts from new connections and warms them up itself.
+ */
+import { performance } from 'node:perf_hooks';
+import { Pool, type Dispatcher } from 'undici';
+import { exitWithParent, send } from './lib/processes.js';
+import { percentile } from './lib/stats.js';
+
+export interface LoadSpec {
+  origin: string;
+  path: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  /** Request body size in bytes (POST); 0 for none. */
+  requestBytes: number;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface LoadResult {
+  /** Requests completed in the measured window (any status). */
+  requests: number;
+  /** Requests completed in the whole run, warm-up included (for CPU per request). */
+  allRequests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  /** Answers by status code in the window, plus `error` for requests that failed without one. */
+  statuses: Record<string, number>;
+  /** The first answer that was not a 200, for the report. */
+  firstFailure?: string;
+  /** Response body bytes read per 200 answer (the last seen). */
+  responseBytes: number;
+  /** The measured window on the system's monotonic clock, µs: the clock V8 stamps CPU profile samples with. */
+  windowUs: [number, number];
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const pool = new Pool(spec.origin, { connections: spec.concurrency, pipelining: 1 });
+  const body = spec.requestBytes > 0 ? Buffer.alloc(spec.requestBytes, 'y') : null;
+  const headers = { ...spec.headers, ...(body && { 'content-type': 'application/octet-stream' }) };
+  const latencies = new Float64Array(4_000_000);
+  let count = 0;
+  let allRequests = 0;
+  let firstFailure: string | undefined;
+  let responseBytes = 0;
+  const statuses: Record<string, number> = {};
+
+  const start = performance.now();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const measureFrom = start + spec.warmupMs;
+  const measureUntil = measureFrom + spec.durationMs;
+
+  const worker = async () => {
+    while (performance.now() < measureUntil) {
+      const sent = performance.now();
+      let status = 'error';
+      let bytes = 0;
+      let failure: string | undefined;
+      try {
+        const answer = await pool.request({ path: spec.path, method: spec.method, headers, body } satisfies Dispatcher.RequestOptions);
+        status = String(answer.statusCode);
+        if (answer.statusCode === 200) {
+          for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
+        } else {
+          failure = `${spec.method} ${spec.origin}${spec.path} → ${answer.statusCode} ${await answer.body.text()}`;
+        }
+      } catch (error) {
+        failure = `${spec.method} ${spec.origin}${spec.path} → ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+      }
+      const done = performance.now();
+      allRequests += 1;
+      if (done >= measureFrom && done < measureUntil) {
+        if (count < latencies.length) latencies[count] = done - sent;
+        count += 1;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (failure !== undefined) firstFailure ??= failure;
+        else responseBytes = bytes;
+      } else if (failure !== undefined) {
+        firstFailure ??= failure;
+        // Requests fail fast when the target is down: do not spin through the warm-up.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  await pool.close();
+  const sorted = latencies.subarray(0, Math.min(count, latencies.length)).sort();
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  const seconds = spec.durationMs / 1000;
+  return {
+    requests: count,
+    allRequests,
+    seconds,
+    rps: count / seconds,
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    max: percentile(sorted, 1),
+    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    statuses,
+    ...(firstFailure !== undefined && { firstFailure: firstFailure.slice(0, 1000) }),
+    responseBytes,
+    windowUs: [startUs + spec.warmupMs * 1000, startUs + (spec.warmupMs + spec.durationMs) * 1000],
+  };
+}
+
+exitWithParent();
+process.on('message', (message: { type: 'run'; spec: LoadSpec }) => {
+  if (message.type !== 'run') return;
+  run(message.spec).then(
+    (result) => send({ type: 'result', result }),
+    (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+  );
+});
+send({ type: 'ready', port: 0 });

@@ -1,0 +1,357 @@
+/**
+ * bench:proxy — throughput and latency of Switchboard's Proxy API against baselines measured in the same run:
+ *   (a) direct: the load generator straight to the upstream;
+ *   (b) bare:   a node:http server + one undici Pool to the upstream, streaming with undici's stream()
+ *               (bench/src/bare-proxy.ts); (b-request) the same with request() + pipeline(), as Switchboard does;
+ *   (c) switchboard: `switchboard serve` with user-token check, credential lookup, decryption and injection.
+ * Optional (c-info): a second Switchboard with LOG_LEVEL=info, to price the per-request log line.
+ * Each party is its own process. Rounds alternate the targets (a, b, b-request, c, a, …) and the report takes
+ * medians, so machine noise hits all alike. It prints ratios and CPU per request; it asserts nothing about time.
+ */
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { LoadResult, LoadSpec } from './load-generator.js';
+import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
+import { describeMachine, machineLine } from './lib/machine.js';
+import { processCpuMs } from './lib/process-cpu.js';
+import { BenchRun, repoRoot, runBench, type Child, type ChildMessage } from './lib/processes.js';
+import { int, markdownTable, median, ms, ratio, signedMs, table } from './lib/stats.js';
+import { call, createCustomIntegration, readDevProject, sdkUrl, startSwitchboard, userToken, BENCH_ICON, type SwitchboardProcess } from './lib/switchboard.js';
+
+const HELP = `npm run bench:proxy -- [options]
+  --rounds N          rounds of (a, b, b-request, c) (default 5)
+  --duration S        measured seconds per target per round (default 4)
+  --warmup S          warm-up seconds before each measurement (default 1)
+  --concurrency N     connections and requests in flight (default 50)
+  --body-bytes N      upstream response body size (default 1024)
+  --request-bytes N   POST a body of N bytes instead of a GET (default 0: GET)
+  --targets LIST      comma-separated, from a,b,b-request,c,c-info (default a,b,b-request,c); b-request = the bare proxy with
+                      undici request() + pipeline() instead of stream(); c-info = Switchboard with LOG_LEVEL=info
+  --profile           run (c) under node --cpu-prof and print where its time went (slows (c) a little)
+  --markdown          also print the tables as Markdown
+  --json FILE         also write the results as JSON
+  --keep              keep the temp folder with every process's log and the data dirs
+`;
+
+const TARGETS = ['a', 'b', 'b-request', 'c', 'c-info'] as const;
+type Target = (typeof TARGETS)[number];
+const LABELS: Record<Target, string> = {
+  a: '(a) direct',
+  b: '(b) bare undici proxy',
+  'b-request': '(b) bare proxy, request()+pipeline()',
+  c: '(c) switchboard',
+  'c-info': '(c) switchboard, LOG_LEVEL=info',
+};
+
+const API_KEY = 'k';
+const UPSTREAM_PATH = '/bench/items?page=1';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '50' },
+    'body-bytes': { type: 'string', default: '1024' },
+    'request-bytes': { type: 'string', default: '0' },
+    targets: { type: 'string', default: 'a,b,b-request,c' },
+    profile: { type: 'boolean', default: false },
+    markdown: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function positive(name: string, value: string, allowZero = false): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || (!allowZero && parsed === 0)) {
+    process.stderr.write(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number\n${HELP}`);
+    process.exit(1);
+  }
+  return parsed;
+}
+
+const options = {
+  rounds: Math.round(positive('rounds', values.rounds)),
+  durationMs: positive('duration', values.duration) * 1000,
+  warmupMs: positive('warmup', values.warmup, true) * 1000,
+  concurrency: Math.round(positive('concurrency', values.concurrency)),
+  bodyBytes: Math.round(positive('body-bytes', values['body-bytes'], true)),
+  requestBytes: Math.round(positive('request-bytes', values['request-bytes'], true)),
+  targets: values.targets.split(',').map((name) => name.trim()) as Target[],
+  profile: values.profile,
+};
+for (const target of options.targets) {
+  if (!TARGETS.includes(target)) {
+    process.stderr.write(`unknown target ${target}\n${HELP}`);
+    process.exit(1);
+  }
+}
+
+interface RoundResult extends LoadResult {
+  round: number;
+  target: Target;
+  /** CPU used during the run (warm-up included), ms, by the process under test, the upstream and the load generator. */
+  cpuMs: { server?: number; upstream?: number; loader?: number };
+  wallMs: number;
+}
+
+async function main(run: BenchRun): Promise<void> {
+  const machine = describeMachine();
+  process.stdout.write(`bench:proxy\n${machineLine(machine)}\n`);
+  process.stdout.write(
+    `${options.rounds} rounds × (${options.targets.join(', ')}), ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured each, ` +
+      `${options.concurrency} connections / requests in flight, ${options.requestBytes > 0 ? `POST ${options.requestBytes} B` : 'GET'}, ${options.bodyBytes} B responses\n` +
+      'Switchboard: the built CLI, SQLite in a temp data dir, LOG_LEVEL=warn, proxy rate limits off (SWITCHBOARD_PROXY_RATE_LIMIT_USER=0, _PROJECT=0), other settings default\n\n',
+  );
+
+  const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', String(options.bodyBytes), '--api-key', API_KEY]);
+  const upstreamOrigin = `http://127.0.0.1:${upstream.port}`;
+  const bares = new Map<Target, Awaited<ReturnType<BenchRun['fork']>>>();
+  for (const [target, api] of [['b', 'stream'], ['b-request', 'request']] as const) {
+    if (options.targets.includes(target)) bares.set(target, await run.fork(`bare-proxy-${api}`, 'bare-proxy', ['--upstream', upstreamOrigin, '--api', api]));
+  }
+  const { child: loader } = await run.fork('load-generator', 'load-generator');
+
+  const specs = new Map<Target, LoadSpec>();
+  const base = { method: options.requestBytes > 0 ? 'POST' : 'GET', requestBytes: options.requestBytes, concurrency: options.concurrency, warmupMs: options.warmupMs, durationMs: options.durationMs } as const;
+  specs.set('a', { ...base, origin: upstreamOrigin, path: UPSTREAM_PATH, headers: { 'x-api-key': API_KEY } });
+  for (const [target, bare] of bares) specs.set(target, { ...base, origin: `http://127.0.0.1:${bare.port}`, path: UPSTREAM_PATH, headers: { 'x-api-key': API_KEY } });
+
+  const servers = new Map<Target, SwitchboardProcess>();
+  const profileDir = join(run.dir, 'cpu-profile');
+  for (const target of ['c', 'c-info'] as const) {
+    if (!options.targets.includes(target)) continue;
+    const profiled = target === 'c' && options.profile;
+    const server = await startSwitchboard(run, `switchboard-${target}`, {
+      dataDir: join(run.dir, `data-${target}`),
+      env: { LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
+      ...(profiled && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
+    });
+    servers.set(target, server);
+    specs.set(target, { ...base, origin: server.url, ...(await connectBenchAccount(server, upstreamOrigin)) });
+  }
+
+  // One request per target first: each must answer 200 with the upstream's body.
+  for (const target of options.targets) {
+    const check = await runLoad(loader, { ...specs.get(target)!, concurrency: 1, warmupMs: 0, durationMs: 200 });
+    if (check.statuses['200'] === undefined || check.firstFailure !== undefined) {
+      throw new Error(`${LABELS[target]}: the check request failed: ${check.firstFailure ?? JSON.stringify(check.statuses)}`);
+    }
+    if (check.responseBytes !== options.bodyBytes) {
+      throw new Error(`${LABELS[target]}: the check request read ${check.responseBytes} body bytes, the upstream sends ${options.bodyBytes}`);
+    }
+  }
+
+  // The process each target measures: the upstream itself for (a), the proxy for the others.
+  const serverPid = (target: Target) => (target === 'a' ? upstream.child : (bares.get(target)?.child ?? servers.get(target)!.child)).process.pid;
+  const cpuNow = (target: Target) => ({ server: processCpuMs(serverPid(target)), upstream: processCpuMs(upstream.child.process.pid), loader: processCpuMs(loader.process.pid) });
+  const used = (after: number | undefined, before: number | undefined) => (after !== undefined && before !== undefined ? after - before : undefined);
+
+  const results: RoundResult[] = [];
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const target of options.targets) {
+      const before = cpuNow(target);
+      const startedAt = performance.now();
+      const result = await runLoad(loader, specs.get(target)!);
+      const wallMs = performance.now() - startedAt;
+      const after = cpuNow(target);
+      const cpuMs = { server: used(after.server, before.server), upstream: used(after.upstream, before.upstream), loader: used(after.loader, before.loader) };
+      results.push({ ...result, round, target, cpuMs, wallMs });
+      process.stdout.write(
+        `round ${round}/${options.rounds} ${LABELS[target].padEnd(36)} ${int(result.rps).padStart(7)} req/s  p50 ${ms(result.p50)} ms  p99 ${ms(result.p99)} ms${failures(result) ? `  NON-200: ${JSON.stringify(result.statuses)}` : ''}\n`,
+      );
+    }
+  }
+
+  const report = summarise(results);
+  process.stdout.write(`\n${report.text}\n`);
+  if (values.markdown) process.stdout.write(`\n${report.markdown}\n`);
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify({ machine, options, results, medians: report.medians, comparisons: report.comparisons }, null, 2)}\n`);
+    process.stdout.write(`\nresults written to ${values.json}\n`);
+  }
+
+  if (options.profile) {
+    const server = servers.get('c');
+    if (server) {
+      // The profile is written when the process exits; Switchboard exits 0 on SIGTERM after closing.
+      const how = await run.stop(server.child, 30_000);
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`no .cpuprofile in ${profileDir} (Switchboard exited: ${how})`);
+      const kept = join(repoRoot, 'bench/dist/profiles', `switchboard-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+      mkdirSync(join(repoRoot, 'bench/dist/profiles'), { recursive: true });
+      copyFileSync(join(profileDir, file), kept);
+      process.stdout.write(`\nCPU profile of (c), kept at ${kept} (open it in Chrome DevTools → Performance)\n`);
+      process.stdout.write(`note: (c) ran under the profiler in this run; its figures above include the profiler's overhead\n\n`);
+      // Only the measured windows of (c): no start-up, set-up or warm-up.
+      const measured = results.filter((result) => result.target === 'c');
+      const requests = measured.reduce((sum, result) => sum + result.requests, 0);
+      process.stdout.write(`${formatProfileSummary(summariseCpuProfile(kept, 25, measured.map((result) => result.windowUs)), requests)}\n`);
+    }
+  }
+
+  const failed = results.filter(failures);
+  if (failed.length > 0) {
+    const detail = failed.map((result) => `round ${result.round} ${LABELS[result.target]}: ${JSON.stringify(result.statuses)}; first failure: ${result.firstFailure ?? '-'}`);
+    throw new Error(`some answers were not 200:\n${detail.join('\n')}`);
+  }
+}
+
+/** Creates the bench's custom API-key integration (upstream = our upstream) and connects the bench user's key. */
+async function connectBenchAccount(server: SwitchboardProcess, upstreamOrigin: string): Promise<Pick<LoadSpec, 'path' | 'headers'>> {
+  const project = readDevProject(server.dataDir);
+  await createCustomIntegration(server, project, {
+    slug: 'bench',
+    name: 'Bench API',
+    iconSvg: BENCH_ICON,
+    accentColor: '#334155',
+    auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+    apiBaseUrl: upstreamOrigin,
+    apiAuthorization: 'X-Api-Key: {{apiKey}}',
+    testEndpointUrl: '/ping',
+  });
+  const token = await userToken(project, 'bench-user');
+  await call('POST', `${sdkUrl(server, project)}/credentials`, { bearer: token, json: { integrationId: 'custom.bench', payload: { apiKey: API_KEY } } });
+  return { path: `/projects/${project.projectId}/sdk/proxy/custom.bench${UPSTREAM_PATH}`, headers: { authorization: `Bearer ${token}` } };
+}
+
+function runLoad(loader: Child, spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'result') resolve(message.result as LoadResult);
+      else if (message.type === 'error') reject(new Error(`load generator: ${message.message}`));
+      else return;
+      loader.process.off('message', onMessage);
+    };
+    loader.process.on('message', onMessage);
+    void loader.exited.then((how) => reject(new Error(`the load generator exited (${how})`)));
+    loader.process.send({ type: 'run', spec });
+  });
+}
+
+function failures(result: LoadResult): boolean {
+  return Object.keys(result.statuses).some((status) => status !== '200');
+}
+
+interface Medians {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** CPU of the process under test per request, µs, and its share of one core during the run, %. */
+  serverCpuUsPerRequest: number;
+  serverCpuPercent: number;
+  upstreamCpuPercent: number;
+  loaderCpuPercent: number;
+}
+
+const cpuPerRequest = (result: RoundResult) => (result.cpuMs.server === undefined ? Number.NaN : (result.cpuMs.server * 1000) / result.allRequests);
+const cpuPercent = (result: RoundResult, of: keyof RoundResult['cpuMs']) => {
+  const value = result.cpuMs[of];
+  return value === undefined ? Number.NaN : (value / result.wallMs) * 100;
+};
+
+function summarise(results: RoundResult[]) {
+  const targets = options.targets;
+  const of = (target: Target) => results.filter((result) => result.target === target);
+  const medians = new Map<Target, Medians>();
+  for (const target of targets) {
+    const rows = of(target);
+    medians.set(target, {
+      rps: median(rows.map((row) => row.rps)),
+      p50: median(rows.map((row) => row.p50)),
+      p99: median(rows.map((row) => row.p99)),
+      max: median(rows.map((row) => row.max)),
+      serverCpuUsPerRequest: median(rows.map(cpuPerRequest)),
+      serverCpuPercent: median(rows.map((row) => cpuPercent(row, 'server'))),
+      upstreamCpuPercent: median(rows.map((row) => cpuPercent(row, 'upstream'))),
+      loaderCpuPercent: median(rows.map((row) => cpuPercent(row, 'loader'))),
+    });
+  }
+
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-200', 'CPU µs/req', 'CPU %', 'upstream CPU %', 'load gen CPU %'];
+  const rows = targets.map((target) => {
+    const m = medians.get(target)!;
+    const bad = of(target).reduce((sum, row) => sum + row.requests - (row.statuses['200'] ?? 0), 0);
+    return [LABELS[target], int(m.rps), ms(m.p50), ms(m.p99), ms(m.max), String(bad), int(m.serverCpuUsPerRequest), int(m.serverCpuPercent), int(m.upstreamCpuPercent), int(m.loaderCpuPercent)];
+  });
+
+  // Each comparison both ways: from the medians, and the median of the per-round comparisons.
+  const comparisons: { name: string; ofMedians: number; perRoundMedian: number; format: (value: number) => string; goal?: string; met?: boolean }[] = [];
+  const compare = (x: Target, y: Target) => {
+    if (!targets.includes(x) || !targets.includes(y)) return;
+    const mx = medians.get(x)!;
+    const my = medians.get(y)!;
+    const paired = (pick: (left: RoundResult, right: RoundResult) => number) =>
+      median(
+        of(x)
+          .map((left) => {
+            const right = of(y).find((candidate) => candidate.round === left.round);
+            return right ? pick(left, right) : Number.NaN;
+          })
+          .filter(Number.isFinite),
+      );
+    const goals = x === 'c' && y === 'b';
+    const throughput = mx.rps / my.rps;
+    const addedP99 = mx.p99 - my.p99;
+    comparisons.push(
+      { name: `${x}/${y} throughput`, ofMedians: throughput, perRoundMedian: paired((l, r) => l.rps / r.rps), format: ratio, ...(goals && { goal: '≥ 0.80', met: throughput >= 0.8 }) },
+      { name: `${x}−${y} p50, ms`, ofMedians: mx.p50 - my.p50, perRoundMedian: paired((l, r) => l.p50 - r.p50), format: signedMs },
+      { name: `${x}−${y} p99, ms`, ofMedians: addedP99, perRoundMedian: paired((l, r) => l.p99 - r.p99), format: signedMs, ...(goals && { goal: '≤ +1.00', met: addedP99 <= 1 }) },
+    );
+    if (x !== 'c' || y !== 'a') {
+      comparisons.push({
+        name: `${x}/${y} CPU per request`,
+        ofMedians: mx.serverCpuUsPerRequest / my.serverCpuUsPerRequest,
+        perRoundMedian: paired((l, r) => cpuPerRequest(l) / cpuPerRequest(r)),
+        format: ratio,
+      });
+    }
+  };
+  compare('c', 'b');
+  compare('c', 'b-request');
+  compare('b', 'a');
+  compare('b-request', 'b');
+  compare('c', 'a');
+  compare('c-info', 'c');
+
+  const comparisonHeader = ['comparison', 'of medians', 'median per round', 'goal'];
+  const comparisonRows = comparisons.map((c) => [c.name, c.format(c.ofMedians), c.format(c.perRoundMedian), c.goal ? `${c.goal} ${c.met ? 'met' : 'MISSED'}` : '']);
+
+  const roundHeader = ['round', ...targets.flatMap((target) => [`${target} req/s`, `${target} p50`, `${target} p99`])];
+  const roundRows = [...new Set(results.map((result) => result.round))].map((round) => [
+    String(round),
+    ...targets.flatMap((target) => {
+      const result = results.find((candidate) => candidate.round === round && candidate.target === target);
+      return result ? [int(result.rps), ms(result.p50), ms(result.p99)] : ['-', '-', '-'];
+    }),
+  ]);
+
+  const text = [
+    'medians over rounds:',
+    table(header, rows),
+    '',
+    table(comparisonHeader, comparisonRows),
+    '',
+    'per round (ms):',
+    table(roundHeader, roundRows),
+  ].join('\n');
+  const markdown = [markdownTable(header, rows), '', markdownTable(comparisonHeader, comparisonRows), '', markdownTable(roundHeader, roundRows)].join('\n');
+  return {
+    text,
+    markdown,
+    medians: Object.fromEntries(medians),
+    comparisons: comparisons.map(({ format: _format, ...rest }) => rest),
+  };
+}
+
+const run = new BenchRun('proxy', values.keep);
+await runBench(run, () => main(run));
