@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import * as proxyAndJobs from './migrations/0002-proxy-and-jobs.js';
@@ -37,8 +37,29 @@ function openSqlite(dataDir: string): Storage {
   file.pragma('foreign_keys = ON');
   // Writers from a second process wait instead of failing at once.
   file.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; compiling the SQL is most of a simple query's cost on SQLite, and the server
+ * runs the same few dozen statements all day. A statement is reusable once run (Kysely never streams here).
+ */
+function withStatementCache(file: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        // Queries with `in (?, ?, ...)` lists vary in text: keep the cache bounded.
+        if (statements.size >= 1000) statements.clear();
+        statement = file.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => file.close(),
+  };
 }
 
 function openPostgres(connectionString: string): Storage {

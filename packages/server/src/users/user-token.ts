@@ -46,7 +46,25 @@ function audienceNamesProject(aud: string | string[], projectId: string): boolea
   return values.some((value) => value === projectId || value.replace(/\/+$/, '').endsWith(`/${projectId}`));
 }
 
+/**
+ * Tokens verified lately, so an SDK session's many calls pay for RSA once. A hit still needs the verifying key to
+ * be one of the project's keys now (a removed key ends its tokens at once) and the token to be unexpired; it is
+ * keyed by the whole token, which nobody can forge.
+ */
+const verified = new Map<string, { result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>();
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export async function verifyUserToken(token: string, projectId: string, keys: SigningKey[]): Promise<VerifiedUserToken> {
+  const cacheKey = `${projectId}\n${token}`;
+  const known = verified.get(cacheKey);
+  if (known && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
+  const { result, publicKeyPem } = await verifyWithKeys(token, projectId, keys);
+  if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+  verified.set(cacheKey, { result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
+  return result;
+}
+
+async function verifyWithKeys(token: string, projectId: string, keys: SigningKey[]): Promise<{ result: VerifiedUserToken; publicKeyPem: string }> {
   let header;
   try {
     header = decodeProtectedHeader(token);
@@ -79,7 +97,7 @@ export async function verifyUserToken(token: string, projectId: string, keys: Si
       if (payload.aud !== undefined && !audienceNamesProject(payload.aud, projectId)) {
         throw invalid('USER_TOKEN_WRONG_AUDIENCE', 'The user token is meant for another project');
       }
-      return { sub: payload.sub, claims: payload };
+      return { result: { sub: payload.sub, claims: payload }, publicKeyPem: key.publicKeyPem };
     } catch (error) {
       if (error instanceof ApiError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw invalid('USER_TOKEN_EXPIRED', 'The user token has expired');
