@@ -55,8 +55,32 @@ export function sealCredentialSecrets(box: SecretBox, credentialId: string, secr
   return box.seal(JSON.stringify(secrets), secretsAad(credentialId));
 }
 
+/**
+ * Opened secrets, by their ciphertext: a proxied call per request would otherwise pay two AES-GCM operations and
+ * a JSON parse for the same value. Keyed by the sealed text, so a refresh or reconnect (new ciphertext) is never
+ * served stale; entries live a minute at most, in this process's memory only (never written anywhere).
+ */
+const opened = new Map<string, { secrets: CredentialSecrets; until: number }>();
+const OPENED_TTL_MS = 60_000;
+const OPENED_MAX = 5_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export function openCredentialSecrets(box: SecretBox, row: Pick<CredentialRow, 'id' | 'secrets_sealed'>): CredentialSecrets {
-  return JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets;
+  const cacheKey = `${row.id}\n${row.secrets_sealed}`;
+  const known = opened.get(cacheKey);
+  if (known && known.until > Date.now()) return known.secrets;
+  // Frozen: the same object is handed to every caller, so nobody may change it in place.
+  const secrets = deepFreeze(JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets);
+  if (opened.size >= OPENED_MAX) opened.clear();
+  opened.set(cacheKey, { secrets, until: Date.now() + OPENED_TTL_MS });
+  return secrets;
 }
 
 /** What a connect flow learned about an account. */
