@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Insertable } from 'kysely';
 import pino from 'pino';
+import { logCapture } from '../../test/support/log-capture.js';
 import { describe, it, vi, type TestContext } from 'vitest';
 import { isoIn, isoNow } from '../clock.js';
 import { openStorage } from '../storage/database.js';
@@ -18,16 +18,8 @@ const eventually = { timeout: 10_000, interval: 20 };
 async function setup(onTestFinished: TestContext['onTestFinished'], options: { concurrency?: number; stopTimeoutMs?: number } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-jobs-'));
   const storage = await openStorage({ dataDir });
-  const logs: string[] = [];
-  const log = pino(
-    { level: 'debug' },
-    new Writable({
-      write(chunk, _encoding, callback) {
-        logs.push(String(chunk));
-        callback();
-      },
-    }),
-  );
+  const { lines: logs, stream } = logCapture();
+  const log = pino({ level: 'debug' }, stream);
   const queue = openJobQueue({ storage, log, pollIntervalMs: 20, ...options });
   onTestFinished(async () => {
     await queue.stop();

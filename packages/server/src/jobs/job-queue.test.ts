@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import pino from 'pino';
+import { logCapture } from '../../test/support/log-capture.js';
 import { describe, it, vi, type TestContext } from 'vitest';
 import { openStorage, type Storage } from '../storage/database.js';
 import type { JobQueue } from './job-queue.js';
@@ -105,16 +105,8 @@ describe.concurrent.each(adapters)('job queue ($kind)', ({ kind, openHarness }) 
     });
     const harness = await openHarness();
     cleanups.push(() => harness.close());
-    const logs: string[] = [];
-    const log = pino(
-      { level: 'debug' },
-      new Writable({
-        write(chunk, _encoding, callback) {
-          logs.push(String(chunk));
-          callback();
-        },
-      }),
-    );
+    const { lines: logs, stream } = logCapture();
+    const log = pino({ level: 'debug' }, stream);
     const open = (): JobQueue => {
       const queue = openJobQueue({ storage: harness.storage, databaseUrl: harness.databaseUrl, log, pollIntervalMs: 50 });
       cleanups.push(() => queue.stop());

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { buildServer, type SwitchboardServer } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
+import { logCapture } from './log-capture.js';
 import { pgBossSchemaName } from '../../src/jobs/pg-boss-queue.js';
 
 /** The databases the integration suites run on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
@@ -84,13 +84,7 @@ export async function startTestServer(
       ...env,
     },
   );
-  const logs: string[] = [];
-  const logStream = new Writable({
-    write(chunk, _encoding, callback) {
-      logs.push(String(chunk));
-      callback();
-    },
-  });
+  const { lines: logs, stream: logStream } = logCapture();
   const server = await buildServer(config, { logStream });
   await server.app.listen({ port, host: '127.0.0.1' });
   const devProject = server.devProject!;
