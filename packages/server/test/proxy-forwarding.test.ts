@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialFingerprint } from '../src/sandbox/echo.js';
-import { management, sandboxOAuthCustomIntegration } from './support/management.js';
+import { apiKeyCustomIntegration, defineCustomIntegration, sandboxOAuthCustomIntegration } from './support/management.js';
 import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
-import { proxy, rawRequest, storedSecrets } from './support/proxy.js';
+import { connectApiKey, proxy, rawRequest, storedSecrets } from './support/proxy.js';
 import { APP_ORIGIN, connectSandbox, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
@@ -199,9 +199,7 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
     let customUser: string;
 
     beforeAll(async () => {
-      const response = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, sandboxOAuthCustomIntegration(server, 'proxied'));
-      expect(response.status).toBe(201);
-      created = (await response.json()) as typeof created;
+      created = await defineCustomIntegration(server, sandboxOAuthCustomIntegration(server, 'proxied'));
       customUser = newUser('custom');
       postedResult((await connectSandbox(server, customUser, { integration: 'custom.proxied', login: 'custom@example.com' })).page);
     });
@@ -259,20 +257,9 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
         });
       });
       await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, {
-        slug: 'uploads',
-        name: 'Upload API',
-        iconSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>',
-        accentColor: '#334155',
-        auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
-        apiBaseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-        apiAuthorization: 'X-Api-Key: {{apiKey}}',
-        testEndpointUrl: '/ping',
-      });
-      expect(created.status).toBe(201);
+      await defineCustomIntegration(server, apiKeyCustomIntegration('uploads', `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { testEndpointUrl: '/ping' }));
       streamUser = newUser('uploads');
-      const installed = await server.sdk(streamUser, '/credentials', { method: 'POST', json: { integrationId: 'custom.uploads', payload: { apiKey: 'k' } } });
-      expect(installed.status).toBe(201);
+      await connectApiKey(server, streamUser, 'custom.uploads', 'k');
     });
     afterAll(async () => {
       upstream?.closeAllConnections();
@@ -319,20 +306,9 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
         },
         body: { ok: true },
       }));
-      const response = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, {
-        slug: 'headers',
-        name: 'Header simulator',
-        iconSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>',
-        accentColor: '#334155',
-        auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
-        apiBaseUrl: simulator.url,
-        apiAuthorization: 'X-Api-Key: {{apiKey}}',
-        testEndpointUrl: '/headers',
-      });
-      expect(response.status).toBe(201);
+      await defineCustomIntegration(server, apiKeyCustomIntegration('headers', simulator.url, { testEndpointUrl: '/headers' }));
       keyUser = newUser('headers');
-      const installed = await server.sdk(keyUser, '/credentials', { method: 'POST', json: { integrationId: 'custom.headers', payload: { apiKey: 'key-123' } } });
-      expect(installed.status).toBe(201);
+      await connectApiKey(server, keyUser, 'custom.headers', 'key-123');
     });
     afterAll(async () => simulator?.close());
 

@@ -1,28 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManagedProject, management, signUserToken, type ManagedProject } from './support/management.js';
+import { apiKeyCustomIntegration, createManagedProject, defineCustomIntegration, management, signUserToken, type ManagedProject } from './support/management.js';
 import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
-import { proxy, rawRequest } from './support/proxy.js';
+import { connectApiKey, proxy, rawRequest } from './support/proxy.js';
 import { newUser } from './support/sdk-flows.js';
 import { freePort, startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
-
-const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>';
-
-/** An API-key custom integration whose API lives at `apiBaseUrl`. */
-const apiKeyIntegration = (slug: string, apiBaseUrl: string, extra: Json = {}): Json => ({
-  slug,
-  name: `API at ${slug}`,
-  iconSvg: ICON,
-  accentColor: '#334155',
-  auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
-  apiBaseUrl,
-  apiAuthorization: 'X-Api-Key: {{apiKey}}',
-  testEndpointUrl: '/ok',
-  ...extra,
-});
 
 describe.each(testDatabases)('proxy API safety on %s', (database) => {
   let server: TestServer;
@@ -37,11 +22,9 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
     });
     simulator = await startProviderSimulator();
     simulator.route('GET', '/ok', () => ({ body: { ok: true } }));
-    const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, apiKeyIntegration('sim', simulator.url));
-    expect(created.status).toBe(201);
+    await defineCustomIntegration(server, apiKeyCustomIntegration('sim', simulator.url));
     sub = newUser('safety');
-    const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'custom.sim', payload: { apiKey: 'sim-key' } } });
-    expect(installed.status).toBe(201);
+    await connectApiKey(server, sub, 'custom.sim', 'sim-key');
   });
   afterAll(async () => {
     await server?.close();
@@ -139,8 +122,7 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
       managed = await createManagedProject(server, 'SSRF check');
       const { port } = new URL(simulator.url);
       // `localhost` is a name, not an address: only the check at connect time sees that it resolves to 127.0.0.1.
-      const created = await management(server, managed.secretKey, 'POST', `/projects/${managed.projectId}/custom-integrations`, apiKeyIntegration('internal', `http://localhost:${port}`, { testEndpointUrl: '/ok' }));
-      expect(created.status).toBe(201);
+      await defineCustomIntegration(server, apiKeyCustomIntegration('internal', `http://localhost:${port}`), managed);
       token = await signUserToken(managed.keys.privateKey, 'ssrf-user', { kid: managed.keyId });
     });
 
@@ -187,13 +169,11 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
         ['down', `http://127.0.0.1:${closedPort}`],
         ['stalled', `http://127.0.0.1:${stalledPort}`],
       ] as const) {
-        const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, apiKeyIntegration(slug, url, { testEndpointUrl: `${simulator.url}/ok` }));
-        expect(created.status).toBe(201);
+        await defineCustomIntegration(server, apiKeyCustomIntegration(slug, url, { testEndpointUrl: `${simulator.url}/ok` }));
       }
       // Their test endpoint is the simulator's, so the accounts connect; only their API base fails.
       for (const slug of ['down', 'stalled']) {
-        const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: `custom.${slug}`, payload: { apiKey: 'k' } } });
-        expect(installed.status).toBe(201);
+        await connectApiKey(server, sub, `custom.${slug}`, 'k');
       }
     });
     afterAll(async () => {
@@ -215,8 +195,7 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
 
     it('answers 504 for the sandbox API when it is slower than the headers timeout', async () => {
       const keyUser = newUser('slow');
-      const installed = await server.sdk(keyUser, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_slow' } } });
-      expect(installed.status).toBe(201);
+      await connectApiKey(server, keyUser, 'sandbox-apikey', 'sbx_slow');
       expect((await proxy(server, keyUser, 'sandbox-apikey/slow?ms=10')).status).toBe(200);
       const slow = await proxy(server, keyUser, 'sandbox-apikey/slow?ms=3000');
       expect(slow.status).toBe(504);
@@ -288,8 +267,7 @@ describe.each([
 
   it('answers 429 RATE_LIMITED with Retry-After once the limit is spent', async () => {
     const sub = newUser('limited');
-    const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub}` } } });
-    expect(installed.status).toBe(201);
+    await connectApiKey(server, sub, 'sandbox-apikey', `sbx_${sub}`);
     const token = await server.userToken(sub);
     // 3 a second with bursts of 3: of 20 requests at once, most must be refused whatever the machine's speed.
     const answers = await Promise.all(

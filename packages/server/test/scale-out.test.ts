@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management, sandboxOAuthCustomIntegration } from './support/management.js';
+import { defineCustomIntegration, sandboxOAuthCustomIntegration } from './support/management.js';
 import { credentialRow, sandboxTokenRequests, setTokenExpiry } from './support/proxy.js';
 import { approveSandboxConsent } from './support/sandbox-consent.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
@@ -25,8 +25,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two server processes on one Pos
       SWITCHBOARD_ADMIN_KEY: a.adminKey,
       SWITCHBOARD_PROXY_RATE_LIMIT_USER: '0',
     });
-    const created = await management(a, a.secretKey, 'POST', `/projects/${a.projectId}/custom-integrations`, sandboxOAuthCustomIntegration(a, 'shared'));
-    expect(created.status).toBe(201);
+    await defineCustomIntegration(a, sandboxOAuthCustomIntegration(a, 'shared'));
     sub = newUser('fleet');
   }, 60_000);
   afterAll(async () => {

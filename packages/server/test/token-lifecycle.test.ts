@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_SWEEP_QUEUE } from '../src/credentials/refresh-job.js';
-import { management, sandboxOAuthCustomIntegration } from './support/management.js';
+import { defineCustomIntegration, management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
 import {
   credentialEvents,
@@ -177,9 +177,7 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       simulator = await startProviderSimulator();
       simulator.route('POST', '/token', () => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
       const definition = sandboxOAuthCustomIntegration(server, 'flaky-tokens');
-      const created = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/custom-integrations`, definition);
-      expect(created.status).toBe(201);
-      customId = ((await created.json()) as Json).id;
+      customId = (await defineCustomIntegration(server, definition)).id;
       sub = newUser('flaky');
       credentialId = postedResult((await connectSandbox(server, sub, { integration: 'custom.flaky-tokens', login: 'flaky@example.com' })).page)
         .credentialId as string;
@@ -198,6 +196,12 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       expect(await json(await proxy(server, sub, 'custom.flaky-tokens/me'))).toMatchObject({ id: 'flaky@example.com' });
       expect(simulator.requestsTo('/token').length).toBeGreaterThan(attempts);
       expect((await credentialRow(server, credentialId)).status).toBe('VALID');
+    });
+
+    it('then leaves the failing token endpoint alone for a while, still using the valid token', async () => {
+      const attempts = simulator.requestsTo('/token').length;
+      expect(await json(await proxy(server, sub, 'custom.flaky-tokens/me'))).toMatchObject({ id: 'flaky@example.com' });
+      expect(simulator.requestsTo('/token').length).toBe(attempts);
     });
 
     it('answers 503 for an expired token, retrying the token endpoint with backoff, and the credential stays VALID', async () => {
@@ -225,20 +229,27 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
     expect((await sandboxTokenRequests(server.url)).client_credentials).toBe(before + 1);
   });
 
-  it('refreshes in the background the tokens of credentials in use that near expiry, and leaves unused ones', async () => {
+  it('refreshes in the background the tokens of credentials in use that near expiry, and leaves unused and long-expired ones', async () => {
     const used = await connected('background-used@example.com');
     const unused = await connected('background-unused@example.com');
-    expect((await proxy(server, used.sub, 'sandbox/me')).status).toBe(200);
-    await eventually('the last use to be recorded', async () => (await credentialRow(server, used.credentialId)).last_used_at !== null);
+    const long = await connected('background-long-expired@example.com');
+    for (const { sub, credentialId } of [used, long]) {
+      expect((await proxy(server, sub, 'sandbox/me')).status).toBe(200);
+      await eventually('the last use to be recorded', async () => (await credentialRow(server, credentialId)).last_used_at !== null);
+    }
     // Nearing expiry, but outside the proxy's own margin: only the background job would refresh it.
     for (const { credentialId } of [used, unused]) await setTokenExpiry(server, credentialId, 300);
+    // Expired two hours ago: left to the proxy, so it cannot crowd out the tokens the sweep can still save.
+    await setTokenExpiry(server, long.credentialId, -7200);
     const usedBefore = await credentialRow(server, used.credentialId);
     const unusedBefore = await credentialRow(server, unused.credentialId);
+    const longBefore = await credentialRow(server, long.credentialId);
 
     await server.server.jobs!.send(REFRESH_SWEEP_QUEUE, {});
     await eventually('the background refresh', async () => (await credentialRow(server, used.credentialId)).refreshed_at !== usedBefore.refreshed_at);
     expect(Date.parse((await credentialRow(server, used.credentialId)).expires_at!)).toBeGreaterThan(Date.now() + 600_000);
     expect((await credentialRow(server, unused.credentialId)).refreshed_at).toBe(unusedBefore.refreshed_at);
+    expect((await credentialRow(server, long.credentialId)).refreshed_at).toBe(longBefore.refreshed_at);
   });
 
   it('never writes an access token, refresh token or client secret to a log line', async () => {

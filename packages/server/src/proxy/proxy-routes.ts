@@ -17,7 +17,7 @@ import { guarded } from './provider-fetch.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
 import { upstreamFailure } from './upstream-pools.js';
-import { checkProxyTarget, upstreamUrl } from './upstream-url.js';
+import { checkProxyTarget, joinUpstreamUrl } from './upstream-url.js';
 
 export interface ProxyServices {
   refresher: TokenRefresher;
@@ -200,7 +200,8 @@ function upstreamRequest(
   const { row, secrets } = credential;
   const templates = templateContext(p.context, parseJson<Record<string, string>>(row.inputs, {}), parseJson<Record<string, unknown>>(row.provider_data, {}));
   const api = resolveApiRequest(integration.definition, { secrets, context: templates });
-  const url = upstreamUrl(api.baseUrl, p.rawPath, p.rawQuery, api.query);
+  // The caller's path and query were checked when the request arrived.
+  const url = joinUpstreamUrl(api.baseUrl, p.rawPath, p.rawQuery, api.query);
   const headers = upstreamRequestHeaders(p.request.headers, api.headers);
   if (inferContentTypeFor.has(p.request.raw) && p.body.payload !== undefined) {
     headers['content-type'] = Buffer.isBuffer(p.body.payload) ? inferContentType(p.body.payload) : 'application/octet-stream';

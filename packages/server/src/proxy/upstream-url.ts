@@ -22,7 +22,14 @@ import { badRequest } from '../errors.js';
  */
 export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
   checkProxyTarget(rawPath, rawQuery);
+  return joinUpstreamUrl(baseUrl, rawPath, rawQuery, credentialQuery);
+}
 
+/**
+ * The join alone, for a caller that ran `checkProxyTarget` once already (the proxy checks before any other work,
+ * then joins per attempt). Still refuses a result outside the base.
+ */
+export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
   const base = new URL(baseUrl);
   if (base.search || base.hash || baseUrl.includes('#') || baseUrl.includes('?')) {
     // An integration definition mistake, not the caller's: a 500 with the details in the log.
@@ -34,7 +41,7 @@ export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, 
   const query = joinQuery(rawQuery, credentialQuery);
   if (query) url.search = `?${query}`;
 
-  // Unreachable after the checks above; kept so that a gap in them can never send a credential elsewhere.
+  // Unreachable after checkProxyTarget; kept so that a gap in it can never send a credential elsewhere.
   const insideBase = url.pathname === (basePath || '/') || url.pathname.startsWith(`${basePath}/`);
   if (url.origin !== base.origin || !insideBase || url.hash) {
     throw invalidPath('The path must stay under the integration API base URL');

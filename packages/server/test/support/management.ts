@@ -95,3 +95,29 @@ export function sandboxOAuthCustomIntegration(
     ...options.overrides,
   };
 }
+
+/** An API-key custom integration (`X-Api-Key: {{apiKey}}`) whose API lives at `apiBaseUrl`; `overrides` replace top-level fields. */
+export function apiKeyCustomIntegration(slug: string, apiBaseUrl: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    slug,
+    name: `API at ${slug}`,
+    iconSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>',
+    accentColor: '#334155',
+    auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+    apiBaseUrl,
+    apiAuthorization: 'X-Api-Key: {{apiKey}}',
+    testEndpointUrl: '/ok',
+    ...overrides,
+  };
+}
+
+/** Defines a custom integration through the management API (the dev project unless `project` is given); expects 201. */
+export async function defineCustomIntegration(
+  server: TestServer,
+  definition: Record<string, unknown>,
+  project: { projectId: string; secretKey: string } = server,
+): Promise<{ id: string; integrationId: string; type: string }> {
+  const response = await management(server, project.secretKey, 'POST', `/projects/${project.projectId}/custom-integrations`, definition);
+  if (response.status !== 201) throw new Error(`defining a custom integration answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string; integrationId: string; type: string };
+}

@@ -81,3 +81,9 @@ export async function eventually(what: string, check: () => Promise<boolean> | b
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Connects `sub` to an API-key integration (built-in or `custom.<slug>`) with `apiKey`; expects 201. */
+export async function connectApiKey(server: TestServer, sub: string, integrationId: string, apiKey: string): Promise<void> {
+  const response = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId, payload: { apiKey } } });
+  if (response.status !== 201) throw new Error(`connecting ${integrationId} answered ${response.status}: ${await response.text()}`);
+}
