@@ -1,0 +1,246 @@
+import { ApiClient, type Session } from './api-client.js';
+import { browserEnvironment, httpOrigin, type BrowserEnvironment, type PopupWindow } from './environment.js';
+import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, SwitchboardError, UserNotAuthenticatedError } from './errors.js';
+import { EventHub } from './events.js';
+import { HeadlessInstallFlow } from './install-flow.js';
+import { fieldProblem, metadataOf, serverInstallOptions, type IntegrationInfo } from './integrations.js';
+import { DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type OAuthTiming } from './oauth-popup.js';
+import { proxyRequest } from './proxy-request.js';
+import type {
+  AuthenticatedUser,
+  InstallOptions,
+  IntegrationInstallEvent,
+  IntegrationMetadata,
+  IntegrationUninstallEvent,
+  RequestOptions,
+  SdkEventHandler,
+  SdkEventName,
+  SwitchboardSDK,
+  SwitchboardUser,
+  UninstallOptions,
+} from './types.js';
+import { tokenClaims, tokenExpired } from './user-token.js';
+
+export interface SwitchboardOptions {
+  /** The Switchboard server's URL; `configureGlobal({ host })` changes it later. */
+  host?: string;
+  /** The browser seam (a fake one in unit tests). */
+  environment?: BrowserEnvironment;
+  /** OAuth popup timings (shorter ones in unit tests). */
+  oauthTiming?: Partial<OAuthTiming>;
+}
+
+const SIGNED_OUT: SwitchboardUser = Object.freeze({ authenticated: false });
+
+function normalizeHost(host: unknown): string {
+  if (typeof host !== 'string' || !httpOrigin(host)) {
+    throw new SwitchboardError('host must be an http(s) URL, e.g. https://switchboard.example.com', 'INVALID_HOST', undefined, 'host');
+  }
+  return host.replace(/\/+$/, '');
+}
+
+/** One SDK instance: its user session, user state and event subscribers. */
+export class Switchboard implements SwitchboardSDK {
+  readonly installFlow: HeadlessInstallFlow;
+  /** @internal */ readonly environment: BrowserEnvironment;
+  /** @internal */ readonly api: ApiClient;
+  /** @internal */ readonly events = new EventHub();
+  private host: string | undefined;
+  private session: Session | undefined;
+  private user: SwitchboardUser = SIGNED_OUT;
+  private integrations: IntegrationInfo[] = [];
+  private readonly timing: OAuthTiming;
+
+  constructor(options: SwitchboardOptions = {}) {
+    this.host = options.host === undefined ? undefined : normalizeHost(options.host);
+    this.environment = options.environment ?? browserEnvironment();
+    this.timing = { ...DEFAULT_OAUTH_TIMING, ...options.oauthTiming };
+    this.api = new ApiClient(this.environment, () => this.session, () => this.logout());
+    this.installFlow = new HeadlessInstallFlow(this);
+  }
+
+  configureGlobal(options: { host: string }): void {
+    this.host = normalizeHost(options?.host);
+  }
+
+  async authenticate(projectId: string, userToken: string, options: { metadata?: Record<string, unknown> } = {}): Promise<void> {
+    if (!this.host) throw new SwitchboardError('No Switchboard host: call configureGlobal({ host }) first', 'NO_HOST', undefined, 'host');
+    if (typeof projectId !== 'string' || !projectId) throw new SwitchboardError('projectId is required', 'INVALID_ARGUMENT', undefined, 'projectId');
+    const claims = typeof userToken === 'string' ? tokenClaims(userToken) : undefined;
+    if (!claims) throw new UserNotAuthenticatedError('The user token is not a JWT');
+    if (tokenExpired(claims, this.environment.now())) throw new UserNotAuthenticatedError('The user token has expired');
+
+    // Kept in memory only: never in localStorage or a cookie, where other scripts or a later visitor could read it.
+    const session: Session = { host: this.host, projectId, userToken, claims };
+    this.session = session;
+    try {
+      const [user, integrations] = await Promise.all([
+        this.api.json<AuthenticatedUser>('GET', '/me'),
+        this.api.json<IntegrationInfo[]>('GET', '/integrations'),
+      ]);
+      if (this.session !== session) return; // a newer authenticate() or logout() won
+      this.integrations = integrations;
+      this.setUser(user);
+      if (options.metadata) await this.setUserMetadata(options.metadata);
+    } catch (error) {
+      if (this.session === session) this.logout();
+      throw error;
+    }
+  }
+
+  getUser(): SwitchboardUser {
+    return this.user;
+  }
+
+  getIntegrationMetadata(): IntegrationMetadata[];
+  getIntegrationMetadata(integrationType: string): IntegrationMetadata | undefined;
+  getIntegrationMetadata(integrationType?: string): IntegrationMetadata[] | IntegrationMetadata | undefined {
+    if (integrationType === undefined) return this.integrations.map(metadataOf);
+    const integration = this.integrations.find((candidate) => candidate.type === integrationType);
+    return integration && metadataOf(integration);
+  }
+
+  installIntegration(integrationType: string, options: InstallOptions = {}): Promise<IntegrationInstallEvent> {
+    let popup: PopupWindow;
+    try {
+      this.api.current();
+      const integration = this.integration(integrationType);
+      if (integration.authenticationType !== 'oauth') {
+        throw new SwitchboardError(
+          `${integration.name} is connected with typed credentials: use installFlow.start('${integrationType}') to ask for them`,
+          'INSTALL_FLOW_REQUIRED',
+        );
+      }
+      const problem = fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {});
+      if (problem) {
+        throw new SwitchboardError(`${problem.message}: pass installOptions.preOptions or use installFlow`, 'INSTALL_FLOW_REQUIRED', undefined, problem.field);
+      }
+      this.checkCanInstall(integration, options);
+      // Synchronously, before any await: browsers allow popups only within the user's click.
+      popup = openOAuthPopup(this.environment);
+    } catch (error) {
+      options.onError?.(error as Error);
+      return Promise.reject(error);
+    }
+    return this.oauthInstall(integrationType, popup, options).then(
+      (event) => {
+        options.onSuccess?.(event, this.user);
+        options.onInstall?.(event, this.user);
+        return event;
+      },
+      (error: Error) => {
+        options.onError?.(error);
+        throw error;
+      },
+    );
+  }
+
+  async uninstallIntegration(integrationType: string, options: UninstallOptions = {}): Promise<IntegrationUninstallEvent> {
+    this.api.current();
+    const integration = this.integration(integrationType);
+    const { selectedCredentialId } = options;
+    const result = await this.api.json<{ removedCredentialIds: string[] }>(
+      'DELETE',
+      `/integrations/${encodeURIComponent(integration.id)}`,
+      undefined,
+      selectedCredentialId ? { 'X-Paragon-Credential': selectedCredentialId } : {},
+    );
+    const user = await this.refreshUser();
+    const event: IntegrationUninstallEvent = {
+      integrationId: integration.id,
+      integrationType,
+      ...(selectedCredentialId && { credentialId: selectedCredentialId }),
+      removedCredentialIds: result.removedCredentialIds,
+    };
+    this.events.emit('onIntegrationUninstall', event, user);
+    return event;
+  }
+
+  async setUserMetadata(meta: Record<string, unknown>): Promise<SwitchboardUser> {
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+      throw new SwitchboardError('meta must be an object', 'INVALID_ARGUMENT', undefined, 'meta');
+    }
+    const session = this.session;
+    const user = await this.api.json<AuthenticatedUser>('PATCH', '/me', { meta });
+    if (this.session === session) this.setUser(user);
+    return this.user;
+  }
+
+  request<T = unknown>(integrationType: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return proxyRequest(this.api, integrationType, path, options, () => {
+      // The provider refused the account, or Switchboard marked it invalid: show the user the account's new state.
+      this.refreshUser().catch(() => undefined);
+    }) as Promise<T>;
+  }
+
+  subscribe<N extends SdkEventName>(name: N, handler: SdkEventHandler<N>): () => void {
+    return this.events.subscribe(name, handler);
+  }
+
+  unsubscribe<N extends SdkEventName>(name: N, handler: SdkEventHandler<N>): void {
+    this.events.unsubscribe(name, handler);
+  }
+
+  logout(): void {
+    const wasSignedIn = this.session !== undefined || this.user.authenticated;
+    this.session = undefined;
+    this.integrations = [];
+    this.installFlow.cancel();
+    if (wasSignedIn) this.setUser(SIGNED_OUT);
+  }
+
+  /** @internal The project's integration of this type, or IntegrationNotFoundError. */
+  integration(integrationType: string): IntegrationInfo {
+    const integration = this.integrations.find((candidate) => candidate.type === integrationType);
+    if (!integration) throw new IntegrationNotFoundError(`No active integration ${String(integrationType)} in this project`);
+    return integration;
+  }
+
+  /** @internal Refuses a second account unless asked for one (accounts marked INVALID do not count: reconnecting repairs them). */
+  checkCanInstall(integration: IntegrationInfo, options: InstallOptions): void {
+    if (options.allowMultipleCredentials || options.selectedCredentialId || !this.user.authenticated) return;
+    const accounts = this.user.integrations[integration.type]?.allCredentials ?? [];
+    if (accounts.some((account) => account.status !== 'INVALID')) {
+      throw new IntegrationAlreadyInstalledError(`${integration.name} is already connected: pass allowMultipleCredentials to connect another account`, 409);
+    }
+  }
+
+  /** @internal Runs OAuth in an opened popup, then records the install. */
+  async oauthInstall(integrationType: string, popup: PopupWindow, options: InstallOptions, signal?: AbortSignal): Promise<IntegrationInstallEvent> {
+    const timing = options.oauthTimeout === undefined ? this.timing : { ...this.timing, timeoutMs: options.oauthTimeout };
+    const serverOrigin = new URL(this.api.current().host).origin;
+    const credentialId = await runOAuth(
+      this.api,
+      this.environment,
+      popup,
+      { integrationType, installOptions: serverInstallOptions(options), serverOrigin },
+      timing,
+      signal,
+    );
+    return this.completeInstall(integrationType, credentialId);
+  }
+
+  /** @internal After an account is connected: fresh user state, then `onIntegrationInstall`. */
+  async completeInstall(integrationType: string, credentialId: string): Promise<IntegrationInstallEvent> {
+    const integration = this.integration(integrationType);
+    const user = await this.refreshUser();
+    const accounts = user.authenticated ? user.integrations[integrationType]?.allCredentials ?? [] : [];
+    const credential = accounts.find((account) => account.id === credentialId) ?? { id: credentialId, status: 'VALID' as const, providerId: null, providerData: {} };
+    const event: IntegrationInstallEvent = { integrationId: integration.id, integrationType, credentialId, credential };
+    this.events.emit('onIntegrationInstall', event, user);
+    return event;
+  }
+
+  /** @internal Reloads the user state from the server. */
+  async refreshUser(): Promise<SwitchboardUser> {
+    const session = this.session;
+    const user = await this.api.json<AuthenticatedUser>('GET', '/me');
+    if (this.session === session) this.setUser(user);
+    return this.user;
+  }
+
+  private setUser(user: SwitchboardUser): void {
+    this.user = user;
+    this.events.emit('onUserChange', {}, user);
+  }
+}

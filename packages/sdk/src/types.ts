@@ -1,0 +1,187 @@
+/**
+ * The SDK's public shapes. Names and fields follow the product reference (sdk-api-reference.md, wire-notes.md), so
+ * code written against the reference SDK reads the same values here.
+ */
+
+export type CredentialStatus = 'VALID' | 'INVALID' | 'PENDING';
+
+/** One connected account, as `allCredentials[i]` in the user state. */
+export interface ConnectedAccount {
+  id: string;
+  status: CredentialStatus;
+  providerId: string | null;
+  providerData: Record<string, unknown>;
+  accountType?: string | null;
+  dateCreated?: string;
+  dateUpdated?: string;
+  dateRefreshed?: string | null;
+  dateValidUntil?: string | null;
+  configurations?: unknown[];
+  [key: string]: unknown;
+}
+
+/** `user.integrations[type]`: the default account's fields, and every account in `allCredentials`. */
+export interface IntegrationState {
+  enabled: boolean;
+  credentialId?: string;
+  credentialStatus?: CredentialStatus;
+  providerId?: string | null;
+  providerData?: Record<string, unknown>;
+  configuredWorkflows: Record<string, unknown>;
+  sharedSettings?: Record<string, unknown>;
+  allCredentials?: ConnectedAccount[];
+  [key: string]: unknown;
+}
+
+export interface AuthenticatedUser {
+  authenticated: true;
+  userId: string;
+  integrations: Record<string, IntegrationState>;
+  meta: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type SwitchboardUser = AuthenticatedUser | { authenticated: false };
+
+/** What `getIntegrationMetadata` answers: display data for building an integrations page. */
+export interface IntegrationMetadata {
+  type: string;
+  name: string;
+  brandColor: string;
+  /** An SVG served by the Switchboard server. */
+  icon: string;
+  /** `oauth`, `apiKey`, `basic` or `oauthClientCredential`: how an account is connected. */
+  authenticationType: string;
+  description: string;
+}
+
+/** A field an install stage asks for, to render with the customer's own components. */
+export interface InstallField {
+  id: string;
+  label: string;
+  type: 'text' | 'password' | 'url' | 'select';
+  required: boolean;
+  help?: string;
+  placeholder?: string;
+  /** A regular expression source the whole value must match. */
+  pattern?: string;
+  options?: { value: string; label: string }[];
+}
+
+export interface IntegrationInstallEvent {
+  integrationId: string;
+  integrationType: string;
+  credentialId: string;
+  credential: ConnectedAccount;
+}
+
+export interface IntegrationUninstallEvent {
+  integrationId: string;
+  integrationType: string;
+  /** The account disconnected, when one of several was picked. */
+  credentialId?: string;
+  /** Every account removed. */
+  removedCredentialIds: string[];
+}
+
+export interface WorkflowChangeEvent {
+  integrationId: string;
+  workflowId: string;
+  workflowStateChange: unknown;
+}
+
+export interface SdkEvents {
+  onIntegrationInstall: IntegrationInstallEvent;
+  onIntegrationUninstall: IntegrationUninstallEvent;
+  onWorkflowChange: WorkflowChangeEvent;
+  onPortalOpen: { integrationType?: string };
+  onPortalClose: { integrationType?: string };
+  /** Any change of `getUser()`: authenticate, install, uninstall, metadata, logout. Not in the reference SDK. */
+  onUserChange: Record<string, never>;
+}
+export type SdkEventName = keyof SdkEvents;
+export type SdkEventHandler<N extends SdkEventName = SdkEventName> = (event: SdkEvents[N], user: SwitchboardUser) => void;
+
+export interface InstallOptions {
+  /** Skip the account type choice: one type, or a list of allowed ones (the first offered is used). */
+  accountType?: string | string[];
+  /** Connect another account when one is already connected, instead of rejecting. */
+  allowMultipleCredentials?: boolean;
+  /** Re-authorize this account in place. */
+  selectedCredentialId?: string;
+  /** Values for the integration's pre-OAuth inputs (e.g. a Shopify shop), to skip that stage. */
+  preOptions?: Record<string, string>;
+  /** How long the OAuth popup may stay open, in ms (default 10 minutes). */
+  oauthTimeout?: number;
+  onSuccess?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
+  onInstall?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
+  onError?: (error: Error) => void;
+}
+
+export interface UninstallOptions {
+  /** Disconnect only this account; without it every account of the integration is disconnected. */
+  selectedCredentialId?: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  /** A plain object or array is sent as JSON; a string, Blob, FormData, URLSearchParams or ArrayBuffer as it is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Which connected account to call the API as (several accounts per integration). */
+  selectedCredentialId?: string;
+}
+
+/** The stages of a headless install; `fields` describe what to ask. */
+export type InstallStage =
+  | { stage: 'accountType'; integrationType: string; options: { id: string; label: string }[] }
+  | { stage: 'preOptions'; integrationType: string; fields: InstallField[] }
+  | { stage: 'credentials'; integrationType: string; fields: InstallField[] }
+  | { stage: 'oauth'; integrationType: string }
+  | { stage: 'postOptions'; integrationType: string; fields: InstallField[]; credentialId: string }
+  | { stage: 'done'; integrationType: string; event: IntegrationInstallEvent };
+export type InstallStageName = InstallStage['stage'];
+
+export interface InstallFlowCallbacks {
+  /** Called with each stage that needs the user, then with `done`. */
+  onNext?: (stage: InstallStage) => void;
+  onComplete?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
+  /**
+   * A refused input (a bad API key, a missing field) keeps the flow at its stage, so the user can correct it; any
+   * other error (popup closed, flow cancelled) ends the flow.
+   */
+  onError?: (error: Error, stage: InstallStage | undefined) => void;
+}
+
+export interface InstallFlow {
+  start(integrationType: string, options?: InstallFlowCallbacks & Omit<InstallOptions, 'onSuccess' | 'onInstall' | 'onError'>): void;
+  /** The stage the active flow waits at, if any. */
+  current(): InstallStage | undefined;
+  setAccountType(accountType: string): void;
+  /** Call from the user's click: the OAuth popup opens within it. */
+  setPreOptions(values: Record<string, string>): void;
+  setCredentials(values: Record<string, string>): Promise<void>;
+  setPostOptions(values: Record<string, string>): Promise<void>;
+  cancel(): void;
+}
+
+export interface SwitchboardSDK {
+  /** Point the SDK at a Switchboard server; by default it talks to the origin its script came from. */
+  configureGlobal(options: { host: string }): void;
+  authenticate(projectId: string, userToken: string, options?: { metadata?: Record<string, unknown> }): Promise<void>;
+  /** The last known state; `{ authenticated: false }` before `authenticate`. */
+  getUser(): SwitchboardUser;
+  getIntegrationMetadata(): IntegrationMetadata[];
+  getIntegrationMetadata(integrationType: string): IntegrationMetadata | undefined;
+  /** Call from the user's click: the OAuth popup opens synchronously within it. */
+  installIntegration(integrationType: string, options?: InstallOptions): Promise<IntegrationInstallEvent>;
+  installFlow: InstallFlow;
+  uninstallIntegration(integrationType: string, options?: UninstallOptions): Promise<IntegrationUninstallEvent>;
+  setUserMetadata(meta: Record<string, unknown>): Promise<SwitchboardUser>;
+  /** Calls the integration's API through the Switchboard proxy as the user's connected account. */
+  request<T = unknown>(integrationType: string, path: string, options?: RequestOptions): Promise<T>;
+  subscribe<N extends SdkEventName>(name: N, handler: SdkEventHandler<N>): () => void;
+  unsubscribe<N extends SdkEventName>(name: N, handler: SdkEventHandler<N>): void;
+  /** Forget the user token and state (e.g. when the customer's user signs out). */
+  logout(): void;
+}

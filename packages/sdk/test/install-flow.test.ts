@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialRowsOf, newUser } from '../../server/test/support/sdk-flows.js';
+import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import type { InstallStage, IntegrationInstallEvent, Switchboard } from '@switchboard/sdk';
+import { eventually } from '../../server/test/support/proxy.js';
+import { approveInPopup, sdkFor } from './support/fake-browser.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.close());
+
+/** Records what a flow reports, for assertions. */
+function recorder() {
+  const stages: InstallStage[] = [];
+  const errors: { error: Error & { code?: string; field?: string }; stage: InstallStage | undefined }[] = [];
+  const completed: IntegrationInstallEvent[] = [];
+  return {
+    stages,
+    errors,
+    completed,
+    callbacks: {
+      onNext: (stage: InstallStage) => stages.push(stage),
+      onError: (error: Error, stage: InstallStage | undefined) => errors.push({ error, stage }),
+      onComplete: (event: IntegrationInstallEvent) => completed.push(event),
+    },
+  };
+}
+
+async function signedIn(sub = newUser('flow')): Promise<{ sdk: Switchboard; browser: ReturnType<typeof sdkFor>['browser']; sub: string }> {
+  const { sdk, browser } = sdkFor(server);
+  await sdk.authenticate(server.projectId, await server.userToken(sub));
+  return { sdk, browser, sub };
+}
+
+describe('installFlow for an API-key integration', () => {
+  it('describes the credentials stage, keeps it on a refused key, and completes with a good one', async () => {
+    const { sdk, sub } = await signedIn();
+    const installs: IntegrationInstallEvent[] = [];
+    sdk.subscribe('onIntegrationInstall', (event) => installs.push(event));
+    const flow = recorder();
+
+    sdk.installFlow.start('sandbox-apikey', flow.callbacks);
+    expect(flow.stages).toEqual([
+      {
+        stage: 'credentials',
+        integrationType: 'sandbox-apikey',
+        fields: [expect.objectContaining({ id: 'apiKey', label: 'API key', type: 'password', required: true, help: expect.any(String) })],
+      },
+    ]);
+
+    // Missing: refused before any request.
+    await sdk.installFlow.setCredentials({});
+    expect(flow.errors.at(-1)?.error).toMatchObject({ code: 'INVALID_FIELD', field: 'apiKey' });
+    // Refused by the provider's test endpoint: the server's reason, and still at the credentials stage.
+    await sdk.installFlow.setCredentials({ apiKey: 'not-a-sandbox-key' });
+    expect(flow.errors.at(-1)?.error).toMatchObject({ name: 'SwitchboardError', code: 'CREDENTIAL_REJECTED', status: 400 });
+    expect(sdk.installFlow.current()?.stage).toBe('credentials');
+    expect(await credentialRowsOf(server, sub)).toHaveLength(0);
+
+    await sdk.installFlow.setCredentials({ apiKey: 'sbx_flow_test' });
+    expect(flow.stages.at(-1)).toMatchObject({ stage: 'done', integrationType: 'sandbox-apikey' });
+    expect(flow.completed).toHaveLength(1);
+    expect(installs).toEqual(flow.completed);
+    expect(sdk.installFlow.current()).toBeUndefined();
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations['sandbox-apikey']).toMatchObject({ enabled: true, credentialId: flow.completed[0]!.credentialId });
+  });
+
+  it('refuses set… calls without a flow or at another stage, and start for an account already connected', async () => {
+    const { sdk } = await signedIn();
+    await expect(sdk.installFlow.setCredentials({ apiKey: 'sbx_x' })).rejects.toMatchObject({ name: 'NoActiveInstallFlowError' });
+    expect(() => sdk.installFlow.setPreOptions({})).toThrow(expect.objectContaining({ name: 'NoActiveInstallFlowError' }));
+
+    const flow = recorder();
+    sdk.installFlow.start('sandbox-apikey', flow.callbacks);
+    expect(() => sdk.installFlow.setAccountType('default')).toThrow(expect.objectContaining({ code: 'WRONG_INSTALL_STAGE' }));
+    await sdk.installFlow.setCredentials({ apiKey: 'sbx_once' });
+
+    const again = recorder();
+    sdk.installFlow.start('sandbox-apikey', again.callbacks);
+    expect(again.errors[0]?.error).toMatchObject({ name: 'IntegrationAlreadyInstalledError' });
+    expect(again.stages).toEqual([]);
+    const more = recorder();
+    sdk.installFlow.start('sandbox-apikey', { ...more.callbacks, allowMultipleCredentials: true });
+    expect(more.stages[0]?.stage).toBe('credentials');
+  });
+});
+
+describe('installFlow for an OAuth integration', () => {
+  it('opens the popup at start, then asks for the post-install options and saves them in the account settings', async () => {
+    const { sdk, browser } = await signedIn();
+    const flow = recorder();
+    sdk.installFlow.start('sandbox', flow.callbacks);
+    expect(flow.stages).toEqual([{ stage: 'oauth', integrationType: 'sandbox' }]);
+    expect(browser.popups).toHaveLength(1);
+
+    const { message } = await approveInPopup(browser.popups[0]!, 'flow-login');
+    browser.post(message, { origin: new URL(server.url).origin, source: browser.popups[0] });
+    await eventually('the post-install stage', () => flow.stages.length === 2);
+    expect(flow.stages[1]).toEqual({
+      stage: 'postOptions',
+      integrationType: 'sandbox',
+      credentialId: message.credentialId,
+      fields: [expect.objectContaining({ id: 'contactList', type: 'select', required: false, options: expect.any(Array) })],
+    });
+
+    await sdk.installFlow.setPostOptions({ contactList: 'no-such-choice' });
+    expect(flow.errors.at(-1)?.error).toMatchObject({ code: 'INVALID_FIELD', field: 'contactList' });
+    await sdk.installFlow.setPostOptions({ contactList: 'starred' });
+    expect(flow.stages.at(-1)).toMatchObject({ stage: 'done' });
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations.sandbox?.sharedSettings).toEqual({ contactList: 'starred' });
+  });
+
+  it('ends the flow with OAuthTimeoutError when the popup is closed, and cancel() closes the popup silently', async () => {
+    const { sdk, browser } = await signedIn();
+    const closed = recorder();
+    sdk.installFlow.start('sandbox', closed.callbacks);
+    await eventually('the popup URL', () => browser.popups[0]!.location.href !== '');
+    browser.popups[0]!.close();
+    await eventually('the flow to end', () => closed.errors.length === 1);
+    expect(closed.errors[0]).toMatchObject({ error: { name: 'OAuthTimeoutError' }, stage: { stage: 'oauth' } });
+    expect(sdk.installFlow.current()).toBeUndefined();
+
+    const cancelled = recorder();
+    sdk.installFlow.start('sandbox', cancelled.callbacks);
+    sdk.installFlow.cancel();
+    await eventually('the popup to close', () => browser.popups[1]!.closed);
+    expect(cancelled.errors).toEqual([]);
+    expect(sdk.installFlow.current()).toBeUndefined();
+  });
+
+  it('reports OAuthBlockedError when the popup is blocked', async () => {
+    const { sdk, browser } = await signedIn();
+    browser.blockPopups = true;
+    const flow = recorder();
+    sdk.installFlow.start('sandbox', flow.callbacks);
+    expect(flow.errors[0]?.error).toMatchObject({ name: 'OAuthBlockedError' });
+    expect(sdk.installFlow.current()).toBeUndefined();
+  });
+});

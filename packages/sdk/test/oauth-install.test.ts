@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { newUser } from '../../server/test/support/sdk-flows.js';
+import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import type { IntegrationInstallEvent, SwitchboardUser } from '@switchboard/sdk';
+import { approveInPopup, popupUrl, sdkFor } from './support/fake-browser.js';
+
+let server: TestServer;
+let serverOrigin: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  serverOrigin = new URL(server.url).origin;
+});
+afterAll(() => server?.close());
+
+async function signedIn() {
+  const { sdk, browser } = sdkFor(server);
+  await sdk.authenticate(server.projectId, await server.userToken(newUser('sdk')));
+  return { sdk, browser };
+}
+
+describe('installIntegration with the OAuth popup', () => {
+  it('opens the popup synchronously, accepts only the callback message of its own flow, and resolves with the install event', async () => {
+    const { sdk, browser } = await signedIn();
+    const seen: { event: IntegrationInstallEvent; user: SwitchboardUser }[] = [];
+    sdk.subscribe('onIntegrationInstall', (event, user) => seen.push({ event, user }));
+    const onSuccess = vi.fn();
+    const onInstall = vi.fn();
+
+    const install = sdk.installIntegration('sandbox', { onSuccess, onInstall });
+    // Within the same tick as the click: a popup opened after an await would be blocked.
+    expect(browser.popups).toHaveLength(1);
+    const popup = browser.popups[0]!;
+    expect(new URL(await popupUrl(popup)).origin).toBe(serverOrigin);
+    const { message, targetOrigin } = await approveInPopup(popup, 'first-login');
+    expect(targetOrigin).toBe('http://localhost:5173');
+
+    // Forgeries: the right state from another origin, from another window, and the right origin with another state.
+    browser.post(message, { origin: 'http://localhost:5173', source: popup });
+    browser.post(message, { origin: serverOrigin, source: {} });
+    browser.post({ ...message, state: 'another-state' }, { origin: serverOrigin, source: popup });
+    browser.post({ ...message, type: 'other' }, { origin: serverOrigin, source: popup });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toHaveLength(0);
+
+    browser.post(message, { origin: serverOrigin, source: popup });
+    const event = await install;
+    expect(event).toMatchObject({ integrationType: 'sandbox', credentialId: message.credentialId });
+    expect(event.credential).toMatchObject({ id: message.credentialId, status: 'VALID', providerData: expect.any(Object) });
+    expect(seen).toHaveLength(1);
+    // The user state is current before handlers run.
+    const user = seen[0]!.user;
+    expect(user.authenticated && user.integrations.sandbox).toMatchObject({ enabled: true, credentialId: event.credentialId });
+    expect(onSuccess).toHaveBeenCalledWith(event, user);
+    expect(onInstall).toHaveBeenCalledWith(event, user);
+    expect(browser.listening).toBe(0);
+  });
+
+  it('refuses a second account unless allowMultipleCredentials is set, then connects it', async () => {
+    const { sdk, browser } = await signedIn();
+    const first = sdk.installIntegration('sandbox');
+    const firstMessage = await approveInPopup(browser.popups[0]!, 'account-a');
+    browser.post(firstMessage.message, { origin: serverOrigin, source: browser.popups[0] });
+    await first;
+
+    await expect(sdk.installIntegration('sandbox')).rejects.toMatchObject({ name: 'IntegrationAlreadyInstalledError', code: 'INTEGRATION_ALREADY_INSTALLED' });
+    expect(browser.popups).toHaveLength(1);
+
+    const second = sdk.installIntegration('sandbox', { allowMultipleCredentials: true });
+    const secondMessage = await approveInPopup(browser.popups[1]!, 'account-b');
+    browser.post(secondMessage.message, { origin: serverOrigin, source: browser.popups[1] });
+    const event = await second;
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations.sandbox?.allCredentials?.map((account) => account.id)).toEqual([
+      firstMessage.message.credentialId,
+      event.credentialId,
+    ]);
+  });
+
+  it('rejects with OAuthBlockedError when the browser blocks the popup, and calls onError', async () => {
+    const { sdk, browser } = await signedIn();
+    browser.blockPopups = true;
+    const onError = vi.fn();
+    await expect(sdk.installIntegration('sandbox', { onError })).rejects.toMatchObject({ name: 'OAuthBlockedError', code: 'OAUTH_BLOCKED' });
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ name: 'OAuthBlockedError' }));
+  });
+
+  it('rejects with OAuthTimeoutError when the user closes the popup before finishing', async () => {
+    const { sdk, browser } = await signedIn();
+    const install = sdk.installIntegration('sandbox');
+    await popupUrl(browser.popups[0]!);
+    browser.popups[0]!.close();
+    await expect(install).rejects.toMatchObject({ name: 'OAuthTimeoutError', code: 'OAUTH_TIMEOUT' });
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations.sandbox?.enabled).toBe(false);
+  });
+
+  it('rejects with OAuthTimeoutError and closes the popup when oauthTimeout passes', async () => {
+    const { sdk, browser } = await signedIn();
+    await expect(sdk.installIntegration('sandbox', { oauthTimeout: 300 })).rejects.toMatchObject({ name: 'OAuthTimeoutError' });
+    expect(browser.popups[0]!.closed).toBe(true);
+  });
+
+  it('finds the result by polling when the popup lost its opener and no message arrives', async () => {
+    const { sdk, browser } = await signedIn();
+    const install = sdk.installIntegration('sandbox');
+    const { message } = await approveInPopup(browser.popups[0]!, 'no-opener');
+    // No postMessage: the provider's page cut the link. The callback page then closes itself.
+    browser.popups[0]!.close();
+    await expect(install).resolves.toMatchObject({ credentialId: message.credentialId });
+  });
+
+  it('rejects with the provider error when the user denies consent', async () => {
+    const { sdk, browser } = await signedIn();
+    const install = sdk.installIntegration('sandbox');
+    const { approveSandboxConsent } = await import('../../server/test/support/sandbox-consent.js');
+    const { loadCallbackPage } = await import('../../server/test/support/sdk-flows.js');
+    const callback = await approveSandboxConsent(await popupUrl(browser.popups[0]!), { decision: 'deny' });
+    const page = await loadCallbackPage(callback);
+    browser.post(page.posted[0]!.message, { origin: serverOrigin, source: browser.popups[0] });
+    await expect(install).rejects.toMatchObject({ name: 'SwitchboardError', code: 'OAUTH_ACCESS_DENIED' });
+  });
+
+  it('refuses before opening a popup: no session, an unknown integration, an integration that needs typed credentials', async () => {
+    const { sdk: signedOut, browser: quiet } = sdkFor(server);
+    await expect(signedOut.installIntegration('sandbox')).rejects.toMatchObject({ name: 'UserNotAuthenticatedError' });
+    expect(quiet.popups).toHaveLength(0);
+
+    const { sdk, browser } = await signedIn();
+    await expect(sdk.installIntegration('nope')).rejects.toMatchObject({ name: 'IntegrationNotFoundError', code: 'INTEGRATION_NOT_FOUND' });
+    await expect(sdk.installIntegration('sandbox-apikey')).rejects.toMatchObject({ code: 'INSTALL_FLOW_REQUIRED' });
+    expect(browser.popups).toHaveLength(0);
+  });
+});

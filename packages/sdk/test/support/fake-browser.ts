@@ -1,0 +1,74 @@
+/**
+ * The browser parts of the SDK's environment, played by the test: popups (that the test drives through the real
+ * sandbox consent page), `message` events, the page origin and the clock. HTTP is real: the SDK's fetch reaches a
+ * real Switchboard server on loopback.
+ */
+import { createSwitchboard, type BrowserEnvironment, type PopupWindow, type Switchboard } from '@switchboard/sdk';
+import { approveSandboxConsent } from '../../../server/test/support/sandbox-consent.js';
+import { APP_ORIGIN, loadCallbackPage } from '../../../server/test/support/sdk-flows.js';
+import { eventually } from '../../../server/test/support/proxy.js';
+import type { TestServer } from '../../../server/test/support/test-server.js';
+
+export class FakePopup implements PopupWindow {
+  closed = false;
+  location = { href: '' };
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class FakeBrowser implements BrowserEnvironment {
+  readonly popups: FakePopup[] = [];
+  /** What the browser's popup blocker decides. */
+  blockPopups = false;
+  /** Moves the page's clock (user tokens expire on it). */
+  clockSkewMs = 0;
+  private readonly listeners = new Set<(event: MessageEvent) => void>();
+
+  fetch(input: string, init?: RequestInit): Promise<Response> {
+    return fetch(input, init);
+  }
+  openPopup(): PopupWindow | null {
+    if (this.blockPopups) return null;
+    const popup = new FakePopup();
+    this.popups.push(popup);
+    return popup;
+  }
+  onMessage(listener: (event: MessageEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  pageOrigin(): string {
+    return APP_ORIGIN;
+  }
+  now(): number {
+    return Date.now() + this.clockSkewMs;
+  }
+  get listening(): number {
+    return this.listeners.size;
+  }
+  /** A `message` event as the browser would dispatch it. */
+  post(data: unknown, from: { origin: string; source: unknown }): void {
+    for (const listener of [...this.listeners]) listener({ data, origin: from.origin, source: from.source } as MessageEvent);
+  }
+}
+
+/** An SDK instance on a fake browser, with short OAuth timings, pointed at the test server. */
+export function sdkFor(server: TestServer, browser = new FakeBrowser()): { sdk: Switchboard; browser: FakeBrowser } {
+  const sdk = createSwitchboard({ host: server.url, environment: browser, oauthTiming: { closedCheckMs: 20, pollMs: 100 } });
+  return { sdk, browser };
+}
+
+/** Waits until the SDK has sent the popup to the provider, and returns the authorization URL. */
+export async function popupUrl(popup: FakePopup): Promise<string> {
+  await eventually('the popup to be sent to the authorization URL', () => popup.location.href !== '');
+  return popup.location.href;
+}
+
+/** Plays the user in the popup: approves the sandbox consent as `login`; returns what the callback page posted. */
+export async function approveInPopup(popup: FakePopup, login = 'sandbox-user'): Promise<{ message: Record<string, unknown>; targetOrigin: string }> {
+  const callbackUrl = await approveSandboxConsent(await popupUrl(popup), { login });
+  const page = await loadCallbackPage(callbackUrl);
+  if (page.posted.length !== 1) throw new Error(`the callback page posted ${page.posted.length} messages`);
+  return page.posted[0]!;
+}
