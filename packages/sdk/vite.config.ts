@@ -10,7 +10,8 @@ export default defineConfig(({ mode }) => {
   return {
     build: {
       emptyOutDir: false,
-      sourcemap: true,
+      // The server serves the script-tag build as /switchboard.js and names its map in a SourceMap header.
+      sourcemap: global ? 'hidden' : true,
       target: 'es2020',
       minify: true,
       // Vite keeps whitespace in ES library builds; the shipped module is fully minified, as its size budget assumes.

@@ -40,6 +40,28 @@ describe('built-in catalog', () => {
 
   it('has URL inputs to check', () => expect(withUrlInputs.length).toBeGreaterThanOrEqual(3));
 
+  it('offers the sandbox a post-install select field to show the postOptions stage', () => {
+    expect(findBuiltInIntegration('sandbox')?.postInstallInputs).toEqual([
+      expect.objectContaining({
+        id: 'contactList',
+        type: 'select',
+        required: false,
+        options: [
+          { value: 'all', label: 'All contacts' },
+          { value: 'starred', label: 'Starred contacts' },
+        ],
+      }),
+    ]);
+  });
+
+  const postInstallInputs = builtInIntegrations.flatMap((d) => (d.postInstallInputs ?? []).map((input) => [d.type, input.id, input] as const));
+
+  it.each(postInstallInputs)('%s post-install input %s is not secret and its pattern compiles', (_t, _id, input) => {
+    expect(input.secret ?? false).toBe(false);
+    expect(input.type).not.toBe('password');
+    if (input.pattern) expect(() => new RegExp(`^(?:${input.pattern})$`)).not.toThrow();
+  });
+
   it.each(withUrlInputs)('%s input %s keeps URLs on the provider host', (_t, _id, input) => {
     expect(input.pattern).toBeTruthy();
     const pattern = input.pattern ?? '';
@@ -69,6 +91,28 @@ describe('defineIntegration', () => {
         api: { ...base.api, baseUrl: 'https://{{host}}.example.com' },
       }),
     ).toThrow(/input host is used in a URL and needs a pattern/);
+  });
+
+  it('refuses a secret or password post-install input: its value is stored in plain settings', () => {
+    expect(() =>
+      defineIntegration({ ...base, postInstallInputs: [{ id: 'token', label: 'Token', type: 'text', secret: true }] }),
+    ).toThrow(/post-install input token must not be secret/);
+    expect(() =>
+      defineIntegration({ ...base, postInstallInputs: [{ id: 'password', label: 'Password', type: 'password' }] }),
+    ).toThrow(/post-install input password must not be secret/);
+  });
+
+  it('refuses post-install inputs with duplicate ids, and a select without options', () => {
+    const field = { id: 'list', label: 'List', type: 'text' as const };
+    expect(() => defineIntegration({ ...base, postInstallInputs: [field, field] })).toThrow(/post-install input ids must be unique/);
+    expect(() => defineIntegration({ ...base, postInstallInputs: [{ id: 'list', label: 'List', type: 'select' }] })).toThrow(
+      /post-install input list is a select without options/,
+    );
+  });
+
+  it('accepts plain post-install inputs on any auth kind', () => {
+    const postInstallInputs = [{ id: 'folder', label: 'Folder', type: 'text' as const, pattern: '[a-z]+' }];
+    expect(defineIntegration({ ...base, postInstallInputs }).postInstallInputs).toEqual(postInstallInputs);
   });
 
   it('refuses a bad colour, a non-SVG icon and a client-credentials scheme without clientSecret', () => {

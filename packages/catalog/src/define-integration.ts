@@ -178,6 +178,13 @@ export interface IntegrationDefinition {
   identity?: IdentitySpec;
   /** Markdown shown in the Connect Portal's overview. */
   overview?: string;
+  /**
+   * Options asked after an account is connected (any auth kind), e.g. which contacts to sync. The values live in
+   * the credential's `config.sharedSettings` under each field's id, set with `PATCH /sdk/credentials/:id`, and are
+   * checked there like install inputs (pattern, select options). They are settings, never secrets: a field may not
+   * be `secret` or of type `password`. `required` tells a form what to insist on; a config may be saved in parts.
+   */
+  postInstallInputs?: InputField[];
 }
 
 // Custom integrations are addressed as `custom.<slug>`.
@@ -202,6 +209,7 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     }
     if (new Set(ids).size !== ids.length) problems.push('field ids must be unique');
   }
+  problems.push(...postInstallInputProblems(definition.postInstallInputs ?? []));
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }
@@ -209,6 +217,22 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     throw new Error(`integration ${definition.type || '(no type)'}: ${problems.join('; ')}`);
   }
   return Object.freeze(definition);
+}
+
+/** Post-install inputs are stored in plain settings, shown back to the user: nothing secret may be asked there. */
+export function postInstallInputProblems(fields: readonly InputField[]): string[] {
+  const problems: string[] = [];
+  for (const field of fields) {
+    if (field.secret || field.type === 'password') {
+      problems.push(`post-install input ${field.id} must not be secret: its value is stored in plain settings`);
+    }
+    if (field.type === 'select' && !(field.options && field.options.length > 0)) {
+      problems.push(`post-install input ${field.id} is a select without options`);
+    }
+  }
+  const ids = fields.map((field) => field.id);
+  if (new Set(ids).size !== ids.length) problems.push('post-install input ids must be unique');
+  return problems;
 }
 
 const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;

@@ -55,6 +55,8 @@ describe('switchboard CLI', () => {
     expect(output).toContain(`Switchboard is running at ${url}`);
     expect(output).toContain(info.projectId);
     expect(output).toContain(`${url}/api/openapi.json`);
+    // The demo is on with the dev project by default.
+    expect(output).toContain(`demo:      ${url}/demo/`);
   });
 
   it('info --json prints projectId, url and secretKey, and the local key files are private', async () => {

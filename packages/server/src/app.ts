@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
+import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
@@ -13,8 +14,9 @@ import { pruneOAuthSessions } from './connect/oauth-sessions.js';
 import { credentialRoutes } from './credentials/credential-routes.js';
 import { scheduleTokenRefresh } from './credentials/refresh-job.js';
 import { TokenRefresher } from './credentials/token-refresh.js';
+import { demoRoutes } from './demo/demo-routes.js';
 import { registerCors } from './http/cors.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -58,6 +60,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
     // No type coercion either: `5` where a string is expected is a 400, not "5".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // URLs the router cannot decode are answered in our error shape too.
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -98,13 +102,18 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       },
     },
   });
-  await registerCors(app, context);
+  await pruneOAuthSessions(context.db);
+  // Before the routes: the demo and CORS for its session route need the dev project.
+  const devProject = config.devProject ? await ensureDevProject(context) : undefined;
+  await registerCors(app, context, { demoProjectId: config.demo ? devProject?.projectId : undefined });
   await app.register(formbody);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(iconRoutes(context));
+  await app.register(sdkScriptRoutes(context));
+  if (config.demo && devProject) await app.register(demoRoutes(context, devProject));
   await app.register(oauthCallbackRoute(context));
   await app.register(
     async (sdk) => {
@@ -135,8 +144,6 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     });
   }
 
-  await pruneOAuthSessions(context.db);
-  const devProject = config.devProject ? await ensureDevProject(context) : undefined;
   if (jobs) {
     await scheduleTokenRefresh(context, jobs, refresher);
     await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Every setting Switchboard reads, with its default, in one place (documented in docs/configuration.md).
@@ -33,6 +34,15 @@ export interface ServerConfig {
   tokens: TokenConfig;
   /** Background jobs (SWITCHBOARD_JOBS): the embedded queue on SQLite, pg-boss on Postgres. */
   jobs: boolean;
+  /**
+   * The browser SDK's script-tag build served at /switchboard.js (SWITCHBOARD_SDK_FILE). Undefined: the
+   * `@switchboard/sdk/switchboard.global.js` file of the installed SDK package, looked up when requested.
+   */
+  sdkFile: string | undefined;
+  /** Serve the demo app at /demo and demo user tokens at /demo/session (SWITCHBOARD_DEMO; default: on with the dev project). */
+  demo: boolean;
+  /** The built demo app (SWITCHBOARD_DEMO_DIR; default examples/catalog/dist of this repository). */
+  demoDir: string;
 }
 
 export interface ProxyConfig {
@@ -67,6 +77,12 @@ export interface TokenConfig {
   inUseDays: number;
 }
 
+/**
+ * examples/catalog/dist, from this module's own location: packages/server/src/config.ts under vitest and
+ * packages/server/dist/config.js at run time sit at the same depth below the repository root.
+ */
+const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../../../examples/catalog/dist/', import.meta.url));
+
 const truthy = (value: string | undefined, fallback: boolean) =>
   value === undefined || value === '' ? fallback : !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
 
@@ -82,6 +98,7 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
   const port = overrides.port ?? integer('PORT', env.PORT, 4000, 0, 65535);
   const publicUrl = (overrides.publicUrl ?? env.SWITCHBOARD_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const devProject = overrides.devProject ?? truthy(env.SWITCHBOARD_DEV_PROJECT, true);
   const config: ServerConfig = {
     port,
     host: env.HOST || 'localhost',
@@ -92,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminKey: env.SWITCHBOARD_ADMIN_KEY || undefined,
     sandbox: truthy(env.SWITCHBOARD_SANDBOX, true),
     sandboxTokenTtlSeconds: integer('SWITCHBOARD_SANDBOX_TOKEN_TTL', env.SWITCHBOARD_SANDBOX_TOKEN_TTL, 3600, 1, 86_400 * 30),
-    devProject: truthy(env.SWITCHBOARD_DEV_PROJECT, true),
+    devProject,
     logLevel: env.LOG_LEVEL || 'info',
     proxy: {
       connectTimeoutMs: integer('SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS', env.SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS, 10_000, 1, 600_000),
@@ -112,8 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       inUseDays: integer('SWITCHBOARD_REFRESH_IN_USE_DAYS', env.SWITCHBOARD_REFRESH_IN_USE_DAYS, 7, 1, 365),
     },
     jobs: truthy(env.SWITCHBOARD_JOBS, true),
+    sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,
+    // The demo signs tokens with the dev project's key: it exists only beside the dev project.
+    demo: truthy(env.SWITCHBOARD_DEMO, devProject),
+    demoDir: resolve(env.SWITCHBOARD_DEMO_DIR || DEFAULT_DEMO_DIR),
     ...overrides,
   };
+  if (config.demo && !config.devProject) {
+    throw new Error('SWITCHBOARD_DEMO needs the dev project: set SWITCHBOARD_DEV_PROJECT=1, or SWITCHBOARD_DEMO=0');
+  }
   config.publicUrl = publicUrl;
   try {
     new URL(config.publicUrl);

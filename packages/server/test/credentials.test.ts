@@ -215,6 +215,55 @@ describe.each(testDatabases)('SDK credentials on %s', (database) => {
     });
   });
 
+  describe("PATCH /credentials/:id and the integration's post-install inputs", () => {
+    // The sandbox declares one: contactList, a select of all | starred, not required.
+    let sub: string;
+    let credentialId: string;
+
+    beforeAll(async () => {
+      sub = newUser('post-install');
+      credentialId = postedResult((await connectSandbox(server, sub, { login: 'post-install@example.com' })).page).credentialId as string;
+    });
+
+    const patch = (config: Record<string, unknown>) => server.sdk(sub, `/credentials/${credentialId}`, { method: 'PATCH', json: { config } });
+    const storedConfig = async () => (await json<{ id: string; config: unknown }[]>(await server.sdk(sub, '/credentials')))[0]!.config;
+
+    it('saves a declared option given one of its values, next to settings of the app that it leaves alone', async () => {
+      const config = { sharedSettings: { contactList: 'starred', theme: { dark: true }, count: 3 } };
+      expect((await json(await patch(config))).config).toEqual(config);
+      expect(await storedConfig()).toEqual(config);
+      expect((await json(await server.sdk(sub, '/me'))).integrations.sandbox.sharedSettings).toEqual(config.sharedSettings);
+    });
+
+    it('does not insist on an option: a config may be saved without it, or with it empty', async () => {
+      for (const config of [{}, { sharedSettings: {} }, { sharedSettings: { theme: 'light' } }, { sharedSettings: { contactList: '' } }]) {
+        expect((await json(await patch(config))).config).toEqual(config);
+      }
+    });
+
+    it.each([
+      ['a value that is not one of its options', 'some', 'must be one of all, starred'],
+      ['a number', 1, 'must be a string'],
+      ['null', null, 'must be a string'],
+      ['a list', ['all'], 'must be a string'],
+      ['two lines', 'all\nstarred', 'must be a single line'],
+      ['a value over 4096 characters', 'a'.repeat(4097), 'too long'],
+    ])('refuses %s with 400 INVALID_FIELD naming config.sharedSettings.contactList, storing nothing', async (_what, value, message) => {
+      const before = { sharedSettings: { contactList: 'all', theme: 'kept' } };
+      await json(await patch(before));
+      const refused = await expectError(await patch({ sharedSettings: { contactList: value, theme: 'changed' } }), 400, 'INVALID_FIELD', 'config.sharedSettings.contactList');
+      expect(refused.message).toContain(message);
+      expect(await storedConfig()).toEqual(before);
+    });
+
+    it('checks nothing for an integration that declares no post-install inputs', async () => {
+      const other = newUser();
+      const { id } = await installApiKey(other);
+      const config = { sharedSettings: { contactList: 'anything at all', nested: { x: 1 } } };
+      expect((await json(await server.sdk(other, `/credentials/${id}`, { method: 'PATCH', json: { config } }))).config).toEqual(config);
+    });
+  });
+
   describe('uninstall', () => {
     const uninstall = (sub: string, integrationId: string, credentialId?: string) =>
       server.sdk(sub, `/integrations/${integrationId}`, { method: 'DELETE', ...(credentialId && { headers: { 'x-paragon-credential': credentialId } }) });

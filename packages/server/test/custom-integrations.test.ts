@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { approveSandboxConsent } from './support/sandbox-consent.js';
+import { expectError } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#0EA5E9"/></svg>';
@@ -287,6 +288,62 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     it('stores nothing for refused input', async () => {
       const slugs = await listSlugs();
       for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url', 'bad-pattern']) expect(slugs).not.toContain(slug);
+    });
+  });
+
+  describe('post-install inputs', () => {
+    const CONTACT_LIST = {
+      id: 'contactList',
+      label: 'Contacts to sync',
+      type: 'select',
+      options: [
+        { value: 'all', label: 'All contacts' },
+        { value: 'starred', label: 'Starred contacts' },
+      ],
+    };
+
+    it('are declared with the definition, listed by GET /sdk/integrations and checked by PATCH /sdk/credentials/:id', async () => {
+      await create(apiKeyIntegration('with-options', { postInstallInputs: [CONTACT_LIST, { id: 'folder', label: 'Folder', type: 'text', pattern: '[a-z]+' }] }));
+      const sub = 'options-user';
+      const items = (await (await server.sdk(sub, '/integrations')).json()) as Json[];
+      expect(items.find((i) => i.type === 'custom.with-options')!.postInstallInputs).toEqual([
+        { ...CONTACT_LIST, required: false },
+        { id: 'folder', label: 'Folder', type: 'text', required: false, pattern: '[a-z]+' },
+      ]);
+
+      const installed = await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'custom.with-options', payload: { apiKey: 'sbx_options' } } });
+      expect(installed.status).toBe(201);
+      const { id } = (await installed.json()) as { id: string };
+      const patch = (sharedSettings: Json) => server.sdk(sub, `/credentials/${id}`, { method: 'PATCH', json: { config: { sharedSettings } } });
+      expect((await patch({ contactList: 'all', folder: 'inbox', mine: 1 })).status).toBe(200);
+      await expectError(await patch({ folder: 'In Box' }), 400, 'INVALID_FIELD', 'config.sharedSettings.folder');
+      await expectError(await patch({ contactList: 'none' }), 400, 'INVALID_FIELD', 'config.sharedSettings.contactList');
+    });
+
+    it.each([
+      ['a secret field', { id: 'token', label: 'Token', type: 'text', secret: true }, 'postInstallInputs.0'],
+      ['a password field', { id: 'password', label: 'Password', type: 'password' }, 'postInstallInputs.0'],
+      ['a select without options', { id: 'list', label: 'List', type: 'select' }, 'postInstallInputs.0'],
+      ['a pattern that is no regular expression', { id: 'folder', label: 'Folder', type: 'text', pattern: '[a-' }, 'postInstallInputs.0.pattern'],
+    ])('refuses %s, naming it, and creates nothing', async (_what, field, path) => {
+      const response = await api('POST', base(), apiKeyIntegration('bad-options', { postInstallInputs: [field] }));
+      await expectError(response, 400, path.endsWith('pattern') ? 'INVALID_PATTERN' : 'INVALID_POST_INSTALL_INPUT', path);
+      expect(await listSlugs()).not.toContain('bad-options');
+    });
+
+    it('refuses a repeated id, and a field the schema does not know', async () => {
+      await expectError(
+        await api('POST', base(), apiKeyIntegration('bad-options', { postInstallInputs: [CONTACT_LIST, CONTACT_LIST] })),
+        400,
+        'INVALID_POST_INSTALL_INPUT',
+        'postInstallInputs.1.id',
+      );
+      await expectError(
+        await api('POST', base(), apiKeyIntegration('bad-options', { postInstallInputs: [{ ...CONTACT_LIST, secretish: true }] })),
+        400,
+        'VALIDATION_ERROR',
+        'postInstallInputs.0.secretish',
+      );
     });
   });
 

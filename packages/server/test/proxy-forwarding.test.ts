@@ -151,7 +151,8 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
     expect((preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('notion-version');
     const actual = await proxy(server, sub, 'sandbox/echo', { headers: { origin: APP_ORIGIN } });
     expect(actual.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
-    expect(actual.headers.get('access-control-expose-headers')).toBe('*');
+    // `*` for the provider's headers; X-Switchboard-Error named too, so it stays readable for credentialed requests.
+    expect(actual.headers.get('access-control-expose-headers')).toBe('*, X-Switchboard-Error');
     const refused = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -73,6 +73,21 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       }
       const byType = Object.fromEntries(integrations.map((i) => [i.type, i]));
       expect(byType.sandbox).toMatchObject({ name: 'Sandbox', authenticationType: 'oauth', credentialFields: [], needPreOauthInputs: false, hasCredential: true });
+      // The post-install stage of a headless install: asked once the account is connected, same field view as preOAuthInputs.
+      expect(byType.sandbox.postInstallInputs).toEqual([
+        {
+          id: 'contactList',
+          label: 'Contacts to sync',
+          type: 'select',
+          required: false,
+          help: expect.any(String),
+          options: [
+            { value: 'all', label: 'All contacts' },
+            { value: 'starred', label: 'Starred contacts' },
+          ],
+        },
+      ]);
+      expect(byType['sandbox-apikey'].postInstallInputs).toEqual([]);
       expect(byType['sandbox-apikey']).toMatchObject({
         name: 'Sandbox (API key)',
         authenticationType: 'apiKey',
@@ -107,16 +122,26 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       await expectError(await fetch(`${server.url}/icons/nosuch.svg`), 404, 'ICON_NOT_FOUND');
     });
 
-    it('GET /metadata answers [{type, name, brandColor, icon}] for active integrations', async () => {
+    it('GET /metadata answers [{type, name, brandColor, icon, authenticationType, description}] for active integrations', async () => {
       const metadata = await json<Record<string, unknown>[]>(await server.sdk(newUser(), '/metadata'));
       expect(metadata).toHaveLength(3);
-      for (const item of metadata) expect(Object.keys(item).sort()).toEqual(['brandColor', 'icon', 'name', 'type']);
+      for (const item of metadata) expect(Object.keys(item).sort()).toEqual(['authenticationType', 'brandColor', 'description', 'icon', 'name', 'type']);
       expect(metadata.find((m) => m.type === 'sandbox')).toEqual({
         type: 'sandbox',
         name: 'Sandbox',
         brandColor: '#7C3AED',
         icon: `${server.url}/icons/sandbox.svg`,
+        authenticationType: 'oauth',
+        description: expect.stringMatching(/OAuth 2\.0 provider/),
       });
+      // The same authenticationType and description as GET /integrations reports.
+      const integrations = await json<Record<string, any>[]>(await server.sdk(newUser(), '/integrations'));
+      for (const item of metadata) {
+        const listed = integrations.find((i) => i.type === item.type)!;
+        expect(item.authenticationType).toBe(listed.authenticationType);
+        expect(item.description).toBe(listed.configs[0].values.description);
+      }
+      expect(metadata.map((m) => m.authenticationType).sort()).toEqual(['apiKey', 'oauth', 'oauthClientCredential']);
     });
   });
 

@@ -21,4 +21,18 @@ export default defineIntegration({
   },
   api: { baseUrl: '{{serverUrl}}/sandbox/api', authorization: { type: 'bearer' } },
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+  // Asked once the account is connected, to show the post-install stage of an install flow.
+  postInstallInputs: [
+    {
+      id: 'contactList',
+      label: 'Contacts to sync',
+      type: 'select',
+      required: false,
+      options: [
+        { value: 'all', label: 'All contacts' },
+        { value: 'starred', label: 'Starred contacts' },
+      ],
+      help: 'Which of your sandbox contacts the app may sync. You can change this later.',
+    },
+  ],
 });

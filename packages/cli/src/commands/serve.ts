@@ -11,6 +11,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     `  data:      ${config.databaseUrl ? 'Postgres (DATABASE_URL)' : `${config.dataDir}/switchboard.sqlite`}`,
     `  API docs:  ${config.publicUrl}/api/openapi.json`,
     ...(config.sandbox ? [`  sandbox:   ${config.publicUrl}/sandbox (OAuth client sandbox-client / sandbox-secret)`] : []),
+    ...(config.demo ? [`  demo:      ${config.publicUrl}/demo/ (the example app; turn off with SWITCHBOARD_DEMO=0)`] : []),
     ...(server.devProject
       ? [
           `  dev project ID: ${server.devProject.projectId}`,

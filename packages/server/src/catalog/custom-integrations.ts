@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineIntegration, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
+import { defineIntegration, postInstallInputProblems, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { isLoopbackHttp } from '../connect/provider/http.js';
@@ -41,6 +41,8 @@ export interface CustomIntegrationInput {
   testEndpointUrl: string;
   /** Where the account's id sits in the test endpoint's JSON answer, e.g. `data.id`. */
   providerIdPath?: string;
+  /** Options asked once an account is connected, kept in the credential's `config.sharedSettings`; never secret. */
+  postInstallInputs?: InputField[];
 }
 
 export const customType = (slug: string) => `custom.${slug}`;
@@ -81,13 +83,29 @@ const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
 function checkPatterns(input: CustomIntegrationInput): void {
   const auth = input.auth;
   const [path, fields] = auth.type === 'api-key' ? ['auth.fields', auth.fields] : auth.type === 'oauth2' ? ['auth.inputFields', auth.inputFields ?? []] : ['', []];
-  fields.forEach((field, index) => {
-    if (field.pattern === undefined) return;
-    try {
-      new RegExp(`^(?:${field.pattern})$`, 'u');
-    } catch {
-      throw badRequest('INVALID_PATTERN', `${path}.${index}.pattern is not a valid regular expression`, { field: `${path}.${index}.pattern` });
+  const lists: [string, InputField[]][] = [[path, fields], ['postInstallInputs', input.postInstallInputs ?? []]];
+  for (const [listPath, list] of lists) {
+    list.forEach((field, index) => {
+      if (field.pattern === undefined) return;
+      try {
+        new RegExp(`^(?:${field.pattern})$`, 'u');
+      } catch {
+        throw badRequest('INVALID_PATTERN', `${listPath}.${index}.pattern is not a valid regular expression`, { field: `${listPath}.${index}.pattern` });
+      }
+    });
+  }
+}
+
+/** Post-install inputs are plain settings: refused when secret, a select without options, or a repeated id. */
+function checkPostInstallInputs(input: CustomIntegrationInput): void {
+  const seen = new Set<string>();
+  (input.postInstallInputs ?? []).forEach((field, index) => {
+    const [problem] = postInstallInputProblems([field]);
+    if (problem) throw badRequest('INVALID_POST_INSTALL_INPUT', `postInstallInputs.${index}: ${problem}`, { field: `postInstallInputs.${index}` });
+    if (seen.has(field.id)) {
+      throw badRequest('INVALID_POST_INSTALL_INPUT', `postInstallInputs.${index}.id repeats ${field.id}`, { field: `postInstallInputs.${index}.id` });
     }
+    seen.add(field.id);
   });
 }
 
@@ -125,6 +143,7 @@ export function toDefinition(input: CustomIntegrationInput): IntegrationDefiniti
   if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) absoluteUrl('testEndpointUrl', testUrl);
   checkPlaceholders(input);
   checkPatterns(input);
+  checkPostInstallInputs(input);
 
   // A field the API authorization carries is a credential, whatever type it was declared with: it is stored sealed.
   const authorizationFields = new Set([...input.apiAuthorization.matchAll(PLACEHOLDER)].map(([, name]) => name));
@@ -176,6 +195,7 @@ export function toDefinition(input: CustomIntegrationInput): IntegrationDefiniti
         method: 'GET',
         ...(input.providerIdPath && { providerIdPath: input.providerIdPath }),
       },
+      ...(input.postInstallInputs && input.postInstallInputs.length > 0 && { postInstallInputs: input.postInstallInputs }),
     });
   } catch (error) {
     throw badRequest('INVALID_CUSTOM_INTEGRATION', (error as Error).message);

@@ -28,26 +28,36 @@ const fieldView = (field: InputField) => ({
   ...(field.options && { options: field.options }),
 });
 
-/** What the install flow needs to ask for, by stage. */
+/**
+ * What the install flow needs to ask for, by stage: account type and pre-OAuth inputs before the redirect,
+ * credential fields for typed credentials, post-install inputs once the account is connected.
+ */
 export function installInputs(definition: IntegrationDefinition) {
   const auth = definition.auth;
+  const postInstallInputs = (definition.postInstallInputs ?? []).map(fieldView);
   if (auth.kind === 'oauth2') {
     return {
       accountTypes: (auth.accountTypes ?? []).map(({ id, label }) => ({ id, label })),
       preOAuthInputs: (auth.preOAuthInputs ?? []).map(fieldView),
       credentialFields: [],
+      postInstallInputs,
     };
   }
-  return { accountTypes: [], preOAuthInputs: [], credentialFields: auth.fields.map(fieldView) };
+  return { accountTypes: [], preOAuthInputs: [], credentialFields: auth.fields.map(fieldView), postInstallInputs };
 }
 
-/** `{ type, name, brandColor, icon }` as in getIntegrationMetadata. */
+/**
+ * `{ type, name, brandColor, icon }` as in getIntegrationMetadata, plus `authenticationType` (as in
+ * GET /sdk/integrations) and `description`, so a headless install UI can list integrations from this alone.
+ */
 export function integrationMetadata(publicUrl: string, integration: ProjectIntegration) {
   return {
     type: integration.type,
     name: integration.definition.name,
     brandColor: integration.portal.accentColor ?? integration.definition.brandColor,
     icon: iconUrl(publicUrl, integration),
+    authenticationType: AUTHENTICATION_TYPES[integration.definition.auth.kind],
+    description: integration.portal.description ?? integration.definition.description,
   };
 }
 
@@ -74,7 +84,7 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
           overview: integration.portal.overview ?? definition.overview ?? '',
           sharedMeta: {},
           accentColor: metadata.brandColor,
-          description: integration.portal.description ?? definition.description,
+          description: metadata.description,
           workflowMeta: {},
         },
       },
@@ -92,7 +102,7 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
     icon: metadata.icon,
     needPreOauthInputs: inputs.preOAuthInputs.length > 0 || inputs.accountTypes.length > 1,
     providerType: integration.type,
-    authenticationType: AUTHENTICATION_TYPES[definition.auth.kind],
+    authenticationType: metadata.authenticationType,
     ...inputs,
   };
 }

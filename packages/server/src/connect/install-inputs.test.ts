@@ -1,7 +1,7 @@
 import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.js';
-import { resolveAccountType, validateInputs } from './install-inputs.js';
+import { checkPostInstallSettings, resolveAccountType, validateInputs } from './install-inputs.js';
 
 const FIELDS: InputField[] = [
   { id: 'subdomain', label: 'Subdomain', type: 'text', required: true, pattern: '[a-z0-9-]+' },
@@ -67,6 +67,30 @@ describe('validateInputs', () => {
     expect(validateInputs(fields, { host: 'eu' }, 'p').publicValues).toEqual({ host: 'eu' });
     expect(refusal(() => validateInputs(fields, { host: 'eu.evil.com' }, 'p'))).toMatchObject({ field: 'p.host' });
     expect(refusal(() => validateInputs(fields, { host: 'evil.us' }, 'p'))).toMatchObject({ field: 'p.host' });
+  });
+});
+
+describe('checkPostInstallSettings', () => {
+  const POST_INSTALL: InputField[] = [
+    { id: 'list', label: 'List', type: 'select', required: true, options: [{ value: 'all', label: 'All' }, { value: 'starred', label: 'Starred' }] },
+    { id: 'folder', label: 'Folder', type: 'text', pattern: '[a-z]+' },
+  ];
+  const prefix = 'config.sharedSettings';
+
+  it("checks declared values, and leaves the app's own keys and missing or empty values alone (required is not enforced)", () => {
+    expect(() => checkPostInstallSettings(POST_INSTALL, { list: 'starred', folder: 'inbox', other: { any: ['thing'] } }, prefix)).not.toThrow();
+    expect(() => checkPostInstallSettings(POST_INSTALL, {}, prefix)).not.toThrow();
+    expect(() => checkPostInstallSettings(POST_INSTALL, undefined, prefix)).not.toThrow();
+    expect(() => checkPostInstallSettings(POST_INSTALL, { list: '' }, prefix)).not.toThrow();
+  });
+
+  it.each([
+    ['a select value outside its options', { list: 'some' }, 'config.sharedSettings.list'],
+    ['a value breaking its pattern', { folder: 'In Box' }, 'config.sharedSettings.folder'],
+    ['a non-string value', { folder: 7 }, 'config.sharedSettings.folder'],
+    ['a line break', { folder: 'a\nb' }, 'config.sharedSettings.folder'],
+  ])('refuses %s with 400 INVALID_FIELD naming it', (_name, settings, field) => {
+    expect(refusal(() => checkPostInstallSettings(POST_INSTALL, settings, prefix))).toEqual({ statusCode: 400, code: 'INVALID_FIELD', field });
   });
 });
 

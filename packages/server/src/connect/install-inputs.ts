@@ -29,18 +29,39 @@ export function validateInputs(
       if (field.required) throw badRequest('MISSING_FIELD', `${name} is required`, { field: name });
       continue;
     }
-    if (typeof raw !== 'string') throw badRequest('INVALID_FIELD', `${name} must be a string`, { field: name });
-    if (raw.length > MAX_VALUE_LENGTH) throw badRequest('INVALID_FIELD', `${name} is too long`, { field: name });
-    if (/[\r\n\0]/.test(raw)) throw badRequest('INVALID_FIELD', `${name} must be a single line`, { field: name });
-    if (field.pattern && !new RegExp(`^(?:${field.pattern})$`).test(raw)) {
-      throw badRequest('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
-    }
-    if (field.type === 'select' && field.options && !field.options.some((o) => o.value === raw)) {
-      throw badRequest('INVALID_FIELD', `${name} must be one of ${field.options.map((o) => o.value).join(', ')}`, { field: name });
-    }
-    (field.secret || field.type === 'password' ? secretValues : publicValues)[field.id] = raw;
+    (field.secret || field.type === 'password' ? secretValues : publicValues)[field.id] = checkInputValue(field, raw, name);
   }
   return { publicValues, secretValues };
+}
+
+/**
+ * One present value of a field: a single-line string of bounded length, matching the field's pattern and, for a
+ * select, one of its options. `name` is how errors refer to it (`payload.apiKey`).
+ */
+export function checkInputValue(field: InputField, raw: unknown, name: string): string {
+  if (typeof raw !== 'string') throw badRequest('INVALID_FIELD', `${name} must be a string`, { field: name });
+  if (raw.length > MAX_VALUE_LENGTH) throw badRequest('INVALID_FIELD', `${name} is too long`, { field: name });
+  if (/[\r\n\0]/.test(raw)) throw badRequest('INVALID_FIELD', `${name} must be a single line`, { field: name });
+  if (field.pattern && !new RegExp(`^(?:${field.pattern})$`).test(raw)) {
+    throw badRequest('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
+  }
+  if (field.type === 'select' && field.options && !field.options.some((o) => o.value === raw)) {
+    throw badRequest('INVALID_FIELD', `${name} must be one of ${field.options.map((o) => o.value).join(', ')}`, { field: name });
+  }
+  return raw;
+}
+
+/**
+ * An integration's post-install inputs inside a credential's `sharedSettings`: each declared field that is present
+ * (not undefined or '') is checked as an install input would be. `required` is not enforced, since a config may be
+ * saved in parts, and keys the integration does not declare are the app's own settings, left alone.
+ */
+export function checkPostInstallSettings(fields: readonly InputField[], sharedSettings: Record<string, unknown> | undefined, prefix: string): void {
+  for (const field of fields) {
+    const raw = sharedSettings?.[field.id];
+    if (raw === undefined || raw === '') continue;
+    checkInputValue(field, raw, `${prefix}.${field.id}`);
+  }
 }
 
 /** The account type asked for, else the first; undefined when the provider has none. */

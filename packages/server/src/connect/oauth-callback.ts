@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { ApiError } from '../errors.js';
+import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
 import { callbackPage } from './callback-page.js';
 import { oauthAppFor, templateContext } from './oauth-app.js';
@@ -55,6 +56,8 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
         const session = state ? await findOAuthSession(context.db, state) : undefined;
         const send = (status: number, result: OAuthResult, origin: string | undefined) => {
           const page = callbackPage({ ...result, state: state ?? '' }, origin);
+          // A failed flow is an error response of Switchboard's own, like the JSON ones (the page says why).
+          if (result.status === 'error' && result.error) reply.header(ERROR_CODE_HEADER, result.error.code);
           return reply
             .code(status)
             .header('content-type', 'text/html; charset=utf-8')

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
+import { checkPostInstallSettings } from '../connect/install-inputs.js';
 import { notFound } from '../errors.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { recordCredentialEvent } from './audit-log.js';
@@ -55,7 +56,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['SDK'],
-          summary: "Replace a connected account's config (settings and configured workflows)",
+          summary: "Replace a connected account's config (settings and configured workflows); post-install inputs are checked",
           params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
           body: Type.Object({ config: ConfigSchema }),
         },
@@ -64,6 +65,9 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         const { user } = request.sdk;
         const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
         if (!credential) throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
+        // The integration's post-install options are checked like install inputs; other settings are the app's own.
+        checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
         await recordCredentialEvent(context.db, {
           projectId: credential.projectId,
@@ -72,7 +76,6 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           integrationId: credential.integrationId,
           event: 'config_updated',
         });
-        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
         return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
       },
     );

@@ -21,16 +21,29 @@ const ALLOWED_HEADERS = [
 /** Proxy API calls carry the provider's own headers too (`Notion-Version`, `If-None-Match`...). */
 const PROXY_PATH = /^\/projects\/[^/?#]+\/sdk\/proxy\//;
 
+/** The demo's user tokens: the demo app may run on another local origin (a Vite dev server). */
+const DEMO_SESSION_PATH = /^\/demo\/session(?:[?#]|$)/;
+
+/** Response headers a browser app may read: which error Switchboard itself answered (see error-reply.ts). */
+const EXPOSED_HEADERS = ['X-Switchboard-Error'];
+
+export interface CorsOptions {
+  /** The dev project, when the demo is on: /demo/session answers its allowed origins. */
+  demoProjectId?: string | undefined;
+}
+
 /**
  * CORS for the SDK REST API: a customer's app calls it from its own origin. Each project lists its allowed origins;
- * other origins, and every route outside /projects/:id/, get no CORS headers at all.
+ * other origins, and every route outside /projects/:id/ (but /demo/session, for the dev project's origins), get no
+ * CORS headers at all.
  */
-export async function registerCors(app: FastifyInstance, context: AppContext): Promise<void> {
+export async function registerCors(app: FastifyInstance, context: AppContext, options: CorsOptions = {}): Promise<void> {
   await app.register(cors, {
     hook: 'onRequest',
     delegator: (request, callback) => {
       const origin = request.headers.origin;
-      const projectId = request.url.match(PROJECT_PATH)?.[1];
+      const projectId =
+        request.url.match(PROJECT_PATH)?.[1] ?? (options.demoProjectId && DEMO_SESSION_PATH.test(request.url) ? options.demoProjectId : undefined);
       if (!origin || !projectId) return callback(null, { origin: false });
       const proxied = PROXY_PATH.test(request.url);
       // Project ids are UUIDs; anything that needs decoding is no project of ours.
@@ -40,8 +53,9 @@ export async function registerCors(app: FastifyInstance, context: AppContext): P
             origin: project !== undefined && originAllowed(project.allowedOrigins, origin) ? origin : false,
             methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
             // Proxy calls: allow the headers the preflight asks for, and let the app read the provider's answer
-            // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds.
-            ...(proxied ? { exposedHeaders: '*' } : { allowedHeaders: ALLOWED_HEADERS }),
+            // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds. The
+            // error header is named as well, so it stays readable for a request sent with credentials.
+            ...(proxied ? { exposedHeaders: ['*', ...EXPOSED_HEADERS] } : { allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS }),
             // An OPTIONS without Access-Control-Request-Method is a real OPTIONS call for the provider.
             ...(proxied && !request.headers['access-control-request-method'] && { preflight: false }),
             maxAge: 600,

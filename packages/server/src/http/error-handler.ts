@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
 import { ApiError } from '../errors.js';
+import { sendError } from './error-reply.js';
 
 /** Our names for Fastify's own client errors. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -24,13 +25,14 @@ function fieldOf(error: FastifyError): string | undefined {
 }
 
 /**
- * Every error leaves as `{ message, code }` with the right status. Unknown errors are logged in full and answered
- * with a generic 500: no stack trace or internal detail reaches a client.
+ * Every error leaves as `{ message, code }` with the right status and an `X-Switchboard-Error: <code>` header.
+ * Unknown errors are logged in full and answered with a generic 500: no stack trace or internal detail reaches a
+ * client.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
-      return reply.code(error.statusCode).send({ message: error.message, code: error.code, ...error.details });
+      return sendError(reply, error.statusCode, { message: error.message, code: error.code, ...error.details });
     }
     if (error.validation) {
       const field = fieldOf(error);
@@ -38,21 +40,35 @@ export function installErrorHandler(app: FastifyInstance): void {
       const what = (first?.params as { additionalProperty?: string })?.additionalProperty
         ? 'is not a known field'
         : first?.message ?? 'is invalid';
-      return reply.code(400).send({ message: `${field ?? 'request'} ${what}`, code: 'VALIDATION_ERROR', ...(field && { field }) });
+      return sendError(reply, 400, { message: `${field ?? 'request'} ${what}`, code: 'VALIDATION_ERROR', ...(field && { field }) });
     }
     // Postgres text cannot hold a NUL character (SQLite can): such input is the client's mistake, not a 500.
     if (error instanceof pg.DatabaseError && error.code === '22021') {
-      return reply.code(400).send({ message: 'Text must not contain NUL characters', code: 'INVALID_CHARACTER' });
+      return sendError(reply, 400, { message: 'Text must not contain NUL characters', code: 'INVALID_CHARACTER' });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, unsupported media type): their messages are safe.
-      return reply.code(status).send({ message: error.message, code: FASTIFY_CODES[error.code] ?? 'BAD_REQUEST' });
+      return sendError(reply, status, { message: error.message, code: FASTIFY_CODES[error.code] ?? 'BAD_REQUEST' });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ message: 'Internal server error', code: 'INTERNAL_ERROR' });
+    return sendError(reply, 500, { message: 'Internal server error', code: 'INTERNAL_ERROR' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ message: `No route for ${request.method} ${request.url.split('?')[0]}`, code: 'ROUTE_NOT_FOUND' }),
+    sendError(reply, 404, { message: `No route for ${request.method} ${request.url.split('?')[0]}`, code: 'ROUTE_NOT_FOUND' }),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot decode (`/icons/%E0%A4%A`) or whose parameter is too long
+ * would otherwise be answered by Fastify itself, in its own shape; these answer in ours.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendError(reply, 414, { message: 'The URL is too long', code: 'URL_TOO_LONG' });
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    sendError(reply, 400, { message: 'The URL is not valid (malformed percent-encoding)', code: 'INVALID_URL' });
+  } else {
+    sendError(reply, 500, { message: 'Internal server error', code: 'INTERNAL_ERROR' });
+  }
 }

@@ -101,6 +101,7 @@ const CustomIntegrationBody = Type.Object(
     apiAuthorization: Type.String({ minLength: 3, maxLength: 500 }),
     testEndpointUrl: Type.String({ minLength: 1, maxLength: 2000 }),
     providerIdPath: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    postInstallInputs: Type.Optional(Type.Array(InputFieldSchema, { maxItems: 20, description: 'Options asked once an account is connected; never secret' })),
   },
   { additionalProperties: false },
 );

@@ -145,6 +145,12 @@ describe('clientResponseHeaders', () => {
   it('reads a Connection header given as a list', () => {
     expect(clientResponseHeaders({ connection: ['close', 'X-A'], 'x-a': '1', 'x-b': '2' })).toEqual({ 'x-b': '2' });
   });
+
+  it("drops Switchboard's own headers, whatever their case, so a provider cannot fake X-Switchboard-Error", () => {
+    expect(
+      clientResponseHeaders({ 'X-Switchboard-Error': 'USER_TOKEN_EXPIRED', 'x-switchboard-retry': '3', 'x-switchboardish': 'kept' }),
+    ).toEqual({ 'x-switchboardish': 'kept' });
+  });
 });
 
 describe('inferContentType', () => {

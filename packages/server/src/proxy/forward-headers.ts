@@ -72,14 +72,23 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-/** The provider's response headers to pass to the caller: as they came, minus hop-by-hop and origin-wide ones. */
+/**
+ * Switchboard's own response headers: `X-Switchboard-Error` says Switchboard refused the call, not the provider.
+ * A provider must not be able to fake them.
+ */
+const SWITCHBOARD_RESPONSE_PREFIX = 'x-switchboard-';
+
+/**
+ * The provider's response headers to pass to the caller: as they came, minus hop-by-hop and origin-wide ones, CORS
+ * headers and Switchboard's own.
+ */
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const dropped = connectionTokens(upstream['connection'] ?? upstream['Connection']);
   const headers: Record<string, string | string[]> = {};
   for (const [rawName, value] of Object.entries(upstream)) {
     const name = rawName.toLowerCase();
     if (value === undefined || dropped.has(name) || HOP_BY_HOP.has(name) || PROVIDER_ONLY.has(name)) continue;
-    if (name.startsWith('access-control-')) continue;
+    if (name.startsWith('access-control-') || name.startsWith(SWITCHBOARD_RESPONSE_PREFIX)) continue;
     headers[name] = value;
   }
   return headers;

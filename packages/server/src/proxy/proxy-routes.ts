@@ -10,6 +10,7 @@ import { ProviderError, resolveApiRequest } from '../connect/provider/index.js';
 import { isoNow } from '../clock.js';
 import { lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
 import { ApiError, notFound } from '../errors.js';
+import { sendError } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
 import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
@@ -66,7 +67,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
   const method = request.method.toUpperCase();
   // TRACE would echo the credential Switchboard added back to the caller; WebDAV methods have no use here.
   if (!PROXIED_METHODS.has(method)) {
-    return reply.code(405).header('allow', [...PROXIED_METHODS].join(', ')).send({ message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
+    return sendError(reply.header('allow', [...PROXIED_METHODS].join(', ')), 405, { message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
   }
   const { project, user } = request.sdk;
   // The user's own limit first, so one busy user does not spend the project's budget with refused requests.
@@ -76,10 +77,10 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
   ].find(({ outcome }) => !outcome.ok);
   if (limit && !limit.outcome.ok) {
     const seconds = limit.outcome.retryAfterSeconds;
-    return reply
-      .code(429)
-      .header('retry-after', String(seconds))
-      .send({ message: `Too many proxied requests for this ${limit.scope}; retry after ${seconds} s`, code: 'RATE_LIMITED' });
+    return sendError(reply.header('retry-after', String(seconds)), 429, {
+      message: `Too many proxied requests for this ${limit.scope}; retry after ${seconds} s`,
+      code: 'RATE_LIMITED',
+    });
   }
 
   const { rawPath, rawQuery } = splitProxyUrl(request.raw.url ?? request.url, request.params.integrationId !== undefined);

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
+import { sendError } from '../http/error-reply.js';
 import { mergeUserMeta } from './connected-users.js';
 import { buildUserState } from './user-state.js';
 
@@ -24,7 +25,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         if (Buffer.byteLength(JSON.stringify(request.body.meta)) > MAX_META_BYTES) {
-          return reply.code(400).send({ message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
+          return sendError(reply, 400, { message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
         }
         const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
         return buildUserState(context, request.sdk.project, user);

@@ -13,6 +13,8 @@ export interface SandboxConsentOptions {
   decision?: 'approve' | 'deny';
   /** Share cookies across calls, like one browser would (the default is a fresh jar per call). */
   cookies?: CookieJar;
+  /** Sees every response on the way (status and headers), e.g. to check what the popup's pages send. */
+  onResponse?: (url: URL, response: Response) => void;
 }
 
 const MAX_HOPS = 20;
@@ -35,6 +37,7 @@ export async function approveSandboxConsent(authorizationUrl: string, options: S
     const cookie = jar.header(url);
     if (cookie) headers.set('cookie', cookie);
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    options.onResponse?.(url, response);
     jar.store(url, response.headers.getSetCookie());
 
     const location = response.headers.get('location');
