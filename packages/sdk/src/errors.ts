@@ -26,7 +26,7 @@ const named = (name: string, code: string) =>
 export class UserNotAuthenticatedError extends named('UserNotAuthenticatedError', 'USER_NOT_AUTHENTICATED') {}
 /** The project has no active integration of this type. */
 export class IntegrationNotFoundError extends named('IntegrationNotFoundError', 'INTEGRATION_NOT_FOUND') {}
-/** Nothing to disconnect, or no account to call the API as. */
+/** Nothing to disconnect. (`request()` without an account rejects with a RequestError, code `INTEGRATION_NOT_INSTALLED`.) */
 export class IntegrationNotInstalledError extends named('IntegrationNotInstalledError', 'INTEGRATION_NOT_INSTALLED') {}
 /** An account is connected already; pass `allowMultipleCredentials` to connect another. */
 export class IntegrationAlreadyInstalledError extends named('IntegrationAlreadyInstalledError', 'INTEGRATION_ALREADY_INSTALLED') {}

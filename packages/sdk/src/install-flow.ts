@@ -19,6 +19,14 @@ interface ActiveFlow {
 
 const invalidField = (problem: { field: string; message: string }) => new SwitchboardError(problem.message, 'INVALID_FIELD', 400, problem.field);
 
+/** Where the server names a stage's field (`payload.apiKey`); errors name it by the field's own id (`apiKey`). */
+const FIELD_PREFIX = /^(payload|installOptions\.preOptions|config\.sharedSettings)\./;
+
+function byFieldId(error: Error): Error {
+  if (!(error instanceof SwitchboardError) || !error.field || !FIELD_PREFIX.test(error.field)) return error;
+  return new SwitchboardError(error.message, error.code, error.status, error.field.replace(FIELD_PREFIX, ''));
+}
+
 /**
  * The headless install flow: the stages an install needs the user for (`accountType`, `preOptions`, `credentials`,
  * `oauth`, `postOptions`, then `done`), each described by its fields so a customer renders them with their own
@@ -101,10 +109,19 @@ export class HeadlessInstallFlow implements InstallFlow {
     });
   }
 
+  /** Ends the flow silently (the user chose to), closing the popup if one is open. */
   cancel(): void {
     const flow = this.flow;
     this.flow = undefined;
     flow?.abort.abort(new SwitchboardError('Install cancelled', 'INSTALL_CANCELLED'));
+  }
+
+  /** @internal Ends the flow because of something the user did not choose (signed out): `onError` tells the UI. */
+  abandon(error: Error): void {
+    const flow = this.flow;
+    if (!flow) return;
+    this.cancel();
+    flow.callbacks.onError?.(error, flow.stage);
   }
 
   /** The active flow, at the stage a `set…` call belongs to. */
@@ -132,7 +149,7 @@ export class HeadlessInstallFlow implements InstallFlow {
   }
 
   private refuse(flow: ActiveFlow, error: Error): void {
-    flow.callbacks.onError?.(error, flow.stage);
+    flow.callbacks.onError?.(byFieldId(error), flow.stage);
   }
 
   private show(flow: ActiveFlow, stage: InstallStage): void {

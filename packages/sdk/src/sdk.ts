@@ -185,7 +185,7 @@ export class Switchboard implements SwitchboardSDK {
     const wasSignedIn = this.session !== undefined || this.user.authenticated;
     this.session = undefined;
     this.integrations = [];
-    this.installFlow.cancel();
+    this.installFlow.abandon(new UserNotAuthenticatedError('Signed out: the install flow ended'));
     if (wasSignedIn) this.setUser(SIGNED_OUT);
   }
 

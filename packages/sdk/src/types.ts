@@ -147,8 +147,9 @@ export interface InstallFlowCallbacks {
   onNext?: (stage: InstallStage) => void;
   onComplete?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
   /**
-   * A refused input (a bad API key, a missing field) keeps the flow at its stage, so the user can correct it; any
-   * other error (popup closed, flow cancelled) ends the flow.
+   * A refused input (a bad API key, a missing field) keeps the flow at its stage, so the user can correct it, and
+   * `error.field` is the id of the field at fault when there is one. Any other error (popup blocked or closed,
+   * consent denied, the user signed out) ends the flow. `cancel()` ends it without calling `onError`.
    */
   onError?: (error: Error, stage: InstallStage | undefined) => void;
 }

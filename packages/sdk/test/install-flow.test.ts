@@ -68,6 +68,20 @@ describe('installFlow for an API-key integration', () => {
     expect(user.authenticated && user.integrations['sandbox-apikey']).toMatchObject({ enabled: true, credentialId: flow.completed[0]!.credentialId });
   });
 
+  it("names the field at fault by its id when the server refuses it, and ends the flow with UserNotAuthenticatedError on sign-out", async () => {
+    const { sdk } = await signedIn();
+    const flow = recorder();
+    sdk.installFlow.start('sandbox-apikey', flow.callbacks);
+    // Too long for the server (the browser does not check lengths): the server names `payload.apiKey`.
+    await sdk.installFlow.setCredentials({ apiKey: `sbx_${'a'.repeat(5000)}` });
+    expect(flow.errors.at(-1)?.error).toMatchObject({ code: 'INVALID_FIELD', status: 400, field: 'apiKey' });
+    expect(sdk.installFlow.current()?.stage).toBe('credentials');
+
+    sdk.logout();
+    expect(flow.errors.at(-1)).toMatchObject({ error: { name: 'UserNotAuthenticatedError' }, stage: { stage: 'credentials' } });
+    expect(sdk.installFlow.current()).toBeUndefined();
+  });
+
   it('refuses set… calls without a flow or at another stage, and start for an account already connected', async () => {
     const { sdk } = await signedIn();
     await expect(sdk.installFlow.setCredentials({ apiKey: 'sbx_x' })).rejects.toMatchObject({ name: 'NoActiveInstallFlowError' });

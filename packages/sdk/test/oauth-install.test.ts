@@ -12,15 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function signedIn() {
-  const { sdk, browser } = sdkFor(server);
+async function signedIn(options: { pollMs?: number } = {}) {
+  const { sdk, browser } = sdkFor(server, options);
   await sdk.authenticate(server.projectId, await server.userToken(newUser('sdk')));
   return { sdk, browser };
 }
 
 describe('installIntegration with the OAuth popup', () => {
   it('opens the popup synchronously, accepts only the callback message of its own flow, and resolves with the install event', async () => {
-    const { sdk, browser } = await signedIn();
+    // No polling within the test's time: only a message can complete this install.
+    const { sdk, browser } = await signedIn({ pollMs: 60_000 });
     const seen: { event: IntegrationInstallEvent; user: SwitchboardUser }[] = [];
     sdk.subscribe('onIntegrationInstall', (event, user) => seen.push({ event, user }));
     const onSuccess = vi.fn();

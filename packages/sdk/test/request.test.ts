@@ -83,8 +83,8 @@ describe('request() through the Proxy API', () => {
   });
 
   it('sends an object body as JSON, a string body for the proxy to type, the method, query and headers', async () => {
-    await sdk.request(type, '/echo?q=1', { method: 'post', body: { name: 'Ada' }, headers: { 'X-Custom': 'yes' } });
-    expect(provider.seen.at(-1)).toMatchObject({ method: 'POST', url: '/echo?q=1', contentType: 'application/json', body: '{"name":"Ada"}' });
+    await sdk.request(type, '/echo?q=1', { method: 'post', body: { name: 'a new contact' }, headers: { 'X-Custom': 'yes' } });
+    expect(provider.seen.at(-1)).toMatchObject({ method: 'POST', url: '/echo?q=1', contentType: 'application/json', body: '{"name":"a new contact"}' });
     await sdk.request(type, '/echo', { method: 'PUT', body: '{"raw":true}' });
     expect(provider.seen.at(-1)).toMatchObject({ method: 'PUT', contentType: 'application/json', body: '{"raw":true}' });
     await sdk.request(type, '/echo', { method: 'POST', body: new URLSearchParams({ a: '1' }) });

@@ -54,8 +54,9 @@ export class FakeBrowser implements BrowserEnvironment {
 }
 
 /** An SDK instance on a fake browser, with short OAuth timings, pointed at the test server. */
-export function sdkFor(server: TestServer, browser = new FakeBrowser()): { sdk: Switchboard; browser: FakeBrowser } {
-  const sdk = createSwitchboard({ host: server.url, environment: browser, oauthTiming: { closedCheckMs: 20, pollMs: 100 } });
+export function sdkFor(server: TestServer, options: { pollMs?: number } = {}): { sdk: Switchboard; browser: FakeBrowser } {
+  const browser = new FakeBrowser();
+  const sdk = createSwitchboard({ host: server.url, environment: browser, oauthTiming: { closedCheckMs: 20, pollMs: options.pollMs ?? 100 } });
   return { sdk, browser };
 }
 

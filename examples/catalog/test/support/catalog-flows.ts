@@ -1,0 +1,328 @@
+/**
+ * The catalog demo's end-to-end flows in a real Chromium against a real Switchboard server. Defined once, run by
+ * two suites: the demo served by Switchboard itself (ESM build), and the demo on another origin loading
+ * /switchboard.js by script tag.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SwitchboardSDK } from '@switchboard/sdk';
+import { approveInPopup, CatalogPage, freshUser } from './catalog-page.js';
+import { chromiumPath, launchChromium, screenshot } from './chromium.js';
+import { startDemoEnvironment, type DemoEnvironment, type DemoMode } from './demo-environment.js';
+
+const SANDBOX_INTEGRATIONS = ['sandbox', 'sandbox-apikey', 'sandbox-client-credentials'];
+
+/** A sandbox login: each one is its own provider account. */
+const login = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * Posts `message` to the demo page from `source` (a window the page opened), then a marker, and waits until the page
+ * has received the marker: messages from one window arrive in order, so by then every listener (the SDK's included)
+ * has seen `message`.
+ */
+async function postToOpener(page: Page, source: Page, message: unknown): Promise<void> {
+  const marker = `flush-${randomBytes(4).toString('hex')}`;
+  await page.evaluate((marker) => {
+    (window as unknown as { testFlushed: Promise<void> }).testFlushed = new Promise<void>((resolve) => {
+      window.addEventListener('message', function listen(event) {
+        if (event.data !== marker) return;
+        window.removeEventListener('message', listen);
+        resolve();
+      });
+    });
+  }, marker);
+  await source.evaluate(
+    ([message, marker]) => {
+      const opener = window.opener as Window;
+      opener.postMessage(message, '*');
+      opener.postMessage(marker, '*');
+    },
+    [message, marker] as const,
+  );
+  await page.evaluate(() => (window as unknown as { testFlushed: Promise<void> }).testFlushed);
+}
+
+export function describeCatalogFlows(mode: DemoMode): void {
+  const title = mode === 'same-origin' ? 'catalog demo served by Switchboard (ESM build)' : 'catalog demo on another origin (script-tag build)';
+
+  describe.skipIf(!chromiumPath)(title, () => {
+    let env: DemoEnvironment;
+    let browser: Browser;
+    let context: BrowserContext;
+    const shot = (page: Page, name: string) => screenshot(page, `${mode}-${name}`);
+    const open = (label: string, params?: Record<string, string>) =>
+      CatalogPage.open(context, env, { user: freshUser(label), ...(params && { params }) });
+
+    beforeAll(async () => {
+      [env, browser] = await Promise.all([startDemoEnvironment(mode), launchChromium()]);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await env?.close();
+    });
+    beforeEach(async () => {
+      context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      // Below the test timeout, so a wait that fails says what it waited for.
+      context.setDefaultTimeout(10_000);
+    });
+    afterEach(async () => {
+      await context?.close();
+    });
+
+    it('signs in through /demo/session and shows the user id and every integration, not connected', async () => {
+      const catalog = await open('signin');
+      const { page } = catalog;
+      expect(await page.getByTestId('user-id').textContent()).toBe(catalog.userId);
+      expect(await page.getByTestId('sdk-build').getAttribute('data-build')).toBe(mode === 'same-origin' ? 'module' : 'script');
+      expect(await page.getByTestId('sdk-host').textContent()).toBe(env.serverOrigin);
+      for (const type of SANDBOX_INTEGRATIONS) {
+        await catalog.card(type).waitFor();
+        expect(await catalog.cardStatus(type)).toBe('not-connected');
+        expect(await catalog.card(type).getByTestId('integration-status').textContent()).toContain('Not connected');
+      }
+      expect(await catalog.card('sandbox').getByRole('heading').textContent()).toBe('Sandbox');
+      // Icons come from the Switchboard server, also when the page is on another origin.
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.card img')].every((img) => img.complete));
+      const iconWidths = await page.locator('.card img').evaluateAll((images) => images.map((img) => (img as HTMLImageElement).naturalWidth));
+      expect(iconWidths.length).toBe(SANDBOX_INTEGRATIONS.length);
+      expect(iconWidths.every((width) => width > 0)).toBe(true);
+      // The user token lives in memory only: nothing in web storage or cookies, on the page's origin or the server's.
+      const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]));
+      expect(stored).toBe('[{},{},""]');
+      expect(await context.cookies()).toEqual([]);
+      await shot(page, 'catalog');
+    });
+
+    it('connects sandbox through the OAuth popup: the card shows Connected and the log shows onIntegrationInstall', async () => {
+      const catalog = await open('oauth');
+      const account = login('first-account');
+      await catalog.connectThroughPopup(catalog.card('sandbox').getByRole('button', { name: /^Connect/ }), account);
+      // The sandbox asks an optional post-install setting, rendered from the stage's field description.
+      const form = catalog.dialogAt('postOptions');
+      await form.waitFor();
+      expect(await form.getByLabel('Contacts to sync').locator('option').allTextContents()).toEqual(['Choose…', 'All contacts', 'Starred contacts']);
+      await catalog.finishPostInstall('starred');
+
+      await catalog.waitForCardStatus('sandbox', 'connected', 'Connected');
+      expect(await catalog.card('sandbox').getByTestId('card-accounts').textContent()).toBe(account);
+      const installed = catalog.activity('onIntegrationInstall', 'sandbox');
+      await installed.waitFor();
+      expect(await installed.count()).toBe(1);
+      const credentialId = await installed.getAttribute('data-credential-ids');
+      expect(credentialId).toMatch(/\S/);
+      expect(await installed.textContent()).toContain(credentialId!);
+
+      await catalog.openDetails('sandbox');
+      expect(await catalog.accounts.count()).toBe(1);
+      expect(await catalog.accounts.first().getAttribute('data-credential-id')).toBe(credentialId);
+      expect(await catalog.accounts.first().getByTestId('account-name').textContent()).toBe(account);
+      expect(await catalog.accounts.first().getByTestId('account-status').textContent()).toContain('Active');
+      await catalog.page.getByRole('button', { name: /All integrations/ }).click();
+      await shot(catalog.page, 'catalog-connected');
+    });
+
+    it('sends a test request through the proxy and shows the JSON of the sandbox /me', async () => {
+      const catalog = await open('proxy');
+      const account = login('grace');
+      await catalog.connectSandbox(account);
+      await catalog.openDetails('sandbox');
+      expect(await catalog.page.getByTestId('integration-description').textContent()).toContain('OAuth');
+      await catalog.accounts.first().getByRole('button', { name: 'Send a test request' }).click();
+      const response = catalog.accounts.first().getByTestId('test-response');
+      await response.waitFor();
+      expect(JSON.parse((await response.textContent())!)).toEqual({ id: account, name: account, email: `${account}@sandbox.example.com` });
+      expect(await catalog.accounts.first().getByTestId('test-result').getAttribute('data-ok')).toBe('true');
+      await shot(catalog.page, 'details-test-request');
+    });
+
+    it('shows a refused API key next to its field and connects nothing, then connects with a good key', async () => {
+      const catalog = await open('apikey');
+      const { page } = catalog;
+      await catalog.card('sandbox-apikey').getByRole('button', { name: /^Connect/ }).click();
+      const form = catalog.dialogAt('credentials');
+      await form.waitFor();
+      const key = form.getByLabel('API key');
+      expect(await key.getAttribute('type')).toBe('password');
+      expect(await key.getAttribute('placeholder')).toBe('sbx_...');
+      expect(await form.textContent()).toContain('Any key starting with sbx_ works');
+
+      await key.fill('not-a-sandbox-key');
+      await form.getByRole('button', { name: 'Connect', exact: true }).click();
+      const fieldError = form.getByTestId('field-error-apiKey');
+      await fieldError.waitFor();
+      expect(await fieldError.textContent()).toMatch(/rejected/i);
+      expect(await key.getAttribute('aria-invalid')).toBe('true');
+      await shot(page, 'install-form-error');
+      // Nothing was connected: the SDK's state says so, and no install event fired.
+      expect(await page.evaluate(() => (window as unknown as { switchboard: SwitchboardSDK }).switchboard.getUser())).toMatchObject({
+        integrations: { 'sandbox-apikey': { enabled: false } },
+      });
+      expect(await page.getByTestId('activity-entry').count()).toBe(0);
+
+      await key.fill(`sbx_${randomBytes(6).toString('hex')}`);
+      await form.getByRole('button', { name: 'Connect', exact: true }).click();
+      await catalog.dialog.waitFor({ state: 'hidden' });
+      await catalog.waitForCardStatus('sandbox-apikey', 'connected', 'Connected');
+      await catalog.activity('onIntegrationInstall', 'sandbox-apikey').waitFor();
+      expect(await page.getByTestId('activity-entry').count()).toBe(1);
+    });
+
+    it('connects a second sandbox account with "Connect another account", then disconnects one of the two', async () => {
+      const catalog = await open('multi');
+      const { page } = catalog;
+      const first = login('account-a');
+      const second = login('account-b');
+      await catalog.connectSandbox(first);
+      await catalog.openDetails('sandbox');
+      expect(await catalog.accounts.count()).toBe(1);
+
+      await catalog.connectThroughPopup(catalog.details.getByRole('button', { name: 'Connect another account' }), second);
+      await catalog.finishPostInstall();
+      await expect.poll(() => catalog.accounts.count()).toBe(2);
+      expect((await catalog.accounts.getByTestId('account-name').allTextContents()).sort()).toEqual([first, second].sort());
+      expect(await catalog.page.getByTestId('activity-entry').count()).toBe(2);
+      await shot(page, 'details-two-accounts');
+
+      const secondRow = catalog.accounts.filter({ has: page.getByTestId('account-name').filter({ hasText: second }) });
+      const secondId = (await secondRow.getAttribute('data-credential-id'))!;
+      await secondRow.getByRole('button', { name: /^Disconnect/ }).click();
+      await expect.poll(() => catalog.accounts.count()).toBe(1);
+      expect(await catalog.accounts.getByTestId('account-name').textContent()).toBe(first);
+      const uninstalled = catalog.activity('onIntegrationUninstall', 'sandbox');
+      await uninstalled.waitFor();
+      expect(await uninstalled.getAttribute('data-credential-ids')).toBe(secondId);
+
+      await page.getByRole('button', { name: /All integrations/ }).click();
+      expect(await catalog.cardStatus('sandbox')).toBe('connected');
+      expect(await catalog.card('sandbox').getByTestId('card-accounts').textContent()).toBe(first);
+    });
+
+    it('shows an account the server invalidated as Needs reconnecting, and Reconnect repairs it in place', async () => {
+      const catalog = await open('invalid');
+      const { page } = catalog;
+      const account = login('hedy');
+      await catalog.connectSandbox(account);
+      await catalog.openDetails('sandbox');
+      const credentialId = (await catalog.accounts.first().getAttribute('data-credential-id'))!;
+      // What a refused token refresh does to an account (see docs/api.md, "Fresh tokens"), without waiting for one.
+      await env.server.server.context.db.updateTable('credentials').set({ status: 'INVALID' }).where('id', '=', credentialId).execute();
+
+      // Using the account tells the user: the proxy refuses it and the SDK reloads the user state.
+      const row = catalog.account(credentialId);
+      await row.getByRole('button', { name: 'Send a test request' }).click();
+      await row.locator('[data-testid="test-result"][data-ok="false"]').waitFor();
+      expect(await row.getByTestId('test-result').textContent()).toContain('HTTP 401');
+      await row.locator('[data-testid="account-status"][data-status="needs-reconnecting"]').filter({ hasText: 'Needs reconnecting' }).waitFor();
+      await page.getByRole('button', { name: /All integrations/ }).click();
+      await catalog.waitForCardStatus('sandbox', 'needs-reconnecting', 'Needs reconnecting');
+      await shot(page, 'catalog-needs-reconnecting');
+
+      // Reconnecting the same provider account re-authorizes the same credential.
+      await catalog.connectThroughPopup(catalog.card('sandbox').getByRole('button', { name: /^Reconnect/ }), account);
+      await catalog.finishPostInstall();
+      await catalog.waitForCardStatus('sandbox', 'connected', 'Connected');
+      await catalog.openDetails('sandbox');
+      expect(await catalog.accounts.count()).toBe(1);
+      expect(await catalog.accounts.first().getAttribute('data-credential-id')).toBe(credentialId);
+      expect(await catalog.accounts.first().getByTestId('account-status').textContent()).toContain('Active');
+    });
+
+    it('shows OAuthTimeoutError when the user closes the sign-in popup before approving', async () => {
+      const catalog = await open('closed');
+      const popup = await catalog.openPopup(catalog.card('sandbox').getByRole('button', { name: /^Connect/ }));
+      expect(await catalog.cardStatus('sandbox')).toBe('connecting');
+      await popup.close();
+      const banner = catalog.banner('OAuthTimeoutError');
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('was closed before the connection finished');
+      await catalog.waitForCardStatus('sandbox', 'not-connected', 'Not connected');
+      expect(await catalog.page.getByTestId('activity-entry').count()).toBe(0);
+      await shot(catalog.page, 'banner-oauth-timeout');
+    });
+
+    it('shows OAuthBlockedError for the ?connect= deep link (no click, popup blocked), and connects from the banner', async () => {
+      // The deep link connects right after sign-in, outside any click. Nothing may touch the page before that (see
+      // CatalogPage.open): the app's console report of the error says when it happened.
+      const catalog = await CatalogPage.open(context, env, {
+        user: freshUser('blocked'),
+        params: { connect: 'sandbox' },
+        until: (page) => page.waitForEvent('console', { predicate: (message) => message.text().includes('OAuthBlockedError') }),
+      });
+      const { page } = catalog;
+      const banner = catalog.banner('OAuthBlockedError');
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('Your browser blocked the window to sign in to Sandbox');
+      expect(context.pages()).toEqual([page]);
+      expect(await catalog.cardStatus('sandbox')).toBe('not-connected');
+      await shot(page, 'banner-oauth-blocked');
+
+      // The banner's button is a click: the popup opens this time.
+      await catalog.connectThroughPopup(banner.getByRole('button', { name: 'Connect again' }), login('retry'));
+      await catalog.finishPostInstall();
+      await catalog.waitForCardStatus('sandbox', 'connected', 'Connected');
+      await banner.waitFor({ state: 'detached' });
+    });
+
+    it('ignores forged OAuth results (another origin with the right state, the server origin with another state), then completes exactly one install', async () => {
+      const catalog = await open('forged');
+      const { page } = catalog;
+      const authorizeRequest = context.waitForEvent('request', { predicate: (request) => new URL(request.url()).pathname.endsWith('/sandbox/auth') });
+      const popup = await catalog.openPopup(catalog.card('sandbox').getByRole('button', { name: /^Connect/ }));
+      const state = new URL((await authorizeRequest).url()).searchParams.get('state');
+      expect(state).toMatch(/\S/);
+      const forged = { type: 'switchboard:oauth', status: 'success', integration: 'sandbox', credentialId: 'forged-credential' };
+
+      // A window on another origin that the page opened, posting the right state.
+      const foreignOpened = page.waitForEvent('popup');
+      await page.evaluate((url) => void window.open(url, 'foreign'), `${env.foreignOrigin}/blank.html`);
+      const foreign = await foreignOpened;
+      await foreign.waitForLoadState();
+      expect(new URL(foreign.url()).origin).toBe(env.foreignOrigin);
+      await postToOpener(page, foreign, { ...forged, state });
+      await foreign.close();
+
+      // The OAuth popup itself, on the server's origin, posting another state.
+      expect(new URL(popup.url()).origin).toBe(env.serverOrigin);
+      await postToOpener(page, popup, { ...forged, state: 'forged-state' });
+
+      // Still waiting for the real result.
+      expect(await catalog.cardStatus('sandbox')).toBe('connecting');
+      expect(await catalog.dialogAt('oauth').isVisible()).toBe(true);
+      expect(await page.getByTestId('activity-entry').count()).toBe(0);
+      expect(await page.getByTestId('error-banner').count()).toBe(0);
+      await shot(page, 'oauth-pending');
+
+      const account = login('real');
+      await approveInPopup(popup, account);
+      await catalog.finishPostInstall();
+      await catalog.waitForCardStatus('sandbox', 'connected', 'Connected');
+      const installs = catalog.activity('onIntegrationInstall', 'sandbox');
+      expect(await installs.count()).toBe(1);
+      expect(await installs.getAttribute('data-credential-ids')).not.toBe('forged-credential');
+      await catalog.openDetails('sandbox');
+      expect(await catalog.accounts.count()).toBe(1);
+      expect(await catalog.accounts.getByTestId('account-name').textContent()).toBe(account);
+    });
+
+    it('shows UserNotAuthenticatedError when the user acts after the user token expired', async () => {
+      const catalog = await open('expired');
+      const { page } = catalog;
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const token = await env.server.userToken(catalog.userId, {}, { expiresIn: exp });
+      await page.evaluate(
+        ([projectId, token]) => (window as unknown as { switchboard: SwitchboardSDK }).switchboard.authenticate(projectId, token),
+        [env.server.projectId, token] as const,
+      );
+      await page.waitForFunction((exp) => Date.now() >= exp * 1000, exp);
+
+      await catalog.card('sandbox-apikey').getByRole('button', { name: /^Connect/ }).click();
+      const banner = catalog.banner('UserNotAuthenticatedError');
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('Your session has expired');
+      expect(await banner.getByRole('button', { name: 'Reload' }).isVisible()).toBe(true);
+      await page.getByTestId('signed-out').waitFor();
+      await shot(page, 'banner-session-expired');
+    });
+  });
+}

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+/** The Chromium the browser suites drive, or undefined (the suites then skip, loudly). */
+export const chromiumPath = CANDIDATES.find((path): path is string => Boolean(path) && existsSync(path!));
+
+if (!chromiumPath && process.env.SWITCHBOARD_REQUIRE_BROWSER === '1') {
+  // CI installs Chromium and sets this: there, a missing browser is a failure, not a skip.
+  throw new Error('No Chromium found and SWITCHBOARD_REQUIRE_BROWSER=1: install chromium or set CHROMIUM_PATH');
+}
+if (!chromiumPath) {
+  console.warn(
+    [
+      '',
+      '!'.repeat(78),
+      '!! No Chromium found: the catalog demo browser suites are SKIPPED.',
+      '!! Install Debian\'s chromium (apt-get install chromium) or set CHROMIUM_PATH.',
+      '!'.repeat(78),
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
+ * One headless Chromium with the real popup blocker: Playwright passes `--disable-popup-blocking` by default, which
+ * would hide the OAuthBlockedError path. `launch` gives the browser a fresh temporary profile (user data dir) and
+ * removes it on close.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath!,
+    headless: true,
+    chromiumSandbox: false,
+    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    ignoreDefaultArgs: ['--disable-popup-blocking'],
+  });
+}
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
+
+/** Saves a screenshot under test-artifacts/screenshots/ (gitignored), for a human to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
