@@ -43,11 +43,11 @@ async function chooseSdk(): Promise<Pick<Booted, 'sdk' | 'host' | 'build'>> {
   }
   const { switchboard } = await import('@switchboard/sdk');
   window.switchboard = switchboard;
-  // Under the Vite dev server the server is elsewhere; built and served at /demo, the ESM build talks to the origin it
-  // was served from: the server that serves this demo.
-  const configured = import.meta.env.VITE_SWITCHBOARD_HOST;
-  if (configured) switchboard.configureGlobal({ host: configured });
-  return { sdk: switchboard, host: configured ? new URL(configured).origin : new URL(import.meta.url).origin, build: 'module' };
+  // A bundled SDK has no server of its own: built and served at /demo, the server is this page's origin; under the
+  // Vite dev server it is elsewhere.
+  const host = import.meta.env.VITE_SWITCHBOARD_HOST ?? window.location.origin;
+  switchboard.configureGlobal({ host });
+  return { sdk: switchboard, host: new URL(host).origin, build: 'module' };
 }
 
 async function fetchSession(host: string, user: string | null): Promise<DemoSession> {

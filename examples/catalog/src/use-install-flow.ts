@@ -40,8 +40,8 @@ const stageHasFields = (stage: InstallStage | undefined): stage is Extract<Insta
  * checks by id (`apiKey`). A rejected credential names no field: with a single field (an API key) it is that one.
  */
 function fieldOf(error: ErrorLike, fields: readonly InstallField[]): string | undefined {
-  const named = error.field;
-  if (named) return fields.find((field) => named === field.id || named.endsWith(`.${field.id}`))?.id;
+  // The SDK names a stage's fields by their ids.
+  if (error.field) return fields.find((field) => field.id === error.field)?.id;
   if (error.code === 'CREDENTIAL_REJECTED' && fields.length === 1) return fields[0]!.id;
   return undefined;
 }

@@ -3,6 +3,7 @@ import {
   IntegrationAlreadyInstalledError,
   IntegrationNotFoundError,
   IntegrationNotInstalledError,
+  OAuthTimeoutError,
   SwitchboardError,
   UserNotAuthenticatedError,
 } from './errors.js';
@@ -11,7 +12,7 @@ import { tokenClaims, tokenExpired } from './user-token.js';
 export const SDK_VERSION = '0.1.0';
 
 /** The header Switchboard puts on the errors it produces itself, to tell them from a provider's answer. */
-const OWN_ERROR_HEADER = 'x-switchboard-error';
+const ERROR_CODE_HEADER = 'x-switchboard-error';
 
 export interface Session {
   host: string;
@@ -25,17 +26,23 @@ const TYPED_ERRORS: Record<string, new (message: string, status?: number) => Swi
   INTEGRATION_NOT_FOUND: IntegrationNotFoundError,
   INTEGRATION_ALREADY_INSTALLED: IntegrationAlreadyInstalledError,
   INTEGRATION_NOT_INSTALLED: IntegrationNotInstalledError,
+  // The OAuth flow outlived its state on the server.
+  OAUTH_STATE_EXPIRED: OAuthTimeoutError,
 };
 
-/** Switchboard's own `{ message, code, field }` error, or undefined when the answer is someone else's. */
-export async function ownError(response: Response): Promise<SwitchboardError | undefined> {
-  const code = response.headers.get(OWN_ERROR_HEADER);
+/** The SDK's error for a Switchboard error code: a typed one where there is one. */
+export function typedError(code: string, message: string, status?: number, field?: string): SwitchboardError {
+  if (status === 401 && code.startsWith('USER_TOKEN_')) return new UserNotAuthenticatedError(message, 401);
+  const Typed = TYPED_ERRORS[code];
+  return Typed ? new Typed(message, status) : new SwitchboardError(message, code, status, field);
+}
+
+/** Switchboard's own `{ message, code, field }` error, or undefined when the answer is someone else's (a provider's). */
+export async function switchboardErrorOf(response: Response): Promise<SwitchboardError | undefined> {
+  const code = response.headers.get(ERROR_CODE_HEADER);
   if (!code) return undefined;
   const body = (await response.json().catch(() => ({}))) as { message?: string; field?: string };
-  const message = body.message ?? `Switchboard answered ${response.status} ${code}`;
-  if (response.status === 401 && code.startsWith('USER_TOKEN_')) return new UserNotAuthenticatedError(message, 401);
-  const Typed = TYPED_ERRORS[code];
-  return Typed ? new Typed(message, response.status) : new SwitchboardError(message, code, response.status, body.field);
+  return typedError(code, body.message ?? `Switchboard answered ${response.status} ${code}`, response.status, body.field);
 }
 
 /**
@@ -73,8 +80,8 @@ export class ApiClient {
     } catch {
       throw new SwitchboardError(`Could not reach Switchboard at ${session.host}`, 'NETWORK_ERROR');
     }
-    if (response.status === 401 && response.headers.get(OWN_ERROR_HEADER)?.startsWith('USER_TOKEN_')) {
-      const error = await ownError(response);
+    if (response.status === 401 && response.headers.get(ERROR_CODE_HEADER)?.startsWith('USER_TOKEN_')) {
+      const error = await switchboardErrorOf(response);
       // Only the session that was refused ends: a newer authenticate() may have replaced it meanwhile.
       if (this.session() === session) this.onSessionEnd();
       throw error;
@@ -90,8 +97,12 @@ export class ApiClient {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     if (!response.ok) {
-      throw (await ownError(response)) ?? new SwitchboardError(`Switchboard answered ${response.status}`, 'UNEXPECTED_RESPONSE', response.status);
+      throw (await switchboardErrorOf(response)) ?? new SwitchboardError(`Switchboard answered ${response.status}`, 'UNEXPECTED_RESPONSE', response.status);
     }
-    return (await response.json()) as T;
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new SwitchboardError(`${this.current().host} did not answer as a Switchboard server: check configureGlobal({ host })`, 'UNEXPECTED_RESPONSE', response.status);
+    }
   }
 }

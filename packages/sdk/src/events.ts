@@ -31,15 +31,17 @@ export class EventHub {
 
   emit<N extends SdkEventName>(name: N, event: SdkEvents[N], user: SwitchboardUser): void {
     // A copy: a handler may unsubscribe itself while we iterate.
-    for (const handler of [...(this.handlers.get(name) ?? [])]) {
-      try {
-        (handler as SdkEventHandler<N>)(event, user);
-      } catch (error) {
-        // Surface it as an uncaught error (visible in the console) without breaking the SDK's own flow.
-        setTimeout(() => {
-          throw error;
-        });
-      }
-    }
+    for (const handler of [...(this.handlers.get(name) ?? [])]) callSafely(() => (handler as SdkEventHandler<N>)(event, user));
+  }
+}
+
+/** Runs an app's callback; an error it throws surfaces as an uncaught error (in the console) without breaking the SDK. */
+export function callSafely(callback: () => void): void {
+  try {
+    callback();
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
   }
 }

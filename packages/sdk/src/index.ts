@@ -1,8 +1,8 @@
 /**
- * The Switchboard browser SDK. `switchboard` talks by default to the origin this module was served from; call
- * `switchboard.configureGlobal({ host })` when the app bundles the SDK itself.
+ * The Switchboard browser SDK. A bundled module cannot know which server it belongs to (its URL is the app's), so
+ * call `switchboard.configureGlobal({ host })` before `authenticate`. The script-tag build served at /switchboard.js
+ * talks to the server it came from by default.
  */
-import { httpOrigin } from './environment.js';
 import { Switchboard } from './sdk.js';
 
 export { Switchboard, type SwitchboardOptions } from './sdk.js';
@@ -14,4 +14,4 @@ export type * from './types.js';
 export const createSwitchboard = (options?: import('./sdk.js').SwitchboardOptions) => new Switchboard(options);
 
 /** The shared instance, as the reference SDK's `paragon` export. */
-export const switchboard = new Switchboard({ host: httpOrigin(import.meta.url) });
+export const switchboard = new Switchboard();

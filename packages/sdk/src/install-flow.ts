@@ -1,4 +1,5 @@
 import { NoActiveInstallFlowError, SwitchboardError } from './errors.js';
+import { callSafely } from './events.js';
 import { fieldProblem, serverInstallOptions, type IntegrationInfo } from './integrations.js';
 import { openOAuthPopup } from './oauth-popup.js';
 import type { Switchboard } from './sdk.js';
@@ -44,7 +45,13 @@ export class HeadlessInstallFlow implements InstallFlow {
       this.sdk.api.current();
       const integration = this.sdk.integration(integrationType);
       this.sdk.checkCanInstall(integration, installOptions);
-      this.flow = { integration, callbacks: { onNext, onComplete, onError }, installOptions: { ...installOptions }, abort: new AbortController(), busy: false };
+      // The customer's callbacks run isolated: one that throws must not leave a popup open or the flow stuck.
+      const callbacks: InstallFlowCallbacks = {
+        onNext: (stage) => callSafely(() => onNext?.(stage)),
+        onComplete: (event, user) => callSafely(() => onComplete?.(event, user)),
+        onError: (error, stage) => callSafely(() => onError?.(error, stage)),
+      };
+      this.flow = { integration, callbacks, installOptions: { ...installOptions }, abort: new AbortController(), busy: false };
       this.advance(this.flow);
     } catch (error) {
       onError?.(error as Error, undefined);
@@ -177,7 +184,8 @@ export class HeadlessInstallFlow implements InstallFlow {
     if (choices.length > 1) return this.show(flow, { stage: 'accountType', integrationType, options: choices });
     if (choices.length === 1) installOptions.accountType = choices[0]!.id;
     const preFields = integration.preOAuthInputs ?? [];
-    if (fieldProblem(preFields, installOptions.preOptions ?? {}) && flow.stage?.stage !== 'preOptions') {
+    const preGiven = installOptions.preOptions !== undefined && !fieldProblem(preFields, installOptions.preOptions);
+    if (preFields.length > 0 && !preGiven && flow.stage?.stage !== 'preOptions') {
       return this.show(flow, { stage: 'preOptions', integrationType, fields: preFields });
     }
     this.startOAuth(flow);

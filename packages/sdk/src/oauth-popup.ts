@@ -1,4 +1,4 @@
-import type { ApiClient } from './api-client.js';
+import { typedError, type ApiClient } from './api-client.js';
 import type { BrowserEnvironment, PopupWindow } from './environment.js';
 import { OAuthBlockedError, OAuthTimeoutError, SwitchboardError } from './errors.js';
 
@@ -14,7 +14,13 @@ export interface OAuthTiming {
   pollMs: number;
 }
 
-export const DEFAULT_OAUTH_TIMING: OAuthTiming = { timeoutMs: 10 * 60_000, closedCheckMs: 400, pollMs: 3000 };
+/** The server keeps an OAuth flow's state for 10 minutes: no wait can usefully be longer. */
+export const MAX_OAUTH_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_OAUTH_TIMING: OAuthTiming = { timeoutMs: MAX_OAUTH_TIMEOUT_MS, closedCheckMs: 400, pollMs: 3000 };
+
+/** `oauthTimeout` as given by the app, kept within (0, 10 min]. */
+export const clampOAuthTimeout = (ms: unknown, fallback: number) =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_OAUTH_TIMEOUT_MS) : fallback;
 
 /** Opens an empty popup. Must run synchronously within the user's click, before any await, or browsers block it. */
 export function openOAuthPopup(environment: BrowserEnvironment): PopupWindow {
@@ -29,11 +35,24 @@ interface OAuthResult {
   error?: { code: string; message: string };
 }
 
+/** The origin of the callback page: the authorization URL's `redirect_uri` (the server's public URL). */
+function callbackOrigin(authorizationUrl: string, fallback: string): string {
+  try {
+    return new URL(new URL(authorizationUrl).searchParams.get('redirect_uri') ?? fallback).origin;
+  } catch {
+    return fallback;
+  }
+}
+
 /**
  * Runs an OAuth install in an opened popup: asks the server for the authorization URL, sends the popup there, and
  * waits for the result. The result is accepted from the callback page's postMessage only when it comes from the
- * Switchboard server's origin, from this popup, for this flow's state; the server is also polled, for providers
- * whose pages cut the popup's link to its opener. Resolves with the new credential's id.
+ * callback page's origin, from this popup, for this flow's state; the server is also polled, for providers whose
+ * pages cut the popup's link to its opener. Resolves with the new credential's id.
+ *
+ * A popup that looks closed may only have lost its opener (a provider page with Cross-Origin-Opener-Policy reads as
+ * closed): the wait then ends with OAuthTimeoutError, but the server is still polled until the flow expires, and an
+ * account connected after all is reported to `onLateSuccess`.
  */
 export async function runOAuth(
   api: ApiClient,
@@ -41,9 +60,11 @@ export async function runOAuth(
   popup: PopupWindow,
   request: { integrationType: string; installOptions: Record<string, unknown>; serverOrigin: string },
   timing: OAuthTiming,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; onLateSuccess?: (credentialId: string) => void } = {},
 ): Promise<string> {
+  const { signal } = options;
   let state: string;
+  let serverOrigin: string;
   try {
     const started = await api.json<{ authorizationUrl: string; state: string }>('POST', '/oauth/start', {
       integration: request.integrationType,
@@ -51,6 +72,7 @@ export async function runOAuth(
       installOptions: request.installOptions,
     });
     state = started.state;
+    serverOrigin = callbackOrigin(started.authorizationUrl, request.serverOrigin);
     if (signal?.aborted) throw signal.reason;
     if (popup.closed) throw new OAuthTimeoutError('The sign-in window was closed before the account was connected');
     popup.location.href = started.authorizationUrl;
@@ -73,7 +95,7 @@ export async function runOAuth(
       if (!popup.closed) popup.close();
       if (result instanceof Error) reject(result);
       else if (result.status === 'success' && result.credentialId) resolve(result.credentialId);
-      else reject(new SwitchboardError(result.error?.message ?? 'The account was not connected', result.error?.code ?? 'OAUTH_FAILED'));
+      else reject(typedError(result.error?.code ?? 'OAUTH_FAILED', result.error?.message ?? 'The account was not connected'));
     };
     const ask = async (): Promise<OAuthResult | undefined> => {
       const result = await api.json<OAuthResult>('GET', `/oauth/${encodeURIComponent(state)}`).catch((error: Error) => error);
@@ -86,7 +108,7 @@ export async function runOAuth(
     };
     const stopListening = environment.onMessage((event) => {
       const data = event.data as ({ type?: unknown; state?: unknown } & OAuthResult) | null;
-      if (event.origin !== request.serverOrigin || event.source !== (popup as unknown)) return;
+      if (event.origin !== serverOrigin || event.source !== (popup as unknown)) return;
       if (!data || data.type !== 'switchboard:oauth' || data.state !== state) return;
       finish(data);
     });
@@ -95,10 +117,28 @@ export async function runOAuth(
       // Closed: the flow may have finished just before (the callback page closes itself), so ask once.
       polling = true;
       void ask().then((result) => {
-        if (result && result.status !== 'pending') finish(result);
-        else finish(new OAuthTimeoutError('The sign-in window was closed before the account was connected'));
+        if (result && result.status !== 'pending') return finish(result);
+        finish(new OAuthTimeoutError('The sign-in window was closed before the account was connected'));
+        if (options.onLateSuccess) watchLate(options.onLateSuccess);
       });
     }, timing.closedCheckMs);
+    /** After a "closed" popup: keep asking until the flow's deadline, in case it only lost its opener. */
+    const watchLate = (onLateSuccess: (credentialId: string) => void) => {
+      const stop = () => {
+        clearInterval(late);
+        clearTimeout(lateDeadline);
+      };
+      const late = setInterval(() => {
+        if (signal?.aborted) return stop();
+        void ask().then((result) => {
+          if (!result || result.status === 'pending') return;
+          stop();
+          if (result.status === 'success' && result.credentialId) onLateSuccess(result.credentialId);
+        });
+      }, timing.pollMs);
+      const lateDeadline = setTimeout(stop, Math.max(0, startedAt + timing.timeoutMs - Date.now()));
+    };
+    const startedAt = Date.now();
     const poll = setInterval(() => {
       if (polling) return;
       void ask().then((result) => {

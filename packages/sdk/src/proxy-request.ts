@@ -1,5 +1,5 @@
 import type { ApiClient } from './api-client.js';
-import { ownError } from './api-client.js';
+import { switchboardErrorOf } from './api-client.js';
 import { RequestError, SwitchboardError } from './errors.js';
 import type { RequestOptions } from './types.js';
 
@@ -50,7 +50,9 @@ const unwrap = (body: unknown) => (isPlainObject(body) && Object.keys(body).leng
 function proxyPath(path: string): string {
   const queryAt = path.search(/[?#]/);
   const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
-  if (pathname.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+  // Browsers drop tabs and newlines from URLs and read `\` as `/`: check the path as they will send it.
+  const sent = pathname.replace(/[\t\n\r]/g, '');
+  if (sent.split(/[/\\]/).some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
     throw new SwitchboardError('The path must not contain . or .. segments', 'INVALID_PROXY_PATH', 400, 'path');
   }
   return path.replace(/^\/+/, '');
@@ -81,7 +83,7 @@ export async function proxyRequest(
   if (response.ok) return unwrap(await readBody(response, method));
 
   if (response.status === 401 || response.status === 403) onAccountRefused();
-  const own = await ownError(response.clone());
+  const own = await switchboardErrorOf(response.clone());
   const answer = await readBody(response, method);
   const responseHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => (responseHeaders[name] = value));

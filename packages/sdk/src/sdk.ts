@@ -4,7 +4,7 @@ import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, Switchboard
 import { EventHub } from './events.js';
 import { HeadlessInstallFlow } from './install-flow.js';
 import { fieldProblem, metadataOf, serverInstallOptions, type IntegrationInfo } from './integrations.js';
-import { DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type OAuthTiming } from './oauth-popup.js';
+import { clampOAuthTimeout, DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type OAuthTiming } from './oauth-popup.js';
 import { proxyRequest } from './proxy-request.js';
 import type {
   AuthenticatedUser,
@@ -31,6 +31,10 @@ export interface SwitchboardOptions {
 }
 
 const SIGNED_OUT: SwitchboardUser = Object.freeze({ authenticated: false });
+
+/** Two sessions of the same user of the same project (a fresh token for the same user keeps installs going). */
+const sameUser = (a: Session | undefined, b: Session | undefined) =>
+  a !== undefined && b !== undefined && a.projectId === b.projectId && a.claims.sub === b.claims.sub && a.host === b.host;
 
 function normalizeHost(host: unknown): string {
   if (typeof host !== 'string' || !httpOrigin(host)) {
@@ -72,6 +76,9 @@ export class Switchboard implements SwitchboardSDK {
 
     // Kept in memory only: never in localStorage or a cookie, where other scripts or a later visitor could read it.
     const session: Session = { host: this.host, projectId, userToken, claims };
+    if (this.session && !sameUser(this.session, session)) {
+      this.installFlow.abandon(new UserNotAuthenticatedError('Another user signed in: the install flow ended'));
+    }
     this.session = session;
     try {
       const [user, integrations] = await Promise.all([
@@ -185,8 +192,9 @@ export class Switchboard implements SwitchboardSDK {
     const wasSignedIn = this.session !== undefined || this.user.authenticated;
     this.session = undefined;
     this.integrations = [];
-    this.installFlow.abandon(new UserNotAuthenticatedError('Signed out: the install flow ended'));
+    // State first: the flow's onError then sees the user signed out.
     if (wasSignedIn) this.setUser(SIGNED_OUT);
+    this.installFlow.abandon(new UserNotAuthenticatedError('Signed out: the install flow ended'));
   }
 
   /** @internal The project's integration of this type, or IntegrationNotFoundError. */
@@ -205,18 +213,30 @@ export class Switchboard implements SwitchboardSDK {
     }
   }
 
-  /** @internal Runs OAuth in an opened popup, then records the install. */
+  /**
+   * @internal Runs OAuth in an opened popup, then records the install, for the user who started it only. An account
+   * connected after the popup seemed closed (see runOAuth) still updates the state and fires `onIntegrationInstall`.
+   */
   async oauthInstall(integrationType: string, popup: PopupWindow, options: InstallOptions, signal?: AbortSignal): Promise<IntegrationInstallEvent> {
-    const timing = options.oauthTimeout === undefined ? this.timing : { ...this.timing, timeoutMs: options.oauthTimeout };
-    const serverOrigin = new URL(this.api.current().host).origin;
+    const timing = { ...this.timing, timeoutMs: clampOAuthTimeout(options.oauthTimeout, this.timing.timeoutMs) };
+    const startedBy = this.api.current();
+    const stillTheirs = () => {
+      if (!sameUser(this.session, startedBy)) throw new UserNotAuthenticatedError('The user changed before the account was connected');
+    };
     const credentialId = await runOAuth(
       this.api,
       this.environment,
       popup,
-      { integrationType, installOptions: serverInstallOptions(options), serverOrigin },
+      { integrationType, installOptions: serverInstallOptions(options), serverOrigin: new URL(startedBy.host).origin },
       timing,
-      signal,
+      {
+        ...(signal && { signal }),
+        onLateSuccess: (lateId) => {
+          if (sameUser(this.session, startedBy)) this.completeInstall(integrationType, lateId).catch(() => undefined);
+        },
+      },
     );
+    stillTheirs();
     return this.completeInstall(integrationType, credentialId);
   }
 
@@ -225,7 +245,8 @@ export class Switchboard implements SwitchboardSDK {
     const integration = this.integration(integrationType);
     const user = await this.refreshUser();
     const accounts = user.authenticated ? user.integrations[integrationType]?.allCredentials ?? [] : [];
-    const credential = accounts.find((account) => account.id === credentialId) ?? { id: credentialId, status: 'VALID' as const, providerId: null, providerData: {} };
+    const credential = accounts.find((account) => account.id === credentialId);
+    if (!credential) throw new SwitchboardError(`The connected ${integration.name} account is not in the user's state`, 'ACCOUNT_NOT_FOUND');
     const event: IntegrationInstallEvent = { integrationId: integration.id, integrationType, credentialId, credential };
     this.events.emit('onIntegrationInstall', event, user);
     return event;

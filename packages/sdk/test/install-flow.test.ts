@@ -3,6 +3,7 @@ import { credentialRowsOf, newUser } from '../../server/test/support/sdk-flows.j
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
 import type { InstallStage, IntegrationInstallEvent, Switchboard } from '@switchboard/sdk';
 import { eventually } from '../../server/test/support/proxy.js';
+import { defineCustomIntegration, sandboxOAuthCustomIntegration } from '../../server/test/support/management.js';
 import { approveInPopup, sdkFor } from './support/fake-browser.js';
 
 let server: TestServer;
@@ -143,7 +144,63 @@ describe('installFlow for an OAuth integration', () => {
     sdk.installFlow.cancel();
     await eventually('the popup to close', () => browser.popups[1]!.closed);
     expect(cancelled.errors).toEqual([]);
+    await eventually('the SDK to stop listening for the result', () => browser.listening === 0);
     expect(sdk.installFlow.current()).toBeUndefined();
+  });
+
+  it('asks for pre-OAuth inputs before opening the popup, refusing missing ones, and passes them to the provider', async () => {
+    const custom = await defineCustomIntegration(server, sandboxOAuthCustomIntegration(server, `pre-${Date.now()}`, {
+      overrides: { auth: { ...(sandboxOAuthCustomIntegration(server, 'x').auth as object), inputFields: [{ id: 'team', label: 'Team', type: 'text', required: true, pattern: '[a-z]+' }] } },
+    }));
+    const { sdk, browser } = await signedIn();
+    const flow = recorder();
+    sdk.installFlow.start(custom.type, flow.callbacks);
+    expect(flow.stages).toEqual([{ stage: 'preOptions', integrationType: custom.type, fields: [expect.objectContaining({ id: 'team', required: true })] }]);
+    expect(browser.popups).toHaveLength(0);
+    sdk.installFlow.setPreOptions({ team: 'NOT LOWER' });
+    expect(flow.errors.at(-1)?.error).toMatchObject({ code: 'INVALID_FIELD', field: 'team' });
+    expect(browser.popups).toHaveLength(0);
+    sdk.installFlow.setPreOptions({ team: 'core' });
+    expect(flow.stages.at(-1)).toEqual({ stage: 'oauth', integrationType: custom.type });
+    expect(browser.popups).toHaveLength(1);
+    await approveInPopup(browser.popups[0]!, 'pre-login');
+    await eventually('the flow to finish', () => flow.completed.length === 1);
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations[custom.type]?.enabled).toBe(true);
+  });
+
+  it('ends a flow when another user signs in, so its account is never stored for them', async () => {
+    const { sdk, sub } = await signedIn();
+    const flow = recorder();
+    sdk.installFlow.start('sandbox-apikey', flow.callbacks);
+    const other = newUser('other');
+    await sdk.authenticate(server.projectId, await server.userToken(other));
+    expect(flow.errors.at(-1)?.error).toMatchObject({ name: 'UserNotAuthenticatedError' });
+    await expect(sdk.installFlow.setCredentials({ apiKey: 'sbx_wrong_user' })).rejects.toMatchObject({ name: 'NoActiveInstallFlowError' });
+    expect(await credentialRowsOf(server, sub)).toHaveLength(0);
+    expect(await credentialRowsOf(server, other)).toHaveLength(0);
+  });
+
+  it('keeps going when an app callback throws', async () => {
+    const { sdk } = await signedIn();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const completed: IntegrationInstallEvent[] = [];
+      sdk.installFlow.start('sandbox-apikey', {
+        onNext: () => {
+          throw new Error('a rendering bug');
+        },
+        onComplete: (event) => completed.push(event),
+      });
+      await sdk.installFlow.setCredentials({ apiKey: 'sbx_after_bug' });
+      expect(completed).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(uncaught.length).toBeGreaterThan(0);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 
   it('reports OAuthBlockedError when the popup is blocked', async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { newUser } from '../../server/test/support/sdk-flows.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
 import type { IntegrationInstallEvent, SwitchboardUser } from '@switchboard/sdk';
+import { clampOAuthTimeout, MAX_OAUTH_TIMEOUT_MS } from '../src/oauth-popup.js';
+import { eventually } from '../../server/test/support/proxy.js';
 import { approveInPopup, popupUrl, sdkFor } from './support/fake-browser.js';
 
 let server: TestServer;
@@ -42,6 +44,8 @@ describe('installIntegration with the OAuth popup', () => {
     browser.post({ ...message, type: 'other' }, { origin: serverOrigin, source: popup });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen).toHaveLength(0);
+    // Still waiting: had a forgery been taken, the SDK would have stopped listening.
+    expect(browser.listening).toBe(1);
 
     browser.post(message, { origin: serverOrigin, source: popup });
     const event = await install;
@@ -108,6 +112,46 @@ describe('installIntegration with the OAuth popup', () => {
     // No postMessage: the provider's page cut the link. The callback page then closes itself.
     browser.popups[0]!.close();
     await expect(install).resolves.toMatchObject({ credentialId: message.credentialId });
+  });
+
+  it('rejects when the popup seems closed, yet reports the account if the user finishes after all (the popup only lost its opener)', async () => {
+    const { sdk, browser } = await signedIn();
+    const installs: string[] = [];
+    sdk.subscribe('onIntegrationInstall', (event) => installs.push(event.credentialId));
+    const install = sdk.installIntegration('sandbox');
+    const popup = browser.popups[0]!;
+    const url = await popupUrl(popup);
+    // A provider page with Cross-Origin-Opener-Policy makes the popup read as closed while the user is still in it.
+    popup.closed = true;
+    await expect(install).rejects.toMatchObject({ name: 'OAuthTimeoutError' });
+    expect(installs).toEqual([]);
+
+    popup.closed = false;
+    popup.location.href = url;
+    const { message } = await approveInPopup(popup, 'late-login');
+    await eventually('the late install to be reported', () => installs.length === 1);
+    expect(installs).toEqual([message.credentialId]);
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations.sandbox?.credentialId).toBe(message.credentialId);
+  });
+
+  it('does not finish an install for another user who signed in meanwhile', async () => {
+    const { sdk, browser } = await signedIn({ pollMs: 60_000 });
+    const install = sdk.installIntegration('sandbox');
+    const { message } = await approveInPopup(browser.popups[0]!, 'first-user-login');
+    const otherUser = newUser('other');
+    await sdk.authenticate(server.projectId, await server.userToken(otherUser));
+    browser.post(message, { origin: serverOrigin, source: browser.popups[0] });
+    await expect(install).rejects.toMatchObject({ name: 'UserNotAuthenticatedError' });
+    const user = sdk.getUser();
+    expect(user).toMatchObject({ userId: otherUser });
+    expect(user.authenticated && user.integrations.sandbox?.enabled).toBe(false);
+  });
+
+  it('keeps oauthTimeout within the life of the server-side flow', () => {
+    expect(clampOAuthTimeout(30 * 24 * 3600_000, 1)).toBe(MAX_OAUTH_TIMEOUT_MS);
+    expect(clampOAuthTimeout(5000, 1)).toBe(5000);
+    for (const bad of [0, -1, Number.NaN, Infinity, '5000']) expect(clampOAuthTimeout(bad, 1234)).toBe(1234);
   });
 
   it('rejects with the provider error when the user denies consent', async () => {

@@ -114,7 +114,7 @@ describe('request() through the Proxy API', () => {
     await expect(sdk.request('sandbox-apikey', '/me')).rejects.toMatchObject({ status: 404, code: 'INTEGRATION_NOT_INSTALLED' });
     // Dot segments would be resolved by the browser's URL parser into another route: refused before sending.
     const sent = provider.seen.length;
-    for (const path of ['/../../me', 'a/%2e%2E/b', './x']) {
+    for (const path of ['/../../me', 'a/%2e%2E/b', './x', 'x\\..\\..\\..\\me', 'x/.\t./me', '..\\me']) {
       await expect(sdk.request(type, path)).rejects.toMatchObject({ status: 400, code: 'INVALID_PROXY_PATH', field: 'path' });
     }
     expect(provider.seen).toHaveLength(sent);
