@@ -209,7 +209,7 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     }
     if (new Set(ids).size !== ids.length) problems.push('field ids must be unique');
   }
-  problems.push(...postInstallInputProblems(definition.postInstallInputs ?? []));
+  problems.push(...postInstallInputProblems(definition.postInstallInputs ?? []).map((problem) => problem.message));
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }
@@ -219,19 +219,27 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
   return Object.freeze(definition);
 }
 
+/** What is wrong with one post-install input: its index, the property at fault (when one is), and why. */
+export interface PostInstallInputProblem {
+  index: number;
+  property?: 'id';
+  message: string;
+}
+
 /** Post-install inputs are stored in plain settings, shown back to the user: nothing secret may be asked there. */
-export function postInstallInputProblems(fields: readonly InputField[]): string[] {
-  const problems: string[] = [];
-  for (const field of fields) {
+export function postInstallInputProblems(fields: readonly InputField[]): PostInstallInputProblem[] {
+  const problems: PostInstallInputProblem[] = [];
+  const seen = new Set<string>();
+  fields.forEach((field, index) => {
     if (field.secret || field.type === 'password') {
-      problems.push(`post-install input ${field.id} must not be secret: its value is stored in plain settings`);
+      problems.push({ index, message: `post-install input ${field.id} must not be secret: its value is stored in plain settings` });
     }
     if (field.type === 'select' && !(field.options && field.options.length > 0)) {
-      problems.push(`post-install input ${field.id} is a select without options`);
+      problems.push({ index, message: `post-install input ${field.id} is a select without options` });
     }
-  }
-  const ids = fields.map((field) => field.id);
-  if (new Set(ids).size !== ids.length) problems.push('post-install input ids must be unique');
+    if (seen.has(field.id)) problems.push({ index, property: 'id', message: `post-install input ids must be unique: ${field.id} repeats` });
+    seen.add(field.id);
+  });
   return problems;
 }
 

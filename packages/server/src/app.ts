@@ -34,6 +34,7 @@ import { meRoutes } from './users/me-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 export interface SwitchboardServer {
   app: FastifyInstance;
@@ -113,7 +114,13 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
 
   await app.register(iconRoutes(context));
   await app.register(sdkScriptRoutes(context));
-  if (config.demo && devProject) await app.register(demoRoutes(context, devProject));
+  if (config.demo && devProject) {
+    if (!LOOPBACK_HOSTS.has(config.host)) {
+      // /demo/session hands out user tokens (for demo-* users only) to anyone who can reach it.
+      app.log.warn(`the demo is on while listening on ${config.host}: anyone who reaches /demo/session gets a demo user token; set SWITCHBOARD_DEMO=false on a shared server`);
+    }
+    await app.register(demoRoutes(context, devProject));
+  }
   await app.register(oauthCallbackRoute(context));
   await app.register(
     async (sdk) => {

@@ -98,15 +98,10 @@ function checkPatterns(input: CustomIntegrationInput): void {
 
 /** Post-install inputs are plain settings: refused when secret, a select without options, or a repeated id. */
 function checkPostInstallInputs(input: CustomIntegrationInput): void {
-  const seen = new Set<string>();
-  (input.postInstallInputs ?? []).forEach((field, index) => {
-    const [problem] = postInstallInputProblems([field]);
-    if (problem) throw badRequest('INVALID_POST_INSTALL_INPUT', `postInstallInputs.${index}: ${problem}`, { field: `postInstallInputs.${index}` });
-    if (seen.has(field.id)) {
-      throw badRequest('INVALID_POST_INSTALL_INPUT', `postInstallInputs.${index}.id repeats ${field.id}`, { field: `postInstallInputs.${index}.id` });
-    }
-    seen.add(field.id);
-  });
+  const [problem] = postInstallInputProblems(input.postInstallInputs ?? []);
+  if (!problem) return;
+  const field = ['postInstallInputs', problem.index, problem.property].filter((part) => part !== undefined).join('.');
+  throw badRequest('INVALID_POST_INSTALL_INPUT', `${field}: ${problem.message}`, { field });
 }
 
 /** Refuses a `{{name}}` the engine could never fill (it would fail every install), naming the field it is in. */
