@@ -1,0 +1,23 @@
+/**
+ * @switchboard/node: Switchboard for a customer's backend.
+ *
+ * - {@link signUserToken}: sign the RS256 user token the browser SDK (or {@link createUserClient}) authenticates with.
+ * - {@link createUserClient}: the SDK REST API and the Proxy API, acting as one connected user.
+ * - {@link createManagementClient}: the management API with the project's secret key.
+ * - {@link SwitchboardError} / {@link SwitchboardApiError}: every failure, with a stable `code`.
+ *
+ * @packageDocumentation
+ */
+export { SwitchboardApiError, SwitchboardError, GENERIC_HTTP_ERROR_CODE } from './errors.js';
+export { generateSigningKeyPair, PERMISSIONS_CLAIM, signUserToken, type SigningKeyPair, type SignUserTokenOptions } from './user-token.js';
+export { createUserClient, type ProxyRequestOptions, type UserClient, type UserClientOptions } from './user-client.js';
+export {
+  createManagementClient,
+  createProject,
+  type CreateProjectOptions,
+  type ManagementClient,
+  type ManagementClientOptions,
+} from './management-client.js';
+export { DEFAULT_TIMEOUT_MS, type CredentialSource } from './http-client.js';
+export type { ProxyBody } from './request-body.js';
+export type * from './types.js';

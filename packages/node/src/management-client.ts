@@ -1,0 +1,142 @@
+import { nonEmpty } from './check-options.js';
+import { SwitchboardError } from './errors.js';
+import { createHttpClient } from './http-client.js';
+import type {
+  ConnectedUser,
+  CreatedCustomIntegration,
+  CredentialEvent,
+  CustomIntegration,
+  CustomIntegrationInput,
+  IntegrationSettings,
+  ManagedIntegration,
+  Project,
+  ProjectChanges,
+  SigningKey,
+} from './types.js';
+
+/**
+ * The management API (`/api/v1`) from a customer's backend, with the project's secret key: the project's
+ * settings, signing keys, integrations, custom integrations, connected users and credential audit log.
+ */
+
+export interface ManagementClientOptions {
+  /** The Switchboard server, e.g. `https://switchboard.example.com`. */
+  host: string;
+  /**
+   * The project the secret key belongs to. The management API addresses every resource by project id and has no
+   * call that finds the project from the key, so the client must be told (a key of another project answers 403).
+   */
+  projectId: string;
+  /** The project's secret key (shown once at project creation). Keep it on your servers only. */
+  secretKey: string;
+  /** Per-call limit in milliseconds; 0 for none. Default 60 000. */
+  timeoutMs?: number;
+}
+
+/** A client of the management API for one project. */
+export interface ManagementClient {
+  readonly projectId: string;
+  /** `GET /projects/:projectId`. */
+  getProject(): Promise<Project>;
+  /** `PATCH /projects/:projectId`: rename, replace allowed origins, allow private upstreams. */
+  updateProject(changes: ProjectChanges): Promise<Project>;
+  /** `GET …/signing-keys`: the public keys user tokens may be signed with. */
+  listSigningKeys(): Promise<SigningKey[]>;
+  /**
+   * `POST …/signing-keys`: registers a public key (RSA, at least 2048 bits, PEM). `id` becomes the `kid` to sign
+   * with; the server picks one when absent. A private key is refused here, before it leaves your process.
+   */
+  addSigningKey(key: { id?: string; publicKeyPem: string }): Promise<SigningKey>;
+  /** `DELETE …/signing-keys/:keyId`: tokens signed with that key stop working at once. */
+  removeSigningKey(keyId: string): Promise<void>;
+  /** `GET …/integrations`: the project's integrations, active or not. */
+  listIntegrations(): Promise<ManagedIntegration[]>;
+  /** `PUT …/integrations/:type`: activates (a new one is active unless `isActive: false`) and configures one. */
+  configureIntegration(integrationType: string, settings: IntegrationSettings): Promise<ManagedIntegration>;
+  /** `GET …/custom-integrations`. */
+  listCustomIntegrations(): Promise<CustomIntegration[]>;
+  /** `POST …/custom-integrations`: defines an integration at run time, active at once as `custom.<slug>`. */
+  createCustomIntegration(definition: CustomIntegrationInput): Promise<CreatedCustomIntegration>;
+  /** `PUT …/custom-integrations/:id`: replaces the definition (the slug cannot change). */
+  updateCustomIntegration(id: string, definition: CustomIntegrationInput): Promise<CustomIntegration>;
+  /** `DELETE …/custom-integrations/:id`: removes it with its users' accounts. */
+  removeCustomIntegration(id: string): Promise<void>;
+  /** `GET …/connected-users`: users with their accounts' metadata, never secrets. */
+  listConnectedUsers(): Promise<ConnectedUser[]>;
+  /** `GET …/credential-events`: the audit log (installed, reauthorized, refreshed, invalidated, uninstalled…), oldest first. */
+  listCredentialEvents(filter?: { credentialId?: string }): Promise<CredentialEvent[]>;
+}
+
+/**
+ * Creates a client of the management API for one project.
+ *
+ * @example
+ * const management = createManagementClient({ host, projectId, secretKey: process.env.SWITCHBOARD_SECRET_KEY! });
+ * await management.configureIntegration('slack', { clientId, clientSecret, scopes: ['chat:write'] });
+ */
+export function createManagementClient(options: ManagementClientOptions): ManagementClient {
+  const projectId = nonEmpty(options?.projectId, 'projectId');
+  const http = createHttpClient({ host: options.host, credential: options.secretKey, credentialName: 'secret key', timeoutMs: options.timeoutMs });
+  const project = `/api/v1/projects/${encodeURIComponent(projectId)}`;
+  const call = async <T>(method: string, path: string, json?: unknown) =>
+    (await http.call({ method, path: `${project}${path}`, ...(json !== undefined && { json }) })).body as T;
+  const segment = (value: string, name: string) => encodeURIComponent(nonEmpty(value, name));
+
+  return {
+    projectId,
+    getProject: () => call<Project>('GET', ''),
+    updateProject: (changes) => call<Project>('PATCH', '', changes),
+
+    listSigningKeys: () => call<SigningKey[]>('GET', '/signing-keys'),
+    async addSigningKey(key) {
+      if (typeof key?.publicKeyPem !== 'string' || /PRIVATE KEY/.test(key.publicKeyPem)) {
+        throw new SwitchboardError('INVALID_PUBLIC_KEY', 'publicKeyPem must be a public key (-----BEGIN PUBLIC KEY-----); a private key never leaves your servers');
+      }
+      return call<SigningKey>('POST', '/signing-keys', key);
+    },
+    async removeSigningKey(keyId) {
+      await call('DELETE', `/signing-keys/${segment(keyId, 'keyId')}`);
+    },
+
+    listIntegrations: () => call<ManagedIntegration[]>('GET', '/integrations'),
+    configureIntegration: async (integrationType, settings) =>
+      call<ManagedIntegration>('PUT', `/integrations/${segment(integrationType, 'integrationType')}`, settings ?? {}),
+
+    listCustomIntegrations: () => call<CustomIntegration[]>('GET', '/custom-integrations'),
+    createCustomIntegration: (definition) => call<CreatedCustomIntegration>('POST', '/custom-integrations', definition),
+    updateCustomIntegration: async (id, definition) => call<CustomIntegration>('PUT', `/custom-integrations/${segment(id, 'id')}`, definition),
+    async removeCustomIntegration(id) {
+      await call('DELETE', `/custom-integrations/${segment(id, 'id')}`);
+    },
+
+    listConnectedUsers: () => call<ConnectedUser[]>('GET', '/connected-users'),
+    listCredentialEvents(filter = {}) {
+      const query = filter.credentialId === undefined ? '' : `?credentialId=${encodeURIComponent(nonEmpty(filter.credentialId, 'credentialId'))}`;
+      return call<CredentialEvent[]>('GET', `/credential-events${query}`);
+    },
+  };
+}
+
+export interface CreateProjectOptions {
+  host: string;
+  /** The instance's admin key (`SWITCHBOARD_ADMIN_KEY`), not a project's secret key. */
+  adminKey: string;
+  name: string;
+  allowedOrigins?: string[];
+  allowPrivateUpstreams?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * `POST /api/v1/projects` with the instance's admin key: creates a project and answers its secret key, shown
+ * this once (Switchboard stores only a hash). Register a signing key next with {@link createManagementClient}.
+ */
+export async function createProject(options: CreateProjectOptions): Promise<{ project: Project; secretKey: string }> {
+  const http = createHttpClient({ host: options.host, credential: options.adminKey, credentialName: 'admin key', timeoutMs: options.timeoutMs });
+  const body = {
+    name: options.name,
+    ...(options.allowedOrigins !== undefined && { allowedOrigins: options.allowedOrigins }),
+    ...(options.allowPrivateUpstreams !== undefined && { allowPrivateUpstreams: options.allowPrivateUpstreams }),
+  };
+  return (await http.call({ method: 'POST', path: '/api/v1/projects', json: body })).body as { project: Project; secretKey: string };
+}

@@ -1,0 +1,205 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createManagementClient,
+  createProject,
+  createUserClient,
+  generateSigningKeyPair,
+  signUserToken,
+  type CustomIntegrationInput,
+  type ManagementClient,
+} from '@switchboard/node';
+import { apiKeyCustomIntegration } from '../../server/test/support/management.js';
+import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { expectApiError, expectLocalError, expectNotLeaked } from './support/helpers.js';
+
+describe('createManagementClient', () => {
+  let server: TestServer;
+  let management: ManagementClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    management = createManagementClient({ host: server.url, projectId: server.projectId, secretKey: server.secretKey });
+  });
+  afterAll(async () => server?.close());
+
+  /** A user client for a fresh end user of the dev project. */
+  const userClient = (userId = `user-${randomUUID()}`) =>
+    createUserClient({ host: server.url, projectId: server.projectId, userToken: () => signUserToken(server.server.devProject!.privateKeyPem, userId) });
+
+  /** A custom integration body the server accepts (an API-key API; nothing calls it here). */
+  const customIntegration = (slug: string, overrides: Record<string, unknown> = {}) =>
+    apiKeyCustomIntegration(slug, 'http://127.0.0.1:9/api', overrides) as unknown as CustomIntegrationInput;
+
+  describe('project', () => {
+    it('getProject answers the project the secret key belongs to', async () => {
+      expect(await management.getProject()).toMatchObject({ id: server.projectId, name: 'Development', isDev: true, allowPrivateUpstreams: true });
+    });
+
+    it('updateProject renames and replaces the allowed origins, and getProject shows the change', async () => {
+      const before = await management.getProject();
+      const updated = await management.updateProject({ name: 'Renamed', allowedOrigins: ['https://app.example.com', 'http://localhost:*'] });
+      expect(updated).toMatchObject({ id: server.projectId, name: 'Renamed', allowedOrigins: ['https://app.example.com', 'http://localhost:*'] });
+      expect(await management.getProject()).toMatchObject({ name: 'Renamed', allowedOrigins: ['https://app.example.com', 'http://localhost:*'] });
+      await management.updateProject({ name: before.name, allowedOrigins: before.allowedOrigins });
+      expect(await management.getProject()).toMatchObject({ name: before.name, allowedOrigins: before.allowedOrigins });
+    });
+
+    it('a refused update surfaces as SwitchboardApiError with status, code and field', async () => {
+      const error = await expectApiError(management.updateProject({ allowedOrigins: ['not an origin'] }), 400, 'INVALID_ORIGIN');
+      expect(error.field).toBe('allowedOrigins[0]');
+      expect(error.body).toMatchObject({ code: 'INVALID_ORIGIN', field: 'allowedOrigins[0]' });
+    });
+  });
+
+  describe('signing keys', () => {
+    it('lists the dev key, adds a key under an id, and removes it', async () => {
+      expect((await management.listSigningKeys()).map((k) => k.id)).toContain(server.server.devProject!.signingKeyId);
+      const pair = generateSigningKeyPair();
+      const added = await management.addSigningKey({ id: 'added-by-node', publicKeyPem: pair.publicKeyPem });
+      expect(added).toMatchObject({ id: 'added-by-node', publicKeyPem: pair.publicKeyPem, dateCreated: expect.any(String) });
+      expect((await management.listSigningKeys()).map((k) => k.id)).toContain('added-by-node');
+
+      const token = await signUserToken(pair.privateKeyPem, 'signed-with-added-key', { keyId: 'added-by-node' });
+      const user = createUserClient({ host: server.url, projectId: server.projectId, userToken: token });
+      expect(await user.getUser()).toMatchObject({ userId: 'signed-with-added-key' });
+
+      await expect(management.removeSigningKey('added-by-node')).resolves.toBeUndefined();
+      expect((await management.listSigningKeys()).map((k) => k.id)).not.toContain('added-by-node');
+      await expectApiError(user.getUser(), 401, 'USER_TOKEN_UNKNOWN_KEY');
+      await expectApiError(management.removeSigningKey('added-by-node'), 404, 'SIGNING_KEY_NOT_FOUND');
+    });
+
+    it('a key id in use answers 409 SIGNING_KEY_EXISTS; a 1024-bit key 400 INVALID_PUBLIC_KEY on publicKeyPem', async () => {
+      const devKey = (await management.listSigningKeys()).find((k) => k.id === server.server.devProject!.signingKeyId)!;
+      await expectApiError(management.addSigningKey({ id: devKey.id, publicKeyPem: generateSigningKeyPair().publicKeyPem }), 409, 'SIGNING_KEY_EXISTS');
+      const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      expect((await expectApiError(management.addSigningKey({ publicKeyPem: weak }), 400, 'INVALID_PUBLIC_KEY')).field).toBe('publicKeyPem');
+    });
+
+    it('refuses a private key in addSigningKey before sending it, without quoting it', async () => {
+      const { privateKeyPem } = generateSigningKeyPair();
+      const before = (await management.listSigningKeys()).length;
+      const error = await expectLocalError(() => management.addSigningKey({ id: 'leaked', publicKeyPem: privateKeyPem }), 'INVALID_PUBLIC_KEY');
+      expectNotLeaked(error, privateKeyPem.split('\n')[1]!);
+      expect(await management.listSigningKeys()).toHaveLength(before);
+    });
+  });
+
+  describe('integrations', () => {
+    it('listIntegrations shows the sandbox integrations with hasClientSecret and never the secret', async () => {
+      const integrations = await management.listIntegrations();
+      const sandbox = integrations.find((i) => i.type === 'sandbox');
+      expect(sandbox).toMatchObject({ isActive: true, clientId: 'sandbox-client', hasClientSecret: true });
+      expect(JSON.stringify(integrations)).not.toContain('sandbox-secret');
+    });
+
+    it('configureIntegration sets the portal config and scopes, and deactivates and reactivates an integration', async () => {
+      const configured = await management.configureIntegration('sandbox-apikey', {
+        portal: { description: 'Our CRM', accentColor: '#112233' },
+        scopes: ['contacts'],
+      });
+      expect(configured).toMatchObject({ type: 'sandbox-apikey', isActive: true, scopes: ['contacts'], portal: { description: 'Our CRM', accentColor: '#112233' } });
+      expect((await userClient().getIntegrationMetadata()).find((m) => m.type === 'sandbox-apikey')).toMatchObject({ brandColor: '#112233' });
+
+      expect(await management.configureIntegration('sandbox-client-credentials', { isActive: false })).toMatchObject({ isActive: false });
+      expect((await userClient().getIntegrations()).map((i) => i.type)).not.toContain('sandbox-client-credentials');
+      await management.configureIntegration('sandbox-client-credentials', { isActive: true });
+      expect((await userClient().getIntegrations()).map((i) => i.type)).toContain('sandbox-client-credentials');
+    });
+
+    it('configureIntegration activates a catalog integration the project did not have, with its OAuth client', async () => {
+      const configured = await management.configureIntegration('github', { clientId: 'gh-client', clientSecret: 'gh-secret' });
+      expect(configured).toMatchObject({ type: 'github', isActive: true, clientId: 'gh-client', hasClientSecret: true });
+      expect(configured).not.toHaveProperty('clientSecret');
+      expect((await management.listIntegrations()).map((i) => i.type)).toContain('github');
+    });
+
+    it('an integration not in the catalog answers 404 INTEGRATION_NOT_FOUND', async () => {
+      await expectApiError(management.configureIntegration('no-such-provider', { isActive: true }), 404, 'INTEGRATION_NOT_FOUND');
+    });
+  });
+
+  describe('custom integrations', () => {
+    it('creates, lists, updates and removes a custom integration', async () => {
+      const created = await management.createCustomIntegration(customIntegration('node-crm'));
+      expect(created).toEqual({ id: expect.any(String), integrationId: expect.any(String), type: 'custom.node-crm' });
+      expect((await management.listCustomIntegrations()).find((c) => c.id === created.id)).toMatchObject({ slug: 'node-crm', integrationId: created.integrationId });
+      expect((await userClient().getIntegrations()).map((i) => i.type)).toContain('custom.node-crm');
+
+      const updated = await management.updateCustomIntegration(created.id, customIntegration('node-crm', { name: 'Node CRM v2' }));
+      expect(updated).toMatchObject({ id: created.id, slug: 'node-crm', definition: expect.objectContaining({ name: 'Node CRM v2' }) });
+
+      await expect(management.removeCustomIntegration(created.id)).resolves.toBeUndefined();
+      expect((await management.listCustomIntegrations()).map((c) => c.id)).not.toContain(created.id);
+      expect((await userClient().getIntegrations()).map((i) => i.type)).not.toContain('custom.node-crm');
+      await expectApiError(management.removeCustomIntegration(created.id), 404, 'CUSTOM_INTEGRATION_NOT_FOUND');
+    });
+
+    it('a second custom integration with the same slug answers 409; an invalid body 400 with the field', async () => {
+      const created = await management.createCustomIntegration(customIntegration('node-dup'));
+      await expectApiError(management.createCustomIntegration(customIntegration('node-dup')), 409, 'CUSTOM_INTEGRATION_EXISTS');
+      const invalid = await expectApiError(management.createCustomIntegration(customIntegration('node-bad', { apiAuthorization: 'no colon here' })), 400, 'INVALID_API_AUTHORIZATION');
+      expect(invalid.field).toBe('apiAuthorization');
+      await management.removeCustomIntegration(created.id);
+    });
+  });
+
+  describe('connected users and the credential audit log', () => {
+    it('listConnectedUsers shows a user with their accounts, never the API key', async () => {
+      const userId = `audited-${randomUUID()}`;
+      const user = userClient(userId);
+      await user.setUserMetadata({ plan: 'team' });
+      const credential = await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_listed_secret' });
+      const users = await management.listConnectedUsers();
+      const listed = users.find((u) => u.userId === userId);
+      expect(listed).toMatchObject({ userId, meta: { plan: 'team' }, credentials: [expect.objectContaining({ id: credential.id, integrationType: 'sandbox-apikey' })] });
+      expect(JSON.stringify(users)).not.toContain('sbx_listed_secret');
+    });
+
+    it('listCredentialEvents answers installed then uninstalled for one credential, and every credential without a filter', async () => {
+      const user = userClient();
+      const first = await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_audit_one' });
+      const second = await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_audit_two' }, { allowMultipleCredentials: true });
+      await user.uninstall('sandbox-apikey', { selectedCredentialId: first.id });
+
+      const events = await management.listCredentialEvents({ credentialId: first.id });
+      expect(events.map((e) => e.event)).toEqual(['installed', 'uninstalled']);
+      expect(events.every((e) => e.credentialId === first.id && e.integrationId === first.integrationId)).toBe(true);
+      expect((await management.listCredentialEvents({ credentialId: second.id })).map((e) => e.event)).toEqual(['installed']);
+
+      const all = await management.listCredentialEvents();
+      expect(all.map((e) => e.credentialId)).toEqual(expect.arrayContaining([first.id, second.id]));
+      expect(await management.listCredentialEvents({ credentialId: randomUUID() })).toEqual([]);
+    });
+  });
+
+  describe('secret keys', () => {
+    it('a wrong secret key is refused with 401 SECRET_KEY_INVALID, the key never in the error', async () => {
+      const wrongKey = `sk_wrong_${randomUUID()}`;
+      const wrong = createManagementClient({ host: server.url, projectId: server.projectId, secretKey: wrongKey });
+      const error = await expectApiError(wrong.getProject(), 401, 'SECRET_KEY_INVALID');
+      expectNotLeaked(error, wrongKey);
+      await expectApiError(wrong.listSigningKeys(), 401, 'SECRET_KEY_INVALID');
+    });
+
+    it('createProject (admin key) answers a new project and its secret key, which manages that project only', async () => {
+      const { project, secretKey } = await createProject({ host: server.url, adminKey: server.adminKey, name: 'Created by node', allowedOrigins: ['https://app.example.com'] });
+      expect(project).toMatchObject({ name: 'Created by node', allowedOrigins: ['https://app.example.com'], isDev: false });
+      const other = createManagementClient({ host: `${server.url}/`, projectId: project.id, secretKey });
+      expect(await other.getProject()).toMatchObject({ id: project.id });
+      expect(await other.listSigningKeys()).toEqual([]);
+      // The new key is not the dev project's key, and the other way round.
+      const crossed = createManagementClient({ host: server.url, projectId: server.projectId, secretKey });
+      const error = await expectApiError(crossed.getProject(), 403, 'SECRET_KEY_WRONG_PROJECT');
+      expectNotLeaked(error, secretKey);
+      await expectApiError(createProject({ host: server.url, adminKey: 'not-the-admin-key', name: 'x' }), 401, 'ADMIN_KEY_INVALID');
+    });
+
+    it('refuses options it could never use: no projectId, a secret key with spaces, a host that is not http(s)', async () => {
+      await expectLocalError(() => createManagementClient({ host: server.url, projectId: '', secretKey: 'k' }), 'INVALID_OPTIONS');
+      await expectLocalError(() => createManagementClient({ host: server.url, projectId: 'p', secretKey: 'two words' }), 'INVALID_SECRET_KEY');
+      await expectLocalError(() => createManagementClient({ host: 'file:///etc', projectId: 'p', secretKey: 'k' }), 'INVALID_OPTIONS');
+    });
+  });
+});
