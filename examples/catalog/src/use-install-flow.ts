@@ -36,11 +36,10 @@ const stageHasFields = (stage: InstallStage | undefined): stage is Extract<Insta
   stage !== undefined && 'fields' in stage;
 
 /**
- * The field an error is about. The server names fields by their path in the request (`payload.apiKey`), the SDK's own
- * checks by id (`apiKey`). A rejected credential names no field: with a single field (an API key) it is that one.
+ * The field an error is about: the SDK names a stage's fields by their ids. A rejected credential names no field: with
+ * a single field (an API key) it is that one.
  */
 function fieldOf(error: ErrorLike, fields: readonly InstallField[]): string | undefined {
-  // The SDK names a stage's fields by their ids.
   if (error.field) return fields.find((field) => field.id === error.field)?.id;
   if (error.code === 'CREDENTIAL_REJECTED' && fields.length === 1) return fields[0]!.id;
   return undefined;
@@ -57,7 +56,6 @@ export function useInstallFlow(
   const [flow, setFlow] = useState<FlowView>();
   // Callbacks of a flow that was replaced or cancelled are ignored: they belong to an older id.
   const currentId = useRef(0);
-  const reported = useRef(new WeakSet<object>());
   const latest = useRef<{ integrationType: string; options: ConnectOptions }>({ integrationType: '', options: {} });
 
   const update = useCallback((id: number, change: (flow: FlowView) => FlowView | undefined) => {
@@ -74,11 +72,6 @@ export function useInstallFlow(
     (id: number, raw: unknown, stage: InstallStage | undefined) => {
       if (id !== currentId.current) return;
       const error = asError(raw);
-      // The same error may arrive through onError and through a rejected setCredentials promise.
-      if (typeof raw === 'object' && raw !== null) {
-        if (reported.current.has(raw)) return;
-        reported.current.add(raw);
-      }
       const active = sdk.installFlow.current();
       const refusedInput =
         active !== undefined && active.stage !== 'oauth' && stage?.stage !== 'oauth' && error.name !== 'UserNotAuthenticatedError';
@@ -110,20 +103,17 @@ export function useInstallFlow(
       const id = currentId.current;
       latest.current = { integrationType, options };
       setFlow({ id, integrationType, stage: undefined, fieldErrors: {}, formError: undefined, busy: false });
-      try {
-        // Synchronously within the caller's click, so that an OAuth popup may open.
-        sdk.installFlow.start(integrationType, {
-          ...options,
-          onNext: (stage) => {
-            if (stage.stage === 'done') return end(id);
-            update(id, (previous) => ({ ...previous, stage, busy: false, fieldErrors: {}, formError: undefined }));
-          },
-          onComplete: () => end(id),
-          onError: (error, stage) => fail(id, error, stage),
-        });
-      } catch (error) {
-        fail(id, error, undefined);
-      }
+      // Synchronously within the caller's click, so that an OAuth popup may open. `start` reports every problem,
+      // even an immediate one (popup blocked, already connected), through onError.
+      sdk.installFlow.start(integrationType, {
+        ...options,
+        onNext: (stage) => {
+          if (stage.stage === 'done') return end(id);
+          update(id, (previous) => ({ ...previous, stage, busy: false, fieldErrors: {}, formError: undefined }));
+        },
+        onComplete: () => end(id),
+        onError: (error, stage) => fail(id, error, stage),
+      });
     },
     [sdk, update, end, fail],
   );
@@ -152,6 +142,7 @@ export function useInstallFlow(
           return;
         }
         update(id, (previous) => ({ ...previous, busy: true, fieldErrors: {}, formError: undefined }));
+        // Resolves once the step is handled; a refused input arrives through onError, the flow staying at its stage.
         const pending = stage?.stage === 'postOptions' ? sdk.installFlow.setPostOptions(values) : sdk.installFlow.setCredentials(values);
         pending.then(
           () => update(id, (previous) => ({ ...previous, busy: false })),

@@ -3,8 +3,8 @@ import { credentialRowsOf, newUser } from '../../server/test/support/sdk-flows.j
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
 import type { InstallStage, IntegrationInstallEvent, Switchboard } from '@switchboard/sdk';
 import { eventually } from '../../server/test/support/proxy.js';
-import { defineCustomIntegration, sandboxOAuthCustomIntegration } from '../../server/test/support/management.js';
-import { approveInPopup, sdkFor } from './support/fake-browser.js';
+import { defineCustomIntegration, management, sandboxOAuthCustomIntegration } from '../../server/test/support/management.js';
+import { approveInPopup, popupUrl, sdkFor } from './support/fake-browser.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -146,6 +146,39 @@ describe('installFlow for an OAuth integration', () => {
     expect(cancelled.errors).toEqual([]);
     await eventually('the SDK to stop listening for the result', () => browser.listening === 0);
     expect(sdk.installFlow.current()).toBeUndefined();
+  });
+
+  it('asks for the account type first, refuses an unknown one, and opens the popup on the chosen type\'s login host', async () => {
+    const activate = await management(server, server.secretKey, 'PUT', `/projects/${server.projectId}/integrations/salesforce`, {
+      isActive: true,
+      clientId: 'sf-client',
+      clientSecret: 'sf-secret',
+    });
+    expect(activate.status).toBeLessThan(300);
+    const { sdk, browser } = await signedIn();
+    const flow = recorder();
+    sdk.installFlow.start('salesforce', flow.callbacks);
+    expect(flow.stages).toEqual([
+      { stage: 'accountType', integrationType: 'salesforce', options: [{ id: 'production', label: 'Production' }, { id: 'sandbox', label: 'Sandbox' }] },
+    ]);
+    expect(browser.popups).toHaveLength(0);
+    sdk.installFlow.setAccountType('developer');
+    expect(flow.errors.at(-1)?.error).toMatchObject({ code: 'INVALID_FIELD', field: 'accountType' });
+    expect(browser.popups).toHaveLength(0);
+
+    sdk.installFlow.setAccountType('sandbox');
+    expect(flow.stages.at(-1)).toEqual({ stage: 'oauth', integrationType: 'salesforce' });
+    expect(browser.popups).toHaveLength(1);
+    const url = new URL(await popupUrl(browser.popups[0]!));
+    expect(url.origin).toBe('https://test.salesforce.com');
+    sdk.installFlow.cancel();
+
+    // Given up front, a single allowed type skips the stage.
+    const direct = recorder();
+    sdk.installFlow.start('salesforce', { ...direct.callbacks, accountType: ['production'] });
+    expect(direct.stages).toEqual([{ stage: 'oauth', integrationType: 'salesforce' }]);
+    expect(new URL(await popupUrl(browser.popups[1]!)).origin).toBe('https://login.salesforce.com');
+    sdk.installFlow.cancel();
   });
 
   it('asks for pre-OAuth inputs before opening the popup, refusing missing ones, and passes them to the provider', async () => {
