@@ -23,7 +23,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
-import { RateLimiter } from './proxy/rate-limiter.js';
+import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './proxy/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
 import { registerSandbox } from './sandbox/index.js';

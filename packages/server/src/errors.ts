@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** Extra fields for the client, e.g. `{ field: 'payload.apiKey' }`. Never secrets. */
     readonly details: Record<string, unknown> = {},
+    /** Response headers that go with the error, e.g. `Retry-After`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -21,3 +23,6 @@ export const unauthorized = (code: string, message: string) => new ApiError(401,
 export const forbidden = (code: string, message: string) => new ApiError(403, code, message);
 export const notFound = (code: string, message: string) => new ApiError(404, code, message);
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+/** 429 with `Retry-After` (whole seconds, at least 1). */
+export const tooManyRequests = (code: string, message: string, retryAfterSeconds: number) =>
+  new ApiError(429, code, message, {}, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

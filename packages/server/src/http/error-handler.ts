@@ -32,7 +32,7 @@ function fieldOf(error: FastifyError): string | undefined {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
-      return sendError(reply, error.statusCode, { message: error.message, code: error.code, ...error.details });
+      return sendError(reply.headers(error.headers), error.statusCode, { message: error.message, code: error.code, ...error.details });
     }
     if (error.validation) {
       const field = fieldOf(error);

@@ -15,7 +15,7 @@ import { parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
 import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
 import { guarded } from './provider-fetch.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
 import { upstreamFailure } from './upstream-pools.js';
 import { checkProxyTarget, joinUpstreamUrl } from './upstream-url.js';

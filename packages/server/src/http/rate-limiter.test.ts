@@ -93,6 +93,30 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter(rate)).toThrow(RangeError);
   });
 
+  it('perMinute lets the whole minute through at once, then one every 60/count seconds', () => {
+    const time = clock();
+    const limiter = RateLimiter.perMinute(6, time.now);
+    for (let i = 0; i < 6; i++) expect(limiter.take('u').ok).toBe(true);
+    expect(limiter.take('u')).toEqual({ ok: false, retryAfterSeconds: 10 });
+    time.advance(10_000);
+    expect(limiter.take('u').ok).toBe(true);
+    expect(limiter.take('u').ok).toBe(false);
+  });
+
+  it('peek tells whether a request is left without spending it', () => {
+    const time = clock();
+    const limiter = new RateLimiter(2, time.now);
+    for (let i = 0; i < 5; i++) expect(limiter.peek('a')).toEqual({ ok: true });
+    limiter.take('a');
+    limiter.take('a');
+    expect(limiter.peek('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.take('a').ok).toBe(false);
+  });
+
+  it.each([0, 0.5, Number.NaN])('refuses a burst of %s', (burst) => {
+    expect(() => new RateLimiter(1, undefined, burst)).toThrow(RangeError);
+  });
+
   it('runs on the real clock by default', () => {
     const limiter = new RateLimiter(1);
     expect(limiter.take('x').ok).toBe(true);
