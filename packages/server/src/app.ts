@@ -17,6 +17,7 @@ import { TokenRefresher } from './credentials/token-refresh.js';
 import { demoRoutes } from './demo/demo-routes.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logger.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -80,6 +81,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   });
 
   installErrorHandler(app);
+  registerJsonBodyParser(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
