@@ -15,6 +15,7 @@ import { credentialRoutes } from './credentials/credential-routes.js';
 import { scheduleTokenRefresh } from './credentials/refresh-job.js';
 import { TokenRefresher } from './credentials/token-refresh.js';
 import { demoRoutes } from './demo/demo-routes.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
@@ -64,6 +65,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // URLs the router cannot decode are answered in our error shape too.
     frameworkErrors: frameworkErrorHandler,
+    // ...and so are requests Node's HTTP parser refuses before Fastify sees them.
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
