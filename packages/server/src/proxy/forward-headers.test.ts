@@ -50,6 +50,34 @@ describe('upstreamRequestHeaders', () => {
     });
   });
 
+  it.each([
+    'X_Original_URL',
+    'x_rewrite_url',
+    'X_Forwarded_Host',
+    'X-Forwarded_For',
+    'x_forwarded-proto',
+    'X_Real_IP',
+    'X_HTTP_Method_Override',
+    'X_Paragon_Credential',
+    'X_Switchboard_Retry',
+    'Transfer_Encoding',
+    'Proxy_Authorization',
+  ])('drops %s: underscores and dashes name the same header to many servers', (name) => {
+    expect(upstreamRequestHeaders({ [name]: 'smuggled', accept: '*/*' }, {})).toEqual({ accept: '*/*' });
+  });
+
+  it('drops a header named in Connection with underscores for dashes', () => {
+    expect(upstreamRequestHeaders({ connection: 'X_Hop', 'x-hop': 'named', accept: '*/*' }, {})).toEqual({ accept: '*/*' });
+  });
+
+  it("drops a caller header that spells a credential header's name with underscores", () => {
+    expect(upstreamRequestHeaders({ x_api_key: 'caller-guess', accept: '*/*' }, { 'X-API-Key': 'real-key' })).toEqual({ accept: '*/*', 'x-api-key': 'real-key' });
+  });
+
+  it('keeps other headers with underscores as they came', () => {
+    expect(upstreamRequestHeaders({ x_tenant_id: 't1' }, {})).toEqual({ x_tenant_id: 't1' });
+  });
+
   it('sets the credential headers, replacing same-named caller headers whatever their case', () => {
     const headers = upstreamRequestHeaders(
       { 'x-api-key': 'caller-guess', 'notion-version': '2021-01-01', accept: '*/*' },
@@ -93,6 +121,14 @@ describe('upstreamRequestHeaders', () => {
       expect(error).toMatchObject({ code: 'INVALID_HEADER', details: { field: 'x-api-key' } });
       expect((error as Error).message).not.toContain('sk_live_secret');
     }
+  });
+});
+
+describe('clientResponseHeaders with underscores', () => {
+  it("drops a provider's Switchboard, CORS and cookie headers spelled with underscores", () => {
+    expect(
+      clientResponseHeaders({ x_switchboard_error: 'USER_TOKEN_EXPIRED', access_control_allow_origin: '*', set_cookie: 'a=b', x_request_id: 'r1' }),
+    ).toEqual({ x_request_id: 'r1' });
   });
 });
 

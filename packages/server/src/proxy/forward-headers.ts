@@ -14,7 +14,7 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** What the caller sent to Switchboard rather than to the provider. */
+/** What the caller sent to Switchboard rather than to the provider (names as canonicalName spells them). */
 const CALLER_ONLY = new Set([
   'host',
   'expect',
@@ -50,15 +50,16 @@ export function upstreamRequestHeaders(
   credentialHeaders: Record<string, string>,
 ): Record<string, string | string[]> {
   const dropped = connectionTokens(incoming.connection);
-  const credentialNames = new Set(Object.keys(credentialHeaders).map((name) => name.toLowerCase()));
+  const credentialNames = new Set(Object.keys(credentialHeaders).map(canonicalName));
   const headers: Record<string, string | string[]> = {};
 
   for (const [rawName, value] of Object.entries(incoming)) {
     const name = rawName.toLowerCase();
-    if (value === undefined || credentialNames.has(name) || dropped.has(name)) continue;
-    if (HOP_BY_HOP.has(name) || CALLER_ONLY.has(name) || name.startsWith(':')) continue;
-    if (CALLER_ONLY_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
-    if (name === 'content-type' && typeof value === 'string' && value.trim().toLowerCase() === 'auto') continue;
+    const canonical = canonicalName(name);
+    if (value === undefined || credentialNames.has(canonical) || dropped.has(canonical)) continue;
+    if (HOP_BY_HOP.has(canonical) || CALLER_ONLY.has(canonical) || name.startsWith(':')) continue;
+    if (CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix))) continue;
+    if (canonical === 'content-type' && typeof value === 'string' && value.trim().toLowerCase() === 'auto') continue;
     checkValue(name, value, 'The header');
     headers[name] = value;
   }
@@ -87,8 +88,9 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
   const headers: Record<string, string | string[]> = {};
   for (const [rawName, value] of Object.entries(upstream)) {
     const name = rawName.toLowerCase();
-    if (value === undefined || dropped.has(name) || HOP_BY_HOP.has(name) || PROVIDER_ONLY.has(name)) continue;
-    if (name.startsWith('access-control-') || name.startsWith(SWITCHBOARD_RESPONSE_PREFIX)) continue;
+    const canonical = canonicalName(name);
+    if (value === undefined || dropped.has(canonical) || HOP_BY_HOP.has(canonical) || PROVIDER_ONLY.has(canonical)) continue;
+    if (canonical.startsWith('access-control-') || canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX)) continue;
     headers[name] = value;
   }
   return headers;
@@ -126,8 +128,15 @@ function isJsonScalar(text: string): boolean {
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
   const list = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(list.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+  return new Set(list.split(',').map((token) => canonicalName(token.trim())).filter(Boolean));
 }
+
+/**
+ * A header name as the drop lists above spell it: lower case, `_` read as `-`. Many servers and frameworks (CGI
+ * and everything built on it: PHP, Django, Rack, nginx with `underscores_in_headers`) turn both into the same
+ * `HTTP_X_FORWARDED_FOR`, so `X_Forwarded_For` must not get past a list that names `x-forwarded-for`.
+ */
+const canonicalName = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
 /** What undici accepts in a header value (RFC 9110 field-vchar, obs-text, SP and HTAB); anything else is a 400. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
