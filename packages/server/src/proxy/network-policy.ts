@@ -39,6 +39,7 @@ for (const [network, prefix] of [
   ['64:ff9b:1::', 48], // local-use NAT64
   ['fc00::', 7], // unique local: AWS's IPv6 metadata service is fd00:ec2::254
   ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['ff00::', 8], // multicast
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
@@ -50,6 +51,9 @@ export function isPrivateAddress(ip: string): boolean {
   if (family === 4) return blocked.check(ip, 'ipv4');
   if (family !== 6) throw new TypeError('isPrivateAddress expects an IP address');
   const address = ip.replace(/%.*$/, ''); // a zone id (`fe80::1%eth0`) names an interface, not part of the address
+  // ::ffff:0:0/96, every IPv4-mapped address, public ones too: no provider needs this disguise, and parsers disagree
+  // about it. Checked by hand: a BlockList rule for it would match every plain IPv4 address as well.
+  if (isIPv4Mapped(address)) return true;
   const embedded = embeddedIPv4(address);
   if (embedded !== undefined) return blocked.check(embedded, 'ipv4');
   return blocked.check(address, 'ipv6');
@@ -70,6 +74,11 @@ function embeddedIPv4(ipv6: string): string | undefined {
   const compatible = zeroPrefix && g5 === 0 && (g6 !== 0 || g7 > 1);
   const nat64 = g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0;
   return mapped || compatible || nat64 ? dotted(g6, g7) : undefined;
+}
+
+function isIPv4Mapped(ipv6: string): boolean {
+  const [g0, g1, g2, g3, g4, g5] = ipv6Groups(ipv6);
+  return g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing dotted quad turned into two groups). */
