@@ -83,6 +83,9 @@ export interface TokenConfig {
  */
 const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../../../examples/catalog/dist/', import.meta.url));
 
+/** The shortest SWITCHBOARD_ADMIN_KEY accepted. */
+export const MIN_ADMIN_KEY_LENGTH = 32;
+
 const truthy = (value: string | undefined, fallback: boolean) =>
   value === undefined || value === '' ? fallback : !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
 
@@ -137,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   if (config.demo && !config.devProject) {
     throw new Error('SWITCHBOARD_DEMO needs the dev project: set SWITCHBOARD_DEV_PROJECT=1, or SWITCHBOARD_DEMO=0');
+  }
+  if (config.adminKey !== undefined && config.adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    // The admin key creates projects and lets them reach private networks: it must not be guessable.
+    throw new Error(`SWITCHBOARD_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (try: openssl rand -base64 32), or unset to generate one`);
   }
   config.publicUrl = publicUrl;
   try {

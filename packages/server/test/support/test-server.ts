@@ -71,7 +71,7 @@ export async function startTestServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const port = await freePort();
   const postgres = database === 'postgres' ? await freshPostgresSchema() : undefined;
-  const adminKey = `ak_test_${randomBytes(8).toString('hex')}`;
+  const adminKey = `ak_test_${randomBytes(16).toString('hex')}`;
   const config = loadConfig(
     {
       PORT: String(port),
