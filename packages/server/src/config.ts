@@ -32,6 +32,8 @@ export interface ServerConfig {
   proxy: ProxyConfig;
   /** OAuth token lifecycle (SWITCHBOARD_REFRESH_*). */
   tokens: TokenConfig;
+  /** Limits on calls that cost more than a database read, or guess at keys; see docs/configuration.md. */
+  limits: LimitsConfig;
   /** Background jobs (SWITCHBOARD_JOBS): the embedded queue on SQLite, pg-boss on Postgres. */
   jobs: boolean;
   /**
@@ -75,6 +77,11 @@ export interface TokenConfig {
   sweepLookaheadSeconds: number;
   /** ...of credentials used through the proxy within this many days. */
   inUseDays: number;
+}
+
+export interface LimitsConfig {
+  /** Wrong admin keys per client address per minute (SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE); then 429. 0: no limit. */
+  adminKeyFailuresPerMinute: number;
 }
 
 /**
@@ -130,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sweepIntervalSeconds: integer('SWITCHBOARD_REFRESH_SWEEP_SECONDS', env.SWITCHBOARD_REFRESH_SWEEP_SECONDS, 60, 0, 86_400),
       sweepLookaheadSeconds: integer('SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS', env.SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS, 600, 0, 86_400),
       inUseDays: integer('SWITCHBOARD_REFRESH_IN_USE_DAYS', env.SWITCHBOARD_REFRESH_IN_USE_DAYS, 7, 1, 365),
+    },
+    limits: {
+      adminKeyFailuresPerMinute: integer('SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE', env.SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE, 10, 0, 10_000),
     },
     jobs: truthy(env.SWITCHBOARD_JOBS, true),
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,

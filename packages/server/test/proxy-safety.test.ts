@@ -118,11 +118,18 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
     let managed: ManagedProject;
     let token: string;
 
+    /** Only the admin key turns the opt-in on; the project's own key may turn it off. */
+    const allow = (allowPrivateUpstreams: boolean) =>
+      management(server, allowPrivateUpstreams ? server.adminKey : managed.secretKey, 'PATCH', `/projects/${managed.projectId}`, { allowPrivateUpstreams });
+
     beforeAll(async () => {
       managed = await createManagedProject(server, 'SSRF check');
       const { port } = new URL(simulator.url);
+      // Plain http to loopback can be defined only while the project allows private addresses.
+      expect((await allow(true)).status).toBe(200);
       // `localhost` is a name, not an address: only the check at connect time sees that it resolves to 127.0.0.1.
       await defineCustomIntegration(server, apiKeyCustomIntegration('internal', `http://localhost:${port}`), managed);
+      expect((await allow(false)).status).toBe(200);
       token = await signUserToken(managed.keys.privateKey, 'ssrf-user', { kid: managed.keyId });
     });
 
@@ -139,8 +146,6 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
     });
 
     it('is proxied once the project opts in, and refused again when it opts out', async () => {
-      const allow = (allowPrivateUpstreams: boolean) =>
-        management(server, managed.secretKey, 'PATCH', `/projects/${managed.projectId}`, { allowPrivateUpstreams });
       expect((await allow(true)).status).toBe(200);
       const installed = await sdk('/credentials', { method: 'POST', body: JSON.stringify({ integrationId: 'custom.internal', payload: { apiKey: 'k' } }) });
       expect(installed.status).toBe(201);

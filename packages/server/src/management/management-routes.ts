@@ -13,12 +13,13 @@ import { configureIntegration, listIntegrations, type ProjectIntegration } from 
 import { listCredentialEvents } from '../credentials/audit-log.js';
 import { listUserCredentials } from '../credentials/credential-store.js';
 import { credentialView } from '../credentials/credential-view.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
 import { invalidOriginEntry } from '../projects/allowed-origins.js';
 import { addSigningKey, createProject, listSigningKeys, removeSigningKey, updateProject } from '../projects/project-store.js';
 import { listConnectedUsers } from '../users/connected-users.js';
-import { adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
+import { RateLimiter } from '../http/rate-limiter.js';
+import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
 
 const AllowedOrigins = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 100 });
 
@@ -139,11 +140,12 @@ const AllowPrivateUpstreams = Type.Boolean({
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
 export function managementRoutes(context: AppContext, adminKey: string): FastifyPluginAsyncTypebox {
+  const adminKeyGuard = new AdminKeyGuard(adminKey, RateLimiter.perMinute(context.config.limits.adminKeyFailuresPerMinute));
   return async (app) => {
     app.post(
       '/projects',
       {
-        onRequest: adminKeyAuth(adminKey),
+        onRequest: adminKeyAuth(adminKeyGuard),
         schema: {
           tags: ['Management'],
           summary: 'Create a project (admin key); answers its secret key once',
@@ -162,7 +164,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
 
     await app.register(async (projectScope) => {
       // onRequest: a missing or wrong key is refused before the body is read or validated.
-      projectScope.addHook('onRequest', projectSecretKeyAuth(context));
+      projectScope.addHook('onRequest', projectSecretKeyAuth(context, adminKeyGuard));
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
 
@@ -171,6 +173,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
       scoped.patch(
         '/projects/:projectId',
         {
+          // The admin key may change any project; it alone may let one reach private networks.
+          config: { adminKeyAllowed: true },
           schema: {
             tags,
             summary: 'Rename a project, replace its allowed browser origins, or let its custom integrations reach private networks',
@@ -187,6 +191,13 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
         async (request) => {
           checkOrigins(request.body.allowedOrigins);
+          // A project's own key may turn the opt-in off (or leave it as it is), never on: its custom integrations
+          // would then reach the instance's own network.
+          if (request.body.allowPrivateUpstreams && !request.managedProject.allowPrivateUpstreams && !request.managedByAdmin) {
+            throw new ApiError(403, 'ADMIN_KEY_REQUIRED', "Only the instance's admin key (SWITCHBOARD_ADMIN_KEY) can turn on allowPrivateUpstreams", {
+              field: 'allowPrivateUpstreams',
+            });
+          }
           return updateProject(context.db, request.managedProject.id, request.body);
         },
       );
