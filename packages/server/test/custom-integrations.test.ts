@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management, sandboxOAuthCustomIntegration } from './support/management.js';
+import { createManagedProject, management, sandboxOAuthCustomIntegration } from './support/management.js';
 import { approveSandboxConsent } from './support/sandbox-consent.js';
 import { expectError } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
@@ -277,6 +277,35 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
       await expect400(apiKeyIntegration('http-token-url', { auth: clientCredentials, apiAuthorization: 'Authorization: Bearer {{accessToken}}' }), 'auth.tokenUrl');
     });
 
+    it.each([
+      ['apiBaseUrl', { apiBaseUrl: 'http://api.example.com/v1' }],
+      ['apiBaseUrl', { apiBaseUrl: 'http://10.0.0.5/v1' }],
+      ['testEndpointUrl', { testEndpointUrl: 'http://api.example.com/me' }],
+    ])('a plain-http %s off this machine: 400 INVALID_URL (every API call carries the credential)', async (field, overrides) => {
+      const response = await api('POST', base(), apiKeyIntegration('plain-http', overrides));
+      const body = await expectError(response, 400, 'INVALID_URL', field);
+      expect(body.message).toMatch(/https/);
+    });
+
+    it.each([
+      ['apiBaseUrl', (url: string) => ({ apiBaseUrl: `${url}/sandbox/api` })],
+      ['testEndpointUrl', (url: string) => ({ apiBaseUrl: 'https://api.example.com', testEndpointUrl: `${url}/sandbox/api/me` })],
+    ])('a plain-http %s on this machine in a project that does not allow private upstreams: 400 INVALID_URL', async (field, overrides) => {
+      const managed = await createManagedProject(server, `Plain http ${field}`);
+      const response = await management(server, managed.secretKey, 'POST', `/projects/${managed.projectId}/custom-integrations`, apiKeyIntegration('loopback', overrides(server.url)));
+      const body = await expectError(response, 400, 'INVALID_URL', field);
+      expect(body.message).toMatch(/allows private upstreams/);
+      const listed = await management(server, managed.secretKey, 'GET', `/projects/${managed.projectId}/custom-integrations`);
+      expect(await listed.json()).toEqual([]);
+    });
+
+    it('a plain-http API on this machine in a project that allows private upstreams (the dev project): created', async () => {
+      for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+        const { port } = new URL(server.url);
+        await create(apiKeyIntegration(`loopback-${host.replace(/\W/g, '')}`, { apiBaseUrl: `http://${host}:${port}/sandbox/api` }));
+      }
+    });
+
     it('a duplicate slug: 409', async () => {
       await create(apiKeyIntegration('taken'));
       const response = await api('POST', base(), apiKeyIntegration('taken', { name: 'Second' }));
@@ -287,7 +316,7 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
 
     it('stores nothing for refused input', async () => {
       const slugs = await listSlugs();
-      for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url', 'bad-pattern']) expect(slugs).not.toContain(slug);
+      for (const slug of ['bad-icon', 'bad-colour', 'bad-auth-header', 'bad-placeholder', 'bad-url', 'bad-oauth-url', 'bad-pattern', 'plain-http']) expect(slugs).not.toContain(slug);
     });
   });
 

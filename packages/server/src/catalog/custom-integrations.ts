@@ -77,6 +77,19 @@ function tokenUrl(field: string, value: string): void {
   }
 }
 
+/**
+ * The API base URL and an absolute test endpoint carry the user's credential on every call: https only, or plain
+ * http to this machine (localhost, 127.0.0.0/8, [::1]) in a project that allows private upstreams.
+ */
+function apiUrl(field: string, value: string, allowPrivateUpstreams: boolean): void {
+  const url = absoluteUrl(field, value);
+  if (url.protocol === 'https:' || (allowPrivateUpstreams && isLoopbackHttp(url))) return;
+  const why = allowPrivateUpstreams
+    ? 'plain http only to this machine (localhost, 127.0.0.1, [::1])'
+    : 'plain http to this machine needs a project that allows private upstreams';
+  throw badRequest('INVALID_URL', `${field} must be an https URL (${why})`, { field });
+}
+
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
 
 /** Refuses an input pattern that is no regular expression (as the engine compiles it): it would fail every install. */
@@ -127,15 +140,20 @@ function checkPlaceholders(input: CustomIntegrationInput): void {
   }
 }
 
+/** The project a custom integration is defined in, as far as checking its definition goes. */
+export interface DefiningProject {
+  allowPrivateUpstreams: boolean;
+}
+
 /** Turns the customer's input into a catalog definition, refusing anything the engine could not run safely. */
-export function toDefinition(input: CustomIntegrationInput): IntegrationDefinition {
+export function toDefinition(input: CustomIntegrationInput, project: DefiningProject): IntegrationDefinition {
   const iconProblem = invalidSvgIcon(input.iconSvg);
   if (iconProblem) throw badRequest('INVALID_ICON', `iconSvg ${iconProblem}`, { field: 'iconSvg' });
-  absoluteUrl('apiBaseUrl', input.apiBaseUrl);
+  apiUrl('apiBaseUrl', input.apiBaseUrl, project.allowPrivateUpstreams);
   const header = parseHeaderTemplate(input.apiAuthorization);
-  // A relative test endpoint is joined to apiBaseUrl by the engine.
+  // A relative test endpoint is joined to apiBaseUrl by the engine (as text), so it shares its scheme and host.
   const testUrl = input.testEndpointUrl;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) absoluteUrl('testEndpointUrl', testUrl);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(testUrl)) apiUrl('testEndpointUrl', testUrl, project.allowPrivateUpstreams);
   checkPlaceholders(input);
   checkPatterns(input);
   checkPostInstallInputs(input);
@@ -212,8 +230,9 @@ export async function createCustomIntegration(
   secrets: SecretBox,
   projectId: string,
   input: CustomIntegrationInput,
+  project: DefiningProject,
 ): Promise<{ id: string; integrationId: string; type: string }> {
-  const definition = toDefinition(input);
+  const definition = toDefinition(input, project);
   const existing = await db
     .selectFrom('custom_integrations')
     .select('id')
@@ -258,6 +277,7 @@ export async function updateCustomIntegration(
   projectId: string,
   id: string,
   input: CustomIntegrationInput,
+  project: DefiningProject,
 ): Promise<void> {
   const row = await db
     .selectFrom('custom_integrations')
@@ -267,7 +287,7 @@ export async function updateCustomIntegration(
     .executeTakeFirst();
   if (!row) throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration in this project');
   if (input.slug !== row.slug) throw badRequest('SLUG_IMMUTABLE', 'slug cannot change', { field: 'slug' });
-  const definition = toDefinition(input);
+  const definition = toDefinition(input, project);
   const now = isoNow();
   const oauth = input.auth.type === 'oauth2' ? input.auth : undefined;
   await db.transaction().execute(async (trx) => {

@@ -265,7 +265,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         '/projects/:projectId/custom-integrations',
         { schema: { tags, summary: 'Define a custom integration', params: ProjectParams, body: CustomIntegrationBody } },
         async (request, reply) => {
-          const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body as CustomIntegrationInput);
+          const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body as CustomIntegrationInput, request.managedProject);
           return reply.code(201).send(created);
         },
       );
@@ -281,7 +281,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
           },
         },
         async (request) => {
-          await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body as CustomIntegrationInput);
+          await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body as CustomIntegrationInput, request.managedProject);
           return (await listCustomIntegrations(context.db, request.managedProject.id)).find((c) => c.id === request.params.id);
         },
       );
