@@ -173,6 +173,30 @@ describe('the demo at /demo', () => {
       await expectError(await fetch(`${server.url}/demo/session?usr=ada`), 400, 'VALIDATION_ERROR', 'querystring.usr');
     });
 
+    it('answers at the loopback names, whatever the port', async () => {
+      const { port } = new URL(server.url);
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost', 'LOCALHOST:1234']) {
+        const answer = await rawRequest(server, '/demo/session', { host });
+        expect({ host, status: answer.status }).toEqual({ host, status: 200 });
+        expect(JSON.parse(answer.body)).toMatchObject({ userId: 'demo-user', userToken: expect.any(String) });
+      }
+    });
+
+    it('refuses any other Host with 403 HOST_NOT_ALLOWED and no token (DNS rebinding), before reading the query', async () => {
+      for (const host of ['evil.example', 'evil.example:4000', '127.0.0.1.evil.example', 'localhost.evil.example', '[::2]', '10.0.0.1']) {
+        const answer = await rawRequest(server, '/demo/session?user=a%20b', { host });
+        expect({ host, status: answer.status }).toEqual({ host, status: 403 });
+        expect(answer.headers['x-switchboard-error']).toBe('HOST_NOT_ALLOWED');
+        expect(JSON.parse(answer.body)).toEqual({ code: 'HOST_NOT_ALLOWED', message: expect.any(String) });
+        expect(answer.body).not.toMatch(/eyJ/);
+      }
+    });
+
+    it('trusts the Host header only, not an X-Forwarded-Host a rebinding page could set', async () => {
+      const answer = await rawRequest(server, '/demo/session', { host: 'evil.example', 'x-forwarded-host': 'localhost' });
+      expect(answer.status).toBe(403);
+    });
+
     it("answers the dev project's allowed origins cross-origin, exposing X-Switchboard-Error, and no other origin", async () => {
       for (const origin of [APP_ORIGIN, 'http://127.0.0.1:8080', 'http://[::1]:3000']) {
         const response = await fetch(`${server.url}/demo/session`, { headers: { origin } });
@@ -189,6 +213,28 @@ describe('the demo at /demo', () => {
         expect(response.headers.get('access-control-allow-origin'), origin).toBeNull();
       }
     });
+  });
+});
+
+describe('the demo behind a public URL', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { SWITCHBOARD_PUBLIC_URL: 'https://demo.switchboard.example' });
+  });
+  afterAll(async () => server?.close());
+
+  it("hands out sessions at the public URL's host, and at loopback names", async () => {
+    for (const host of ['demo.switchboard.example', 'demo.switchboard.example:443', 'localhost:4000']) {
+      expect((await rawRequest(server, '/demo/session', { host })).status).toBe(200);
+    }
+  });
+
+  it('refuses other hosts, the public host as a suffix included', async () => {
+    for (const host of ['switchboard.example', 'demo.switchboard.example.evil.example', 'evil.example']) {
+      const answer = await rawRequest(server, '/demo/session', { host });
+      expect({ host, status: answer.status }).toEqual({ host, status: 403 });
+    }
   });
 });
 

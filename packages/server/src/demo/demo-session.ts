@@ -3,12 +3,31 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SignJWT } from 'jose';
 import type { AppContext } from '../app-context.js';
+import { forbidden } from '../errors.js';
 import type { DevProjectFile } from '../projects/dev-project.js';
 
 /** Every user the demo signs for is named `demo-…`, so it can never sign a token for another user of the dev project. */
 export const DEMO_USER_PREFIX = 'demo-';
 export const DEFAULT_DEMO_USER = `${DEMO_USER_PREFIX}user`;
 const TOKEN_LIFETIME_SECONDS = 3600;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Whether the raw `Host` header names this server: the public URL's host or a loopback name, any port. DNS
+ * rebinding points an attacker's name at 127.0.0.1, so a page on that name would be same-origin with the demo; its
+ * requests still say the attacker's name in `Host`. (The raw header, not Fastify's request.host, which trusts the
+ * X-Forwarded-Host that such a page may set itself.)
+ */
+function isDemoHost(hostHeader: string | undefined, publicUrl: string): boolean {
+  if (!hostHeader) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === new URL(publicUrl).hostname || LOOPBACK_NAMES.includes(hostname);
+}
 
 /**
  * GET /demo/session[?user=<name>]: what the demo app needs to use the SDK as a dev-project user,
@@ -21,6 +40,12 @@ export function demoSessionRoute(context: AppContext, devProject: DevProjectFile
     app.get(
       '/demo/session',
       {
+        // Before anything else, bad query strings included.
+        onRequest: async (request) => {
+          if (!isDemoHost(request.headers.host, context.config.publicUrl)) {
+            throw forbidden('HOST_NOT_ALLOWED', "Demo sessions are handed out only at the server's public host or a loopback name (localhost, 127.0.0.1, [::1])");
+          }
+        },
         schema: {
           hide: true,
           querystring: Type.Object(
