@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManagedProject, management, rsaKeyPair, type ManagedProject } from './support/management.js';
+import { expectError } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 const CLIENT_SECRET = 'mgmt-test-client-secret-9f3c1e';
@@ -203,10 +204,59 @@ describe.each(testDatabases)('management API on %s', (database) => {
       expect(sdkIntegration).toMatchObject({ brandColor: '#123456', hasCredential: true });
     });
 
-    it('clears the client secret with null', async () => {
+    it('clears the client secret with null, once the integration is inactive', async () => {
       await api('PUT', `${p()}/integrations/slack`, { clientId: 'slack-client', clientSecret: CLIENT_SECRET });
-      const cleared = await api('PUT', `${p()}/integrations/slack`, { clientSecret: null });
-      expect(await cleared.json()).toMatchObject({ type: 'slack', clientId: 'slack-client', hasClientSecret: false });
+      const cleared = await api('PUT', `${p()}/integrations/slack`, { isActive: false, clientSecret: null });
+      expect(await cleared.json()).toMatchObject({ type: 'slack', isActive: false, clientId: 'slack-client', hasClientSecret: false });
+    });
+
+    describe('an OAuth integration without its OAuth client', () => {
+      const managedTypes = async () => ((await (await api('GET', `${p()}/integrations`)).json()) as { type: string }[]).map((i) => i.type);
+
+      it('cannot be activated: 400 OAUTH_CLIENT_REQUIRED naming clientId, then clientSecret; nothing stored', async () => {
+        await expectError(await api('PUT', `${p()}/integrations/hubspot`, {}), 400, 'OAUTH_CLIENT_REQUIRED', 'clientId');
+        await expectError(await api('PUT', `${p()}/integrations/hubspot`, { isActive: true, clientId: 'hs-client' }), 400, 'OAUTH_CLIENT_REQUIRED', 'clientSecret');
+        await expectError(await api('PUT', `${p()}/integrations/hubspot`, { clientSecret: CLIENT_SECRET }), 400, 'OAUTH_CLIENT_REQUIRED', 'clientId');
+        expect(await managedTypes()).not.toContain('hubspot');
+        expect(await sdkTypes('/integrations')).not.toContain('hubspot');
+      });
+
+      it('may be configured inactive, and activated once its client is complete', async () => {
+        expect(await (await api('PUT', `${p()}/integrations/zendesk`, { isActive: false, clientId: 'zd-client' })).json()).toMatchObject({ isActive: false });
+        await expectError(await api('PUT', `${p()}/integrations/zendesk`, { isActive: true }), 400, 'OAUTH_CLIENT_REQUIRED', 'clientSecret');
+        expect(await (await api('PUT', `${p()}/integrations/zendesk`, { isActive: true, clientSecret: CLIENT_SECRET })).json()).toMatchObject({
+          isActive: true,
+          hasClientSecret: true,
+        });
+      });
+
+      it('cannot lose its client while active', async () => {
+        await api('PUT', `${p()}/integrations/jira`, { clientId: 'jira-client', clientSecret: CLIENT_SECRET });
+        await expectError(await api('PUT', `${p()}/integrations/jira`, { clientSecret: null }), 400, 'OAUTH_CLIENT_REQUIRED', 'clientSecret');
+        await expectError(await api('PUT', `${p()}/integrations/jira`, { clientId: null }), 400, 'OAUTH_CLIENT_REQUIRED', 'clientId');
+        expect((await (await api('GET', `${p()}/integrations`)).json()) as unknown[]).toContainEqual(
+          expect.objectContaining({ type: 'jira', isActive: true, clientId: 'jira-client', hasClientSecret: true }),
+        );
+      });
+
+      it('left active without one (stored before this rule) is kept out of GET /sdk/integrations and /sdk/metadata', async () => {
+        await api('PUT', `${p()}/integrations/notion`, { clientId: 'notion-client', clientSecret: CLIENT_SECRET });
+        expect(await sdkTypes('/integrations')).toContain('notion');
+        await server.server.context.db
+          .updateTable('integrations')
+          .set({ client_secret_sealed: null })
+          .where('project_id', '=', server.projectId)
+          .where('type', '=', 'notion')
+          .execute();
+        expect(await sdkTypes('/integrations')).not.toContain('notion');
+        const metadata = (await (await server.sdk('integration-user', '/metadata')).json()) as { type: string }[];
+        expect(metadata.map((m) => m.type)).not.toContain('notion');
+      });
+
+      it("does not touch the dev project's sandbox, whose client is the sandbox's documented one, nor typed-credential integrations", async () => {
+        const types = await sdkTypes('/integrations');
+        for (const type of ['sandbox', 'sandbox-apikey', 'sandbox-client-credentials']) expect(types).toContain(type);
+      });
     });
 
     it('a deactivated integration disappears from GET /sdk/integrations, /sdk/me and /sdk/metadata, and comes back when reactivated', async () => {

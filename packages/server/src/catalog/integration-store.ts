@@ -39,6 +39,14 @@ export function openClientSecret(secrets: SecretBox, integration: ProjectIntegra
   return sealed ? secrets.open(sealed, sealedAad('integrations', 'client_secret_sealed', integration.id)) : undefined;
 }
 
+/**
+ * An OAuth integration without its project's OAuth app (client ID and secret) cannot connect anyone: end users
+ * would meet a developer's error. It is refused activation and kept out of the SDK's listings.
+ */
+export function lacksOAuthClient(integration: Pick<ProjectIntegration, 'definition' | 'clientId' | 'hasClientSecret'>): boolean {
+  return integration.definition.auth.kind === 'oauth2' && (!integration.clientId || !integration.hasClientSecret);
+}
+
 function toProjectIntegration(row: IntegrationRow, customDefinition: string | null): ProjectIntegration | undefined {
   const definition = customDefinition
     ? parseJson<IntegrationDefinition | undefined>(customDefinition, undefined)
@@ -138,9 +146,10 @@ export async function configureIntegration(
         field: settings.clientId !== undefined ? 'clientId' : 'clientSecret',
       });
     }
-  } else if (!findBuiltInIntegration(type)) {
-    throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
   }
+  const definition = existing?.definition ?? findBuiltInIntegration(type);
+  if (!definition) throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
+  checkOAuthClient(type, definition, existing, settings);
   const now = isoNow();
   const id = existing?.id ?? randomUUID();
   const changes = {
@@ -174,4 +183,19 @@ export async function configureIntegration(
       .execute();
   }
   return (await findIntegration(db, projectId, { id }))!;
+}
+
+/** Refuses a change that would leave an OAuth integration active without a client ID and secret (400, naming which). */
+function checkOAuthClient(type: string, definition: IntegrationDefinition, existing: ProjectIntegration | undefined, settings: IntegrationSettings): void {
+  const active = settings.isActive ?? existing?.isActive ?? true;
+  const after = {
+    definition,
+    clientId: settings.clientId !== undefined ? settings.clientId : (existing?.clientId ?? null),
+    hasClientSecret: settings.clientSecret !== undefined ? settings.clientSecret !== null : (existing?.hasClientSecret ?? false),
+  };
+  if (!active || !lacksOAuthClient(after)) return;
+  const field = after.clientId ? 'clientSecret' : 'clientId';
+  throw badRequest('OAUTH_CLIENT_REQUIRED', `${type} connects through OAuth: an active integration needs ${field} (your OAuth app at the provider), or isActive: false`, {
+    field,
+  });
 }

@@ -1,19 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import type {} from '@fastify/swagger';
-import { listIntegrations } from './integration-store.js';
+import { lacksOAuthClient, listIntegrations, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
+
+/** The integrations an end user can connect: active, and with an OAuth app when they need one. */
+const connectable = (integrations: ProjectIntegration[]) => integrations.filter((integration) => !lacksOAuthClient(integration));
 
 /** GET /sdk/integrations and GET /sdk/metadata: the project's active integrations. */
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config" } }, async (request) => {
-      const integrations = await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true });
+      const integrations = connectable(await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }));
       return integrations.map((integration) => integrationView(context.config.publicUrl, integration));
     });
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration' } }, async (request) => {
-      const integrations = await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true });
+      const integrations = connectable(await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }));
       return integrations.map((integration) => integrationMetadata(context.config.publicUrl, integration));
     });
   };
