@@ -265,3 +265,23 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
     for (const secret of secrets) expect(logs).not.toContain(secret);
   });
 });
+
+describe.each(testDatabases)('short-lived tokens on %s', (database) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // Sandbox tokens live 60 s, under half the default 120 s refresh margin.
+    server = await startTestServer(database, { SWITCHBOARD_SANDBOX_TOKEN_TTL: '60', SWITCHBOARD_REFRESH_SWEEP_SECONDS: '0' });
+  });
+  afterAll(async () => server?.close());
+
+  it('are not refreshed on every use: the early-refresh margin is at most half their lifetime', async () => {
+    const sub = newUser('short-lived');
+    const credentialId = postedResult((await connectSandbox(server, sub, { login: 'short-lived@example.com' })).page).credentialId as string;
+    const row = await credentialRow(server, credentialId);
+    expect(Date.parse(row.expires_at!) - Date.parse(row.refreshed_at!)).toBeLessThanOrEqual(60_000);
+    const before = (await sandboxTokenRequests(server.url)).refresh_token;
+    for (let call = 0; call < 3; call++) expect((await proxy(server, sub, 'sandbox/me')).status).toBe(200);
+    expect((await sandboxTokenRequests(server.url)).refresh_token).toBe(before);
+  });
+});

@@ -46,6 +46,21 @@ export function canRenew(integration: ProjectIntegration, secrets: CredentialSec
 const expiresWithin = (expiresAt: string | null, seconds: number) => expiresAt !== null && Date.parse(expiresAt) <= Date.now() + seconds * 1000;
 
 /**
+ * How long before expiry to refresh a token: `marginSeconds`, but never more than half the token's lifetime (from
+ * when it was stored to its expiry). A 3-second token under the default 120 s margin would otherwise be
+ * refreshed on every single use.
+ */
+export function earlyRefreshSeconds(row: Pick<CredentialRow, 'expires_at' | 'refreshed_at'>, marginSeconds: number): number {
+  if (row.expires_at === null || row.refreshed_at === null) return marginSeconds;
+  const lifetimeSeconds = (Date.parse(row.expires_at) - Date.parse(row.refreshed_at)) / 1000;
+  if (Number.isNaN(lifetimeSeconds)) return marginSeconds;
+  return Math.min(marginSeconds, Math.max(0, lifetimeSeconds / 2));
+}
+
+/** Whether the token is due for refresh: it expires within the margin (see earlyRefreshSeconds). */
+const dueForRefresh = (row: CredentialRow, marginSeconds: number) => expiresWithin(row.expires_at, earlyRefreshSeconds(row, marginSeconds));
+
+/**
  * Keeps OAuth access tokens fresh: refreshes shortly before expiry and after the provider refused a token.
  * Exactly one refresh per credential at a time: concurrent callers in this process share one attempt
  * (single-flight); on Postgres a row lock makes other instances wait, and whoever gets the lock next re-reads the
@@ -62,7 +77,7 @@ export class TokenRefresher {
   async usable(integration: ProjectIntegration, row: CredentialRow, allowPrivate: boolean): Promise<UsableCredential> {
     if (row.status === 'INVALID') throw credentialInvalid();
     const secrets = openCredentialSecrets(this.context.secrets, row);
-    if (!canRenew(integration, secrets) || !expiresWithin(row.expires_at, this.context.config.tokens.refreshMarginSeconds)) {
+    if (!canRenew(integration, secrets) || !dueForRefresh(row, this.context.config.tokens.refreshMarginSeconds)) {
       return { row, secrets };
     }
     const stillValid = !expiresWithin(row.expires_at, 0);
@@ -182,7 +197,7 @@ export class TokenRefresher {
     if (current.status === 'INVALID') throw credentialInvalid();
     const secrets = openCredentialSecrets(this.context.secrets, current);
     const { refreshMarginSeconds, sweepLookaheadSeconds } = this.context.config.tokens;
-    const stillFresh = !expiresWithin(current.expires_at, reason === 'background' ? sweepLookaheadSeconds : refreshMarginSeconds);
+    const stillFresh = !dueForRefresh(current, reason === 'background' ? sweepLookaheadSeconds : refreshMarginSeconds);
     const changedMeanwhile = current.secrets_sealed !== seen.secrets_sealed;
     if ((changedMeanwhile || reason === 'background') && stillFresh) return { row: current, secrets };
 
