@@ -21,7 +21,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { BenchRun, runBench } from './lib/processes.js';
-import { approveSandboxConsent } from './lib/sandbox-consent.js';
+import { connectThroughPopup } from './lib/sandbox-consent.js';
 import { int, markdownTable, median, ms, percentile, signedMs, table } from './lib/stats.js';
 import {
   BENCH_ICON,
@@ -229,12 +229,16 @@ async function connectOAuthAccount(provider: SwitchboardProcess, project: DevPro
     providerIdPath: 'id',
   });
   const sdk = sdkUrl(provider, project);
-  const started = (await call('POST', `${sdk}/oauth/start`, { bearer: token, json: { integration: `custom.${SLUG}`, origin: APP_ORIGIN } })).json<{ authorizationUrl: string; state: string }>();
-  const callbackUrl = await approveSandboxConsent(started.authorizationUrl);
-  const page = await call('GET', callbackUrl);
+  const started = (await call('POST', `${sdk}/oauth/start`, { bearer: token, json: { integration: `custom.${SLUG}`, origin: APP_ORIGIN } })).json<{
+    authorizationUrl: string;
+    state: string;
+    popupUrl: string;
+  }>();
+  const redirectUri = new URL(started.authorizationUrl).searchParams.get('redirect_uri')!;
+  const callbackStatus = await connectThroughPopup({ ...started, origin: APP_ORIGIN, redirectUri });
   const outcome = (await call('GET', `${sdk}/oauth/${started.state}`, { bearer: token })).json<{ status: string; credentialId?: string; error?: unknown }>();
   if (outcome.status !== 'success' || !outcome.credentialId) {
-    throw new Error(`the OAuth flow did not succeed: GET ${sdk}/oauth/${started.state} → ${JSON.stringify(outcome)}; callback page: ${page.text.slice(0, 1000)}`);
+    throw new Error(`the OAuth flow did not succeed: GET ${sdk}/oauth/${started.state} → ${JSON.stringify(outcome)}; callback page answered ${callbackStatus}`);
   }
   return outcome.credentialId;
 }

@@ -1,15 +1,21 @@
 /**
- * Drives the sandbox OAuth provider's consent like a browser (the same steps as the server's test helper
- * packages/server/test/support/sandbox-consent.ts, which the bench cannot import: it is test code). Follows the
- * redirects from an authorization URL with a cookie jar, approves the consent form, and returns the redirect to
- * the client's redirect URI (with `code` and `state`).
+ * Drives an OAuth popup through the sandbox provider like a browser (the same steps as the server's test helpers
+ * in packages/server/test/support/, which the bench cannot import: they are test code). Posts the flow's state to
+ * Switchboard's popup URL from the app's origin, follows the redirects with a cookie jar, approves the consent
+ * form, and loads the callback page with the browser's cookies. Returns the callback page's status.
  */
 const MAX_HOPS = 20;
 
-export async function approveSandboxConsent(authorizationUrl: string, login = 'bench-user'): Promise<string> {
-  const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri');
+export async function connectThroughPopup(
+  flow: { popupUrl: string; state: string; origin: string; redirectUri: string },
+  login = 'bench-user',
+): Promise<number> {
+  const redirectUri = flow.redirectUri;
   const cookies = new Map<string, string>();
-  let next: { url: URL; init: RequestInit } = { url: new URL(authorizationUrl), init: { method: 'GET' } };
+  let next: { url: URL; init: RequestInit } = {
+    url: new URL(flow.popupUrl),
+    init: { method: 'POST', body: new URLSearchParams({ state: flow.state }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: flow.origin } },
+  };
   let submitted = false;
 
   for (let hop = 0; hop < MAX_HOPS; hop += 1) {
@@ -29,8 +35,12 @@ export async function approveSandboxConsent(authorizationUrl: string, login = 'b
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
       const target = new URL(location, url);
-      if (redirectUri && target.href.startsWith(redirectUri)) return target.href;
       next = { url: target, init: { method: 'GET' } };
+      if (target.href.startsWith(redirectUri)) {
+        const callback = await fetch(target, { headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+        await callback.body?.cancel();
+        return callback.status;
+      }
       continue;
     }
 
@@ -43,5 +53,5 @@ export async function approveSandboxConsent(authorizationUrl: string, login = 'b
     };
     submitted = true;
   }
-  throw new Error(`sandbox consent: more than ${MAX_HOPS} redirects from ${authorizationUrl}`);
+  throw new Error(`sandbox consent: more than ${MAX_HOPS} redirects from ${flow.popupUrl}`);
 }

@@ -74,8 +74,13 @@ export interface SdkIntegration {
   icon: string;
   isActive: boolean;
   customIntegrationId: string | null;
-  customIntegration: { id: string; name: string; icon: string } | null;
-  authenticationType: 'oauth' | 'oauthClientCredential' | 'apiKey' | 'basic' | string;
+  customIntegration: { id: string; name: string; icon: string; slug: string } | null;
+  /** The reference product's word: every typed credential is `basic`. */
+  authenticationType: 'oauth' | 'oauth_client_credential' | 'basic' | string;
+  /** Switchboard's finer word, which tells API keys from basic auth. */
+  authenticationMethod: 'oauth' | 'oauthClientCredential' | 'apiKey' | 'basic' | string;
+  /** True when typed input is needed before (or instead of) OAuth. */
+  needPreOauthInputs: boolean;
   accountTypes: { id: string; label: string }[];
   preOAuthInputs: InstallInputField[];
   credentialFields: InstallInputField[];

@@ -100,7 +100,7 @@ describe('createUserClient', () => {
       const user = userClient();
       const integrations = await user.getIntegrations();
       const sandboxKey = integrations.find((i) => i.type === 'sandbox-apikey');
-      expect(sandboxKey).toMatchObject({ isActive: true, authenticationType: 'apiKey', credentialFields: [expect.objectContaining({ id: 'apiKey' })] });
+      expect(sandboxKey).toMatchObject({ isActive: true, authenticationType: 'basic', authenticationMethod: 'apiKey', credentialFields: [expect.objectContaining({ id: 'apiKey' })] });
       expect(typeof sandboxKey!.id).toBe('string');
       const metadata = await user.getIntegrationMetadata();
       expect(metadata.find((m) => m.type === 'sandbox-apikey')).toMatchObject({

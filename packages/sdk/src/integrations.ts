@@ -7,7 +7,10 @@ export interface IntegrationInfo {
   name: string;
   brandColor: string;
   icon: string;
+  /** The reference SDK's word (`oauth`, `basic`, `oauth_client_credential`). */
   authenticationType: string;
+  /** Switchboard's finer word (`oauth`, `apiKey`, `basic`, `oauthClientCredential`). */
+  authenticationMethod?: string;
   configs?: { values?: { description?: string } }[];
   accountTypes?: { id: string; label: string }[];
   preOAuthInputs?: InstallField[];
@@ -20,7 +23,7 @@ export const metadataOf = (integration: IntegrationInfo): IntegrationMetadata =>
   name: integration.name,
   brandColor: integration.brandColor,
   icon: integration.icon,
-  authenticationType: integration.authenticationType,
+  authenticationType: integration.authenticationMethod ?? integration.authenticationType,
   description: integration.configs?.[0]?.values?.description ?? '',
 });
 

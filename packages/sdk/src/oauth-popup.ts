@@ -45,8 +45,8 @@ function callbackOrigin(authorizationUrl: string, fallback: string): string {
 }
 
 /**
- * Runs an OAuth install in an opened popup: asks the server for the authorization URL, sends the popup there, and
- * waits for the result. The result is accepted from the callback page's postMessage only when it comes from the
+ * Runs an OAuth install in an opened popup: starts the flow on the server, sends the popup on its way to the
+ * provider (through Switchboard, which binds the flow to this browser), and waits for the result. The result is accepted from the callback page's postMessage only when it comes from the
  * callback page's origin, from this popup, for this flow's state; the server is also polled, for providers whose
  * pages cut the popup's link to its opener. Resolves with the new credential's id.
  *
@@ -66,7 +66,7 @@ export async function runOAuth(
   let state: string;
   let serverOrigin: string;
   try {
-    const started = await api.json<{ authorizationUrl: string; state: string }>('POST', '/oauth/start', {
+    const started = await api.json<{ authorizationUrl: string; state: string; popupUrl: string }>('POST', '/oauth/start', {
       integration: request.integrationType,
       origin: environment.pageOrigin(),
       installOptions: request.installOptions,
@@ -75,7 +75,8 @@ export async function runOAuth(
     serverOrigin = callbackOrigin(started.authorizationUrl, request.serverOrigin);
     if (signal?.aborted) throw signal.reason;
     if (popup.closed) throw new OAuthTimeoutError('The sign-in window was closed before the account was connected');
-    popup.location.href = started.authorizationUrl;
+    // The popup's first stop is Switchboard, which binds this browser to the flow, then sends it to the provider.
+    environment.postToPopup(popup, started.popupUrl, { state });
   } catch (error) {
     popup.close();
     throw error;

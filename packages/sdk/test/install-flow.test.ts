@@ -111,7 +111,7 @@ describe('installFlow for an OAuth integration', () => {
     expect(flow.stages).toEqual([{ stage: 'oauth', integrationType: 'sandbox' }]);
     expect(browser.popups).toHaveLength(1);
 
-    const { message } = await approveInPopup(browser.popups[0]!, 'flow-login');
+    const { message } = await approveInPopup(browser.popups[0]!, browser, 'flow-login');
     browser.post(message, { origin: new URL(server.url).origin, source: browser.popups[0] });
     await eventually('the post-install stage', () => flow.stages.length === 2);
     expect(flow.stages[1]).toEqual({
@@ -133,7 +133,7 @@ describe('installFlow for an OAuth integration', () => {
     const { sdk, browser } = await signedIn();
     const closed = recorder();
     sdk.installFlow.start('sandbox', closed.callbacks);
-    await eventually('the popup URL', () => browser.popups[0]!.location.href !== '');
+    await eventually('the form posted into the popup', () => browser.popups[0]!.form !== undefined);
     browser.popups[0]!.close();
     await eventually('the flow to end', () => closed.errors.length === 1);
     expect(closed.errors[0]).toMatchObject({ error: { name: 'OAuthTimeoutError' }, stage: { stage: 'oauth' } });
@@ -169,7 +169,7 @@ describe('installFlow for an OAuth integration', () => {
     sdk.installFlow.setAccountType('sandbox');
     expect(flow.stages.at(-1)).toEqual({ stage: 'oauth', integrationType: 'salesforce' });
     expect(browser.popups).toHaveLength(1);
-    const url = new URL(await popupUrl(browser.popups[0]!));
+    const url = new URL(await popupUrl(browser.popups[0]!, browser));
     expect(url.origin).toBe('https://test.salesforce.com');
     sdk.installFlow.cancel();
 
@@ -177,7 +177,7 @@ describe('installFlow for an OAuth integration', () => {
     const direct = recorder();
     sdk.installFlow.start('salesforce', { ...direct.callbacks, accountType: ['production'] });
     expect(direct.stages).toEqual([{ stage: 'oauth', integrationType: 'salesforce' }]);
-    expect(new URL(await popupUrl(browser.popups[1]!)).origin).toBe('https://login.salesforce.com');
+    expect(new URL(await popupUrl(browser.popups[1]!, browser)).origin).toBe('https://login.salesforce.com');
     sdk.installFlow.cancel();
   });
 
@@ -196,7 +196,7 @@ describe('installFlow for an OAuth integration', () => {
     sdk.installFlow.setPreOptions({ team: 'core' });
     expect(flow.stages.at(-1)).toEqual({ stage: 'oauth', integrationType: custom.type });
     expect(browser.popups).toHaveLength(1);
-    await approveInPopup(browser.popups[0]!, 'pre-login');
+    await approveInPopup(browser.popups[0]!, browser, 'pre-login');
     await eventually('the flow to finish', () => flow.completed.length === 1);
     const user = sdk.getUser();
     expect(user.authenticated && user.integrations[custom.type]?.enabled).toBe(true);

@@ -33,8 +33,8 @@ describe('installIntegration with the OAuth popup', () => {
     // Within the same tick as the click: a popup opened after an await would be blocked.
     expect(browser.popups).toHaveLength(1);
     const popup = browser.popups[0]!;
-    expect(new URL(await popupUrl(popup)).origin).toBe(serverOrigin);
-    const { message, targetOrigin } = await approveInPopup(popup, 'first-login');
+    expect(new URL(await popupUrl(popup, browser)).origin).toBe(serverOrigin);
+    const { message, targetOrigin } = await approveInPopup(popup, browser, 'first-login');
     expect(targetOrigin).toBe('http://localhost:5173');
 
     // Forgeries: the right state from another origin, from another window, and the right origin with another state.
@@ -63,7 +63,7 @@ describe('installIntegration with the OAuth popup', () => {
   it('refuses a second account unless allowMultipleCredentials is set, then connects it', async () => {
     const { sdk, browser } = await signedIn();
     const first = sdk.installIntegration('sandbox');
-    const firstMessage = await approveInPopup(browser.popups[0]!, 'account-a');
+    const firstMessage = await approveInPopup(browser.popups[0]!, browser, 'account-a');
     browser.post(firstMessage.message, { origin: serverOrigin, source: browser.popups[0] });
     await first;
 
@@ -71,7 +71,7 @@ describe('installIntegration with the OAuth popup', () => {
     expect(browser.popups).toHaveLength(1);
 
     const second = sdk.installIntegration('sandbox', { allowMultipleCredentials: true });
-    const secondMessage = await approveInPopup(browser.popups[1]!, 'account-b');
+    const secondMessage = await approveInPopup(browser.popups[1]!, browser, 'account-b');
     browser.post(secondMessage.message, { origin: serverOrigin, source: browser.popups[1] });
     const event = await second;
     const user = sdk.getUser();
@@ -92,7 +92,7 @@ describe('installIntegration with the OAuth popup', () => {
   it('rejects with OAuthTimeoutError when the user closes the popup before finishing', async () => {
     const { sdk, browser } = await signedIn();
     const install = sdk.installIntegration('sandbox');
-    await popupUrl(browser.popups[0]!);
+    await popupUrl(browser.popups[0]!, browser);
     browser.popups[0]!.close();
     await expect(install).rejects.toMatchObject({ name: 'OAuthTimeoutError', code: 'OAUTH_TIMEOUT' });
     const user = sdk.getUser();
@@ -108,7 +108,7 @@ describe('installIntegration with the OAuth popup', () => {
   it('finds the result by polling when the popup lost its opener and no message arrives', async () => {
     const { sdk, browser } = await signedIn();
     const install = sdk.installIntegration('sandbox');
-    const { message } = await approveInPopup(browser.popups[0]!, 'no-opener');
+    const { message } = await approveInPopup(browser.popups[0]!, browser, 'no-opener');
     // No postMessage: the provider's page cut the link. The callback page then closes itself.
     browser.popups[0]!.close();
     await expect(install).resolves.toMatchObject({ credentialId: message.credentialId });
@@ -120,15 +120,15 @@ describe('installIntegration with the OAuth popup', () => {
     sdk.subscribe('onIntegrationInstall', (event) => installs.push(event.credentialId));
     const install = sdk.installIntegration('sandbox');
     const popup = browser.popups[0]!;
-    const url = await popupUrl(popup);
+    const url = await popupUrl(popup, browser);
     // A provider page with Cross-Origin-Opener-Policy makes the popup read as closed while the user is still in it.
     popup.closed = true;
     await expect(install).rejects.toMatchObject({ name: 'OAuthTimeoutError' });
     expect(installs).toEqual([]);
 
     popup.closed = false;
-    popup.location.href = url;
-    const { message } = await approveInPopup(popup, 'late-login');
+    expect(url).toBe(await popupUrl(popup, browser));
+    const { message } = await approveInPopup(popup, browser, 'late-login');
     await eventually('the late install to be reported', () => installs.length === 1);
     expect(installs).toEqual([message.credentialId]);
     const user = sdk.getUser();
@@ -138,7 +138,7 @@ describe('installIntegration with the OAuth popup', () => {
   it('does not finish an install for another user who signed in meanwhile', async () => {
     const { sdk, browser } = await signedIn({ pollMs: 60_000 });
     const install = sdk.installIntegration('sandbox');
-    const { message } = await approveInPopup(browser.popups[0]!, 'first-user-login');
+    const { message } = await approveInPopup(browser.popups[0]!, browser, 'first-user-login');
     const otherUser = newUser('other');
     await sdk.authenticate(server.projectId, await server.userToken(otherUser));
     browser.post(message, { origin: serverOrigin, source: browser.popups[0] });
@@ -159,8 +159,8 @@ describe('installIntegration with the OAuth popup', () => {
     const install = sdk.installIntegration('sandbox');
     const { approveSandboxConsent } = await import('../../server/test/support/sandbox-consent.js');
     const { loadCallbackPage } = await import('../../server/test/support/sdk-flows.js');
-    const callback = await approveSandboxConsent(await popupUrl(browser.popups[0]!), { decision: 'deny' });
-    const page = await loadCallbackPage(callback);
+    const callback = await approveSandboxConsent(await popupUrl(browser.popups[0]!, browser), { decision: 'deny', cookies: browser.cookies });
+    const page = await loadCallbackPage(callback, browser.cookies);
     browser.post(page.posted[0]!.message, { origin: serverOrigin, source: browser.popups[0] });
     await expect(install).rejects.toMatchObject({ name: 'SwitchboardError', code: 'OAUTH_ACCESS_DENIED' });
   });

@@ -10,6 +10,8 @@ import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
 import { oauthCallbackRoute } from './connect/oauth-callback.js';
 import { oauthSdkRoutes } from './connect/oauth-routes.js';
+import { popupStartRoutes } from './connect/popup-start-routes.js';
+import { referenceOAuthRoutes } from './connect/reference-oauth-routes.js';
 import { pruneOAuthSessions } from './connect/oauth-sessions.js';
 import { credentialRoutes } from './credentials/credential-routes.js';
 import { scheduleTokenRefresh } from './credentials/refresh-job.js';
@@ -33,6 +35,7 @@ import { SecretBox } from './secrets/envelope.js';
 import { loadMasterKeys } from './secrets/master-keys.js';
 import { openStorage } from './storage/database.js';
 import { meRoutes } from './users/me-routes.js';
+import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
@@ -127,6 +130,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await app.register(demoRoutes(context, devProject));
   }
   await app.register(oauthCallbackRoute(context));
+  await app.register(popupStartRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.
@@ -134,6 +138,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
+      await sdk.register(referenceOAuthRoutes(context));
+      await sdk.register(workflowSdkRoutes());
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
       await sdk.register(
@@ -145,6 +151,15 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       );
     },
     { prefix: '/projects/:projectId/sdk' },
+  );
+  // The reference SDK calls two routes under /v2: the OAuth popup's set-up and app events.
+  await app.register(
+    async (sdk) => {
+      sdk.addHook('onRequest', sdkAuth(context));
+      await sdk.register(referenceOAuthRoutes(context));
+      await sdk.register(appEventRoutes());
+    },
+    { prefix: '/v2/projects/:projectId/sdk' },
   );
   await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir })), { prefix: '/api/v1' });
 

@@ -7,6 +7,7 @@ import { startTestServer, testDatabases, type TestServer } from './support/test-
 const CREDENTIAL_VIEW_KEYS = [
   'accountType',
   'config',
+  'configurations',
   'dateCreated',
   'dateDeleted',
   'dateRefreshed',
@@ -20,6 +21,7 @@ const CREDENTIAL_VIEW_KEYS = [
   'projectId',
   'providerData',
   'providerId',
+  'refreshFailureCount',
   'status',
 ];
 
@@ -288,7 +290,7 @@ describe.each(testDatabases)('SDK credentials on %s', (database) => {
       expect(removed.success).toBe(true);
       expect(removed.removedCredentialIds).toHaveLength(2);
       expect(await credentialRowsOf(server, sub)).toEqual([]);
-      expect((await json(await server.sdk(sub, '/me'))).integrations['sandbox-apikey']).toEqual({ enabled: false, configuredWorkflows: {}, allCredentials: [] });
+      expect((await json(await server.sdk(sub, '/me'))).integrations['sandbox-apikey']).toEqual({ enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] });
     });
 
     it("answers 404 for another user's credential id, an integration not installed, and an unknown integration", async () => {

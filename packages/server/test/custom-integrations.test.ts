@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManagedProject, management, sandboxOAuthCustomIntegration } from './support/management.js';
-import { approveSandboxConsent } from './support/sandbox-consent.js';
-import { expectError } from './support/sdk-flows.js';
+import { approveSandboxConsent, CookieJar } from './support/sandbox-consent.js';
+import { expectError, loadCallbackPage, openPopup } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#0EA5E9"/></svg>';
@@ -74,8 +74,16 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
         brandColor: '#0EA5E9',
         isActive: true,
         customIntegrationId: created.id,
-        customIntegration: { id: created.id, name: 'Sandbox via API key', icon: expect.any(String) },
-        authenticationType: 'apiKey',
+        // The reference SDK names a custom integration by `customIntegration.slug` and asks for its inputFields.
+        customIntegration: {
+          id: created.id,
+          name: 'Sandbox via API key',
+          icon: expect.any(String),
+          slug: 'custom.sandbox-keys',
+          inputFields: [expect.objectContaining({ id: 'apiKey', type: 'PASSWORD', required: true })],
+        },
+        authenticationType: 'basic',
+        authenticationMethod: 'apiKey',
         credentialFields: [expect.objectContaining({ id: 'apiKey', type: 'password', required: true })],
       });
       expect(item!.icon).toBe(item!.customIntegration.icon);
@@ -161,7 +169,7 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
         json: { integration: 'custom.sandbox-oauth', origin: 'http://localhost:3000' },
       });
       expect(start.status).toBe(200);
-      const { authorizationUrl, state } = (await start.json()) as { authorizationUrl: string; state: string };
+      const { authorizationUrl, state, popupUrl } = (await start.json()) as { authorizationUrl: string; state: string; popupUrl: string };
       const url = new URL(authorizationUrl);
       expect(`${url.origin}${url.pathname}`).toBe(`${server.url}/sandbox/auth`);
       expect(Object.fromEntries(url.searchParams)).toMatchObject({
@@ -174,8 +182,10 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
       });
       expect(authorizationUrl).not.toContain(OAUTH_CLIENT_SECRET);
 
-      const callback = await approveSandboxConsent(authorizationUrl, { login: 'custom-oauth-login' });
-      expect((await fetch(callback)).status).toBe(200);
+      const browser = new CookieJar();
+      expect((await openPopup(popupUrl, state, 'http://localhost:3000', browser)).status).toBe(303);
+      const callback = await approveSandboxConsent(authorizationUrl, { login: 'custom-oauth-login', cookies: browser });
+      expect((await loadCallbackPage(callback, browser)).status).toBe(200);
       const result = (await (await server.sdk('oauth-user', `/oauth/${state}`)).json()) as Json;
       expect(result).toMatchObject({ status: 'success', integration: 'custom.sandbox-oauth', credentialId: expect.any(String) });
       const me = (await (await server.sdk('oauth-user', '/me')).json()) as Json;

@@ -39,9 +39,9 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
       // Before the callback the SDK's poll says pending.
       expect(await json(await server.sdk(sub, `/oauth/${started.state}`))).toEqual({ status: 'pending', integration: 'sandbox' });
 
-      const callbackUrl = await approveSandboxConsent(started.authorizationUrl, { login: 'ada@example.com' });
+      const callbackUrl = await approveSandboxConsent(started.authorizationUrl, { login: 'ada@example.com', cookies: started.browser });
       expect(new URL(callbackUrl).searchParams.get('state')).toBe(started.state);
-      const page = await loadCallbackPage(callbackUrl);
+      const page = await loadCallbackPage(callbackUrl, started.browser);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
 
@@ -76,7 +76,7 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
         dateValidUntil: expect.any(String),
         configurations: [{ id: expect.any(String), isDefault: true, connectCredentialId: credentialId, workflowSettings: {}, sharedSettings: {}, configMeta: {} }],
       });
-      expect(me.integrations['sandbox-apikey']).toEqual({ enabled: false, configuredWorkflows: {}, allCredentials: [] });
+      expect(me.integrations['sandbox-apikey']).toEqual({ enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] });
 
       // The stored credential really holds a working access token and a refresh token.
       const [row] = await credentialRowsOf(server, sub);
@@ -117,7 +117,7 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
       const first = postedResult(flow.page);
       expect(first.status).toBe('success');
 
-      const replay = await loadCallbackPage(flow.callbackUrl);
+      const replay = await loadCallbackPage(flow.callbackUrl, flow.browser);
       expect(replay.status).toBe(400);
       expect(postedResult(replay)).toMatchObject({ status: 'error', error: { code: 'OAUTH_STATE_INVALID' } });
       expect(await json(await server.sdk(sub, `/oauth/${flow.state}`))).toEqual({
@@ -131,8 +131,8 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
     it('lets exactly one of two concurrent callbacks for one state win', async () => {
       const sub = newUser();
       const started = await startOAuth(server, sub);
-      const callbackUrl = await approveSandboxConsent(started.authorizationUrl);
-      const pages = await Promise.all([loadCallbackPage(callbackUrl), loadCallbackPage(callbackUrl)]);
+      const callbackUrl = await approveSandboxConsent(started.authorizationUrl, { cookies: started.browser });
+      const pages = await Promise.all([loadCallbackPage(callbackUrl, started.browser), loadCallbackPage(callbackUrl, started.browser)]);
       expect(pages.map((page) => page.status).sort()).toEqual([200, 400]);
       expect(await credentialRowsOf(server, sub)).toHaveLength(1);
     });
@@ -165,14 +165,14 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
     it('refuses an expired state and stores nothing', async () => {
       const sub = newUser();
       const started = await startOAuth(server, sub);
-      const callbackUrl = await approveSandboxConsent(started.authorizationUrl);
+      const callbackUrl = await approveSandboxConsent(started.authorizationUrl, { cookies: started.browser });
       await server.server.context.db
         .updateTable('oauth_sessions')
         .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
         .where('state', '=', started.state)
         .execute();
       const before = await sandboxStats();
-      const page = await loadCallbackPage(callbackUrl);
+      const page = await loadCallbackPage(callbackUrl, started.browser);
       expect(page.status).toBe(400);
       expect(postedResult(page)).toMatchObject({ status: 'error', error: { code: 'OAUTH_STATE_INVALID' } });
       expect(await credentialRowsOf(server, sub)).toEqual([]);
@@ -187,11 +187,11 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
     it('stores nothing when the integration was deactivated after start', async () => {
       const sub = newUser();
       const started = await startOAuth(server, sub);
-      const callbackUrl = await approveSandboxConsent(started.authorizationUrl);
+      const callbackUrl = await approveSandboxConsent(started.authorizationUrl, { cookies: started.browser });
       await configureIntegration(server, 'sandbox', { isActive: false });
       try {
         const before = await sandboxStats();
-        const page = await loadCallbackPage(callbackUrl);
+        const page = await loadCallbackPage(callbackUrl, started.browser);
         expect(page.status).toBe(400);
         expect(postedResult(page)).toMatchObject({ status: 'error', integration: 'sandbox', error: { code: 'INTEGRATION_NOT_FOUND' } });
         expect((await sandboxStats()).authorization_code).toBe(before.authorization_code);

@@ -39,11 +39,12 @@ describe('the OAuth popup path', () => {
     const seen: Seen[] = [];
     const started = await startOAuth(server, newUser('popup'), { integration: 'sandbox' });
     const callbackUrl = await approveSandboxConsent(started.authorizationUrl, {
+      cookies: started.browser,
       decision,
       login: 'popup@example.com',
       onResponse: (url, response) => seen.push({ url: url.pathname, status: response.status, coop: response.headers.get('cross-origin-opener-policy') }),
     });
-    const page = await loadCallbackPage(callbackUrl);
+    const page = await loadCallbackPage(callbackUrl, started.browser);
     seen.push({ url: new URL(callbackUrl).pathname, status: page.status, coop: page.headers.get('cross-origin-opener-policy') });
     return { seen, posted: postedResult(page) };
   }

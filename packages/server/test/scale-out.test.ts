@@ -41,9 +41,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two server processes on one Pos
 
   it('completes on instance B an OAuth flow started on instance A', async () => {
     const started = await startOAuth(a, sub, { integration: 'custom.shared' });
-    const callbackOnA = new URL(await approveSandboxConsent(started.authorizationUrl, { login: 'fleet@example.com' }));
+    const callbackOnA = new URL(await approveSandboxConsent(started.authorizationUrl, { login: 'fleet@example.com', cookies: started.browser }));
     const callbackOnB = `${b.url}${callbackOnA.pathname}${callbackOnA.search}`;
-    const result = postedResult(await loadCallbackPage(callbackOnB));
+    const result = postedResult(await loadCallbackPage(callbackOnB, started.browser));
     expect(result).toMatchObject({ status: 'success', integration: 'custom.shared', credentialId: expect.any(String) });
     credentialId = result.credentialId as string;
 

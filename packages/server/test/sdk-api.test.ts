@@ -20,9 +20,10 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       expect(me).toEqual({
         authenticated: true,
         userId: sub,
-        integrations: Object.fromEntries(SANDBOX_TYPES.map((type) => [type, { enabled: false, configuredWorkflows: {}, allCredentials: [] }])),
+        integrations: Object.fromEntries(SANDBOX_TYPES.map((type) => [type, { enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] }])),
         meta: {},
-        project: { id: server.projectId, name: 'Development' },
+        // `headless-cp` first: without it the reference SDK refuses installIntegration and uninstallIntegration.
+        project: { id: server.projectId, name: 'Development', accessibleFeatures: ['headless-cp', 'user-metadata'] },
         resources: [],
       });
     });
@@ -90,11 +91,30 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       expect(byType['sandbox-apikey'].postInstallInputs).toEqual([]);
       expect(byType['sandbox-apikey']).toMatchObject({
         name: 'Sandbox (API key)',
-        authenticationType: 'apiKey',
+        // The reference SDK's word for every typed credential, and Switchboard's finer one beside it.
+        authenticationType: 'basic',
+        authenticationMethod: 'apiKey',
+        needPreOauthInputs: true,
+        sdkIntegrationConfig: {
+          accountTypes: [],
+          authConfigInputs: [{ id: 'apiKey', title: 'API key', type: 'PASSWORD', required: true, placeholder: 'sbx_...', tooltip: expect.any(String) }],
+          postOauthInputs: [],
+        },
         credentialFields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, placeholder: 'sbx_...', help: expect.any(String) }],
       });
+      expect(byType.sandbox).toMatchObject({
+        authenticationType: 'oauth',
+        authenticationMethod: 'oauth',
+        needPreOauthInputs: false,
+        sdkIntegrationConfig: {
+          accountTypes: [],
+          authConfigInputs: [],
+          postOauthInputs: [{ id: 'contactList', title: expect.any(String), type: 'ENUM', required: false, values: expect.any(Array) }],
+        },
+      });
       expect(byType['sandbox-client-credentials']).toMatchObject({
-        authenticationType: 'oauthClientCredential',
+        authenticationType: 'oauth_client_credential',
+        authenticationMethod: 'oauthClientCredential',
         credentialFields: [
           { id: 'clientId', type: 'text', required: true },
           { id: 'clientSecret', type: 'password', required: true },
@@ -138,7 +158,7 @@ describe.each(testDatabases)('SDK REST API on %s', (database) => {
       const integrations = await json<Record<string, any>[]>(await server.sdk(newUser(), '/integrations'));
       for (const item of metadata) {
         const listed = integrations.find((i) => i.type === item.type)!;
-        expect(item.authenticationType).toBe(listed.authenticationType);
+        expect(item.authenticationType).toBe(listed.authenticationMethod);
         expect(item.description).toBe(listed.configs[0].values.description);
       }
       expect(metadata.map((m) => m.authenticationType).sort()).toEqual(['apiKey', 'oauth', 'oauthClientCredential']);

@@ -4,14 +4,18 @@
  * real Switchboard server on loopback.
  */
 import { createSwitchboard, type BrowserEnvironment, type PopupWindow, type Switchboard } from '@switchboard/sdk';
-import { approveSandboxConsent } from '../../../server/test/support/sandbox-consent.js';
+import { approveSandboxConsent, CookieJar } from '../../../server/test/support/sandbox-consent.js';
 import { APP_ORIGIN, loadCallbackPage } from '../../../server/test/support/sdk-flows.js';
 import { eventually } from '../../../server/test/support/proxy.js';
 import type { TestServer } from '../../../server/test/support/test-server.js';
 
 export class FakePopup implements PopupWindow {
   closed = false;
-  location = { href: '' };
+  /** The form the page posted into this popup, once it did. */
+  form: { url: string; fields: Record<string, string> } | undefined;
+  /** Where Switchboard sent the popup after the form: the provider's authorization URL. */
+  location: string | undefined;
+  constructor(readonly name: string) {}
   close(): void {
     this.closed = true;
   }
@@ -23,16 +27,21 @@ export class FakeBrowser implements BrowserEnvironment {
   blockPopups = false;
   /** Moves the page's clock (user tokens expire on it). */
   clockSkewMs = 0;
+  /** The browser's cookies, as the popup's pages set them. */
+  readonly cookies = new CookieJar();
   private readonly listeners = new Set<(event: MessageEvent) => void>();
 
   fetch(input: string, init?: RequestInit): Promise<Response> {
     return fetch(input, init);
   }
-  openPopup(): PopupWindow | null {
+  openPopup(name: string): PopupWindow | null {
     if (this.blockPopups) return null;
-    const popup = new FakePopup();
+    const popup = new FakePopup(name);
     this.popups.push(popup);
     return popup;
+  }
+  postToPopup(popup: PopupWindow, url: string, fields: Record<string, string>): void {
+    (popup as FakePopup).form = { url, fields };
   }
   onMessage(listener: (event: MessageEvent) => void): () => void {
     this.listeners.add(listener);
@@ -60,16 +69,31 @@ export function sdkFor(server: TestServer, options: { pollMs?: number } = {}): {
   return { sdk, browser };
 }
 
-/** Waits until the SDK has sent the popup to the provider, and returns the authorization URL. */
-export async function popupUrl(popup: FakePopup): Promise<string> {
-  await eventually('the popup to be sent to the authorization URL', () => popup.location.href !== '');
-  return popup.location.href;
+/**
+ * Waits until the SDK has posted its form into the popup, submits it as the browser would (with the page's Origin,
+ * keeping the cookie it sets), and returns where Switchboard sent the popup: the authorization URL.
+ */
+export async function popupUrl(popup: FakePopup, browser: FakeBrowser): Promise<string> {
+  await eventually('the page to post its form into the popup', () => popup.form !== undefined);
+  if (popup.location) return popup.location;
+  const { url, fields } = popup.form!;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { origin: APP_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
+  browser.cookies.store(new URL(url), response.headers.getSetCookie());
+  const location = response.headers.get('location');
+  if (response.status !== 303 || !location) throw new Error(`the popup's first page answered ${response.status}: ${await response.text()}`);
+  popup.location = location;
+  return location;
 }
 
 /** Plays the user in the popup: approves the sandbox consent as `login`; returns what the callback page posted. */
-export async function approveInPopup(popup: FakePopup, login = 'sandbox-user'): Promise<{ message: Record<string, unknown>; targetOrigin: string }> {
-  const callbackUrl = await approveSandboxConsent(await popupUrl(popup), { login });
-  const page = await loadCallbackPage(callbackUrl);
+export async function approveInPopup(popup: FakePopup, browser: FakeBrowser, login = 'sandbox-user'): Promise<{ message: Record<string, unknown>; targetOrigin: string }> {
+  const callbackUrl = await approveSandboxConsent(await popupUrl(popup, browser), { login, cookies: browser.cookies });
+  const page = await loadCallbackPage(callbackUrl, browser.cookies);
   if (page.posted.length !== 1) throw new Error(`the callback page posted ${page.posted.length} messages`);
   return page.posted[0]!;
 }

@@ -20,16 +20,15 @@ function sendSvg(reply: FastifyReply, svg: string, maxAge: number) {
 /** Integration icons at stable URLs on our own server, so portals work offline and no CDN sees our users. */
 export function iconRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get(
-      '/icons/:file',
-      { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 100 }) }) } },
-      async (request, reply) => {
+    // `/integrations/<type>.svg` is where the reference SDK looks (`<CDN host>/integrations/<type>.svg`).
+    for (const url of ['/icons/:file', '/integrations/:file']) {
+      app.get(url, { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
         const type = request.params.file.replace(/\.svg$/, '');
         const definition = findBuiltInIntegration(type);
         if (!definition) throw notFound('ICON_NOT_FOUND', 'No such icon');
         return sendSvg(reply, definition.iconSvg, 86_400);
-      },
-    );
+      });
+    }
     app.get(
       '/icons/custom/:file',
       { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 100 }) }) } },

@@ -1,13 +1,43 @@
 import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
 import type { ProjectIntegration } from './integration-store.js';
 
-/** The reference's names for auth kinds (`authenticationType` in GET /sdk/integrations). */
+/** Switchboard's names for auth kinds (`authenticationType` in GET /sdk/metadata and the SDK's metadata). */
 const AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], string> = {
   oauth2: 'oauth',
   'oauth2-client-credentials': 'oauthClientCredential',
   'api-key': 'apiKey',
   basic: 'basic',
 };
+
+/**
+ * The reference SDK's names (its `AuthenticationScheme`): every typed credential is `basic` there, OAuth client
+ * credentials are `oauth_client_credential`.
+ */
+const REFERENCE_AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], string> = {
+  oauth2: 'oauth',
+  'oauth2-client-credentials': 'oauth_client_credential',
+  'api-key': 'basic',
+  basic: 'basic',
+};
+
+/** The reference SDK's input types for a field (its SidebarInputType values). */
+const REFERENCE_INPUT_TYPES: Record<InputField['type'], string> = {
+  text: 'TEXT_NO_VARS',
+  password: 'PASSWORD',
+  url: 'URL',
+  select: 'ENUM',
+};
+
+/** A field in the reference SDK's words (`sdkIntegrationConfig` inputs). */
+const referenceInput = (field: InputField) => ({
+  id: field.id,
+  title: field.label,
+  type: REFERENCE_INPUT_TYPES[field.type],
+  required: field.required ?? false,
+  ...(field.help && { tooltip: field.help }),
+  ...(field.placeholder && { placeholder: field.placeholder }),
+  ...(field.options && { values: field.options.map(({ value, label }) => ({ value, label })) }),
+});
 
 /** A stable URL of the integration's icon, served by this server (never a CDN). */
 export function iconUrl(publicUrl: string, integration: Pick<ProjectIntegration, 'type' | 'customIntegrationId'>): string {
@@ -66,6 +96,11 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
   const inputs = installInputs(definition);
+  const sdkConfig = {
+    accountTypes: inputs.accountTypes.map(({ id, label }) => ({ id, label, scheme: 'oauth' })),
+    authConfigInputs: [...inputs.preOAuthInputs, ...inputs.credentialFields].map(referenceInput),
+    postOauthInputs: inputs.postInstallInputs.map(referenceInput),
+  };
   return {
     id: integration.id,
     dateCreated: integration.dateCreated,
@@ -92,7 +127,14 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
     // Workflows arrive with a later release; the field is part of the contract now.
     workflows: [],
     customIntegration: integration.customIntegrationId
-      ? { id: integration.customIntegrationId, name: definition.name, icon: metadata.icon }
+      ? {
+          id: integration.customIntegrationId,
+          name: definition.name,
+          icon: metadata.icon,
+          // The reference SDK names a custom integration by its slug, `custom.<slug>`: the type itself.
+          slug: integration.type,
+          inputFields: inputs.credentialFields.length > 0 ? sdkConfig.authConfigInputs : [],
+        }
       : null,
     hasCredential: definition.auth.kind !== 'oauth2' || (integration.clientId !== null && integration.hasClientSecret),
     connectedUserLimitOnDevCred: 0,
@@ -100,9 +142,13 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
     name: metadata.name,
     brandColor: metadata.brandColor,
     icon: metadata.icon,
-    needPreOauthInputs: inputs.preOAuthInputs.length > 0 || inputs.accountTypes.length > 1,
+    // The reference SDK's word: typed input is needed before (or instead of) OAuth.
+    needPreOauthInputs: inputs.preOAuthInputs.length > 0 || inputs.accountTypes.length > 1 || definition.auth.kind !== 'oauth2',
     providerType: integration.type,
-    authenticationType: metadata.authenticationType,
+    authenticationType: REFERENCE_AUTHENTICATION_TYPES[definition.auth.kind],
+    // Switchboard's finer word for the same thing (`apiKey` and `basic` apart), as /sdk/metadata gives it.
+    authenticationMethod: metadata.authenticationType,
+    sdkIntegrationConfig: sdkConfig,
     ...inputs,
   };
 }

@@ -37,12 +37,16 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
             integrationId: Type.String({ minLength: 1, maxLength: 120 }),
             payload: Type.Record(Type.String(), Type.Unknown()),
             installOptions: Type.Optional(InstallOptions),
+            // The reference SDK sends `config: {}`; settings are set with PATCH /sdk/credentials/:id once connected.
+            config: Type.Optional(Type.Object({}, { additionalProperties: false })),
           }),
         },
       },
       async (request, reply) => {
         const { project, user } = request.sdk;
-        const { integrationId, payload, installOptions = {} } = request.body;
+        const { integrationId, installOptions = {} } = request.body;
+        // The reference SDK's flag for its own portal (skip the post-install step) is not a credential field.
+        const { skipPostOAuthInputs: _skip, ...payload } = request.body.payload;
         const integration = await activeIntegration(context, project.id, integrationId);
         const auth = integration.definition.auth;
         if (auth.kind === 'oauth2') {

@@ -5,6 +5,7 @@ import { findIntegration } from '../catalog/integration-store.js';
 import { ApiError } from '../errors.js';
 import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
+import { browserIsBound } from './browser-binding.js';
 import { callbackPage } from './callback-page.js';
 import { oauthAppFor, templateContext } from './oauth-app.js';
 import {
@@ -54,8 +55,9 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
       async (request, reply) => {
         const { state, code, error, error_description: errorDescription } = request.query;
         const session = state ? await findOAuthSession(context.db, state) : undefined;
+        const protocol = session?.client_key ? 'reference' : 'switchboard';
         const send = (status: number, result: OAuthResult, origin: string | undefined) => {
-          const page = callbackPage({ ...result, state: state ?? '' }, origin);
+          const page = callbackPage({ ...result, state: state ?? '' }, origin, protocol, session?.integration_id);
           // A failed flow is an error response of Switchboard's own, like the JSON ones (the page says why).
           if (result.status === 'error' && result.error) reply.header(ERROR_CODE_HEADER, result.error.code);
           return reply
@@ -71,6 +73,17 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
 
         const integration = await findIntegration(context.db, session.project_id, { id: session.integration_id });
         const type = integration?.type ?? '';
+        // Only the browser the customer's page opened the flow in may finish it (see browser-binding.ts). Another
+        // browser is told why and changes nothing: the flow stays open for its own browser, and nothing is posted
+        // (whatever opened this window is not the customer's page).
+        if (!browserIsBound(context, request, session)) {
+          request.log.warn({ integration: type }, 'OAuth callback from a browser the flow was not started in');
+          return send(
+            403,
+            failure(type, 'OAUTH_BROWSER_MISMATCH', 'This sign-in was started in another browser, so it was not connected. Start connecting again from the app in this browser.'),
+            undefined,
+          );
+        }
         if (!(await consumeOAuthSession(context.db, session.state))) {
           // A replay must not overwrite the first attempt's result.
           return send(400, failure(type, 'OAUTH_STATE_INVALID', 'This authorization was already used or has expired.'), session.origin);

@@ -1,15 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
-import { findIntegration, requireActiveIntegration } from '../catalog/integration-store.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
-import { originAllowed } from '../projects/allowed-origins.js';
+import { findIntegration } from '../catalog/integration-store.js';
+import { notFound } from '../errors.js';
 import { ErrorResponse } from '../http/schemas.js';
-import { resolveAccountType, validateInputs } from './install-inputs.js';
-import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
-import { createOAuthSession, findOAuthSession, newOAuthState, sessionResult } from './oauth-sessions.js';
-import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
-import { checkInstallAllowed } from './save-connected-account.js';
+import { findOAuthSession, sessionResult } from './oauth-sessions.js';
+import { startOAuth } from './start-oauth.js';
 
 export const InstallOptions = Type.Object(
   {
@@ -42,55 +38,26 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
             origin: Type.String({ minLength: 1, maxLength: 300, description: 'The origin of the page that opened the popup; the result is posted there only' }),
             installOptions: Type.Optional(InstallOptions),
           }),
-          response: { 200: Type.Object({ authorizationUrl: Type.String(), state: Type.String() }), '4xx': ErrorResponse },
+          response: {
+            200: Type.Object({
+              authorizationUrl: Type.String({ description: "The provider's page; the popup reaches it through popupUrl" }),
+              state: Type.String(),
+              popupUrl: Type.String({ description: 'POST a form with `state` here from the popup: it binds this browser to the flow, then redirects to the provider' }),
+            }),
+            '4xx': ErrorResponse,
+          },
         },
       },
       async (request) => {
         const { project, user } = request.sdk;
         const { integration: type, origin, installOptions = {} } = request.body;
-        if (!originAllowed(project.allowedOrigins, origin)) {
-          throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${origin} is not an allowed origin of this project`);
-        }
-        const integration = await requireActiveIntegration(context.db, project.id, { type });
-        const auth = integration.definition.auth;
-        if (auth.kind !== 'oauth2') {
-          throw badRequest('NOT_AN_OAUTH_INTEGRATION', `${type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
-        }
-        const choice = {
-          selectedCredentialId: installOptions.selectedCredentialId ?? null,
-          allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
-        };
-        await checkInstallAllowed(context, integration, user.id, choice);
-        const accountType = resolveAccountType(integration.definition, installOptions.accountType);
-        const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, 'installOptions.preOptions');
-        const publicInputs = { ...accountType?.vars, ...publicValues };
-        const inputs = { ...publicInputs, ...secretValues };
-        const oauthApp = oauthAppFor(context, integration);
-        const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
-        // Build the URL before storing anything, so a definition that cannot render leaves no pending session.
-        const state = newOAuthState();
-        const authorizationUrl = buildAuthorizationUrl(integration.definition, {
-          app: oauthApp,
-          redirectUri: redirectUri(context),
-          state,
-          ...(codeVerifier && { codeVerifier }),
-          context: templateContext(context, inputs),
-        });
-        await createOAuthSession(context.db, context.secrets, {
-          state,
-          projectId: project.id,
-          connectedUserId: user.id,
-          integrationId: integration.id,
+        const { authorizationUrl, state } = await startOAuth(context, project, user, {
+          integration: { type },
           origin,
-          redirectUri: redirectUri(context),
-          codeVerifier,
-          inputs: publicInputs,
-          secretInputs: secretValues,
-          accountType: accountType?.id ?? null,
-          ...choice,
-          allowMultiple: choice.allowMultipleCredentials,
+          installOptions,
+          preOptionsField: 'installOptions.preOptions',
         });
-        return { authorizationUrl, state };
+        return { authorizationUrl, state, popupUrl: `${context.config.publicUrl}/oauth/popup` };
       },
     );
 

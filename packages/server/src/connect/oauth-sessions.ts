@@ -31,6 +31,8 @@ export interface NewOAuthSession {
   accountType: string | null;
   selectedCredentialId: string | null;
   allowMultiple: boolean;
+  authorizationUrl: string;
+  clientKey: string | null;
 }
 
 /** A random, unguessable OAuth state (256 bits). */
@@ -60,6 +62,8 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
       consumed_at: null,
       result: null,
       created_at: isoNow(),
+      authorization_url: session.authorizationUrl,
+      client_key: session.clientKey,
     })
     .execute();
 }
@@ -80,6 +84,20 @@ export async function findOAuthSession(db: Kysely<Database>, state: string): Pro
  * Marks the state used. Exactly one caller wins, on any number of server instances: the conditional update is
  * atomic in the database. Expired or already used states lose.
  */
+/** The newest flow a connected user started under the reference SDK's key for it. */
+export async function findOAuthSessionByClientKey(db: Kysely<Database>, connectedUserId: string, clientKey: string): Promise<OAuthSessionRow | undefined> {
+  return db
+    .selectFrom('oauth_sessions')
+    .selectAll()
+    .where('connected_user_id', '=', connectedUserId)
+    .where('client_key', '=', clientKey)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+/** Whether a flow can still be completed: not used, not expired. */
+export const sessionOpen = (session: OAuthSessionRow) => session.consumed_at === null && session.expires_at > isoNow();
+
 export async function consumeOAuthSession(db: Kysely<Database>, state: string): Promise<boolean> {
   const now = isoNow();
   const result = await db
@@ -102,6 +120,10 @@ export async function saveOAuthResult(db: Kysely<Database>, state: string, resul
 }
 
 export const sessionResult = (session: OAuthSessionRow) => parseJson<OAuthResult | null>(session.result, null);
+
+export async function deleteOAuthSession(db: Kysely<Database>, state: string): Promise<void> {
+  await db.deleteFrom('oauth_sessions').where('state', '=', state).execute();
+}
 
 /** Drops sessions well past their expiry; they are kept a day so a polling SDK can still read its result. */
 export async function pruneOAuthSessions(db: Kysely<Database>): Promise<void> {

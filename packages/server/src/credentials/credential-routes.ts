@@ -51,6 +51,23 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       },
     );
 
+    app.get(
+      '/credentials/:credentialId',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: 'One connected account of the user',
+          params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
+        },
+      },
+      async (request) => {
+        const credential = await findUserCredential(context.db, request.sdk.user.id, request.params.credentialId);
+        if (!credential) throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
+        return credentialView(credential, integration);
+      },
+    );
+
     app.patch(
       '/credentials/:credentialId',
       {

@@ -1,6 +1,21 @@
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import type { Credential } from './credential-store.js';
 
+/**
+ * A credential's configurations, as the reference SDK reads them. Switchboard has one per account: its settings and
+ * workflow state live on the credential itself.
+ */
+export const credentialConfigurations = (credential: Credential) => [
+  {
+    id: credential.id,
+    isDefault: true,
+    connectCredentialId: credential.id,
+    workflowSettings: credential.config.configuredWorkflows ?? {},
+    sharedSettings: credential.config.sharedSettings ?? {},
+    configMeta: {},
+  },
+];
+
 /** A credential as the SDK REST API shows it (reference: "Get user's Connect credentials"). Never secrets. */
 export function credentialView(credential: Credential, integration?: Pick<ProjectIntegration, 'type'>) {
   return {
@@ -20,5 +35,7 @@ export function credentialView(credential: Credential, integration?: Pick<Projec
     accountType: credential.accountType,
     dateRefreshed: credential.refreshedAt,
     dateValidUntil: credential.expiresAt,
+    refreshFailureCount: 0,
+    configurations: credentialConfigurations(credential),
   };
 }

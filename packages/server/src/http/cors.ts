@@ -4,7 +4,8 @@ import type { AppContext } from '../app-context.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { projectOfRequest } from '../projects/request-project.js';
 
-const PROJECT_PATH = /^\/projects\/([^/?#]+)\//;
+// The reference SDK calls a few routes under /v2/projects/... (wire notes).
+const PROJECT_PATH = /^\/(?:v2\/)?projects\/([^/?#]+)\//;
 
 /** Headers the reference SDK sends (wire-notes.md); preflights must allow them. */
 const ALLOWED_HEADERS = [

@@ -122,6 +122,10 @@ export interface OAuthSessionTable {
   /** JSON { status, credentialId | error } once the callback ran. */
   result: string | null;
   created_at: string;
+  /** Where the popup is sent once the browser is bound to the flow (not secret: the provider shows it anyway). */
+  authorization_url: string | null;
+  /** The reference SDK's own key for the flow (`oauthMetaKeyId`), which it polls by; null for Switchboard's SDK. */
+  client_key: string | null;
 }
 
 export interface CredentialEventTable {

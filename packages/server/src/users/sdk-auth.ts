@@ -25,10 +25,14 @@ export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
     const project = await projectOfRequest(context.db, request, request.params.projectId);
     if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
-    const token = bearerToken(request.headers.authorization);
-    const keys = await listSigningKeys(context.db, project.id);
-    const verified = await verifyUserToken(token, project.id, keys);
-    const user = await ensureConnectedUser(context.db, project.id, verified.sub);
-    request.sdk = { project, user, claims: verified.claims };
+    request.sdk = await principalOf(context, project, bearerToken(request.headers.authorization));
   };
+}
+
+/** Verifies a user token for a project and finds (or records) its connected user. */
+export async function principalOf(context: AppContext, project: Project, token: string): Promise<SdkPrincipal> {
+  const keys = await listSigningKeys(context.db, project.id);
+  const verified = await verifyUserToken(token, project.id, keys);
+  const user = await ensureConnectedUser(context.db, project.id, verified.sub);
+  return { project, user, claims: verified.claims };
 }

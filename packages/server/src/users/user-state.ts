@@ -1,49 +1,37 @@
 import type { AppContext } from '../app-context.js';
 import { listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listUserCredentials, type Credential } from '../credentials/credential-store.js';
+import { credentialView } from '../credentials/credential-view.js';
 import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from './connected-users.js';
 
-/** An entry of `allCredentials`, with the `configurations` array the reference SDK reads. */
-export function credentialSummary(credential: Credential) {
-  return {
-    id: credential.id,
-    status: credential.status,
-    providerId: credential.providerId,
-    providerData: credential.providerData,
-    accountType: credential.accountType,
-    dateCreated: credential.dateCreated,
-    dateUpdated: credential.dateUpdated,
-    dateRefreshed: credential.refreshedAt,
-    dateValidUntil: credential.expiresAt,
-    configurations: [
-      {
-        id: credential.id,
-        isDefault: true,
-        connectCredentialId: credential.id,
-        workflowSettings: credential.config.configuredWorkflows ?? {},
-        sharedSettings: credential.config.sharedSettings ?? {},
-        configMeta: {},
-      },
-    ],
-  };
-}
+/**
+ * What this server implements, in the reference's feature names (`project.accessibleFeatures`). The reference SDK
+ * refuses installIntegration and uninstallIntegration without `headless-cp`; Switchboard has no paid tiers, so this
+ * lists everything it has. A feature joins the list when it works.
+ */
+export const ACCESSIBLE_FEATURES = ['headless-cp', 'user-metadata'] as const;
 
 /** The default account: the first valid one, else the first. */
 export const defaultCredential = (credentials: Credential[]) => credentials.find((c) => c.status === 'VALID') ?? credentials[0];
 
 function integrationState(credentials: Credential[]) {
   const primary = defaultCredential(credentials);
-  if (!primary) return { enabled: false, configuredWorkflows: {}, allCredentials: [] };
+  if (!primary) return { enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] };
+  const workflows = primary.config.configuredWorkflows ?? {};
   return {
     enabled: true,
     credentialId: primary.id,
     credentialStatus: primary.status,
+    credentialConfigId: primary.id,
     providerId: primary.providerId,
     providerData: primary.providerData,
-    configuredWorkflows: primary.config.configuredWorkflows ?? {},
+    configuredWorkflows: workflows,
+    workflowSettings: workflows,
     sharedSettings: primary.config.sharedSettings ?? {},
-    allCredentials: credentials.map(credentialSummary),
+    configMeta: {},
+    // The credential's view carries the `configurations` the reference SDK reads.
+    allCredentials: credentials.map((credential) => credentialView(credential)),
   };
 }
 
@@ -66,7 +54,7 @@ export async function buildUserState(context: AppContext, project: Project, user
     userId: user.userId,
     integrations: states,
     meta: user.meta,
-    project: { id: project.id, name: project.name },
+    project: { id: project.id, name: project.name, accessibleFeatures: [...ACCESSIBLE_FEATURES] },
     resources: [],
   };
 }

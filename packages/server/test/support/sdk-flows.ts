@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
-import { approveSandboxConsent } from './sandbox-consent.js';
+import { approveSandboxConsent, CookieJar } from './sandbox-consent.js';
 import type { TestServer } from './test-server.js';
 
 export const APP_ORIGIN = 'http://localhost:5173';
@@ -53,9 +53,13 @@ export interface CallbackPage {
   closed: boolean;
 }
 
-/** Loads the /oauth/callback page and runs its inline scripts against a fake window, recording postMessage. */
-export async function loadCallbackPage(callbackUrl: string): Promise<CallbackPage> {
-  const response = await fetch(callbackUrl, { redirect: 'manual' });
+/**
+ * Loads the /oauth/callback page in a browser with these cookies (the one the flow was started in, when it is that
+ * flow's jar) and runs its inline scripts against a fake window, recording postMessage.
+ */
+export async function loadCallbackPage(callbackUrl: string, browser?: CookieJar): Promise<CallbackPage> {
+  const cookie = browser?.header(new URL(callbackUrl));
+  const response = await fetch(callbackUrl, { redirect: 'manual', ...(cookie && { headers: { cookie } }) });
   const html = await response.text();
   const posted: PostedMessage[] = [];
   let closed = false;
@@ -75,8 +79,15 @@ export async function loadCallbackPage(callbackUrl: string): Promise<CallbackPag
 export interface StartedFlow {
   state: string;
   authorizationUrl: string;
+  popupUrl: string;
+  /** The cookies of the browser the flow was opened in: pass them on to the consent and callback pages. */
+  browser: CookieJar;
 }
 
+/**
+ * POST /sdk/oauth/start, then the popup's first request as the customer's page makes it (a form POST of the state
+ * with the page's Origin), keeping the binding cookie in the flow's browser.
+ */
 export async function startOAuth(
   server: TestServer,
   sub: string,
@@ -88,9 +99,24 @@ export async function startOAuth(
   });
   const text = await response.text();
   expect({ status: response.status, body: text }).toMatchObject({ status: 200 });
-  const started = JSON.parse(text) as StartedFlow;
-  expect(Object.keys(started).sort()).toEqual(['authorizationUrl', 'state']);
-  return started;
+  const started = JSON.parse(text) as Omit<StartedFlow, 'browser'>;
+  expect(Object.keys(started).sort()).toEqual(['authorizationUrl', 'popupUrl', 'state']);
+  const browser = new CookieJar();
+  const opened = await openPopup(started.popupUrl, started.state, body.origin ?? APP_ORIGIN, browser);
+  expect({ status: opened.status, location: opened.headers.get('location') }).toEqual({ status: 303, location: started.authorizationUrl });
+  return { ...started, browser };
+}
+
+/** The popup's first request through Switchboard's SDK: a form POST of the state, from `origin`. */
+export async function openPopup(popupUrl: string, state: string, origin: string | undefined, browser: CookieJar): Promise<Response> {
+  const response = await fetch(popupUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin && { origin }) },
+    body: new URLSearchParams({ state }),
+    redirect: 'manual',
+  });
+  browser.store(new URL(popupUrl), response.headers.getSetCookie());
+  return response;
 }
 
 export interface ConnectedFlow extends StartedFlow {
@@ -110,10 +136,11 @@ export async function connectSandbox(
     ...(options.origin && { origin: options.origin }),
   });
   const callbackUrl = await approveSandboxConsent(started.authorizationUrl, {
+    cookies: started.browser,
     ...(options.login !== undefined && { login: options.login }),
     ...(options.decision && { decision: options.decision }),
   });
-  const page = await loadCallbackPage(callbackUrl);
+  const page = await loadCallbackPage(callbackUrl, started.browser);
   return { ...started, callbackUrl, page };
 }
 

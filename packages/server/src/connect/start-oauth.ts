@@ -1,0 +1,85 @@
+import type { AppContext } from '../app-context.js';
+import { requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { badRequest, forbidden } from '../errors.js';
+import { originAllowed } from '../projects/allowed-origins.js';
+import type { Project } from '../projects/project-store.js';
+import type { ConnectedUser } from '../users/connected-users.js';
+import { resolveAccountType, validateInputs } from './install-inputs.js';
+import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
+import { createOAuthSession, newOAuthState } from './oauth-sessions.js';
+import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
+import { checkInstallAllowed } from './save-connected-account.js';
+
+export interface OAuthStartRequest {
+  /** The integration, by type (`salesforce`, `custom.<slug>`) or by id. */
+  integration: { type: string } | { id: string };
+  /** The page that opens the popup: the result is posted to exactly this origin. */
+  origin: string;
+  installOptions: {
+    accountType?: string | string[] | undefined;
+    preOptions?: Record<string, unknown> | undefined;
+    allowMultipleCredentials?: boolean | undefined;
+    selectedCredentialId?: string | undefined;
+  };
+  /** Where the pre-OAuth inputs came from in the request, for error messages. */
+  preOptionsField: string;
+  /** The reference SDK's own key for the flow, which it polls by. */
+  clientKey?: string;
+}
+
+/**
+ * Starts an OAuth flow for a connected user: checks the origin, the integration and the install choice, validates
+ * the pre-OAuth inputs, and stores a pending flow. Both front doors use it: Switchboard's SDK (POST /sdk/oauth/start)
+ * and the reference SDK's popup protocol (GET /v2/.../sdk/actions/build-oauth).
+ */
+export async function startOAuth(
+  context: AppContext,
+  project: Project,
+  user: ConnectedUser,
+  start: OAuthStartRequest,
+): Promise<{ authorizationUrl: string; state: string; integration: ProjectIntegration }> {
+  if (!originAllowed(project.allowedOrigins, start.origin)) {
+    throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${start.origin} is not an allowed origin of this project`);
+  }
+  const integration = await requireActiveIntegration(context.db, project.id, start.integration);
+  const auth = integration.definition.auth;
+  if (auth.kind !== 'oauth2') {
+    throw badRequest('NOT_AN_OAUTH_INTEGRATION', `${integration.type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
+  }
+  const { installOptions } = start;
+  const choice = {
+    selectedCredentialId: installOptions.selectedCredentialId ?? null,
+    allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
+  };
+  await checkInstallAllowed(context, integration, user.id, choice);
+  const accountType = resolveAccountType(integration.definition, installOptions.accountType);
+  const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, start.preOptionsField);
+  const publicInputs = { ...accountType?.vars, ...publicValues };
+  const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
+  // Build the URL before storing anything, so a definition that cannot render leaves no pending session.
+  const state = newOAuthState();
+  const authorizationUrl = buildAuthorizationUrl(integration.definition, {
+    app: oauthAppFor(context, integration),
+    redirectUri: redirectUri(context),
+    state,
+    ...(codeVerifier && { codeVerifier }),
+    context: templateContext(context, { ...publicInputs, ...secretValues }),
+  });
+  await createOAuthSession(context.db, context.secrets, {
+    state,
+    projectId: project.id,
+    connectedUserId: user.id,
+    integrationId: integration.id,
+    origin: start.origin,
+    redirectUri: redirectUri(context),
+    codeVerifier,
+    inputs: publicInputs,
+    secretInputs: secretValues,
+    accountType: accountType?.id ?? null,
+    ...choice,
+    allowMultiple: choice.allowMultipleCredentials,
+    authorizationUrl,
+    clientKey: start.clientKey ?? null,
+  });
+  return { authorizationUrl, state, integration };
+}
