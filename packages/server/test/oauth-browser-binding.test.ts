@@ -111,13 +111,15 @@ describe.each(testDatabases)('OAuth flows bound to a browser on %s', (database) 
       const response = await server.sdk(sub, '/oauth/start', { method: 'POST', json: { integration: 'sandbox', origin: APP_ORIGIN } });
       const { popupUrl, state } = await json<{ popupUrl: string; state: string }>(response);
       expect(popupUrl).toBe(`${server.url}/oauth/popup`);
-      for (const origin of [FOREIGN_ORIGIN, 'http://localhost:9999', undefined]) {
+      for (const origin of [FOREIGN_ORIGIN, 'http://localhost:9999', 'null', undefined]) {
         const browser = new CookieJar();
         const refused = await openPopup(popupUrl, state, origin, browser);
         expect(refused.status).toBe(403);
         expect(refused.headers.get('x-switchboard-error')).toBe('ORIGIN_NOT_ALLOWED');
         expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
         expect(refused.headers.getSetCookie()).toEqual([]);
+        // A page served with Referrer-Policy: no-referrer sends `Origin: null`: the page says how to fix it.
+        if (origin === 'null') expect(await refused.text()).toContain('Referrer-Policy');
       }
       const unknown = await openPopup(popupUrl, 'no-such-state', APP_ORIGIN, new CookieJar());
       expect(unknown.status).toBe(404);

@@ -60,6 +60,13 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
           return refusal(reply, notFound('OAUTH_STATE_INVALID', 'This sign-in has expired or was already used'));
         }
         const origin = request.headers.origin;
+        if (origin === 'null') {
+          // Browsers send `Origin: null` for a page whose Referrer-Policy is no-referrer.
+          return refusal(
+            reply,
+            forbidden('ORIGIN_NOT_ALLOWED', "The app's page sent no origin (its Referrer-Policy is no-referrer); serve it with strict-origin-when-cross-origin, the browsers' default, or same-origin"),
+          );
+        }
         const project = await findProject(context.db, session.project_id);
         if (!origin || origin !== session.origin || !project || !originAllowed(project.allowedOrigins, origin)) {
           return refusal(reply, forbidden('ORIGIN_NOT_ALLOWED', 'This sign-in window was not opened by the app that started it'));

@@ -37,7 +37,7 @@ export function demoRoutes(context: AppContext, devProject: DevProjectFile) {
 
     await app.register(async (pages) => {
       pages.addHook('onRequest', async (_request, reply) => {
-        reply.header('content-security-policy', DEMO_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+        reply.header('content-security-policy', DEMO_CSP).header('x-content-type-options', 'nosniff').header('referrer-policy', 'same-origin');
         // Checked per request, so a demo built after the server started is served without a restart.
         try {
           await access(join(demoDir, 'index.html'));
