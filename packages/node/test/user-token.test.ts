@@ -71,7 +71,7 @@ describe('signUserToken', () => {
   });
 
   it('puts permissions in the urn:useparagon:connect:permissions claim, and the server still accepts the token', async () => {
-    const permissions = { 'integration:*': { read: true }, 'credential:abc': { read: false } };
+    const permissions = { 'integration:*': { proxy: true }, 'credential:abc': false };
     const token = await signUserToken(privateKeyPem, 'permitted-user', { permissions });
     expect(decodeJwt(token)[PERMISSIONS_CLAIM]).toEqual(permissions);
     expect(PERMISSIONS_CLAIM).toBe('urn:useparagon:connect:permissions');

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
-import { findIntegration, requireActiveIntegration } from '../catalog/integration-store.js';
+import { findIntegration, integrationNotFound, requireActiveIntegration } from '../catalog/integration-store.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { ErrorResponse } from '../http/schemas.js';
@@ -9,7 +9,8 @@ import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
 import { createOAuthSession, findOAuthSession, newOAuthState, sessionResult } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
-import { checkInstallAllowed } from './save-connected-account.js';
+import { integrationVisible } from '../users/permissions.js';
+import { checkInstallAllowed, seenAtStart, seenByToken } from './save-connected-account.js';
 
 export const InstallOptions = Type.Object(
   {
@@ -52,6 +53,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${origin} is not an allowed origin of this project`);
         }
         const integration = await requireActiveIntegration(context.db, project.id, { type });
+        if (!integrationVisible(request.sdk.permissions, integration.type)) throw integrationNotFound(type);
         const auth = integration.definition.auth;
         if (auth.kind !== 'oauth2') {
           throw badRequest('NOT_AN_OAUTH_INTEGRATION', `${type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
@@ -59,8 +61,9 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         const choice = {
           selectedCredentialId: installOptions.selectedCredentialId ?? null,
           allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
+          sees: seenByToken(request.sdk.permissions, integration),
         };
-        await checkInstallAllowed(context, integration, user.id, choice);
+        const seen = await checkInstallAllowed(context, integration, user.id, choice);
         const accountType = resolveAccountType(integration.definition, installOptions.accountType);
         const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, 'installOptions.preOptions');
         const publicInputs = { ...accountType?.vars, ...publicValues };
@@ -89,6 +92,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           accountType: accountType?.id ?? null,
           ...choice,
           allowMultiple: choice.allowMultipleCredentials,
+          visibleCredentialIds: seenAtStart(request.sdk.permissions, seen),
         });
         return { authorizationUrl, state };
       },
