@@ -1,14 +1,12 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { SwitchboardError } from './errors.js';
+import { checkPermissions, PERMISSIONS_CLAIM, type Permissions } from './permissions.js';
 
 /**
  * User tokens: RS256 JWTs that the customer's backend signs for one of its users. Switchboard keeps only the
  * public half of the key and verifies every SDK call with it (RS256 is pinned on the server too).
  */
-
-/** The claim that carries a user's multi-account permissions (wire-compatible with the reference product). */
-export const PERMISSIONS_CLAIM = 'urn:useparagon:connect:permissions';
 
 /** What the server accepts as `sub`: 1 to 255 characters, no NUL. */
 const MAX_USER_ID_LENGTH = 255;
@@ -22,11 +20,13 @@ export interface SignUserTokenOptions {
    */
   expiresIn?: string | number;
   /**
-   * Multi-account access control, put in the `urn:useparagon:connect:permissions` claim: an object from scope
-   * (`integration:*`, `integration:<type>`, `credential:*`, `credential:<id>`) to permission, the most specific
-   * scope winning. It travels in the token only; Switchboard never stores it.
+   * JWT permissions, put in the `urn:useparagon:connect:permissions` claim: an object from scope (`integration:*`,
+   * `integration:<type>`, `credential:*`, `credential:<id>`, `configuration:*`, `configuration:ext:<id>`) to
+   * permission (`true`, `false` or `{ visible?, proxy?, events?, workflows? }`), the most specific scope winning.
+   * Checked here as the server checks it. It travels in the token only; Switchboard never stores it. See
+   * {@link memberPermissions} for a member of an organisation that shares one connected user.
    */
-  permissions?: Record<string, unknown>;
+  permissions?: Permissions;
   /** The `aud` claim; when present the server requires it to name the project (`<host>/<projectId>` or the id). */
   audience?: string;
   /**
@@ -101,9 +101,7 @@ export async function signUserToken(privateKeyPem: string | KeyObject, userId: s
   checkUserId(userId);
   const key = rsaPrivateKey(privateKeyPem);
   const { expiresIn = '1h', permissions, audience, keyId } = options;
-  if (permissions !== undefined && (permissions === null || typeof permissions !== 'object' || Array.isArray(permissions))) {
-    throw new SwitchboardError('INVALID_PERMISSIONS', 'permissions must be an object from scope to permission, e.g. { "integration:*": ... }');
-  }
+  if (permissions !== undefined) checkPermissions(permissions);
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new SwitchboardError('INVALID_AUDIENCE', 'audience must be a non-empty string such as "<host>/<projectId>"');
   }

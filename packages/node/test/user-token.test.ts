@@ -7,6 +7,7 @@ import {
   generateSigningKeyPair,
   PERMISSIONS_CLAIM,
   signUserToken,
+  type Permissions,
   type SignUserTokenOptions,
 } from '@switchboard/node';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
@@ -71,7 +72,7 @@ describe('signUserToken', () => {
   });
 
   it('puts permissions in the urn:useparagon:connect:permissions claim, and the server still accepts the token', async () => {
-    const permissions = { 'integration:*': { read: true }, 'credential:abc': { read: false } };
+    const permissions = { 'integration:*': { proxy: true }, 'credential:abc': false };
     const token = await signUserToken(privateKeyPem, 'permitted-user', { permissions });
     expect(decodeJwt(token)[PERMISSIONS_CLAIM]).toEqual(permissions);
     expect(PERMISSIONS_CLAIM).toBe('urn:useparagon:connect:permissions');
@@ -152,7 +153,7 @@ describe('signUserToken', () => {
     it('INVALID_EXPIRES_IN, INVALID_PERMISSIONS, INVALID_AUDIENCE and INVALID_KEY_ID for malformed options', async () => {
       await expectLocalError(sign(privateKeyPem, 'u', { expiresIn: 'soon' }), 'INVALID_EXPIRES_IN');
       await expectLocalError(sign(privateKeyPem, 'u', { expiresIn: Number.NaN }), 'INVALID_EXPIRES_IN');
-      await expectLocalError(sign(privateKeyPem, 'u', { permissions: [] as unknown as Record<string, unknown> }), 'INVALID_PERMISSIONS');
+      await expectLocalError(sign(privateKeyPem, 'u', { permissions: [] as unknown as Permissions }), 'INVALID_PERMISSIONS');
       await expectLocalError(sign(privateKeyPem, 'u', { audience: '' }), 'INVALID_AUDIENCE');
       await expectLocalError(sign(privateKeyPem, 'u', { keyId: '' }), 'INVALID_KEY_ID');
     });

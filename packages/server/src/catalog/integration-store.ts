@@ -111,12 +111,12 @@ export async function requireActiveIntegration(
   by: { type: string } | { id: string },
 ): Promise<ProjectIntegration> {
   const integration = await findIntegration(db, projectId, by);
-  if (!integration || !integration.isActive) {
-    const name = 'type' in by ? by.type : by.id;
-    throw notFound('INTEGRATION_NOT_FOUND', `Integration ${name} is not active in this project`);
-  }
+  if (!integration || !integration.isActive) throw integrationNotFound('type' in by ? by.type : by.id);
   return integration;
 }
+
+/** The 404 for an integration an end user cannot reach: not in the project, inactive, or hidden by JWT permissions. */
+export const integrationNotFound = (name: string) => notFound('INTEGRATION_NOT_FOUND', `Integration ${name} is not active in this project`);
 
 export interface IntegrationSettings {
   isActive?: boolean;

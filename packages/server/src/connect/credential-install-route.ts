@@ -1,22 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
-import { findIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { findIntegration, integrationNotFound, type ProjectIntegration } from '../catalog/integration-store.js';
 import { credentialView } from '../credentials/credential-view.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
+import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { validateInputs } from './install-inputs.js';
 import { templateContext } from './oauth-app.js';
 import { InstallOptions } from './oauth-routes.js';
 import { toApiError } from './provider-errors.js';
 import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from './provider/index.js';
-import { checkInstallAllowed, saveConnectedAccount } from './save-connected-account.js';
+import { checkInstallAllowed, saveConnectedAccount, seenByToken } from './save-connected-account.js';
 import { providerFetchFor } from '../proxy/provider-fetch.js';
 
-/** The integration by id, or by type as a convenience for hand-written clients. */
-async function activeIntegration(context: AppContext, projectId: string, idOrType: string): Promise<ProjectIntegration> {
+/** The integration by id, or by type as a convenience for hand-written clients; one the token is not offered is unknown. */
+async function activeIntegration(context: AppContext, projectId: string, idOrType: string, permissions: TokenPermissions): Promise<ProjectIntegration> {
   const integration =
     (await findIntegration(context.db, projectId, { id: idOrType })) ?? (await findIntegration(context.db, projectId, { type: idOrType }));
-  if (!integration?.isActive) throw notFound('INTEGRATION_NOT_FOUND', `Integration ${idOrType} is not active in this project`);
+  if (!integration?.isActive || !integrationVisible(permissions, integration.type)) throw integrationNotFound(idOrType);
   return integration;
 }
 
@@ -47,7 +48,7 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         const { integrationId, installOptions = {} } = request.body;
         // The reference SDK's flag for its own portal (skip the post-install step) is not a credential field.
         const { skipPostOAuthInputs: _skip, ...payload } = request.body.payload;
-        const integration = await activeIntegration(context, project.id, integrationId);
+        const integration = await activeIntegration(context, project.id, integrationId, request.sdk.permissions);
         const auth = integration.definition.auth;
         if (auth.kind === 'oauth2') {
           throw badRequest('OAUTH_INTEGRATION', `${integration.type} connects through OAuth: POST /sdk/oauth/start`, { field: 'integrationId' });
@@ -55,6 +56,7 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         const choice = {
           selectedCredentialId: installOptions.selectedCredentialId ?? null,
           allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
+          sees: seenByToken(request.sdk.permissions, integration),
         };
         await checkInstallAllowed(context, integration, user.id, choice);
         const { publicValues, secretValues } = validateInputs(auth.fields, payload, 'payload');

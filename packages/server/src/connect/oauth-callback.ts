@@ -14,13 +14,14 @@ import {
   openCodeVerifier,
   openSecretInputs,
   saveOAuthResult,
+  visibleCredentialIds,
   type OAuthResult,
 } from './oauth-sessions.js';
 import { toApiError } from './provider-errors.js';
 import { exchangeAuthorizationCode, fetchIdentity } from './provider/index.js';
 import { findProject } from '../projects/project-store.js';
 import { providerFetchFor } from '../proxy/provider-fetch.js';
-import { saveConnectedAccount } from './save-connected-account.js';
+import { saveConnectedAccount, seenIds } from './save-connected-account.js';
 
 const failure = (integration: string, code: string, message: string): OAuthResult => ({
   status: 'error',
@@ -131,7 +132,11 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
             context,
             integration,
             session.connected_user_id,
-            { selectedCredentialId: session.selected_credential_id, allowMultipleCredentials: session.allow_multiple === 1 },
+            {
+              selectedCredentialId: session.selected_credential_id,
+              allowMultipleCredentials: session.allow_multiple === 1,
+              sees: seenIds(visibleCredentialIds(session)),
+            },
             {
               secrets,
               providerId: identity.providerId ?? tokens.providerId ?? null,

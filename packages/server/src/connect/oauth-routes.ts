@@ -56,6 +56,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           origin,
           installOptions,
           preOptionsField: 'installOptions.preOptions',
+          permissions: request.sdk.permissions,
         });
         return { authorizationUrl, state, popupUrl: `${context.config.publicUrl}/oauth/popup` };
       },

@@ -33,6 +33,8 @@ export interface NewOAuthSession {
   allowMultiple: boolean;
   authorizationUrl: string;
   clientKey: string | null;
+  /** The accounts the starting user token saw, or null when it saw every account (see save-connected-account.ts). */
+  visibleCredentialIds: string[] | null;
 }
 
 /** A random, unguessable OAuth state (256 bits). */
@@ -58,6 +60,7 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
       account_type: session.accountType,
       selected_credential_id: session.selectedCredentialId,
       allow_multiple: session.allowMultiple ? 1 : 0,
+      visible_credential_ids: session.visibleCredentialIds && JSON.stringify(session.visibleCredentialIds),
       expires_at: isoIn(OAUTH_STATE_TTL_SECONDS),
       consumed_at: null,
       result: null,
@@ -67,6 +70,10 @@ export async function createOAuthSession(db: Kysely<Database>, box: SecretBox, s
     })
     .execute();
 }
+
+/** The accounts the flow's starting token saw; a row that cannot be read sees none (never more than it was given). */
+export const visibleCredentialIds = (session: OAuthSessionRow): string[] | null =>
+  session.visible_credential_ids === null ? null : parseJson<string[]>(session.visible_credential_ids, []);
 
 export const openCodeVerifier = (box: SecretBox, session: OAuthSessionRow) =>
   session.code_verifier_sealed ? box.open(session.code_verifier_sealed, sealedAad('oauth_sessions', 'code_verifier_sealed', session.state)) : undefined;

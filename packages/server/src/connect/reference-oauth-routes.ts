@@ -74,6 +74,7 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
           },
           preOptionsField: 'endUserSuppliedValues',
           clientKey: query.oauthMetaKeyId,
+          permissions: request.sdk.permissions,
         });
         return { redirectUrl: authorizationUrl };
       },

@@ -10,12 +10,38 @@ import {
 } from '../credentials/credential-store.js';
 import { conflict, notFound } from '../errors.js';
 import { lockConnectedUser } from '../users/connected-users.js';
+import { credentialVisible, hasRestrictions, type TokenPermissions } from '../users/permissions.js';
 
 export interface InstallChoice {
   /** Re-authorize this account in place instead of adding one. */
   selectedCredentialId: string | null;
   allowMultipleCredentials: boolean;
+  /**
+   * The user's accounts this install sees, by id: those the user token's JWT permissions show. Only these count
+   * towards the one-account rule and can be re-authorized; the others are left alone, so a member-level token adds
+   * its own account beside the ones it does not see.
+   */
+  sees: (credentialId: string) => boolean;
 }
+
+/** What an install made in a request sees: the accounts the user token's permissions show. */
+export const seenByToken =
+  (permissions: TokenPermissions, integration: ProjectIntegration) =>
+  (credentialId: string): boolean =>
+    credentialVisible(permissions, { integrationType: integration.type, credentialId });
+
+/**
+ * What an OAuth flow sees at its callback, which has no user token: the ids of the accounts the starting token saw
+ * (`checkInstallAllowed`'s answer), or null when that token has no JWT permissions and so sees every account.
+ */
+export const seenAtStart = (permissions: TokenPermissions, seen: Credential[]): string[] | null =>
+  hasRestrictions(permissions) ? seen.map((credential) => credential.id) : null;
+
+/** The callback's view of what its flow saw at the start. */
+export const seenIds =
+  (ids: string[] | null) =>
+  (credentialId: string): boolean =>
+    ids === null || ids.includes(credentialId);
 
 /**
  * One account per integration unless the install allows several. An INVALID account does not count: connecting
@@ -24,14 +50,17 @@ export interface InstallChoice {
 const blocksAnotherAccount = (existing: Credential[], choice: InstallChoice) =>
   !choice.allowMultipleCredentials && existing.some((credential) => credential.status !== 'INVALID');
 
-/** Refuses an install the user may not start: another account without allowMultipleCredentials, or a foreign credential. */
+/**
+ * Refuses an install the user may not start: another account without allowMultipleCredentials, or a foreign (or
+ * unseen) credential. Answers the accounts of this integration the install sees.
+ */
 export async function checkInstallAllowed(
   context: AppContext,
   integration: ProjectIntegration,
   connectedUserId: string,
   choice: InstallChoice,
-): Promise<void> {
-  const existing = await listUserCredentials(context.db, connectedUserId, { integrationId: integration.id });
+): Promise<Credential[]> {
+  const existing = (await listUserCredentials(context.db, connectedUserId, { integrationId: integration.id })).filter((c) => choice.sees(c.id));
   if (choice.selectedCredentialId) {
     if (!existing.some((c) => c.id === choice.selectedCredentialId)) {
       throw notFound('CREDENTIAL_NOT_FOUND', 'selectedCredentialId is not an account of this user for this integration');
@@ -39,6 +68,7 @@ export async function checkInstallAllowed(
   } else if (blocksAnotherAccount(existing, choice)) {
     throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
   }
+  return existing;
 }
 
 /**
@@ -55,7 +85,7 @@ export async function saveConnectedAccount(
   return context.db.transaction().execute(async (trx) => {
     // Two callbacks finishing at once must not both see "no account yet" and both insert.
     await lockConnectedUser(trx, context.storage.dialect, connectedUserId);
-    const existing = await listUserCredentials(trx, connectedUserId, { integrationId: integration.id });
+    const existing = (await listUserCredentials(trx, connectedUserId, { integrationId: integration.id })).filter((c) => choice.sees(c.id));
     const target = choice.selectedCredentialId
       ? existing.find((c) => c.id === choice.selectedCredentialId)
       : account.providerId !== null

@@ -1,14 +1,15 @@
 import type { AppContext } from '../app-context.js';
-import { requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { integrationNotFound, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
 import { badRequest, forbidden } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from '../users/connected-users.js';
+import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
 import { createOAuthSession, newOAuthState } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
-import { checkInstallAllowed } from './save-connected-account.js';
+import { checkInstallAllowed, seenAtStart, seenByToken } from './save-connected-account.js';
 
 export interface OAuthStartRequest {
   /** The integration, by type (`salesforce`, `custom.<slug>`) or by id. */
@@ -25,6 +26,8 @@ export interface OAuthStartRequest {
   preOptionsField: string;
   /** The reference SDK's own key for the flow, which it polls by. */
   clientKey?: string;
+  /** The user token's JWT permissions: what it may see and install. */
+  permissions: TokenPermissions;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function startOAuth(
     throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${start.origin} is not an allowed origin of this project`);
   }
   const integration = await requireActiveIntegration(context.db, project.id, start.integration);
+  if (!integrationVisible(start.permissions, integration.type)) throw integrationNotFound('type' in start.integration ? start.integration.type : start.integration.id);
   const auth = integration.definition.auth;
   if (auth.kind !== 'oauth2') {
     throw badRequest('NOT_AN_OAUTH_INTEGRATION', `${integration.type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
@@ -50,8 +54,9 @@ export async function startOAuth(
   const choice = {
     selectedCredentialId: installOptions.selectedCredentialId ?? null,
     allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
+    sees: seenByToken(start.permissions, integration),
   };
-  await checkInstallAllowed(context, integration, user.id, choice);
+  const seen = await checkInstallAllowed(context, integration, user.id, choice);
   const accountType = resolveAccountType(integration.definition, installOptions.accountType);
   const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, start.preOptionsField);
   const publicInputs = { ...accountType?.vars, ...publicValues };
@@ -80,6 +85,7 @@ export async function startOAuth(
     allowMultiple: choice.allowMultipleCredentials,
     authorizationUrl,
     clientKey: start.clientKey ?? null,
+    visibleCredentialIds: seenAtStart(start.permissions, seen),
   });
   return { authorizationUrl, state, integration };
 }

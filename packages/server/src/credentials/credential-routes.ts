@@ -5,6 +5,7 @@ import { findIntegration, listIntegrations } from '../catalog/integration-store.
 import { checkPostInstallSettings } from '../connect/install-inputs.js';
 import { notFound } from '../errors.js';
 import { ErrorResponse } from '../http/schemas.js';
+import { credentialVisible, visibleCredentials } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
 import { credentialView } from './credential-view.js';
@@ -46,7 +47,9 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           if (!integration) throw notFound('INTEGRATION_NOT_FOUND', `Integration ${request.query.integration} is not in this project`);
           integrationId = integration.id;
         }
-        const credentials = await listUserCredentials(context.db, user.id, integrationId ? { integrationId } : {});
+        const credentials = (await listUserCredentials(context.db, user.id, integrationId ? { integrationId } : {})).filter((credential) =>
+          credentialVisible(request.sdk.permissions, { integrationType: byId.get(credential.integrationId)?.type, credentialId: credential.id }),
+        );
         return credentials.map((credential) => credentialView(credential, byId.get(credential.integrationId)));
       },
     );
@@ -62,8 +65,11 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       },
       async (request) => {
         const credential = await findUserCredential(context.db, request.sdk.user.id, request.params.credentialId);
-        if (!credential) throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
+        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
+        // An account the token's JWT permissions hide is the same 404 as one that does not exist.
+        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
+          throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        }
         return credentialView(credential, integration);
       },
     );
@@ -81,8 +87,11 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request) => {
         const { user } = request.sdk;
         const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
-        if (!credential) throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        const integration = await findIntegration(context.db, credential.projectId, { id: credential.integrationId });
+        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
+        // A credential the token's permissions hide is answered like one that does not exist.
+        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
+          throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        }
         // The integration's post-install options are checked like install inputs; other settings are the app's own.
         checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
@@ -113,7 +122,8 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         const integration = await findIntegration(context.db, project.id, { id: request.params.integrationId });
         if (!integration) throw notFound('INTEGRATION_NOT_FOUND', 'No such integration in this project');
         const selected = request.headers[CREDENTIAL_HEADER];
-        const credentials = await listUserCredentials(context.db, user.id, { integrationId: integration.id });
+        // Only the accounts the token sees: a hidden one is not found, and disconnecting all spares the hidden ones.
+        const credentials = visibleCredentials(request.sdk.permissions, integration.type, await listUserCredentials(context.db, user.id, { integrationId: integration.id }));
         const targets = selected ? credentials.filter((c) => c.id === selected) : credentials;
         if (selected && targets.length === 0) throw notFound('CREDENTIAL_NOT_FOUND', 'X-Paragon-Credential is not an account of this user for this integration');
         if (targets.length === 0) throw notFound('INTEGRATION_NOT_INSTALLED', `${integration.type} is not installed for this user`);

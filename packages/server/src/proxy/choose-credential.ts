@@ -3,16 +3,31 @@ import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { credentialInvalid } from '../credentials/token-refresh.js';
 import { badRequest, notFound } from '../errors.js';
 import type { CredentialRow } from '../storage/schema.js';
+import { credentialVisible, requireAllowed, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
 
 export const CREDENTIAL_HEADER = 'x-paragon-credential';
 
 /**
  * The account a proxied request uses: the one named by `X-Paragon-Credential`, else the user's first valid one
- * (oldest first, like /sdk/me's default). A credential of another user, project or integration is simply not found.
+ * (oldest first, like /sdk/me's default). A credential of another user, project or integration, or one the user
+ * token's JWT permissions hide, is simply not found; one they show but forbid proxy calls through is 403.
  */
 export async function chooseCredential(
   context: AppContext,
   connectedUserId: string,
+  permissions: TokenPermissions,
+  integration: ProjectIntegration,
+  requested: string | string[] | undefined,
+): Promise<CredentialRow> {
+  const row = await visibleCredential(context, connectedUserId, permissions, integration, requested);
+  requireAllowed(permissions, { integrationType: integration.type, credentialId: row.id }, 'proxy');
+  return row;
+}
+
+async function visibleCredential(
+  context: AppContext,
+  connectedUserId: string,
+  permissions: TokenPermissions,
   integration: ProjectIntegration,
   requested: string | string[] | undefined,
 ): Promise<CredentialRow> {
@@ -26,10 +41,12 @@ export async function chooseCredential(
       throw badRequest('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });
     }
     const row = await query.where('id', '=', requested.trim()).executeTakeFirst();
-    if (!row) throw notFound('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
+    if (!row || !credentialVisible(permissions, { integrationType: integration.type, credentialId: row.id })) {
+      throw notFound('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
+    }
     return row;
   }
-  const rows = await query.orderBy('created_at').orderBy('id').execute();
+  const rows = visibleCredentials(permissions, integration.type, await query.orderBy('created_at').orderBy('id').execute());
   const valid = rows.find((row) => row.status === 'VALID');
   if (valid) return valid;
   if (rows.length > 0) throw credentialInvalid();

@@ -87,7 +87,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
   checkProxyTarget(rawPath, rawQuery);
   const integration = await proxiedIntegration(context, project.id, request.params);
   const allowPrivate = project.allowPrivateUpstreams;
-  const row = await chooseCredential(context, user.id, integration, request.headers[CREDENTIAL_HEADER]);
+  const row = await chooseCredential(context, user.id, request.sdk.permissions, integration, request.headers[CREDENTIAL_HEADER]);
   let credential = await services.refresher.usable(integration, row, allowPrivate).catch(refreshFailure);
   if (lastUseIsStale(credential.row)) stampLastUse(context, credential.row.id);
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import * as proxyAndJobs from './migrations/0002-proxy-and-jobs.js';
 import * as browserBoundOAuth from './migrations/0003-browser-bound-oauth.js';
+import * as oauthSeenCredentials from './migrations/0004-oauth-seen-credentials.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,7 +18,12 @@ export interface Storage {
 }
 
 // Migrations are imported, not read from disk, so the built server needs no migration folder at run time.
-const migrations: Record<string, Migration> = { '0001-initial': initial, '0002-proxy-and-jobs': proxyAndJobs, '0003-browser-bound-oauth': browserBoundOAuth };
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+  '0002-proxy-and-jobs': proxyAndJobs,
+  '0003-browser-bound-oauth': browserBoundOAuth,
+  '0004-oauth-seen-credentials': oauthSeenCredentials,
+};
 
 /** Opens Postgres when a URL is given, else the SQLite file in the data dir; runs pending migrations. */
 export async function openStorage(options: { databaseUrl?: string; dataDir: string }): Promise<Storage> {

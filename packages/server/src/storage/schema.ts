@@ -117,6 +117,8 @@ export interface OAuthSessionTable {
   account_type: string | null;
   selected_credential_id: string | null;
   allow_multiple: number;
+  /** JSON list of the accounts the starting user token saw (JWT permissions); null when it saw every account. */
+  visible_credential_ids: string | null;
   expires_at: string;
   consumed_at: string | null;
   /** JSON { status, credentialId | error } once the callback ran. */

@@ -11,7 +11,7 @@ const MAX_META_BYTES = 64 * 1024;
 export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata" } }, async (request) =>
-      buildUserState(context, request.sdk.project, request.sdk.user),
+      buildUserState(context, request.sdk.project, request.sdk.user, request.sdk.permissions),
     );
 
     app.patch(
@@ -28,7 +28,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           return sendError(reply, 400, { message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
         }
         const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
-        return buildUserState(context, request.sdk.project, user);
+        return buildUserState(context, request.sdk.project, user, request.sdk.permissions);
       },
     );
   };

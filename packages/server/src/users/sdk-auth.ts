@@ -4,14 +4,17 @@ import { notFound } from '../errors.js';
 import { listSigningKeys, type Project } from '../projects/project-store.js';
 import { projectOfRequest } from '../projects/request-project.js';
 import { ensureConnectedUser, type ConnectedUser } from './connected-users.js';
+import { parsePermissions, type TokenPermissions } from './permissions.js';
 import { bearerToken, verifyUserToken } from './user-token.js';
 
 /** Who an SDK request is for, once its user token verified. */
 export interface SdkPrincipal {
   project: Project;
   user: ConnectedUser;
-  /** The verified token's claims (JWT permissions are read from here per request, never stored). */
+  /** The verified token's claims. */
   claims: Record<string, unknown>;
+  /** The token's JWT permissions, validated for this request (never stored); empty when it has none. */
+  permissions: TokenPermissions;
 }
 
 declare module 'fastify' {
@@ -33,6 +36,8 @@ export function sdkAuth(context: AppContext) {
 export async function principalOf(context: AppContext, project: Project, token: string): Promise<SdkPrincipal> {
   const keys = await listSigningKeys(context.db, project.id);
   const verified = await verifyUserToken(token, project.id, keys);
+  // Before the connected user is created: a token refused for its claim changes nothing.
+  const permissions = parsePermissions(verified.claims);
   const user = await ensureConnectedUser(context.db, project.id, verified.sub);
-  return { project, user, claims: verified.claims };
+  return { project, user, claims: verified.claims, permissions };
 }

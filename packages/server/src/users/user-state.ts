@@ -4,6 +4,7 @@ import { listUserCredentials, type Credential } from '../credentials/credential-
 import { credentialView } from '../credentials/credential-view.js';
 import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from './connected-users.js';
+import { integrationVisible, visibleCredentials, type TokenPermissions } from './permissions.js';
 
 /**
  * What this server implements, in the reference's feature names (`project.accessibleFeatures`). The reference SDK
@@ -35,8 +36,11 @@ function integrationState(credentials: Credential[]) {
   };
 }
 
-/** GET /sdk/me: `{ authenticated, userId, integrations: { <type>: ... }, meta }`, plus project and resources. */
-export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser) {
+/**
+ * GET /sdk/me: `{ authenticated, userId, integrations: { <type>: ... }, meta }`, plus project and resources. Only
+ * what the token's JWT permissions show: its accounts, and integrations offered to it or holding one of its accounts.
+ */
+export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions) {
   const [integrations, credentials] = await Promise.all([
     listIntegrations(context.db, project.id, { activeOnly: true }),
     listUserCredentials(context.db, user.id),
@@ -47,7 +51,9 @@ export async function buildUserState(context: AppContext, project: Project, user
   }
   const states: Record<string, ReturnType<typeof integrationState>> = {};
   for (const integration of integrations as ProjectIntegration[]) {
-    states[integration.type] = integrationState(byIntegration.get(integration.id) ?? []);
+    const visible = visibleCredentials(permissions, integration.type, byIntegration.get(integration.id) ?? []);
+    if (visible.length === 0 && !integrationVisible(permissions, integration.type)) continue;
+    states[integration.type] = integrationState(visible);
   }
   return {
     authenticated: true as const,

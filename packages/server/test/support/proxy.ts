@@ -4,7 +4,7 @@ import { openCredentialSecrets, sealCredentialSecrets } from '../../src/credenti
 import type { TestServer } from './test-server.js';
 
 /** A proxied call through the SDK route: `path` is what follows `/sdk/proxy/`. */
-export function proxy(server: TestServer, sub: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+export function proxy(server: TestServer, sub: string, path: string, init: Parameters<TestServer['sdk']>[2] = {}): Promise<Response> {
   return server.sdk(sub, `/proxy/${path}`, init);
 }
 

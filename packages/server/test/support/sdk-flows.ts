@@ -92,10 +92,12 @@ export async function startOAuth(
   server: TestServer,
   sub: string,
   body: { integration?: string; origin?: string; installOptions?: Record<string, unknown> } = {},
+  claims?: Record<string, unknown>,
 ): Promise<StartedFlow> {
   const response = await server.sdk(sub, '/oauth/start', {
     method: 'POST',
     json: { integration: 'sandbox', origin: APP_ORIGIN, ...body },
+    ...(claims && { claims }),
   });
   const text = await response.text();
   expect({ status: response.status, body: text }).toMatchObject({ status: 200 });
@@ -128,13 +130,26 @@ export interface ConnectedFlow extends StartedFlow {
 export async function connectSandbox(
   server: TestServer,
   sub: string,
-  options: { integration?: string; login?: string; decision?: 'approve' | 'deny'; installOptions?: Record<string, unknown>; origin?: string } = {},
+  options: {
+    integration?: string;
+    login?: string;
+    decision?: 'approve' | 'deny';
+    installOptions?: Record<string, unknown>;
+    origin?: string;
+    /** Extra claims of the user token that starts the flow (e.g. JWT permissions). */
+    claims?: Record<string, unknown>;
+  } = {},
 ): Promise<ConnectedFlow> {
-  const started = await startOAuth(server, sub, {
-    ...(options.integration && { integration: options.integration }),
-    ...(options.installOptions && { installOptions: options.installOptions }),
-    ...(options.origin && { origin: options.origin }),
-  });
+  const started = await startOAuth(
+    server,
+    sub,
+    {
+      ...(options.integration && { integration: options.integration }),
+      ...(options.installOptions && { installOptions: options.installOptions }),
+      ...(options.origin && { origin: options.origin }),
+    },
+    options.claims,
+  );
   const callbackUrl = await approveSandboxConsent(started.authorizationUrl, {
     cookies: started.browser,
     ...(options.login !== undefined && { login: options.login }),

@@ -59,8 +59,8 @@ export interface TestServer {
   logs: string[];
   /** A user token for `sub`, signed with the dev project's key. */
   userToken(sub: string, claims?: Record<string, unknown>, options?: { expiresIn?: string | number; kid?: string | null }): Promise<string>;
-  /** fetch against the server with a user token. */
-  sdk(sub: string, path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** fetch against the server with a user token for `sub`, carrying `claims` (e.g. JWT permissions) when given. */
+  sdk(sub: string, path: string, init?: RequestInit & { json?: unknown; claims?: Record<string, unknown> }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -107,9 +107,9 @@ export async function startTestServer(
     logs,
     userToken,
     async sdk(sub, path, init = {}) {
-      const { json, ...rest } = init;
+      const { json, claims, ...rest } = init;
       const headers = new Headers(rest.headers);
-      headers.set('authorization', `Bearer ${await userToken(sub)}`);
+      headers.set('authorization', `Bearer ${await userToken(sub, claims)}`);
       if (json !== undefined) headers.set('content-type', 'application/json');
       return fetch(`${url}/projects/${devProject.projectId}/sdk${path}`, {
         ...rest,
