@@ -51,7 +51,7 @@ describe.each(testDatabases)('JWT permissions on %s', (database) => {
       // The caller that started the flow reads its result with the same token.
       expect(await json(await call(member(), `/oauth/${flow.state}`))).toMatchObject({ status: 'success', credentialId: alice });
 
-      expect((await me(member())).integrations.sandbox).toEqual({ enabled: false, configuredWorkflows: {}, allCredentials: [] });
+      expect((await me(member())).integrations.sandbox).toEqual({ enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] });
       expect(await credentialIds(member())).toEqual([]);
       expect((await me(member(alice))).integrations.sandbox).toMatchObject({ enabled: true, credentialId: alice });
     });
