@@ -18,6 +18,7 @@ import { demoRoutes } from './demo/demo-routes.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
+import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
@@ -111,6 +112,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(homeRoutes(context));
 
   await app.register(iconRoutes(context));
   await app.register(sdkScriptRoutes(context));
