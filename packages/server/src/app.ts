@@ -22,6 +22,7 @@ import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loggerOptions } from './http/logger.js';
+import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
@@ -119,6 +120,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(homeRoutes(context));
 
   await app.register(iconRoutes(context));
   await app.register(sdkScriptRoutes(context));
