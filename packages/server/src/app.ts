@@ -27,6 +27,7 @@ import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
+import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './proxy/upstream-pools.js';
@@ -133,6 +134,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   }
   await app.register(oauthCallbackRoute(context));
   await app.register(popupStartRoutes(context));
+  await app.register(portalPlaceholderRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.

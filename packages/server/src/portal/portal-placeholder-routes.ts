@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../app-context.js';
+import { findProject } from '../projects/project-store.js';
+
+/** What `connect()` rejects with until the Connect Portal is built: a clear `{ message, code }`, not a hang. */
+export const PORTAL_UNAVAILABLE = {
+  code: 'CONNECT_PORTAL_UNAVAILABLE',
+  message:
+    'The Connect Portal is not available on this Switchboard server yet: connect OAuth integrations with installIntegration, and API-key integrations with POST /sdk/credentials or your own form',
+};
+
+/**
+ * The script of the placeholder. The reference SDK frames `<connect host>/ui` and posts it `UI_UPDATE` messages; when
+ * one asks for the portal (a `connect()` call, or an install that needs typed input first), the page calls the SDK
+ * back with `SDK_FUNCTION_INVOCATION` of its `emitError`, which rejects the `connect()` promise, and `closePortal`.
+ * OAuth installs (`installIntegration` on an OAuth integration) run in the SDK's own popup and are left alone.
+ */
+const script = (error: typeof PORTAL_UNAVAILABLE) => `(function () {
+  var handled = '';
+  var calls = 0;
+  function invoke(target, origin, type, parameters) {
+    calls += 1;
+    target.postMessage({ messageType: 'SDK_FUNCTION_INVOCATION', id: 'placeholder-' + calls, type: type, parameters: parameters }, origin);
+  }
+  window.addEventListener('message', function (event) {
+    var data = event.data;
+    if (!data || data.messageType !== 'UI_UPDATE' || event.source !== window.parent) return;
+    var state = data.nextModalState || {};
+    var integration = state.integration;
+    if (!integration) { handled = ''; return; }
+    var options = state.apiInstallationOptions || {};
+    var needsPortal = !options.isApiInstallation || (integration.needPreOauthInputs && !options.selectedAccountConfig);
+    var key = integration.id + ':' + JSON.stringify(options);
+    if (!needsPortal || key === handled) return;
+    handled = key;
+    var type = integration.type === 'custom' && integration.customIntegration ? integration.customIntegration.slug : integration.type;
+    console.warn('Switchboard: ' + ${JSON.stringify(error.message)});
+    invoke(window.parent, event.origin, 'emitError', [${JSON.stringify({ ...error, name: 'ConnectPortalUnavailableError' })}, type]);
+    invoke(window.parent, event.origin, 'closePortal', []);
+  });
+})();`;
+
+/**
+ * GET /ui (the reference SDK's Connect Portal iframe, on the `connect.` host name) and GET /portal: a placeholder
+ * that turns portal requests into a clear error until the Connect Portal is built. Only the project's allowed
+ * origins may frame it.
+ */
+export function portalPlaceholderRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    for (const url of ['/ui', '/portal']) {
+      app.get(
+        url,
+        {
+          schema: {
+            hide: true,
+            querystring: Type.Object({ projectId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: true }),
+          },
+        },
+        async (request, reply) => {
+          const projectId = request.query.projectId;
+          const project = projectId ? await findProject(context.db, projectId) : undefined;
+          const ancestors = project && project.allowedOrigins.length > 0 ? project.allowedOrigins.join(' ') : "'none'";
+          const nonce = randomBytes(16).toString('base64');
+          const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connect Portal</title></head><body><script nonce="${nonce}">${script(PORTAL_UNAVAILABLE)}</script></body></html>`;
+          return reply
+            .header('content-type', 'text/html; charset=utf-8')
+            .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors ${ancestors}`)
+            .header('cache-control', 'no-store')
+            .header('referrer-policy', 'no-referrer')
+            .send(html);
+        },
+      );
+    }
+  };
+}
