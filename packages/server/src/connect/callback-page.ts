@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import type { OAuthResult } from './oauth-sessions.js';
 
 /** JSON safe to place inside a <script> element. */
@@ -34,6 +36,21 @@ main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 1px 4px
 @media (prefers-color-scheme: dark){body{background:#14171c;color:#e6e8eb}main{background:#1e232a;box-shadow:none}}</style>
 </head><body><main><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.text)}</p></main>${script}</body></html>`;
   return { html, csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'` };
+}
+
+/**
+ * Sends a page of the popup. Pages are documents: they say what went wrong in words, with the code in the usual
+ * header. No Referer leaves them (the reference SDK's first page carries the user token in its URL).
+ */
+export function sendPopupPage(reply: FastifyReply, status: number, page: { html: string; csp: string }, errorCode?: string) {
+  if (errorCode) reply.header(ERROR_CODE_HEADER, errorCode);
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', page.csp)
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .send(page.html);
 }
 
 /** Which SDK's popup protocol a flow speaks: Switchboard's, or the reference SDK's (wire notes). */

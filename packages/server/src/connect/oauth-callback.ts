@@ -3,10 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { ApiError } from '../errors.js';
-import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
 import { browserIsBound } from './browser-binding.js';
-import { callbackPage } from './callback-page.js';
+import { callbackPage, sendPopupPage } from './callback-page.js';
 import { oauthAppFor, templateContext } from './oauth-app.js';
 import {
   consumeOAuthSession,
@@ -60,14 +59,7 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
         const send = (status: number, result: OAuthResult, origin: string | undefined) => {
           const page = callbackPage({ ...result, state: state ?? '' }, origin, protocol, session?.integration_id);
           // A failed flow is an error response of Switchboard's own, like the JSON ones (the page says why).
-          if (result.status === 'error' && result.error) reply.header(ERROR_CODE_HEADER, result.error.code);
-          return reply
-            .code(status)
-            .header('content-type', 'text/html; charset=utf-8')
-            .header('content-security-policy', page.csp)
-            .header('cache-control', 'no-store')
-            .header('referrer-policy', 'no-referrer')
-            .send(page.html);
+          return sendPopupPage(reply, status, page, result.status === 'error' ? result.error?.code : undefined);
         };
         // An unknown state has no origin we could trust: say so on the page and post nothing.
         if (!session) return send(400, failure('', 'OAUTH_STATE_INVALID', 'This authorization link is not valid.'), undefined);

@@ -3,29 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { ApiError, forbidden, notFound } from '../errors.js';
-import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { findProject } from '../projects/project-store.js';
 import { principalOf } from '../users/sdk-auth.js';
 import { bindBrowser } from './browser-binding.js';
-import { popupPage } from './callback-page.js';
+import { popupPage, sendPopupPage } from './callback-page.js';
 import { findOAuthSession, sessionOpen } from './oauth-sessions.js';
 
-/** Pages of the popup are documents: they say what went wrong in words, with the code in the usual header. */
-function sendPage(reply: FastifyReply, status: number, page: ReturnType<typeof popupPage>, code?: string) {
-  if (code) reply.header(ERROR_CODE_HEADER, code);
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', page.csp)
-    .header('cache-control', 'no-store')
-    // The reference SDK's first page carries the user token in its URL: no Referer may take it to the provider.
-    .header('referrer-policy', 'no-referrer')
-    .send(page.html);
-}
-
 const refusal = (reply: FastifyReply, error: ApiError) =>
-  sendPage(reply, error.statusCode, popupPage({ title: 'Could not start connecting', text: `${error.message}. Close this window and start again from the app.` }), error.code);
+  sendPopupPage(reply, error.statusCode, popupPage({ title: 'Could not start connecting', text: `${error.message}. Close this window and start again from the app.` }), error.code);
 
 /** The origin of a Referer header, if it has one. */
 function refererOrigin(referer: string | undefined): string | undefined {
@@ -118,7 +104,7 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
           text: 'Taking you to sign in.',
           post: { message: { type: 'oauth-nonce-loaded' }, targetOrigin: origin },
         });
-        return sendPage(reply, 200, page);
+        return sendPopupPage(reply, 200, page);
       },
     );
   };
