@@ -5,6 +5,7 @@ import { findIntegration, type ProjectIntegration } from '../catalog/integration
 import { credentialView } from '../credentials/credential-view.js';
 import { badRequest, notFound } from '../errors.js';
 import { validateInputs } from './install-inputs.js';
+import { checkCredentialInstallLimit } from './install-limits.js';
 import { templateContext } from './oauth-app.js';
 import { InstallOptions } from './oauth-routes.js';
 import { toApiError } from './provider-errors.js';
@@ -59,6 +60,8 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         let expiresAt: string | null = null;
         let providerData: Record<string, unknown> = {};
         let providerId: string | undefined;
+        // Counted here, once the input is valid: only an install that calls the provider spends the user's budget.
+        checkCredentialInstallLimit(context, project.id, user.id);
         const outbound = providerFetchFor(context, integration, project.allowPrivateUpstreams);
         try {
           if (auth.kind === 'oauth2-client-credentials') {

@@ -6,6 +6,7 @@ import { badRequest, forbidden, notFound } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
+import { checkOAuthStartLimits } from './install-limits.js';
 import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
 import { createOAuthSession, findOAuthSession, newOAuthState, sessionResult } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
@@ -47,6 +48,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { project, user } = request.sdk;
+        await checkOAuthStartLimits(context, project.id, user.id);
         const { integration: type, origin, installOptions = {} } = request.body;
         if (!originAllowed(project.allowedOrigins, origin)) {
           throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${origin} is not an allowed origin of this project`);
