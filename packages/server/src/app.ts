@@ -70,7 +70,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: app.log });
   const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
   for (const warning of masterKeys.warnings) app.log.warn(warning);
   const upstreams = new UpstreamPools(config.proxy);
