@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from './config.js';
+import type { InstallLimiters } from './connect/install-limits.js';
 import type { UpstreamPools } from './proxy/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
@@ -15,4 +16,6 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Keep-alive connections to providers, with the SSRF guard (proxy and provider engine). */
   upstreams: UpstreamPools;
+  /** Per-user limits on OAuth starts and typed-credential installs. */
+  installLimits: InstallLimiters;
 }

@@ -8,6 +8,7 @@ import { iconRoutes } from './catalog/icon-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
+import { installLimiters } from './connect/install-limits.js';
 import { oauthCallbackRoute } from './connect/oauth-callback.js';
 import { oauthSdkRoutes } from './connect/oauth-routes.js';
 import { popupStartRoutes } from './connect/popup-start-routes.js';
@@ -74,11 +75,19 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: app.log });
   const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
   for (const warning of masterKeys.warnings) app.log.warn(warning);
   const upstreams = new UpstreamPools(config.proxy);
-  const context: AppContext = { config, storage, db: storage.db, secrets: new SecretBox(masterKeys.keys), log: app.log, upstreams };
+  const context: AppContext = {
+    config,
+    storage,
+    db: storage.db,
+    secrets: new SecretBox(masterKeys.keys),
+    log: app.log,
+    upstreams,
+    installLimits: installLimiters(config.limits),
+  };
   const refresher = new TokenRefresher(context);
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   app.addHook('onClose', async () => {

@@ -82,6 +82,12 @@ export interface TokenConfig {
 export interface LimitsConfig {
   /** Wrong admin keys per client address per minute (SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE); then 429. 0: no limit. */
   adminKeyFailuresPerMinute: number;
+  /** OAuth flows a connected user may start per minute (SWITCHBOARD_OAUTH_STARTS_PER_MINUTE); 0: no limit. */
+  oauthStartsPerMinute: number;
+  /** Unconsumed, unexpired OAuth sessions a connected user may hold (SWITCHBOARD_PENDING_OAUTH_SESSIONS); 0: no cap. */
+  pendingOAuthSessions: number;
+  /** Typed-credential installs a connected user may make per minute (SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE); 0: no limit. */
+  credentialInstallsPerMinute: number;
 }
 
 /**
@@ -140,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     limits: {
       adminKeyFailuresPerMinute: integer('SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE', env.SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE, 10, 0, 10_000),
+      oauthStartsPerMinute: integer('SWITCHBOARD_OAUTH_STARTS_PER_MINUTE', env.SWITCHBOARD_OAUTH_STARTS_PER_MINUTE, 10, 0, 10_000),
+      pendingOAuthSessions: integer('SWITCHBOARD_PENDING_OAUTH_SESSIONS', env.SWITCHBOARD_PENDING_OAUTH_SESSIONS, 20, 0, 10_000),
+      credentialInstallsPerMinute: integer('SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE', env.SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE, 10, 0, 10_000),
     },
     jobs: truthy(env.SWITCHBOARD_JOBS, true),
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,

@@ -6,6 +6,7 @@ import { credentialView } from '../credentials/credential-view.js';
 import { badRequest } from '../errors.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { validateInputs } from './install-inputs.js';
+import { checkCredentialInstallLimit } from './install-limits.js';
 import { templateContext } from './oauth-app.js';
 import { InstallOptions } from './oauth-routes.js';
 import { toApiError } from './provider-errors.js';
@@ -65,6 +66,8 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         let expiresAt: string | null = null;
         let providerData: Record<string, unknown> = {};
         let providerId: string | undefined;
+        // Counted here, once the input is valid: only an install that calls the provider spends the user's budget.
+        checkCredentialInstallLimit(context, project.id, user.id);
         const outbound = providerFetchFor(context, integration, project.allowPrivateUpstreams);
         try {
           if (auth.kind === 'oauth2-client-credentials') {

@@ -6,6 +6,7 @@ import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from '../users/connected-users.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
+import { checkOAuthStartLimits } from './install-limits.js';
 import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
 import { createOAuthSession, newOAuthState } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
@@ -32,7 +33,7 @@ export interface OAuthStartRequest {
 
 /**
  * Starts an OAuth flow for a connected user: checks the origin, the integration and the install choice, validates
- * the pre-OAuth inputs, and stores a pending flow. Both front doors use it: Switchboard's SDK (POST /sdk/oauth/start)
+ * the pre-OAuth inputs, and stores a pending flow, within the user's limits on flows. Both front doors use it: Switchboard's SDK (POST /sdk/oauth/start)
  * and the reference SDK's popup protocol (GET /v2/.../sdk/actions/build-oauth).
  */
 export async function startOAuth(
@@ -41,6 +42,7 @@ export async function startOAuth(
   user: ConnectedUser,
   start: OAuthStartRequest,
 ): Promise<{ authorizationUrl: string; state: string; integration: ProjectIntegration }> {
+  await checkOAuthStartLimits(context, project.id, user.id);
   if (!originAllowed(project.allowedOrigins, start.origin)) {
     throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${start.origin} is not an allowed origin of this project`);
   }

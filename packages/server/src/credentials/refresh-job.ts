@@ -28,7 +28,9 @@ export async function scheduleTokenRefresh(context: AppContext, queue: JobQueue,
       await queue.send<RefreshJob>(REFRESH_CREDENTIAL_QUEUE, { credentialId }, { singletonKey: credentialId, retryLimit: 5, retryDelaySeconds: 30 });
     }
   });
-  await queue.work<RefreshJob>(REFRESH_CREDENTIAL_QUEUE, async ({ credentialId }) => refreshInBackground(context, refresher, credentialId));
+  await queue.work<RefreshJob>(REFRESH_CREDENTIAL_QUEUE, async ({ credentialId }, run) =>
+    refreshInBackground(context, refresher, credentialId, { earlierAttempt: run.attempt > 1 }),
+  );
   // 0: no scheduled sweep (tokens are then refreshed on use only, or by a sweep sent by hand).
   if (context.config.tokens.sweepIntervalSeconds > 0) await queue.every(REFRESH_SWEEP_QUEUE, context.config.tokens.sweepIntervalSeconds);
 }
@@ -54,7 +56,18 @@ export async function credentialsNearingExpiry(context: AppContext): Promise<str
   return rows.map((row) => row.id);
 }
 
-export async function refreshInBackground(context: AppContext, refresher: TokenRefresher, credentialId: string): Promise<void> {
+/**
+ * `earlierAttempt`: this job ran before (it failed, or its worker died mid-refresh). That run may have reached the
+ * token endpoint, and a provider that rotates refresh tokens then rotated the one stored here: an `invalid_grant`
+ * now is no proof the grant is dead, so it does not invalidate the credential (as after a lost answer in
+ * TokenRefresher; the next refresh on use decides).
+ */
+export async function refreshInBackground(
+  context: AppContext,
+  refresher: TokenRefresher,
+  credentialId: string,
+  options: { earlierAttempt?: boolean } = {},
+): Promise<void> {
   const row = await context.db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
   if (!row || row.status !== 'VALID') return;
   const [integration, project] = await Promise.all([
@@ -63,7 +76,7 @@ export async function refreshInBackground(context: AppContext, refresher: TokenR
   ]);
   if (!integration || !project || !canRenew(integration, openCredentialSecrets(context.secrets, row))) return;
   try {
-    await refresher.refresh(integration, row, 'background', project.allowPrivateUpstreams);
+    await refresher.refresh(integration, row, 'background', project.allowPrivateUpstreams, { afterLostAnswer: options.earlierAttempt ?? false });
   } catch (error) {
     // Unavailable: let the queue retry later. Anything else (a dead grant, already recorded) is final.
     if (error instanceof ProviderError && error.kind === 'unavailable') throw new Error(`token endpoint unavailable for ${integration.type}`);

@@ -103,11 +103,21 @@ export class TokenRefresher {
     return this.refresh(integration, used.row, 'rejected', allowPrivate);
   }
 
-  /** Refreshes now unless another caller or instance already did since `seen` was read. */
-  refresh(integration: ProjectIntegration, seen: CredentialRow, reason: RefreshReason, allowPrivate: boolean): Promise<UsableCredential> {
+  /**
+   * Refreshes now unless another caller or instance already did since `seen` was read. `afterLostAnswer`: an
+   * earlier attempt (a background job's run that failed or died) may have reached the token endpoint, so a refused
+   * refresh token is not taken for a dead grant (see renewUnlessDone).
+   */
+  refresh(
+    integration: ProjectIntegration,
+    seen: CredentialRow,
+    reason: RefreshReason,
+    allowPrivate: boolean,
+    options: { afterLostAnswer?: boolean } = {},
+  ): Promise<UsableCredential> {
     const running = this.inFlight.get(seen.id);
     if (running) return running;
-    const attempt = this.refreshWithRetries(integration, seen, reason, allowPrivate)
+    const attempt = this.refreshWithRetries(integration, seen, reason, allowPrivate, options.afterLostAnswer ?? false)
       .then(
         (usable) => {
           this.failures.delete(seen.id);
@@ -130,10 +140,16 @@ export class TokenRefresher {
   }
 
   /** Up to three attempts when the token endpoint fails transiently, pausing between them without holding a lock. */
-  private async refreshWithRetries(integration: ProjectIntegration, seen: CredentialRow, reason: RefreshReason, allowPrivate: boolean): Promise<UsableCredential> {
+  private async refreshWithRetries(
+    integration: ProjectIntegration,
+    seen: CredentialRow,
+    reason: RefreshReason,
+    allowPrivate: boolean,
+    afterLostAnswer: boolean,
+  ): Promise<UsableCredential> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.refreshOnce(integration, seen, reason, allowPrivate, attempt > 0);
+        return await this.refreshOnce(integration, seen, reason, allowPrivate, afterLostAnswer || attempt > 0);
       } catch (error) {
         const delay = TRANSIENT_RETRY_DELAYS_MS[attempt];
         if (!isUnavailable(error) || delay === undefined) throw error;

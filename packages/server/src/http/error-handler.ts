@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
 import { ApiError } from '../errors.js';
+import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { sendError } from './error-reply.js';
 
 /** Our names for Fastify's own client errors. */
@@ -50,6 +51,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, unsupported media type): their messages are safe.
       return sendError(reply, status, { message: error.message, code: FASTIFY_CODES[error.code] ?? 'BAD_REQUEST' });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Postgres is restarting or out of reach: the client may retry, and the server serves again once it is back.
+      request.log.warn({ error: error.message }, 'database unavailable');
+      return sendError(reply.header('retry-after', '5'), 503, { message: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, 500, { message: 'Internal server error', code: 'INTERNAL_ERROR' });

@@ -46,12 +46,13 @@ describe.concurrent('embedded job queue', () => {
     const id = await insertJob({ data: '{"credentialId":"cred_1"}', state: 'active', attempts: 1, locked_until: isoIn(-1) });
     const locked = await insertJob({ state: 'active', attempts: 1, locked_until: isoIn(600) });
     const handled: object[] = [];
-    await queue.work('refresh', async (data) => {
-      handled.push(data);
+    await queue.work('refresh', async (data, run) => {
+      handled.push({ ...data, attempt: run.attempt });
     });
     await queue.start();
     await vi.waitFor(async () => expect((await job(id))?.state).toBe('completed'), eventually);
-    expect(handled).toEqual([{ credentialId: 'cred_1' }]);
+    // The handler knows it runs a second time: the dead worker may have done part of the work.
+    expect(handled).toEqual([{ credentialId: 'cred_1', attempt: 2 }]);
     expect((await job(id))?.attempts).toBe(2);
     // Still locked by a live worker: left alone.
     expect((await job(locked))?.state).toBe('active');

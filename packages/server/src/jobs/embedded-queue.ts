@@ -219,7 +219,7 @@ export class EmbeddedQueue implements JobQueue {
     const done = (async () => {
       let failure: string | undefined;
       try {
-        await handler(JSON.parse(job.data) as object);
+        await handler(JSON.parse(job.data) as object, { attempt: job.attempts });
       } catch (error) {
         failure = failureMessage(error);
       }

@@ -146,6 +146,19 @@ describe.concurrent.each(adapters)('job queue ($kind)', ({ kind, openHarness }) 
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(2000 - 50);
   });
 
+  it('tells the handler which attempt it runs: 1, then 2 after a failure', async ({ expect, onTestFinished }) => {
+    const { harness, queue } = await setup(onTestFinished);
+    const seen: number[] = [];
+    await queue.work('counted', async (_data, run) => {
+      seen.push(run.attempt);
+      if (seen.length === 1) throw new Error('first run fails');
+    });
+    await queue.start();
+    const id = await queue.send('counted', {}, { retryLimit: 1, retryDelaySeconds: 1 });
+    await vi.waitFor(async () => expect((await harness.job('counted', id!))?.state).toBe('completed'), eventually);
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('fails a job for good after retryLimit retries, recording the error message and never logging the data', async ({ expect, onTestFinished }) => {
     const { harness, queue, logs } = await setup(onTestFinished);
     let attempts = 0;

@@ -9,7 +9,16 @@ export interface JobOptions {
   retryDelaySeconds?: number;
 }
 
-export type JobHandler<T> = (data: T) => Promise<void>;
+/** What a handler is told about the job besides its data. */
+export interface JobRun {
+  /**
+   * 1 for the first run; more when an earlier run failed or its worker died while running it (the job was taken
+   * over). An earlier run may have done part of its work.
+   */
+  attempt: number;
+}
+
+export type JobHandler<T> = (data: T, run: JobRun) => Promise<void>;
 
 /** Durable background jobs: the embedded adapter on the app's SQLite, pg-boss on Postgres. */
 export interface JobQueue {

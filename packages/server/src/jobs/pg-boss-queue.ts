@@ -165,7 +165,9 @@ export class PgBossQueue implements JobQueue {
 
   async #run(queue: string, job: PgBoss.JobWithMetadata<object>, handler: JobHandler<object>): Promise<void> {
     try {
-      await handler(job.data);
+      // pg-boss counts a retry when a job that was started before is fetched again (failed, or expired after its
+      // worker died).
+      await handler(job.data, { attempt: job.retryCount + 1 });
     } catch (error) {
       const message = failureMessage(error);
       const last = job.retryCount >= job.retryLimit;

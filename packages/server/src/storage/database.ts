@@ -25,9 +25,14 @@ const migrations: Record<string, Migration> = {
   '0004-oauth-seen-credentials': oauthSeenCredentials,
 };
 
+/** Where storage reports connections lost in the background (pino's logger fits). */
+export interface StorageLog {
+  warn(details: object, message: string): void;
+}
+
 /** Opens Postgres when a URL is given, else the SQLite file in the data dir; runs pending migrations. */
-export async function openStorage(options: { databaseUrl?: string; dataDir: string }): Promise<Storage> {
-  const storage = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+export async function openStorage(options: { databaseUrl?: string | undefined; dataDir: string; log?: StorageLog }): Promise<Storage> {
+  const storage = options.databaseUrl ? openPostgres(options.databaseUrl, options.log) : openSqlite(options.dataDir);
   try {
     await migrate(storage);
   } catch (error) {
@@ -69,8 +74,18 @@ function withStatementCache(file: SQLite.Database): SqliteDatabase {
   };
 }
 
-function openPostgres(connectionString: string): Storage {
-  const pool = new pg.Pool({ connectionString, max: 10 });
+/** A connection attempt to an unreachable host gives up after this long (the request then answers 503). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function openPostgres(connectionString: string, log?: StorageLog): Storage {
+  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A Postgres restart (or a network blip) ends pooled connections: node-postgres emits 'error' on the pool for an
+  // idle one and on the client itself for one in use, and an 'error' nobody listens to kills the process. The
+  // pool drops the broken client; the query in flight fails (503 DATABASE_UNAVAILABLE) and the next one connects
+  // anew. The message only: pg's errors can carry the client, with its connection settings.
+  const lost = (error: Error) => log?.warn({ error: error.message }, 'database connection lost');
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

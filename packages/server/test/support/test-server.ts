@@ -70,7 +70,8 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const port = await freePort();
-  const postgres = database === 'postgres' ? await freshPostgresSchema() : undefined;
+  // A DATABASE_URL given in `env` (a Postgres of the test's own) is used as it is.
+  const postgres = database === 'postgres' && !env.DATABASE_URL ? await freshPostgresSchema() : undefined;
   const adminKey = `ak_test_${randomBytes(16).toString('hex')}`;
   const config = loadConfig(
     {
