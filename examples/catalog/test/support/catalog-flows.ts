@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
-import { approveInPopup, CatalogPage, freshUser } from './catalog-page.js';
-import { chromiumPath, launchChromium, screenshot } from './chromium.js';
+import { chromiumPath, launchChromium, screenshot } from '../../../../test/support/chromium.js';
+import { approveInPopup } from '../../../../test/support/sandbox-popup.js';
+import { CatalogPage, freshUser } from './catalog-page.js';
 import { startDemoEnvironment, type DemoEnvironment, type DemoMode } from './demo-environment.js';
 
 const SANDBOX_INTEGRATIONS = ['sandbox', 'sandbox-apikey', 'sandbox-client-credentials'];

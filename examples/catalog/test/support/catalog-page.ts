@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { approveInPopup } from '../../../../test/support/sandbox-popup.js';
 import type { DemoEnvironment } from './demo-environment.js';
 
 /** A user name for /demo/session that no other test uses: every test starts with a user who has nothing connected. */
@@ -115,10 +116,4 @@ export class CatalogPage {
     await this.finishPostInstall();
     await this.waitForCardStatus('sandbox', 'connected', 'Connected');
   }
-}
-
-/** Fills the sandbox consent page's login and approves. */
-export async function approveInPopup(popup: Page, login: string): Promise<void> {
-  await popup.getByLabel('Sandbox login').fill(login);
-  await popup.getByRole('button', { name: 'Approve' }).click();
 }

@@ -17,7 +17,7 @@ if (!chromiumPath) {
     [
       '',
       '!'.repeat(78),
-      '!! No Chromium found: the catalog demo browser suites are SKIPPED.',
+      '!! No Chromium found: the browser suites (catalog demo, reference SDK) are SKIPPED.',
       '!! Install Debian\'s chromium (apt-get install chromium) or set CHROMIUM_PATH.',
       '!'.repeat(78),
       '',
@@ -25,22 +25,35 @@ if (!chromiumPath) {
   );
 }
 
+export interface ChromiumOptions {
+  /** More command-line switches, e.g. `--host-resolver-rules` for a suite that serves made-up host names. */
+  args?: string[];
+}
+
 /**
  * One headless Chromium with the real popup blocker: Playwright passes `--disable-popup-blocking` by default, which
  * would hide the OAuthBlockedError path. `launch` gives the browser a fresh temporary profile (user data dir) and
  * removes it on close.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath!,
     headless: true,
     chromiumSandbox: false,
-    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...(options.args ?? []),
+    ],
     ignoreDefaultArgs: ['--disable-popup-blocking'],
   });
 }
 
-const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 /** Saves a screenshot under test-artifacts/screenshots/ (gitignored), for a human to look at. */
 export async function screenshot(page: Page, name: string): Promise<void> {
