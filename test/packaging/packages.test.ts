@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../../examples/catalog/test/support/chromium.js';
+import { chromiumPath, launchChromium } from '../support/chromium.js';
 import { startTestServer, type TestServer } from '../../packages/server/test/support/test-server.js';
 import { npm, REPO_ROOT, run } from './support/run.js';
-import { serveStatic } from './support/static-site.js';
+import { startStaticSite } from '../support/static-site.js';
 
 const PACKAGES = [
   { name: '@switchboard/sdk', dir: 'packages/sdk', entry: 'dist/switchboard.js' },
@@ -182,7 +182,7 @@ describe('the published packages, installed from their tarballs into a fresh app
 
   it.skipIf(!chromiumPath)('serves that page, which signs in with the backend\'s user token and shows the connected user\'s integrations', async () => {
     const [dist, { userToken }] = await Promise.all([buildPage(), runBackend()]);
-    const site = await serveStatic(dist);
+    const site = await startStaticSite({ root: dist, mount: '/' });
     const context = await browser!.newContext();
     try {
       context.setDefaultTimeout(10_000);
@@ -190,7 +190,7 @@ describe('the published packages, installed from their tarballs into a fresh app
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));
       const fragment = new URLSearchParams({ host: server.url, projectId: server.projectId, token: userToken });
-      await page.goto(`${site.origin}/#${fragment}`);
+      await page.goto(`http://localhost:${site.port}/#${fragment}`);
       await page.getByTestId('user-id').filter({ hasText: appUserId }).waitFor();
 
       const items = page.getByTestId('integration');

@@ -19,7 +19,7 @@ export type InstallOutcome =
   | { state: 'rejected'; name: string; message: string };
 
 /** How an SDK call ended: `threw` is a synchronous throw (no promise at all), `hung` not settled by the deadline. */
-export type Settled = { state: 'resolved' } | { state: 'rejected' | 'threw'; name: string; message: string } | { state: 'hung' };
+export type Settled = { state: 'resolved' } | { state: 'rejected' | 'threw'; name: string; message: string; code?: string } | { state: 'hung' };
 
 export interface Harness {
   /** What the install button installs next, and with which options. */
@@ -73,10 +73,15 @@ function placeholder(text: string): HTMLLIElement {
   return item;
 }
 
-const failure = (error: unknown) => ({
-  name: error instanceof Error ? error.name : 'Error',
-  message: error instanceof Error ? error.message : String(error),
-});
+/** An Error, or the plain `{ message, code }` object the SDK rejects with when its portal reports an error. */
+const failure = (error: unknown): { name: string; message: string; code?: string } => {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (error && typeof error === 'object' && 'message' in error) {
+    const { name, message, code } = error as { name?: unknown; message: unknown; code?: unknown };
+    return { name: typeof name === 'string' ? name : 'Error', message: String(message), ...(typeof code === 'string' && { code }) };
+  }
+  return { name: 'Error', message: String(error) };
+};
 
 async function settle(call: () => unknown, deadlineMs = 5_000): Promise<Settled> {
   let result: unknown;

@@ -201,13 +201,14 @@ describe.skipIf(!chromiumPath)('reference SDK against Switchboard, every service
     const event = await reference.page.evaluate(() => window.harness.settle(() => window.paragon.event('x', {})));
     expect(event).toMatchObject({ state: 'rejected' });
     expect(reference.corsErrors()).toEqual([]);
-    // App events go to the server, which answers in its error shape; the SDK's error carries its message.
+    // App events go to the server, which answers in its error shape; the SDK's error message is that body as JSON.
     const answer = await eventAnswer;
     expect(answer.status()).toBe(404);
     const body = (await answer.json()) as { message: string; code: string };
     expect(body.code).toMatch(/^[A-Z_]+$/);
     expect(body.message.length).toBeGreaterThan(0);
-    expect(event).toMatchObject({ message: body.message });
+    expect(event.state === 'rejected' && JSON.parse(event.message)).toEqual(body);
+    expect(body.code).toBe('APP_EVENT_NOT_FOUND');
 
     // The SDK refuses these itself, before any request: no workflow is in configs[0].values.workflowMeta.
     for (const settled of [
@@ -217,6 +218,17 @@ describe.skipIf(!chromiumPath)('reference SDK against Switchboard, every service
       expect(['rejected', 'threw']).toContain(settled.state);
       expect('message' in settled && settled.message.length > 0).toBe(true);
     }
+    expect(reference.corsErrors()).toEqual([]);
+  });
+
+  it('connect(), and an install that needs typed input first, reject with CONNECT_PORTAL_UNAVAILABLE instead of hanging', async () => {
+    const reference = await open();
+    await reference.signIn(freshUser('portal'));
+    // The SDK frames <connect>/ui; until the Connect Portal is built, that page tells the SDK it is not there.
+    const connect = await reference.page.evaluate(() => window.harness.settle(() => window.paragon.connect('sandbox', {})));
+    expect(connect).toMatchObject({ state: 'rejected', code: 'CONNECT_PORTAL_UNAVAILABLE', message: expect.stringContaining('installIntegration') });
+    const apiKey = await reference.page.evaluate(() => window.harness.settle(() => window.paragon.installIntegration('sandbox-apikey', {})));
+    expect(apiKey).toMatchObject({ state: 'rejected', code: 'CONNECT_PORTAL_UNAVAILABLE' });
     expect(reference.corsErrors()).toEqual([]);
   });
 });

@@ -143,7 +143,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   }
   await app.register(oauthCallbackRoute(context));
   await app.register(popupStartRoutes(context));
-  await app.register(portalPlaceholderRoutes(context));
+  await app.register(portalPlaceholderRoutes());
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../../../examples/catalog/test/support/chromium.js';
+import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { DOCS } from '../src/home/home-page.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 

@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../app-context.js';
-import { findProject } from '../projects/project-store.js';
 
 /** What `connect()` rejects with until the Connect Portal is built: a clear `{ message, code }`, not a hang. */
 export const PORTAL_UNAVAILABLE = {
@@ -44,34 +41,23 @@ const script = (error: typeof PORTAL_UNAVAILABLE) => `(function () {
 
 /**
  * GET /ui (the reference SDK's Connect Portal iframe, on the `connect.` host name) and GET /portal: a placeholder
- * that turns portal requests into a clear error until the Connect Portal is built. Only the project's allowed
- * origins may frame it.
+ * that turns portal requests into a clear error until the Connect Portal is built. Any page may frame it: the SDK
+ * loads it before it knows its project (so no allowed-origin list applies), and it holds nothing and does nothing
+ * but tell its parent that the portal is not there.
  */
-export function portalPlaceholderRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+export function portalPlaceholderRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
     for (const url of ['/ui', '/portal']) {
-      app.get(
-        url,
-        {
-          schema: {
-            hide: true,
-            querystring: Type.Object({ projectId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: true }),
-          },
-        },
-        async (request, reply) => {
-          const projectId = request.query.projectId;
-          const project = projectId ? await findProject(context.db, projectId) : undefined;
-          const ancestors = project && project.allowedOrigins.length > 0 ? project.allowedOrigins.join(' ') : "'none'";
+      app.get(url, { schema: { hide: true } }, async (_request, reply) => {
           const nonce = randomBytes(16).toString('base64');
           const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connect Portal</title></head><body><script nonce="${nonce}">${script(PORTAL_UNAVAILABLE)}</script></body></html>`;
           return reply
             .header('content-type', 'text/html; charset=utf-8')
-            .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors ${ancestors}`)
+            .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors *`)
             .header('cache-control', 'no-store')
             .header('referrer-policy', 'no-referrer')
             .send(html);
-        },
-      );
+      });
     }
   };
 }
