@@ -68,7 +68,7 @@ describe.each(testDatabases)('per-user install limits on %s', (database) => {
       await startOAuth(server, newUser('pending-other'));
 
       // Finishing a flow consumes its session.
-      await loadCallbackPage(await approveSandboxConsent(first.authorizationUrl));
+      await loadCallbackPage(await approveSandboxConsent(first.authorizationUrl, { cookies: first.browser }), first.browser);
       const third = await startOAuth(server, sub, { installOptions });
       await expectError(await start(server, sub), 429, 'TOO_MANY_PENDING_OAUTH');
 
