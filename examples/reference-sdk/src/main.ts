@@ -109,8 +109,7 @@ function record(name: HarnessEvent['name'], event: IntegrationInstallEvent): voi
   item.textContent = `${name} · ${event.integrationType}`;
   eventList.querySelector('.note')?.remove();
   eventList.append(item);
-  eventList.append(placeholder('None yet'));
-render();
+  render();
 }
 
 window.paragon = paragon;
@@ -121,8 +120,7 @@ paragon.subscribe(SDK_EVENT.ON_INTEGRATION_UNINSTALL, (event: IntegrationInstall
 window.harness = {
   prepareInstall(integrationType, options = {}) {
     nextInstall = { integrationType, options };
-    eventList.append(placeholder('None yet'));
-render();
+    render();
   },
   lastInstall: undefined,
   settle,
@@ -136,13 +134,11 @@ installButton.addEventListener('click', () => {
   new Promise<IntegrationInstallEvent | void>((resolve) => resolve(paragon.installIntegration(nextInstall.integrationType, nextInstall.options))).then(
     (event) => {
       harness.lastInstall = { state: 'resolved', event: event ?? null };
-      eventList.append(placeholder('None yet'));
-render();
+      render();
     },
     (error: unknown) => {
       harness.lastInstall = { state: 'rejected', ...failure(error) };
-      eventList.append(placeholder('None yet'));
-render();
+      render();
     },
   );
 });
