@@ -1,5 +1,5 @@
 /**
- * The SDK's public shapes. Names and fields follow the product reference (sdk-api-reference.md, wire-notes.md), so
+ * The SDK's public shapes. Names and fields follow the product reference (docs/compatibility.md), so
  * code written against the reference SDK reads the same values here.
  */
 

@@ -53,7 +53,7 @@ export function sendPopupPage(reply: FastifyReply, status: number, page: { html:
     .send(page.html);
 }
 
-/** Which SDK's popup protocol a flow speaks: Switchboard's, or the reference SDK's (wire notes). */
+/** Which SDK's popup protocol a flow speaks: Switchboard's, or the reference SDK's (docs/compatibility.md). */
 export type PopupProtocol = 'switchboard' | 'reference';
 
 /**

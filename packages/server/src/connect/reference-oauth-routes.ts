@@ -22,7 +22,7 @@ function jsonParameter(value: string | undefined, field: string): Record<string,
 }
 
 /**
- * The reference SDK's OAuth popup protocol (wire notes), on the one OAuth flow Switchboard has: `build-oauth`
+ * The reference SDK's OAuth popup protocol (docs/compatibility.md), on the one OAuth flow Switchboard has: `build-oauth`
  * starts the flow as POST /sdk/oauth/start does and answers the provider URL the popup goes to; `session-id/<key>`
  * is what the SDK polls, by its own key for the flow, once the popup closed. Registered under /projects/:id/sdk and
  * /v2/projects/:id/sdk, both with the user token.

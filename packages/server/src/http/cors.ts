@@ -4,10 +4,10 @@ import type { AppContext } from '../app-context.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { projectOfRequest } from '../projects/request-project.js';
 
-// The reference SDK calls a few routes under /v2/projects/... (wire notes).
+// The reference SDK calls a few routes under /v2/projects/... (docs/compatibility.md).
 const PROJECT_PATH = /^\/(?:v2\/)?projects\/([^/?#]+)\//;
 
-/** Headers the reference SDK sends (wire-notes.md); preflights must allow them. */
+/** Headers the reference SDK sends (docs/compatibility.md); preflights must allow them. */
 const ALLOWED_HEADERS = [
   'Authorization',
   'Content-Type',

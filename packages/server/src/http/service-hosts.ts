@@ -1,6 +1,6 @@
 /**
  * The reference SDK's service host names. `configureGlobal({ host })` alone makes it call `https://<service>.<host>`
- * for each of them (wire notes: API, proxy, events, portal, icons...). One Switchboard process serves them all: every
+ * for each of them (docs/compatibility.md: API, proxy, events, portal, icons...). One Switchboard process serves them all: every
  * route lives at a distinct path, so a request is routed by its path whatever service name it came in on.
  */
 export const SERVICE_SUBDOMAINS = ['zeus', 'worker-proxy', 'hermes', 'connect', 'cdn', 'dashboard', 'passport', 'actionkit'] as const;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// Proxy and token lifecycle (issue 3): the private-network opt-in per project, when a credential was last used
+// Proxy and token lifecycle: the private-network opt-in per project, when a credential was last used
 // (the background refresh only keeps credentials in use fresh), and the embedded job queue's table.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
