@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,13 +55,14 @@ describe('the home page and favicon', () => {
     expect((await fetch(`${withoutDemo.url}/demo/`)).status).toBe(404);
   });
 
-  it('names the docs by file name, each one a file of docs/', async () => {
+  it('names the docs by file name: each one a file of docs/, and every file of docs/', async () => {
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain('<code>docs/</code>');
     for (const { file } of DOCS) {
       expect(html).toContain(`<dt><code>${file}</code></dt>`);
       expect(existsSync(`${DOCS_DIR}${file}`), file).toBe(true);
     }
+    expect(DOCS.map(({ file }) => file).sort()).toEqual(readdirSync(DOCS_DIR).filter((file) => file.endsWith('.md')).sort());
   });
 
   it('serves /favicon.svg as image/svg+xml that can run and load nothing, and redirects /favicon.ico to it', async () => {

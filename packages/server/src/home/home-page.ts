@@ -6,6 +6,7 @@ export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'sdk.md', about: 'the browser SDK (@switchboard/sdk) and the React hooks (@switchboard/react)' },
   { file: 'node.md', about: 'the Node client for your backend (@switchboard/node)' },
   { file: 'api.md', about: 'the SDK REST API, the Proxy API and the management API' },
+  { file: 'compatibility.md', about: 'the reference SDK (@useparagon/connect) against Switchboard' },
   { file: 'configuration.md', about: 'every environment variable' },
   { file: 'security.md', about: 'user tokens, encryption at rest, what never leaves the server' },
   { file: 'catalog.md', about: 'built-in and custom integrations, the sandbox' },
