@@ -8,6 +8,7 @@ import type { AppContext } from '../app-context.js';
 import { createProject } from '../projects/project-store.js';
 import { openStorage, type Storage } from '../storage/database.js';
 import { registerCors } from './cors.js';
+import { installErrorHandler } from './error-handler.js';
 
 const APP = 'https://app.example.com';
 const OTHER = 'https://evil.example.net';
@@ -21,6 +22,7 @@ interface CorsApp {
 /** A small app with routes on the paths CORS tells apart; each answers who handled it. */
 async function corsApp(storage: Storage, options: { demoProjectId?: string }): Promise<CorsApp> {
   const app = Fastify();
+  installErrorHandler(app);
   // CORS reads projects only (their allowed origins).
   await registerCors(app, { db: storage.db } as AppContext, options);
   app.get('/projects/:projectId/sdk/me', async () => ({ route: 'me' }));
@@ -112,6 +114,14 @@ describe('registerCors', () => {
         'X-Switchboard-Retry',
       ]);
       expect(response.headers.get('access-control-max-age')).toBe('600');
+    });
+
+    it('answers an OPTIONS that is no preflight (no Access-Control-Request-Method) in the one error shape', async () => {
+      const response = await fetch(`${server.url}/projects/${projectId}/sdk/me`, { method: 'OPTIONS', headers: { origin: APP } });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('x-switchboard-error')).toBe('ROUTE_NOT_FOUND');
+      expect(await response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+      expect(allowOrigin(response)).toBe(APP);
     });
 
     it('answers a preflight from another origin without allowing it', async () => {
