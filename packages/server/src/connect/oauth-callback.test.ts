@@ -11,17 +11,17 @@ import {
   startOAuth,
   type StartedFlow,
 } from '../../test/support/sdk-flows.js';
-import { startTestServer, type TestServer } from '../../test/support/test-server.js';
+import { startTestServer, testDatabases, type TestServer } from '../../test/support/test-server.js';
 import { bindingCookieName } from './browser-binding.js';
 
 /**
  * The branches of GET /oauth/callback, each from a flow started the way the SDK starts one. Most need no consent
  * page: the callback URL is what a provider would redirect to. The full flows are in test/oauth-flow.test.ts.
  */
-describe('GET /oauth/callback', () => {
+describe.each(testDatabases)('GET /oauth/callback on %s', (database) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(database);
   });
   afterAll(async () => server?.close());
 
