@@ -57,8 +57,9 @@ export async function registerCors(app: FastifyInstance, context: AppContext, op
             // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds. The
             // error header is named as well, so it stays readable for a request sent with credentials.
             ...(proxied ? { exposedHeaders: ['*', ...EXPOSED_HEADERS] } : { allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS }),
-            // An OPTIONS without Access-Control-Request-Method is a real OPTIONS call for the provider.
-            ...(proxied && !request.headers['access-control-request-method'] && { preflight: false }),
+            // An OPTIONS without Access-Control-Request-Method is no preflight: on the proxy it is a real OPTIONS call
+            // for the provider; elsewhere it meets the router's 404 in the one error shape (not a plain-text 400).
+            ...(!request.headers['access-control-request-method'] && { preflight: false }),
             maxAge: 600,
           }),
         )

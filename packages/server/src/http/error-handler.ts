@@ -33,7 +33,9 @@ function fieldOf(error: FastifyError): string | undefined {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
-      return sendError(reply.headers(error.headers), error.statusCode, { message: error.message, code: error.code, ...error.details });
+      // A detail named `message` or `code` must not replace the error's own: the body and the header agree.
+      const { message: _message, code: _code, ...details } = error.details;
+      return sendError(reply.headers(error.headers), error.statusCode, { message: error.message, code: error.code, ...details });
     }
     if (error.validation) {
       const field = fieldOf(error);
