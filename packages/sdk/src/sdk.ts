@@ -245,9 +245,9 @@ export class Switchboard implements SwitchboardSDK {
     const integration = this.integration(integrationType);
     const user = await this.refreshUser();
     const accounts = user.authenticated ? user.integrations[integrationType]?.allCredentials ?? [] : [];
+    // A token whose JWT permissions hide new accounts does not see this one: the install still happened.
     const credential = accounts.find((account) => account.id === credentialId);
-    if (!credential) throw new SwitchboardError(`The connected ${integration.name} account is not in the user's state`, 'ACCOUNT_NOT_FOUND');
-    const event: IntegrationInstallEvent = { integrationId: integration.id, integrationType, credentialId, credential };
+    const event: IntegrationInstallEvent = { integrationId: integration.id, integrationType, credentialId, ...(credential && { credential }) };
     this.events.emit('onIntegrationInstall', event, user);
     return event;
   }

@@ -72,7 +72,11 @@ export interface IntegrationInstallEvent {
   integrationId: string;
   integrationType: string;
   credentialId: string;
-  credential: ConnectedAccount;
+  /**
+   * The new account as the user state shows it. Absent when the user token's JWT permissions do not show it (a
+   * member-level token, until the backend signs one naming the new id).
+   */
+  credential?: ConnectedAccount;
 }
 
 export interface IntegrationUninstallEvent {

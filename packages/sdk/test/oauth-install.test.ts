@@ -148,6 +148,22 @@ describe('installIntegration with the OAuth popup', () => {
     expect(user.authenticated && user.integrations.sandbox?.enabled).toBe(false);
   });
 
+  it('resolves for a member-level token that does not see the new account: the event names it, with no credential', async () => {
+    const { sdk, browser } = sdkFor(server);
+    // JWT permissions that show no account yet: the backend grants the new one by signing a token that names it.
+    await sdk.authenticate(server.projectId, await server.userToken(newUser('member'), { 'urn:useparagon:connect:permissions': { 'credential:*': false } }));
+    const installs: IntegrationInstallEvent[] = [];
+    sdk.subscribe('onIntegrationInstall', (event) => installs.push(event));
+    const install = sdk.installIntegration('sandbox');
+    const { message } = await approveInPopup(browser.popups[0]!, browser, 'member-login');
+    browser.post(message, { origin: serverOrigin, source: browser.popups[0] });
+    const event = await install;
+    expect(event).toEqual({ integrationId: expect.any(String), integrationType: 'sandbox', credentialId: message.credentialId });
+    expect(installs).toEqual([event]);
+    const user = sdk.getUser();
+    expect(user.authenticated && user.integrations.sandbox?.allCredentials).toEqual([]);
+  });
+
   it('keeps oauthTimeout within the life of the server-side flow', () => {
     expect(clampOAuthTimeout(30 * 24 * 3600_000, 1)).toBe(MAX_OAUTH_TIMEOUT_MS);
     expect(clampOAuthTimeout(5000, 1)).toBe(5000);
