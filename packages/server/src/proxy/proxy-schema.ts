@@ -25,13 +25,23 @@ const ControlHeaders = Type.Object({
 
 const path = Type.String({ description: "The path under the integration's API base URL, forwarded exactly as sent (with its query string)." });
 
+// The provider's answers have whatever type and shape it gives them: only Switchboard's own errors are described.
+const ownError = {
+  ...ErrorResponse,
+  description:
+    "Switchboard's own error, `{ message, code }` with an `X-Switchboard-Error: <code>` header; the provider's own 4xx and 5xx answers come as they came, without that header.",
+};
+
 const common = {
   tags: ['SDK'],
+  description:
+    "Sends the request to the integration's API with the connected account's credential added, and streams the provider's answer back as it came. The body is forwarded unread.",
   headers: ControlHeaders,
   response: {
-    default: { description: "The provider's answer: its status, headers and body as they came, streamed." },
-    '4xx': ErrorResponse,
-    '5xx': ErrorResponse,
+    // `type: 'null'`: no content is described (any media type); the route never serializes a body of its own here.
+    default: { type: 'null', description: "The provider's answer: its status, headers and body as they came, streamed." },
+    '4xx': ownError,
+    '5xx': ownError,
   },
 };
 
