@@ -35,7 +35,7 @@ const ownError = {
 const common = {
   tags: ['SDK'],
   description:
-    "Sends the request to the integration's API with the connected account's credential added, and streams the provider's answer back as it came. The body is forwarded unread.",
+    "Sends the request to the integration's API with the connected account's credential added, and streams the provider's answer back as it came. The body is forwarded unread; `Content-Type: auto` has Switchboard infer its media type (OpenAPI tools may ignore a `Content-Type` header parameter, hence this note).",
   headers: ControlHeaders,
   response: {
     // `type: 'null'`: no content is described (any media type); the route never serializes a body of its own here.
