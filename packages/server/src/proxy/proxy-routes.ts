@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
@@ -17,6 +17,7 @@ import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from 
 import { guarded } from './provider-fetch.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
+import { proxyByIdSchema, proxyByTypeSchema, RETRY_HEADER } from './proxy-schema.js';
 import { upstreamFailure } from './upstream-pools.js';
 import { checkProxyTarget, joinUpstreamUrl } from './upstream-url.js';
 
@@ -26,10 +27,8 @@ export interface ProxyServices {
   userLimiter: RateLimiter;
 }
 
-/** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
-const RETRY_HEADER = 'x-switchboard-retry';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-const PROXIED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const PROXIED_METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const NO_BODY_STATUSES = new Set([204, 304]);
 
 /** Requests that came with `Content-Type: auto`. */
@@ -57,9 +56,14 @@ export function proxyRoutes(context: AppContext, services: ProxyServices) {
     });
 
     const handler = (request: ProxyRequest, reply: FastifyReply) => proxy(context, services, request, reply);
-    const schema = { hide: true };
-    app.all('/proxy/custom/:integrationId/*', { schema }, handler);
-    app.all('/proxy/:integrationType/*', { schema }, handler);
+    for (const [url, schema] of [
+      ['/proxy/custom/:integrationId/*', proxyByIdSchema],
+      ['/proxy/:integrationType/*', proxyByTypeSchema],
+    ] as const) {
+      app.route({ method: [...PROXIED_METHODS] as HTTPMethods[], url, schema, handler });
+      // The other methods Fastify knows (TRACE, QUERY) answer 405, outside the API description.
+      app.route({ method: app.supportedMethods.filter((m) => !PROXIED_METHODS.has(m)) as HTTPMethods[], url, schema: { hide: true }, handler });
+    }
   };
 }
 
