@@ -207,6 +207,44 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     await create(apiKeyIntegration('gradient-icon', { iconSvg }));
   });
 
+  describe('input patterns, compiled the same way at creation and at install', () => {
+    // Both inputs reach the test endpoint's URL, so install-time checking is what keeps them from breaking it.
+    const patterned = (slug: string) =>
+      apiKeyIntegration(slug, {
+        auth: {
+          type: 'api-key',
+          fields: [
+            { id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true },
+            { id: 'owner', label: 'Owner', type: 'text', required: true, pattern: '\\p{Lu}+' },
+            { id: 'tag', label: 'Tag', type: 'text', required: true, pattern: '[^x]{2}' },
+          ],
+        },
+        testEndpointUrl: `${server.url}/sandbox/api/me?owner={{owner}}&tag={{tag}}`,
+      });
+
+    beforeAll(async () => {
+      await create(patterned('patterned'));
+    });
+
+    it('a Unicode property pattern accepted at creation also accepts a matching value at install', async () => {
+      const response = await server.sdk('pattern-ok', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.patterned', payload: { apiKey: 'sbx_patterned', owner: 'ÀBC', tag: 'ab' } },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      expect(await response.json()).toMatchObject({ status: 'VALID', integrationType: 'custom.patterned' });
+    });
+
+    it('an emoji (one character, two UTF-16 units) against [^x]{2}: 400 naming the field at install, nothing stored', async () => {
+      const response = await server.sdk('pattern-emoji', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.patterned', payload: { apiKey: 'sbx_emoji', owner: 'ABC', tag: '\u{1F600}' } },
+      });
+      await expectError(response, 400, 'INVALID_FIELD', 'payload.tag');
+      expect(await server.sdk('pattern-emoji', '/credentials').then((r) => r.json())).toEqual([]);
+    });
+  });
+
   describe('refuses bad input', () => {
     it.each([
       ['a <script> element', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
