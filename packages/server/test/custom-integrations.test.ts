@@ -245,6 +245,58 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     });
   });
 
+  describe('after an admin changes what the API authorization needs', () => {
+    it('a proxied call with a credential lacking the new input: 409 INTEGRATION_MISCONFIGURED naming the placeholder', async () => {
+      const created = await create(apiKeyIntegration('reauthorized'));
+      const install = await server.sdk('reauth-user', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.reauthorized', payload: { apiKey: 'sbx_reauthorized' } },
+      });
+      expect(install.status).toBe(201);
+      expect((await server.sdk('reauth-user', '/proxy/custom.reauthorized/me')).status).toBe(200);
+
+      const changed = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('reauthorized', {
+        auth: {
+          type: 'api-key',
+          fields: [
+            { id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true },
+            { id: 'tenantKey', label: 'Tenant key', type: 'password', required: true, secret: true },
+          ],
+        },
+        apiAuthorization: 'X-Api-Key: {{tenantKey}}',
+      }));
+      expect(changed.status).toBe(200);
+
+      const body = await expectError(await server.sdk('reauth-user', '/proxy/custom.reauthorized/me'), 409, 'INTEGRATION_MISCONFIGURED', 'tenantKey');
+      expect(body.message).toContain('{{tenantKey}}');
+      expect(JSON.stringify(body)).not.toContain('sbx_reauthorized');
+    });
+
+    it('an OAuth callback after the test endpoint starts needing an input the flow lacks: 409 INTEGRATION_MISCONFIGURED, nothing stored', async () => {
+      const created = await create(oauthIntegration('reshaped'));
+      const start = await server.sdk('reshape-user', '/oauth/start', {
+        method: 'POST',
+        json: { integration: 'custom.reshaped', origin: 'http://localhost:3000' },
+      });
+      expect(start.status).toBe(200);
+      const { authorizationUrl, state, popupUrl } = (await start.json()) as { authorizationUrl: string; state: string; popupUrl: string };
+
+      const changed = await api('PUT', `${base()}/${created.id}`, oauthIntegration('reshaped', {
+        auth: { ...(oauthIntegration('reshaped').auth as Json), inputFields: [{ id: 'tenant', label: 'Tenant', type: 'text', required: true, pattern: '[a-z]+' }] },
+        testEndpointUrl: '/me?tenant={{tenant}}',
+      }));
+      expect(changed.status, await changed.clone().text()).toBe(200);
+
+      const browser = new CookieJar();
+      expect((await openPopup(popupUrl, state, 'http://localhost:3000', browser)).status).toBe(303);
+      const callback = await approveSandboxConsent(authorizationUrl, { login: 'reshaped-login', cookies: browser });
+      expect((await loadCallbackPage(callback, browser)).status).toBe(409);
+      const result = (await (await server.sdk('reshape-user', `/oauth/${state}`)).json()) as Json;
+      expect(result).toMatchObject({ status: 'error', error: { code: 'INTEGRATION_MISCONFIGURED', message: expect.stringContaining('{{tenant}}') } });
+      expect(await (await server.sdk('reshape-user', '/credentials')).json()).toEqual([]);
+    });
+  });
+
   describe('refuses bad input', () => {
     it.each([
       ['a <script> element', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
+import { misconfigured } from '../connect/provider-errors.js';
+import { TemplateError } from '../connect/provider/index.js';
 import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { sendError } from './error-reply.js';
@@ -32,8 +34,10 @@ function fieldOf(error: FastifyError): string | undefined {
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
-      return sendError(reply.headers(error.headers), error.statusCode, { message: error.message, code: error.code, ...error.details });
+    // A definition that cannot make a request (wherever it surfaced: proxy, refresh, actions) is not a server crash.
+    const known = error instanceof TemplateError ? misconfigured(error) : error;
+    if (known instanceof ApiError) {
+      return sendError(reply.headers(known.headers), known.statusCode, { message: known.message, code: known.code, ...known.details });
     }
     if (error.validation) {
       const field = fieldOf(error);
