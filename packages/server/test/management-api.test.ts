@@ -443,6 +443,57 @@ describe.each(testDatabases)('management API on %s', (database) => {
     });
   });
 
+  describe('signing keys added concurrently', () => {
+    it('the same id twice, one after the other: 409 SIGNING_KEY_EXISTS', async () => {
+      const project = await createManagedProject(server, 'Sequential keys');
+      const path = `/projects/${project.projectId}/signing-keys`;
+      expect((await management(server, project.secretKey, 'POST', path, { id: 'twice', publicKeyPem: rsaKeyPair().publicKeyPem })).status).toBe(201);
+      await expectError(await management(server, project.secretKey, 'POST', path, { id: 'twice', publicKeyPem: rsaKeyPair().publicKeyPem }), 409, 'SIGNING_KEY_EXISTS');
+    });
+
+    it('the same id several times at once: one 201, the others 409 SIGNING_KEY_EXISTS, one key stored', async () => {
+      const project = await createManagedProject(server, 'Racing keys');
+      const path = `/projects/${project.projectId}/signing-keys`;
+      const pems = Array.from({ length: 6 }, () => rsaKeyPair().publicKeyPem);
+      // The worst interleaving, made certain on Postgres: a request that reads the project's signing keys waits
+      // until all six have read them (or one has written), so a check-then-insert would see no key in every request.
+      // (SQLite has one connection, held while a result is transformed: there the requests just run at once.)
+      const holdReads = database === 'postgres';
+      const reads = new Set<object>();
+      let release: () => void = () => {};
+      const allRead = new Promise<void>((resolve) => (release = resolve));
+      let responses: Response[] = [];
+      await withDatabasePlugin(
+        {
+          transformQuery: (args) => {
+            const text = JSON.stringify(args.node);
+            if (text.includes('"signing_keys"')) {
+              if (args.node.kind === 'SelectQueryNode') reads.add(args.queryId);
+              else release();
+            }
+            return args.node;
+          },
+          transformResult: async (args) => {
+            if (holdReads && reads.has(args.queryId)) {
+              if (reads.size >= pems.length) release();
+              await allRead;
+            }
+            return args.result;
+          },
+        },
+        async () => {
+          responses = await Promise.all(pems.map((publicKeyPem) => management(server, project.secretKey, 'POST', path, { id: 'raced', publicKeyPem })));
+        },
+      );
+      release();
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const response of responses.filter((r) => r.status === 409)) await expectError(response, 409, 'SIGNING_KEY_EXISTS');
+      const keys = (await (await management(server, project.secretKey, 'GET', path)).json()) as { id: string }[];
+      expect(keys.filter((k) => k.id === 'raced')).toHaveLength(1);
+    });
+  });
+
   describe('OpenAPI', () => {
     it('serves a valid OpenAPI 3 document listing the SDK and management paths', async () => {
       const response = await fetch(`${server.url}/api/openapi.json`);

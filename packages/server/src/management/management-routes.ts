@@ -219,9 +219,9 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
         async (request, reply) => {
           checkPublicKey(request.body.publicKeyPem);
-          const existing = await listSigningKeys(context.db, request.managedProject.id);
-          if (request.body.id && existing.some((k) => k.id === request.body.id)) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
-          return reply.code(201).send(await addSigningKey(context.db, request.managedProject.id, request.body));
+          const added = await addSigningKey(context.db, request.managedProject.id, request.body);
+          if (!added) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
+          return reply.code(201).send(added);
         },
       );
 
