@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtInIntegrations, defineIntegration, findBuiltInIntegration, type InputField, type IntegrationDefinition } from './index.js';
-
-const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
+import { builtInIntegrations, defineIntegration, findBuiltInIntegration, matchesInputPattern, templatePlaceholders, type InputField, type IntegrationDefinition } from './index.js';
 
 /** User-typed inputs whose value is placed in one of the definition's URLs. */
 function urlInputs(definition: IntegrationDefinition): InputField[] {
@@ -10,11 +8,11 @@ function urlInputs(definition: IntegrationDefinition): InputField[] {
   const urls = [definition.api.baseUrl, definition.identity?.url ?? ''];
   if (auth.kind !== 'api-key' && auth.kind !== 'basic') urls.push(auth.tokenUrl);
   if (auth.kind === 'oauth2') urls.push(auth.authorizeUrl);
-  const used = new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((m) => m[1])));
+  const used = new Set(urls.flatMap(templatePlaceholders));
   return inputs.filter((input) => used.has(input.id));
 }
 
-const wholeMatch = (pattern: string, value: string) => new RegExp(`^(?:${pattern})$`).test(value);
+const wholeMatch = matchesInputPattern;
 
 describe('built-in catalog', () => {
   it('ships the sandbox integrations and at least 12 real providers', () => {
@@ -91,6 +89,24 @@ describe('defineIntegration', () => {
         api: { ...base.api, baseUrl: 'https://{{host}}.example.com' },
       }),
     ).toThrow(/input host is used in a URL and needs a pattern/);
+  });
+
+  it('refuses a field whose id has a dash used in a URL without a pattern', () => {
+    expect(() =>
+      defineIntegration({
+        ...base,
+        auth: { kind: 'api-key', fields: [...(base.auth.kind === 'api-key' ? base.auth.fields : []), { id: 'api-host', label: 'Host', type: 'text' }] },
+        api: { ...base.api, baseUrl: 'https://{{api-host}}.example.com' },
+      }),
+    ).toThrow(/input api-host is used in a URL and needs a pattern/);
+  });
+
+  it('refuses a pattern that is no regular expression with the u flag, and accepts a Unicode property pattern', () => {
+    const withPattern = (pattern: string) =>
+      defineIntegration({ ...base, auth: { kind: 'api-key', fields: [{ id: 'apiKey', label: 'Key', type: 'password', secret: true, pattern }] } });
+    // `\-` outside a class is valid without the u flag and a SyntaxError with it.
+    expect(() => withPattern('a\\-b')).toThrow(/input apiKey has a pattern that is no regular expression/);
+    expect(() => withPattern('\\p{Lu}+')).not.toThrow();
   });
 
   it('refuses a secret or password post-install input: its value is stored in plain settings', () => {

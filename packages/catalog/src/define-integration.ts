@@ -11,6 +11,8 @@
  * Inputs that end up in a URL must declare a `pattern`, so that a user cannot steer a URL to another host.
  */
 
+import { isValidInputPattern, templatePlaceholders } from './template-syntax.js';
+
 /** A field the Connect Portal (or a headless install flow) asks the user for. */
 export interface InputField {
   /** Stable id, used as the template name and the key in the install payload. */
@@ -20,7 +22,7 @@ export interface InputField {
   required?: boolean;
   help?: string;
   placeholder?: string;
-  /** A JavaScript regular expression source the whole value must match. */
+  /** A JavaScript regular expression source the whole value must match, compiled with the `u` flag (template-syntax.ts). */
   pattern?: string;
   /** For `select`. */
   options?: { value: string; label: string }[];
@@ -210,6 +212,9 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     if (new Set(ids).size !== ids.length) problems.push('field ids must be unique');
   }
   problems.push(...postInstallInputProblems(definition.postInstallInputs ?? []).map((problem) => problem.message));
+  for (const input of [...declaredFields(definition), ...(definition.postInstallInputs ?? [])]) {
+    if (input.pattern !== undefined && !isValidInputPattern(input.pattern)) problems.push(`input ${input.id} has a pattern that is no regular expression`);
+  }
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }
@@ -243,15 +248,19 @@ export function postInstallInputProblems(fields: readonly InputField[]): PostIns
   return problems;
 }
 
-const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
+/** The user-typed inputs a definition asks for at install: pre-OAuth inputs or its auth fields. */
+function declaredFields(definition: IntegrationDefinition): InputField[] {
+  const auth = definition.auth;
+  return auth.kind === 'oauth2' ? (auth.preOAuthInputs ?? []) : auth.fields;
+}
 
 /** Ids of user-typed inputs that appear in a URL template without a pattern to keep them on the right host. */
 function unpatternedUrlInputs(definition: IntegrationDefinition): string[] {
   const auth = definition.auth;
-  const inputs = auth.kind === 'oauth2' ? (auth.preOAuthInputs ?? []) : auth.fields;
+  const inputs = declaredFields(definition);
   const urls = [definition.api.baseUrl, definition.identity?.url ?? ''];
   if (auth.kind === 'oauth2') urls.push(auth.authorizeUrl, auth.tokenUrl);
   if (auth.kind === 'oauth2-client-credentials') urls.push(auth.tokenUrl);
-  const used = new Set(urls.flatMap((url) => [...url.matchAll(PLACEHOLDER)].map((m) => m[1])));
+  const used = new Set(urls.flatMap(templatePlaceholders));
   return inputs.filter((input) => used.has(input.id) && !input.pattern).map((input) => input.id);
 }

@@ -17,6 +17,7 @@ import stripe from './integrations/stripe.js';
 import zendesk from './integrations/zendesk.js';
 
 export * from './define-integration.js';
+export * from './template-syntax.js';
 
 /** Every integration Switchboard ships, sandbox ones first. */
 export const builtInIntegrations: readonly IntegrationDefinition[] = Object.freeze([

@@ -3,6 +3,8 @@ import { SwitchboardError } from './errors.js';
 import { createHttpClient } from './http-client.js';
 import type {
   ConnectedUser,
+  ConnectedUsersPage,
+  ConnectedUsersPageOptions,
   CreatedCustomIntegration,
   CredentialEvent,
   CustomIntegration,
@@ -61,10 +63,25 @@ export interface ManagementClient {
   updateCustomIntegration(id: string, definition: CustomIntegrationInput): Promise<CustomIntegration>;
   /** `DELETE …/custom-integrations/:id`: removes it with its users' accounts. */
   removeCustomIntegration(id: string): Promise<void>;
-  /** `GET …/connected-users`: users with their accounts' metadata, never secrets. */
+  /** Every connected user with their accounts' metadata, never secrets: reads `GET …/connected-users` page by page. */
   listConnectedUsers(): Promise<ConnectedUser[]>;
+  /** `GET …/connected-users`: one page of connected users; pass `nextCursor` back as `cursor` for the next. */
+  listConnectedUsersPage(options?: ConnectedUsersPageOptions): Promise<ConnectedUsersPage>;
   /** `GET …/credential-events`: the audit log (installed, reauthorized, refreshed, invalidated, uninstalled…), oldest first. */
   listCredentialEvents(filter?: { credentialId?: string }): Promise<CredentialEvent[]>;
+}
+
+function connectedUsersQuery(options: ConnectedUsersPageOptions): string {
+  const query = new URLSearchParams();
+  if (options.limit !== undefined) {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) {
+      throw new SwitchboardError('INVALID_OPTIONS', 'limit must be a whole number from 1 to 1000');
+    }
+    query.set('limit', String(options.limit));
+  }
+  if (options.cursor !== undefined) query.set('cursor', nonEmpty(options.cursor, 'cursor'));
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }
 
 /**
@@ -109,7 +126,17 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       await call('DELETE', `/custom-integrations/${segment(id, 'id')}`);
     },
 
-    listConnectedUsers: () => call<ConnectedUser[]>('GET', '/connected-users'),
+    listConnectedUsersPage: async (options = {}) => call<ConnectedUsersPage>('GET', `/connected-users${connectedUsersQuery(options)}`),
+    async listConnectedUsers() {
+      const users: ConnectedUser[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: ConnectedUsersPage = await call<ConnectedUsersPage>('GET', `/connected-users${connectedUsersQuery({ limit: 1000, ...(cursor && { cursor }) })}`);
+        users.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return users;
+    },
     listCredentialEvents(filter = {}) {
       const query = filter.credentialId === undefined ? '' : `?credentialId=${encodeURIComponent(nonEmpty(filter.credentialId, 'credentialId'))}`;
       return call<CredentialEvent[]>('GET', `/credential-events${query}`);

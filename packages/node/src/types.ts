@@ -264,6 +264,18 @@ export interface ConnectedUser {
   credentials: Credential[];
 }
 
+/** `GET …/connected-users`: one page, oldest first; `nextCursor` is null on the last page. */
+export interface ConnectedUsersPage {
+  data: ConnectedUser[];
+  nextCursor: string | null;
+}
+
+/** Paging of `listConnectedUsersPage`: `limit` 1 to 1000 (default 100), `cursor` the previous page's `nextCursor`. */
+export interface ConnectedUsersPageOptions {
+  limit?: number;
+  cursor?: string;
+}
+
 export type CredentialEventName = 'installed' | 'reauthorized' | 'uninstalled' | 'refreshed' | 'invalidated' | 'config_updated';
 
 /** An entry of the credential audit log. */

@@ -157,6 +157,27 @@ describe('createManagementClient', () => {
       expect(JSON.stringify(users)).not.toContain('sbx_listed_secret');
     });
 
+    it('listConnectedUsersPage pages with limit and cursor; listConnectedUsers reads every page', async () => {
+      const ids = Array.from({ length: 3 }, () => `paged-${randomUUID()}`);
+      for (const id of ids) await userClient(id).setUserMetadata({ paged: true });
+      const all = await management.listConnectedUsers();
+      expect(all.map((u) => u.userId)).toEqual(expect.arrayContaining(ids));
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await management.listConnectedUsersPage({ limit: 2, ...(cursor && { cursor }) });
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((u) => u.userId));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(seen).toEqual(all.map((u) => u.userId));
+      expect((await management.listConnectedUsersPage()).data.length).toBe(Math.min(100, all.length));
+      await expect(management.listConnectedUsersPage({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+      await expectApiError(management.listConnectedUsersPage({ cursor: 'not-a-cursor' }), 400, 'INVALID_CURSOR');
+    });
+
     it('listCredentialEvents answers installed then uninstalled for one credential, and every credential without a filter', async () => {
       const user = userClient();
       const first = await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_audit_one' });

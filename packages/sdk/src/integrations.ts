@@ -36,7 +36,8 @@ export function fieldProblem(fields: readonly InstallField[], values: Record<str
       continue;
     }
     if (typeof value !== 'string') return { field: field.id, message: `${field.label} must be text` };
-    if (field.pattern && !new RegExp(`^(?:${field.pattern})$`).test(value)) return { field: field.id, message: `${field.label} is not in the expected format` };
+    // The `u` flag, as the server compiles input patterns (packages/catalog/src/template-syntax.ts).
+    if (field.pattern && !new RegExp(`^(?:${field.pattern})$`, 'u').test(value)) return { field: field.id, message: `${field.label} is not in the expected format` };
     if (field.options && !field.options.some((option) => option.value === value)) return { field: field.id, message: `${field.label} must be one of the choices` };
   }
   return undefined;

@@ -207,6 +207,96 @@ describe.each(testDatabases)('custom integrations on %s', (database) => {
     await create(apiKeyIntegration('gradient-icon', { iconSvg }));
   });
 
+  describe('input patterns, compiled the same way at creation and at install', () => {
+    // Both inputs reach the test endpoint's URL, so install-time checking is what keeps them from breaking it.
+    const patterned = (slug: string) =>
+      apiKeyIntegration(slug, {
+        auth: {
+          type: 'api-key',
+          fields: [
+            { id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true },
+            { id: 'owner', label: 'Owner', type: 'text', required: true, pattern: '\\p{Lu}+' },
+            { id: 'tag', label: 'Tag', type: 'text', required: true, pattern: '[^x]{2}' },
+          ],
+        },
+        testEndpointUrl: `${server.url}/sandbox/api/me?owner={{owner}}&tag={{tag}}`,
+      });
+
+    beforeAll(async () => {
+      await create(patterned('patterned'));
+    });
+
+    it('a Unicode property pattern accepted at creation also accepts a matching value at install', async () => {
+      const response = await server.sdk('pattern-ok', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.patterned', payload: { apiKey: 'sbx_patterned', owner: 'ÀBC', tag: 'ab' } },
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      expect(await response.json()).toMatchObject({ status: 'VALID', integrationType: 'custom.patterned' });
+    });
+
+    it('an emoji (one character, two UTF-16 units) against [^x]{2}: 400 naming the field at install, nothing stored', async () => {
+      const response = await server.sdk('pattern-emoji', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.patterned', payload: { apiKey: 'sbx_emoji', owner: 'ABC', tag: '\u{1F600}' } },
+      });
+      await expectError(response, 400, 'INVALID_FIELD', 'payload.tag');
+      expect(await server.sdk('pattern-emoji', '/credentials').then((r) => r.json())).toEqual([]);
+    });
+  });
+
+  describe('after an admin changes what the API authorization needs', () => {
+    it('a proxied call with a credential lacking the new input: 409 INTEGRATION_MISCONFIGURED naming the placeholder', async () => {
+      const created = await create(apiKeyIntegration('reauthorized'));
+      const install = await server.sdk('reauth-user', '/credentials', {
+        method: 'POST',
+        json: { integrationId: 'custom.reauthorized', payload: { apiKey: 'sbx_reauthorized' } },
+      });
+      expect(install.status).toBe(201);
+      expect((await server.sdk('reauth-user', '/proxy/custom.reauthorized/me')).status).toBe(200);
+
+      const changed = await api('PUT', `${base()}/${created.id}`, apiKeyIntegration('reauthorized', {
+        auth: {
+          type: 'api-key',
+          fields: [
+            { id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true },
+            { id: 'tenantKey', label: 'Tenant key', type: 'password', required: true, secret: true },
+          ],
+        },
+        apiAuthorization: 'X-Api-Key: {{tenantKey}}',
+      }));
+      expect(changed.status).toBe(200);
+
+      const body = await expectError(await server.sdk('reauth-user', '/proxy/custom.reauthorized/me'), 409, 'INTEGRATION_MISCONFIGURED', 'tenantKey');
+      expect(body.message).toContain('{{tenantKey}}');
+      expect(JSON.stringify(body)).not.toContain('sbx_reauthorized');
+    });
+
+    it('an OAuth callback after the test endpoint starts needing an input the flow lacks: 409 INTEGRATION_MISCONFIGURED, nothing stored', async () => {
+      const created = await create(oauthIntegration('reshaped'));
+      const start = await server.sdk('reshape-user', '/oauth/start', {
+        method: 'POST',
+        json: { integration: 'custom.reshaped', origin: 'http://localhost:3000' },
+      });
+      expect(start.status).toBe(200);
+      const { authorizationUrl, state, popupUrl } = (await start.json()) as { authorizationUrl: string; state: string; popupUrl: string };
+
+      const changed = await api('PUT', `${base()}/${created.id}`, oauthIntegration('reshaped', {
+        auth: { ...(oauthIntegration('reshaped').auth as Json), inputFields: [{ id: 'tenant', label: 'Tenant', type: 'text', required: true, pattern: '[a-z]+' }] },
+        testEndpointUrl: '/me?tenant={{tenant}}',
+      }));
+      expect(changed.status, await changed.clone().text()).toBe(200);
+
+      const browser = new CookieJar();
+      expect((await openPopup(popupUrl, state, 'http://localhost:3000', browser)).status).toBe(303);
+      const callback = await approveSandboxConsent(authorizationUrl, { login: 'reshaped-login', cookies: browser });
+      expect((await loadCallbackPage(callback, browser)).status).toBe(409);
+      const result = (await (await server.sdk('reshape-user', `/oauth/${state}`)).json()) as Json;
+      expect(result).toMatchObject({ status: 'error', error: { code: 'INTEGRATION_MISCONFIGURED', message: expect.stringContaining('{{tenant}}') } });
+      expect(await (await server.sdk('reshape-user', '/credentials')).json()).toEqual([]);
+    });
+  });
+
   describe('refuses bad input', () => {
     it.each([
       ['a <script> element', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],

@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManagedProject, management, rsaKeyPair, type ManagedProject } from './support/management.js';
 import { expectError } from './support/sdk-flows.js';
@@ -11,6 +12,18 @@ describe.each(testDatabases)('management API on %s', (database) => {
   let other: ManagedProject;
   const p = () => `/projects/${server.projectId}`;
   const api = (method: string, path: string, json?: unknown) => management(server, server.secretKey, method, path, json);
+
+  /** Runs `work` with a Kysely plugin on the server's real database (to count or order its queries). */
+  async function withDatabasePlugin(plugin: KyselyPlugin, work: () => Promise<unknown>): Promise<void> {
+    const context = server.server.context as { db: typeof server.server.context.db };
+    const original = context.db;
+    context.db = original.withPlugin(plugin);
+    try {
+      await work();
+    } finally {
+      context.db = original;
+    }
+  }
 
   beforeAll(async () => {
     server = await startTestServer(database);
@@ -298,7 +311,7 @@ describe.each(testDatabases)('management API on %s', (database) => {
       expect(usersText).not.toContain(apiKey);
       expect(usersText).not.toContain('secrets_sealed');
       expect(usersText).not.toMatch(/sb1\./);
-      const user = (JSON.parse(usersText) as { userId: string; credentials: Record<string, unknown>[] }[]).find((u) => u.userId === 'audited-user');
+      const user = (JSON.parse(usersText) as { data: { userId: string; credentials: Record<string, unknown>[] }[] }).data.find((u) => u.userId === 'audited-user');
       expect(user?.credentials).toHaveLength(1);
       expect(user!.credentials[0]).toMatchObject({
         id: credential.id,
@@ -319,6 +332,165 @@ describe.each(testDatabases)('management API on %s', (database) => {
       // Another project's log is its own.
       const foreign = (await (await management(server, other.secretKey, 'GET', `/projects/${other.projectId}/credential-events`)).json()) as unknown[];
       expect(foreign).toEqual([]);
+    });
+  });
+
+  describe('connected users, a page at a time', () => {
+    const USERS = 3000;
+    let project: ManagedProject;
+    const users = (query = '') => management(server, project.secretKey, 'GET', `/projects/${project.projectId}/connected-users${query}`);
+    type Page = { data: { id: string; userId: string; dateCreated: string; credentials: { integrationType?: string }[] }[]; nextCursor: string | null };
+
+    /** Counts the queries the server runs while `work` is in flight, on the real database. */
+    async function countQueries(work: () => Promise<unknown>): Promise<number> {
+      let queries = 0;
+      await withDatabasePlugin(
+        {
+          transformQuery: (args) => {
+            queries += 1;
+            return args.node;
+          },
+          transformResult: async (args) => args.result,
+        },
+        work,
+      );
+      return queries;
+    }
+
+    beforeAll(async () => {
+      project = await createManagedProject(server, 'Many users');
+      expect((await management(server, project.secretKey, 'PUT', `/projects/${project.projectId}/integrations/sandbox-apikey`, { isActive: true })).status).toBe(200);
+      const integrations = (await (await management(server, project.secretKey, 'GET', `/projects/${project.projectId}/integrations`)).json()) as { id: string; type: string }[];
+      const integrationId = integrations.find((i) => i.type === 'sandbox-apikey')!.id;
+      // Straight into the database in one transaction: 3,000 users, each with one credential.
+      await server.server.context.db.transaction().execute(async (trx) => {
+        const base = Date.parse('2026-01-01T00:00:00.000Z');
+        for (let start = 0; start < USERS; start += 250) {
+          const batch = Array.from({ length: 250 }, (_, k) => {
+            const at = new Date(base + Math.floor((start + k) / 2) * 1000).toISOString(); // pairs share a timestamp
+            return { id: randomUUID(), project_id: project.projectId, external_id: `bulk-${start + k}`, meta: '{}', created_at: at, updated_at: at };
+          });
+          await trx.insertInto('connected_users').values(batch).execute();
+          await trx
+            .insertInto('credentials')
+            .values(
+              batch.map((user) => ({
+                id: randomUUID(),
+                project_id: project.projectId,
+                connected_user_id: user.id,
+                integration_id: integrationId,
+                status: 'VALID',
+                provider_data: '{}',
+                inputs: '{}',
+                secrets_sealed: 'not-read-by-the-listing',
+                config: '{}',
+                created_at: user.created_at,
+                updated_at: user.created_at,
+              })),
+            )
+            .execute();
+        }
+      });
+    });
+
+    it('answers 100 users by default, then the rest through nextCursor, each once, oldest first, with their credentials', async () => {
+      const first = (await (await users()).json()) as Page;
+      expect(first.data).toHaveLength(100);
+      expect(first.nextCursor).toEqual(expect.any(String));
+
+      const seen: Page['data'] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const response = await users(`?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(response.status, await response.clone().text()).toBe(200);
+        const page = (await response.json()) as Page;
+        seen.push(...page.data);
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(new Set(seen.map((u) => u.userId)).size).toBe(USERS);
+      expect(seen.map((u) => u.dateCreated)).toEqual([...seen.map((u) => u.dateCreated)].sort());
+      expect(seen.every((u) => u.credentials.length === 1 && u.credentials[0]!.integrationType === 'sandbox-apikey')).toBe(true);
+      expect(JSON.stringify(seen)).not.toContain('not-read-by-the-listing');
+    });
+
+    it('runs the same few queries for a page of 1,000 users as for a page of one, so GET /sdk/me is not held up', async () => {
+      await server.sdk('waiting-user', '/me'); // its first call creates the connected user: count the steady state
+      const one = await countQueries(() => users('?limit=1'));
+      let me: Response | undefined;
+      const thousand = await countQueries(async () => {
+        const listing = users('?limit=1000');
+        me = await server.sdk('waiting-user', '/me');
+        expect((await listing).status).toBe(200);
+      });
+      expect(me?.status).toBe(200);
+      const alone = await countQueries(() => server.sdk('waiting-user', '/me'));
+      // Users, their credentials and the project's integrations (plus the secret key check), whatever the page size.
+      expect(thousand - alone).toBe(one);
+      expect(one).toBeLessThan(10);
+    });
+
+    it.each([
+      ['limit=0', 'limit', 'VALIDATION_ERROR'],
+      ['limit=1001', 'limit', 'VALIDATION_ERROR'],
+      ['limit=many', 'limit', 'VALIDATION_ERROR'],
+      ['cursor=not-a-cursor', 'cursor', 'INVALID_CURSOR'],
+      [`cursor=${Buffer.from('[1,2]').toString('base64url')}`, 'cursor', 'INVALID_CURSOR'],
+    ])('refuses %s with 400 naming the field', async (query, field, code) => {
+      await expectError(await users(`?${query}`), 400, code, field);
+    });
+  });
+
+  describe('signing keys added concurrently', () => {
+    it('the same id twice, one after the other: 409 SIGNING_KEY_EXISTS', async () => {
+      const project = await createManagedProject(server, 'Sequential keys');
+      const path = `/projects/${project.projectId}/signing-keys`;
+      expect((await management(server, project.secretKey, 'POST', path, { id: 'twice', publicKeyPem: rsaKeyPair().publicKeyPem })).status).toBe(201);
+      await expectError(await management(server, project.secretKey, 'POST', path, { id: 'twice', publicKeyPem: rsaKeyPair().publicKeyPem }), 409, 'SIGNING_KEY_EXISTS');
+    });
+
+    it('the same id several times at once: one 201, the others 409 SIGNING_KEY_EXISTS, one key stored', async () => {
+      const project = await createManagedProject(server, 'Racing keys');
+      const path = `/projects/${project.projectId}/signing-keys`;
+      const pems = Array.from({ length: 6 }, () => rsaKeyPair().publicKeyPem);
+      // The worst interleaving, made certain on Postgres: a request that reads the project's signing keys waits
+      // until all six have read them (or one has written), so a check-then-insert would see no key in every request.
+      // (SQLite has one connection, held while a result is transformed: there the requests just run at once.)
+      const holdReads = database === 'postgres';
+      const reads = new Set<object>();
+      let release: () => void = () => {};
+      const allRead = new Promise<void>((resolve) => (release = resolve));
+      let responses: Response[] = [];
+      await withDatabasePlugin(
+        {
+          transformQuery: (args) => {
+            const text = JSON.stringify(args.node);
+            if (text.includes('"signing_keys"')) {
+              if (args.node.kind === 'SelectQueryNode') reads.add(args.queryId);
+              else release();
+            }
+            return args.node;
+          },
+          transformResult: async (args) => {
+            if (holdReads && reads.has(args.queryId)) {
+              if (reads.size >= pems.length) release();
+              await allRead;
+            }
+            return args.result;
+          },
+        },
+        async () => {
+          responses = await Promise.all(pems.map((publicKeyPem) => management(server, project.secretKey, 'POST', path, { id: 'raced', publicKeyPem })));
+        },
+      );
+      release();
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const response of responses.filter((r) => r.status === 409)) await expectError(response, 409, 'SIGNING_KEY_EXISTS');
+      const keys = (await (await management(server, project.secretKey, 'GET', path)).json()) as { id: string }[];
+      expect(keys.filter((k) => k.id === 'raced')).toHaveLength(1);
     });
   });
 

@@ -48,7 +48,7 @@ describe.each(testDatabases)('user tokens on %s', (database) => {
 
   it('creates the connected user on its first valid call, and not on a refused one', async () => {
     const listUsers = async () =>
-      ((await (await management(server, server.secretKey, 'GET', `/projects/${server.projectId}/connected-users`)).json()) as { userId: string }[]).map(
+      ((await (await management(server, server.secretKey, 'GET', `/projects/${server.projectId}/connected-users?limit=1000`)).json()) as { data: { userId: string }[] }).data.map(
         (u) => u.userId,
       );
     expect(await listUsers()).not.toContain('first-call-user');

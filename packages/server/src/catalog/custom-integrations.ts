@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineIntegration, postInstallInputProblems, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
+import { defineIntegration, fillPlaceholders, isValidInputPattern, postInstallInputProblems, templatePlaceholders, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { isLoopbackHttp } from '../connect/provider/http.js';
@@ -59,7 +59,7 @@ function parseHeaderTemplate(template: string): { name: string; value: string } 
 function absoluteUrl(field: string, value: string): URL {
   let url: URL;
   try {
-    url = new URL(value.replace(/\{\{[^}]+\}\}/g, 'x'));
+    url = new URL(fillPlaceholders(value, () => 'x'));
   } catch {
     throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
   }
@@ -90,8 +90,6 @@ function apiUrl(field: string, value: string, allowPrivateUpstreams: boolean): v
   throw badRequest('INVALID_URL', `${field} must be an https URL (${why})`, { field });
 }
 
-const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
-
 /** Refuses an input pattern that is no regular expression (as the engine compiles it): it would fail every install. */
 function checkPatterns(input: CustomIntegrationInput): void {
   const auth = input.auth;
@@ -99,12 +97,8 @@ function checkPatterns(input: CustomIntegrationInput): void {
   const lists: [string, InputField[]][] = [[path, fields], ['postInstallInputs', input.postInstallInputs ?? []]];
   for (const [listPath, list] of lists) {
     list.forEach((field, index) => {
-      if (field.pattern === undefined) return;
-      try {
-        new RegExp(`^(?:${field.pattern})$`, 'u');
-      } catch {
-        throw badRequest('INVALID_PATTERN', `${listPath}.${index}.pattern is not a valid regular expression`, { field: `${listPath}.${index}.pattern` });
-      }
+      if (field.pattern === undefined || isValidInputPattern(field.pattern)) return;
+      throw badRequest('INVALID_PATTERN', `${listPath}.${index}.pattern is not a valid regular expression`, { field: `${listPath}.${index}.pattern` });
     });
   }
 }
@@ -132,8 +126,8 @@ function checkPlaceholders(input: CustomIntegrationInput): void {
   if (auth.type !== 'api-key') templates.push(['auth.tokenUrl', auth.tokenUrl]);
   if (auth.type === 'oauth2') templates.push(['auth.authorizeUrl', auth.authorizeUrl]);
   for (const [field, template] of templates) {
-    for (const [, name] of template.matchAll(PLACEHOLDER)) {
-      if (!known(name!)) {
+    for (const name of templatePlaceholders(template)) {
+      if (!known(name)) {
         throw badRequest('UNKNOWN_PLACEHOLDER', `${field}: {{${name}}} is not an input field of this integration or a known value`, { field });
       }
     }
@@ -159,7 +153,7 @@ export function toDefinition(input: CustomIntegrationInput, project: DefiningPro
   checkPostInstallInputs(input);
 
   // A field the API authorization carries is a credential, whatever type it was declared with: it is stored sealed.
-  const authorizationFields = new Set([...input.apiAuthorization.matchAll(PLACEHOLDER)].map(([, name]) => name));
+  const authorizationFields = new Set(templatePlaceholders(input.apiAuthorization));
   const sealIfCredential = (field: InputField): InputField => (authorizationFields.has(field.id) ? { ...field, secret: true } : field);
 
   const auth = input.auth;

@@ -23,6 +23,16 @@ function refusal(call: () => unknown): { statusCode: number; code: string; field
 }
 
 describe('validateInputs', () => {
+  it('compiles patterns with the u flag, as custom-integration checks and templates do', () => {
+    const fields: InputField[] = [
+      { id: 'owner', label: 'Owner', type: 'text', pattern: '\\p{Lu}+' },
+      { id: 'tag', label: 'Tag', type: 'text', pattern: '[^x]{2}' },
+    ];
+    expect(validateInputs(fields, { owner: 'ÀB', tag: 'ab' }, 'payload').publicValues).toEqual({ owner: 'ÀB', tag: 'ab' });
+    // An emoji is two UTF-16 units but one character: it does not match `[^x]{2}`.
+    expect(refusal(() => validateInputs(fields, { tag: '\u{1F600}' }, 'payload'))).toEqual({ statusCode: 400, code: 'INVALID_FIELD', field: 'payload.tag' });
+  });
+
   it('splits values into public and secret (password type or secret flag)', () => {
     expect(validateInputs(FIELDS, { subdomain: 'acme', apiKey: 'k-1', token: 't-1', region: 'eu' }, 'payload')).toEqual({
       publicValues: { subdomain: 'acme', region: 'eu' },

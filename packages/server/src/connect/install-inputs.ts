@@ -1,4 +1,4 @@
-import type { AccountType, InputField, IntegrationDefinition } from '@switchboard/catalog';
+import { matchesInputPattern, type AccountType, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import { badRequest } from '../errors.js';
 import { isPlainObject } from '../json.js';
 
@@ -42,7 +42,7 @@ export function checkInputValue(field: InputField, raw: unknown, name: string): 
   if (typeof raw !== 'string') throw badRequest('INVALID_FIELD', `${name} must be a string`, { field: name });
   if (raw.length > MAX_VALUE_LENGTH) throw badRequest('INVALID_FIELD', `${name} is too long`, { field: name });
   if (/[\r\n\0]/.test(raw)) throw badRequest('INVALID_FIELD', `${name} must be a single line`, { field: name });
-  if (field.pattern && !new RegExp(`^(?:${field.pattern})$`).test(raw)) {
+  if (field.pattern && !matchesInputPattern(field.pattern, raw)) {
     throw badRequest('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
   }
   if (field.type === 'select' && field.options && !field.options.some((o) => o.value === raw)) {

@@ -158,6 +158,21 @@ export async function listUserCredentials(
   return rows.map(toCredential);
 }
 
+/** The credentials of several connected users in one query, each user's oldest first (as listUserCredentials). */
+export async function listCredentialsOfUsers(db: Db, connectedUserIds: readonly string[]): Promise<Map<string, Credential[]>> {
+  const byUser = new Map<string, Credential[]>(connectedUserIds.map((id) => [id, []]));
+  if (connectedUserIds.length === 0) return byUser;
+  const rows = await db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('connected_user_id', 'in', [...connectedUserIds])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  for (const row of rows) byUser.get(row.connected_user_id)?.push(toCredential(row));
+  return byUser;
+}
+
 /** One of the user's credentials; another user's or project's credential is simply not found. */
 export async function findUserCredential(db: Db, connectedUserId: string, credentialId: string): Promise<Credential | undefined> {
   const row = await db

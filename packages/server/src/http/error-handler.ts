@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
+import { misconfigured } from '../connect/provider-errors.js';
+import { TemplateError } from '../connect/provider/index.js';
 import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { sendError } from './error-reply.js';
@@ -32,10 +34,12 @@ function fieldOf(error: FastifyError): string | undefined {
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
+    // A definition that cannot make a request (wherever it surfaced: proxy, refresh, actions) is not a server crash.
+    const known = error instanceof TemplateError ? misconfigured(error) : error;
+    if (known instanceof ApiError) {
       // A detail named `message` or `code` must not replace the error's own: the body and the header agree.
-      const { message: _message, code: _code, ...details } = error.details;
-      return sendError(reply.headers(error.headers), error.statusCode, { message: error.message, code: error.code, ...details });
+      const { message: _message, code: _code, ...details } = known.details;
+      return sendError(reply.headers(known.headers), known.statusCode, { message: known.message, code: known.code, ...details });
     }
     if (error.validation) {
       const field = fieldOf(error);

@@ -11,15 +11,13 @@ import {
 } from '../catalog/custom-integrations.js';
 import { configureIntegration, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
-import { listUserCredentials } from '../credentials/credential-store.js';
-import { credentialView } from '../credentials/credential-view.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
 import { invalidOriginEntry } from '../projects/allowed-origins.js';
 import { addSigningKey, createProject, listSigningKeys, removeSigningKey, updateProject } from '../projects/project-store.js';
-import { listConnectedUsers } from '../users/connected-users.js';
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
+import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
 
 const AllowedOrigins = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 100 });
 
@@ -221,9 +219,9 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
         async (request, reply) => {
           checkPublicKey(request.body.publicKeyPem);
-          const existing = await listSigningKeys(context.db, request.managedProject.id);
-          if (request.body.id && existing.some((k) => k.id === request.body.id)) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
-          return reply.code(201).send(await addSigningKey(context.db, request.managedProject.id, request.body));
+          const added = await addSigningKey(context.db, request.managedProject.id, request.body);
+          if (!added) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
+          return reply.code(201).send(added);
         },
       );
 
@@ -299,21 +297,15 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
 
       scoped.get(
         '/projects/:projectId/connected-users',
-        { schema: { tags, summary: 'Connected users with their credentials (metadata only, never secrets)', params: ProjectParams } },
-        async (request) => {
-          const projectId = request.managedProject.id;
-          const [users, integrations] = await Promise.all([listConnectedUsers(context.db, projectId), listIntegrations(context.db, projectId)]);
-          const byId = new Map(integrations.map((i) => [i.id, i]));
-          return Promise.all(
-            users.map(async (user) => ({
-              id: user.id,
-              userId: user.userId,
-              meta: user.meta,
-              dateCreated: user.dateCreated,
-              credentials: (await listUserCredentials(context.db, user.id)).map((c) => credentialView(c, byId.get(c.integrationId))),
-            })),
-          );
+        {
+          schema: {
+            tags,
+            summary: 'One page of connected users with their credentials (metadata only, never secrets), oldest first',
+            params: ProjectParams,
+            querystring: ConnectedUsersQuery,
+          },
         },
+        async (request) => connectedUsersPage(context, request.managedProject.id, request.query),
       );
 
       scoped.get(

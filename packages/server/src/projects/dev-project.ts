@@ -54,7 +54,7 @@ export async function ensureDevProject(context: AppContext): Promise<DevProjectF
   const devProject: DevProjectFile = {
     projectId: project.id,
     secretKey,
-    signingKeyId: signingKey.id,
+    signingKeyId: signingKey!.id, // a fresh project has no keys yet
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   const file = devProjectFile(context.config.dataDir);

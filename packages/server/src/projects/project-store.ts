@@ -107,18 +107,25 @@ export async function listSigningKeys(db: Kysely<Database>, projectId: string): 
   return rows.map((row) => ({ id: row.id, publicKeyPem: row.public_key_pem, dateCreated: row.created_at }));
 }
 
+/** Adds a key; undefined when the project already has a key with that id (also when two requests race for it). */
 export async function addSigningKey(
   db: Kysely<Database>,
   projectId: string,
   key: { id?: string; publicKeyPem: string },
-): Promise<SigningKey & { dateCreated: string }> {
+): Promise<(SigningKey & { dateCreated: string }) | undefined> {
   const row = {
     id: key.id ?? randomUUID(),
     project_id: projectId,
     public_key_pem: key.publicKeyPem,
     created_at: isoNow(),
   };
-  await db.insertInto('signing_keys').values(row).execute();
+  // The primary key (project_id, id) decides, not a read before the write: a racing twin inserts nothing.
+  const result = await db
+    .insertInto('signing_keys')
+    .values(row)
+    .onConflict((oc) => oc.columns(['project_id', 'id']).doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
   return { id: row.id, publicKeyPem: row.public_key_pem, dateCreated: row.created_at };
 }
 

@@ -68,7 +68,28 @@ export async function mergeUserMeta(
   });
 }
 
-export async function listConnectedUsers(db: Kysely<Database>, projectId: string): Promise<ConnectedUser[]> {
-  const rows = await db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).orderBy('created_at').execute();
-  return rows.map(toConnectedUser);
+/** Where a page of connected users starts: after this user, in (created_at, id) order. */
+export interface ConnectedUserPosition {
+  dateCreated: string;
+  id: string;
+}
+
+/**
+ * One page of a project's connected users, oldest first (ties by id, so pages never overlap or skip), and whether
+ * more follow.
+ */
+export async function listConnectedUsersPage(
+  db: Kysely<Database>,
+  projectId: string,
+  page: { limit: number; after?: ConnectedUserPosition | undefined },
+): Promise<{ users: ConnectedUser[]; more: boolean }> {
+  let query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId);
+  const after = page.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', after.dateCreated), eb.and([eb('created_at', '=', after.dateCreated), eb('id', '>', after.id)])]),
+    );
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').limit(page.limit + 1).execute();
+  return { users: rows.slice(0, page.limit).map(toConnectedUser), more: rows.length > page.limit };
 }

@@ -23,9 +23,13 @@ export class ProviderError extends Error {
 
 /** A definition or its inputs cannot make a request: unknown placeholder, input refused by its pattern, bad URL. */
 export class TemplateError extends Error {
-  constructor(message: string) {
+  /** The `{{placeholder}}` at fault, when one is (a value the credential lacks, one refused by its pattern). */
+  readonly placeholder?: string;
+
+  constructor(message: string, placeholder?: string) {
     super(message);
     this.name = 'TemplateError';
+    if (placeholder !== undefined) this.placeholder = placeholder;
   }
 }
 

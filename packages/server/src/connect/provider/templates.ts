@@ -1,4 +1,4 @@
-import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
+import { fillPlaceholders, matchesInputPattern, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import { readPath } from './json-path.js';
 import { TemplateError } from './errors.js';
 
@@ -24,8 +24,6 @@ export interface TemplateValues extends TemplateContext {
  */
 export type TemplateMode = 'url' | 'text';
 
-const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
-
 /** Every user-typed input the definition declares: pre-OAuth inputs or its auth fields. */
 export function declaredInputs(definition: IntegrationDefinition): InputField[] {
   const auth = definition.auth;
@@ -38,8 +36,6 @@ function accountTypeValues(definition: IntegrationDefinition, name: string): str
   return values.length > 0 ? values : undefined;
 }
 
-const matchesWhole = (pattern: string, value: string) => new RegExp(`^(?:${pattern})$`, 'u').test(value);
-
 function scalar(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -49,25 +45,25 @@ function scalar(value: unknown): string | undefined {
 function resolvePlaceholder(definition: IntegrationDefinition, name: string, values: TemplateValues, mode: TemplateMode): string {
   if (name === 'serverUrl') return values.serverUrl.replace(/\/+$/, '');
   if (name === 'accessToken') {
-    if (!values.accessToken) throw new TemplateError(`${definition.type}: no access token for {{accessToken}}`);
+    if (!values.accessToken) throw new TemplateError(`${definition.type}: no access token for {{accessToken}}`, name);
     return mode === 'url' ? encodeURIComponent(values.accessToken) : values.accessToken;
   }
   if (name.startsWith('providerData.')) {
     const value = scalar(readPath(values.providerData, name.slice('providerData.'.length)));
-    if (value === undefined || value === '') throw new TemplateError(`${definition.type}: no value for {{${name}}} in providerData`);
+    if (value === undefined || value === '') throw new TemplateError(`${definition.type}: no value for {{${name}}} in providerData`, name);
     return value;
   }
   const input = declaredInputs(definition).find((field) => field.id === name);
   const allowed = accountTypeValues(definition, name);
-  if (!input && !allowed) throw new TemplateError(`${definition.type}: unknown placeholder {{${name}}}`);
+  if (!input && !allowed) throw new TemplateError(`${definition.type}: unknown placeholder {{${name}}}`, name);
   const value = values.inputs[name];
-  if (value === undefined || value === '') throw new TemplateError(`${definition.type}: missing value for {{${name}}}`);
+  if (value === undefined || value === '') throw new TemplateError(`${definition.type}: missing value for {{${name}}}`, name);
   if (mode === 'url') {
     if (input) {
-      if (!input.pattern) throw new TemplateError(`${definition.type}: input ${name} is used in a URL but has no pattern`);
-      if (!matchesWhole(input.pattern, value)) throw new TemplateError(`${definition.type}: ${input.label} is not valid`);
+      if (!input.pattern) throw new TemplateError(`${definition.type}: input ${name} is used in a URL but has no pattern`, name);
+      if (!matchesInputPattern(input.pattern, value)) throw new TemplateError(`${definition.type}: ${input.label} is not valid`, name);
     } else if (allowed && !allowed.includes(value)) {
-      throw new TemplateError(`${definition.type}: ${name} is not one of the account types' values`);
+      throw new TemplateError(`${definition.type}: ${name} is not one of the account types' values`, name);
     }
   }
   return value;
@@ -75,7 +71,7 @@ function resolvePlaceholder(definition: IntegrationDefinition, name: string, val
 
 /** Fills a template; an unknown placeholder, a missing value or (in URLs) a value refused by its pattern throws. */
 export function renderTemplate(definition: IntegrationDefinition, template: string, values: TemplateValues, mode: TemplateMode): string {
-  return template.replace(PLACEHOLDER, (_match, name: string) => resolvePlaceholder(definition, name, values, mode));
+  return fillPlaceholders(template, (name) => resolvePlaceholder(definition, name, values, mode));
 }
 
 /** Renders a URL template and checks the result is an absolute http(s) URL. */
