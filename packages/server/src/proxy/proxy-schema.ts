@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifySchema } from 'fastify';
 import { ErrorResponse } from '../http/schemas.js';
 
 /** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
@@ -45,7 +46,8 @@ const common = {
   },
 };
 
-export const proxyByTypeSchema = {
+// Typed as Fastify's schema: the route reads its headers and params itself, and the declaration stays nameable.
+export const proxyByTypeSchema: FastifySchema = {
   ...common,
   summary: "Proxy API: call an integration's API with the connected user's credential",
   params: Type.Object({
@@ -55,7 +57,7 @@ export const proxyByTypeSchema = {
   }),
 };
 
-export const proxyByIdSchema = {
+export const proxyByIdSchema: FastifySchema = {
   ...common,
   summary: "Proxy API: call a custom integration's API, by id, with the connected user's credential",
   params: Type.Object({
