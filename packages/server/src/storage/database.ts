@@ -102,6 +102,24 @@ async function migrate({ db, dialect }: Storage): Promise<void> {
     migrationLockTableName: 'switchboard_migrations_lock',
     ...(schema && { migrationTableSchema: schema }),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  for (let attempt = 1; ; attempt += 1) {
+    // migrateToLatest answers a failed migration as `error`, and throws what fails before it (finding its tables).
+    const error = await migrator.migrateToLatest().then(
+      (result) => result.error,
+      (thrown: unknown) => thrown,
+    );
+    if (!error) return;
+    // Kysely looks for its migration tables across every schema of the database, by name: a schema, table or column
+    // of someone else's dropped during that look (another installation, a test's own) fails it with "… does not
+    // exist". Ours was not touched, so looking again is right; a real error still surfaces after the last attempt.
+    if (attempt < MIGRATION_ATTEMPTS && VANISHED_DURING_LOOKUP.has(String((error as { code?: unknown }).code))) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      continue;
+    }
+    throw error instanceof Error ? error : new Error(String(error));
+  }
 }
+
+const MIGRATION_ATTEMPTS = 10;
+/** Postgres's SQLSTATEs for a schema, table or column that does not exist. */
+const VANISHED_DURING_LOOKUP = new Set(['3F000', '42P01', '42703']);
