@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.js';
 
 /** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
@@ -26,7 +26,8 @@ const ControlHeaders = Type.Object({
 const path = Type.String({ description: "The path under the integration's API base URL, forwarded exactly as sent (with its query string)." });
 
 // The provider's answers have whatever type and shape it gives them: only Switchboard's own errors are described.
-const ownError = {
+// Typed TSchema: the spread copies TypeBox's symbol keys, which a declaration file cannot name (TS4023).
+const ownError: TSchema = {
   ...ErrorResponse,
   description:
     "Switchboard's own error, `{ message, code }` with an `X-Switchboard-Error: <code>` header; the provider's own 4xx and 5xx answers come as they came, without that header.",
