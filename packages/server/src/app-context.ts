@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from './config.js';
 import type { InstallLimiters } from './connect/install-limits.js';
-import type { UpstreamPools } from './proxy/upstream-pools.js';
+import type { UpstreamPools } from './providers/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
 import type { Database } from './storage/schema.js';

@@ -31,7 +31,7 @@ import { loadAdminKey } from './projects/admin-key.js';
 import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
-import { UpstreamPools } from './proxy/upstream-pools.js';
+import { UpstreamPools } from './providers/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
 import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineIntegration, fillPlaceholders, isValidInputPattern, postInstallInputProblems, templatePlaceholders, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
-import { isLoopbackHttp } from '../connect/provider/http.js';
+import { isLoopbackHttp } from '../providers/http.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { SecretBox } from '../secrets/envelope.js';

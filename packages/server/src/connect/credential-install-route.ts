@@ -7,12 +7,12 @@ import { badRequest } from '../errors.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { validateInputs } from './install-inputs.js';
 import { checkCredentialInstallLimit } from './install-limits.js';
-import { templateContext } from './oauth-app.js';
+import { templateContext } from '../catalog/provider-settings.js';
 import { InstallOptions } from './oauth-routes.js';
-import { toApiError } from './provider-errors.js';
-import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from './provider/index.js';
+import { toApiError } from '../providers/provider-errors.js';
+import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from '../providers/index.js';
 import { checkInstallAllowed, saveConnectedAccount, seenByToken } from './save-connected-account.js';
-import { providerFetchFor } from '../proxy/provider-fetch.js';
+import { providerFetchFor } from '../providers/provider-fetch.js';
 
 /** The integration by id, or by type as a convenience for hand-written clients; one the token is not offered is unknown. */
 async function activeIntegration(context: AppContext, projectId: string, idOrType: string, permissions: TokenPermissions): Promise<ProjectIntegration> {

@@ -1,8 +1,9 @@
-import type { AppContext } from '../app-context.js';
+import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import type { LimitsConfig } from '../config.js';
 import { tooManyRequests } from '../errors.js';
 import { RateLimiter } from '../http/rate-limiter.js';
+import type { Database } from '../storage/schema.js';
 
 /**
  * Per connected user limits on starting installs. Each costs more than a database read: an OAuth start stores a
@@ -16,6 +17,12 @@ export interface InstallLimiters {
   pendingOAuthSessions: number;
 }
 
+/** What the checks read from the app context. */
+interface LimitsContext {
+  db: Kysely<Database>;
+  installLimits: InstallLimiters;
+}
+
 export function installLimiters(limits: LimitsConfig): InstallLimiters {
   return {
     oauthStarts: RateLimiter.perMinute(limits.oauthStartsPerMinute),
@@ -25,7 +32,7 @@ export function installLimiters(limits: LimitsConfig): InstallLimiters {
 }
 
 /** POST /sdk/oauth/start: 429 RATE_LIMITED past the user's rate, 429 TOO_MANY_PENDING_OAUTH past the cap. */
-export async function checkOAuthStartLimits(context: AppContext, projectId: string, connectedUserId: string): Promise<void> {
+export async function checkOAuthStartLimits(context: LimitsContext, projectId: string, connectedUserId: string): Promise<void> {
   const { oauthStarts, pendingOAuthSessions } = context.installLimits;
   const outcome = oauthStarts.take(`${projectId}:${connectedUserId}`);
   if (!outcome.ok) {
@@ -46,7 +53,7 @@ export async function checkOAuthStartLimits(context: AppContext, projectId: stri
 }
 
 /** POST /sdk/credentials: 429 RATE_LIMITED past the user's rate of installs (each tests the credential upstream). */
-export function checkCredentialInstallLimit(context: AppContext, projectId: string, connectedUserId: string): void {
+export function checkCredentialInstallLimit(context: LimitsContext, projectId: string, connectedUserId: string): void {
   const outcome = context.installLimits.credentialInstalls.take(`${projectId}:${connectedUserId}`);
   if (!outcome.ok) {
     throw tooManyRequests('RATE_LIMITED', `Too many accounts connected by this user; retry after ${outcome.retryAfterSeconds} s`, outcome.retryAfterSeconds);

@@ -6,7 +6,7 @@ import { ApiError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { browserIsBound } from './browser-binding.js';
 import { callbackPage, sendPopupPage } from './callback-page.js';
-import { oauthAppFor, templateContext } from './oauth-app.js';
+import { oauthAppFor, templateContext } from '../catalog/provider-settings.js';
 import {
   consumeOAuthSession,
   findOAuthSession,
@@ -16,10 +16,10 @@ import {
   visibleCredentialIds,
   type OAuthResult,
 } from './oauth-sessions.js';
-import { toApiError } from './provider-errors.js';
-import { exchangeAuthorizationCode, fetchIdentity } from './provider/index.js';
+import { toApiError } from '../providers/provider-errors.js';
+import { exchangeAuthorizationCode, fetchIdentity } from '../providers/index.js';
 import { findProject } from '../projects/project-store.js';
-import { providerFetchFor } from '../proxy/provider-fetch.js';
+import { providerFetchFor } from '../providers/provider-fetch.js';
 import { saveConnectedAccount, seenIds } from './save-connected-account.js';
 
 const failure = (integration: string, code: string, message: string): OAuthResult => ({

@@ -7,9 +7,9 @@ import type { ConnectedUser } from '../users/connected-users.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { checkOAuthStartLimits } from './install-limits.js';
-import { oauthAppFor, redirectUri, templateContext } from './oauth-app.js';
+import { oauthAppFor, redirectUri, templateContext } from '../catalog/provider-settings.js';
 import { createOAuthSession, newOAuthState } from './oauth-sessions.js';
-import { buildAuthorizationUrl, generateCodeVerifier } from './provider/index.js';
+import { buildAuthorizationUrl, generateCodeVerifier } from '../providers/index.js';
 import { checkInstallAllowed, seenAtStart, seenByToken } from './save-connected-account.js';
 
 export interface OAuthStartRequest {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
-import type { CredentialSecrets } from '../connect/provider/index.js';
+import type { CredentialSecrets } from '../providers/index.js';
 import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { CredentialRow, Database } from '../storage/schema.js';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { isoIn } from '../clock.js';
-import { ProviderError } from '../connect/provider/index.js';
+import { ProviderError } from '../providers/index.js';
 import { ApiError } from '../errors.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { findProject } from '../projects/project-store.js';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
-import { misconfigured } from '../connect/provider-errors.js';
-import { TemplateError } from '../connect/provider/index.js';
+import { misconfigured } from '../providers/provider-errors.js';
+import { TemplateError } from '../providers/index.js';
 import { ApiError } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { sendError } from './error-reply.js';

@@ -3,7 +3,12 @@ import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
 import type { Database, ProjectRow } from '../storage/schema.js';
-import type { SigningKey } from '../users/user-token.js';
+
+/** A public key the project's backend signs user tokens with; several at once, so keys rotate. */
+export interface SigningKey {
+  id: string;
+  publicKeyPem: string;
+}
 
 export interface Project {
   id: string;

@@ -4,9 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { Dispatcher } from 'undici';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
-import { templateContext } from '../connect/oauth-app.js';
-import { toApiError } from '../connect/provider-errors.js';
-import { ProviderError, resolveApiRequest } from '../connect/provider/index.js';
+import { templateContext } from '../catalog/provider-settings.js';
+import { toApiError } from '../providers/provider-errors.js';
+import { ProviderError, resolveApiRequest } from '../providers/index.js';
 import { isoNow } from '../clock.js';
 import { lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
 import { ApiError, notFound } from '../errors.js';
@@ -14,11 +14,11 @@ import { sendError } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
 import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
-import { guarded } from './provider-fetch.js';
+import { guarded } from '../providers/provider-fetch.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
 import { proxyByIdSchema, proxyByTypeSchema, RETRY_HEADER } from './proxy-schema.js';
-import { upstreamFailure } from './upstream-pools.js';
+import { upstreamFailure } from '../providers/upstream-pools.js';
 import { checkProxyTarget, joinUpstreamUrl } from './upstream-url.js';
 
 export interface ProxyServices {

@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifySchema } from 'fastify';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.js';
 
 /** Asks for retries on 429 and 503 (idempotent requests only): `X-Switchboard-Retry: <attempts>` or `true`. */
@@ -27,7 +26,8 @@ const ControlHeaders = Type.Object({
 const path = Type.String({ description: "The path under the integration's API base URL, forwarded exactly as sent (with its query string)." });
 
 // The provider's answers have whatever type and shape it gives them: only Switchboard's own errors are described.
-const ownError = {
+// Typed TSchema: the spread copies TypeBox's symbol keys, which a declaration file cannot name (TS4023).
+const ownError: TSchema = {
   ...ErrorResponse,
   description:
     "Switchboard's own error, `{ message, code }` with an `X-Switchboard-Error: <code>` header; the provider's own 4xx and 5xx answers come as they came, without that header.",
@@ -46,8 +46,7 @@ const common = {
   },
 };
 
-// Typed as Fastify's schema: the route reads its headers and params itself, and the declaration stays nameable.
-export const proxyByTypeSchema: FastifySchema = {
+export const proxyByTypeSchema = {
   ...common,
   summary: "Proxy API: call an integration's API with the connected user's credential",
   params: Type.Object({
@@ -57,7 +56,7 @@ export const proxyByTypeSchema: FastifySchema = {
   }),
 };
 
-export const proxyByIdSchema: FastifySchema = {
+export const proxyByIdSchema = {
   ...common,
   summary: "Proxy API: call a custom integration's API, by id, with the connected user's credential",
   params: Type.Object({

@@ -1,17 +1,13 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { ApiError } from '../errors.js';
+import type { SigningKey } from '../projects/project-store.js';
 
 /**
  * User tokens: RS256 JWTs the customer's backend signs for one of its users. The project keeps public keys only,
  * several at once so keys rotate without downtime. The algorithm is pinned, so `none`, HS256 (even "signed" with
  * the public key as an HMAC secret) and every other algorithm are refused before any key is tried.
  */
-export interface SigningKey {
-  id: string;
-  publicKeyPem: string;
-}
-
 export interface VerifiedUserToken {
   sub: string;
   claims: JWTPayload;

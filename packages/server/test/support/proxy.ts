@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { CredentialSecrets } from '../../src/connect/provider/index.js';
+import type { CredentialSecrets } from '../../src/providers/index.js';
 import { openCredentialSecrets, sealCredentialSecrets } from '../../src/credentials/credential-store.js';
 import type { TestServer } from './test-server.js';
 

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.js';
-import { openClientSecret, type ProjectIntegration } from '../catalog/integration-store.js';
+import { openClientSecret, type ProjectIntegration } from './integration-store.js';
 import { ApiError } from '../errors.js';
-import type { OAuthApp, TemplateContext } from './provider/index.js';
+import type { OAuthApp, TemplateContext } from '../providers/index.js';
 
 /** The project's OAuth app at the provider; an integration activated without one cannot connect accounts. */
 export function oauthAppFor(context: AppContext, integration: ProjectIntegration): OAuthApp {

@@ -9,7 +9,7 @@ import {
   startProviderSimulator,
   type ProviderSimulator,
   type SimulatedProvider,
-} from '../../../test/support/provider-simulator.js';
+} from '../../test/support/provider-simulator.js';
 import {
   buildAuthorizationUrl,
   exchangeAuthorizationCode,

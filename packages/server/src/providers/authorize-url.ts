@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IntegrationDefinition } from '@switchboard/catalog';
 import * as oauth from 'oauth4webapi';
 import { TemplateError } from './errors.js';
-import { joinScopes, oauth2CodeAuth, type OAuthApp } from './oauth-app.js';
+import { joinScopes, oauth2CodeAuth, type OAuthApp } from './oauth-client.js';
 import { renderTemplate, renderUrl, type TemplateContext } from './templates.js';
 
 /** A PKCE code verifier (RFC 7636), kept with the install attempt until the callback. */

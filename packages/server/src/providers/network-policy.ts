@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { ApiError } from '../errors.js';
-import { ADDRESS_BLOCKED } from '../connect/provider/http.js';
+import { ADDRESS_BLOCKED } from './http.js';
 
 /**
  * The SSRF guard: requests Switchboard sends on a user's behalf (Proxy API, custom integrations' OAuth token

@@ -2,7 +2,7 @@ import type { IntegrationDefinition, OAuth2ClientCredentialsAuth, OAuth2CodeAuth
 import * as oauth from 'oauth4webapi';
 import { ProviderError, TemplateError } from './errors.js';
 import { isLoopbackHttp, isNetworkFailure, PROVIDER_TIMEOUT_MS, readBody, unavailable, type OutboundFetch } from './http.js';
-import { joinScopes, oauth2CodeAuth, type OAuthApp } from './oauth-app.js';
+import { joinScopes, oauth2CodeAuth, type OAuthApp } from './oauth-client.js';
 import { renderUrl, type TemplateContext } from './templates.js';
 import { readTokenResponse, type TokenSet } from './token-response.js';
 

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors.js';
-import { ProviderError, TemplateError } from './provider/index.js';
+import { ProviderError, TemplateError } from './index.js';
 
 /** How a provider's refusal reaches our client: the provider's reason, never a secret. */
 export function toApiError(error: unknown, what: string): unknown {

@@ -2,7 +2,7 @@ import { ProviderError } from './errors.js';
 
 /**
  * How the engine reaches a provider: the global fetch by default; for custom integrations the server passes one
- * whose connections refuse private addresses (see proxy/network-policy.ts).
+ * whose connections refuse private addresses (see network-policy.ts).
  */
 export type OutboundFetch = (input: string | URL, init: RequestInit) => Promise<Response>;
 

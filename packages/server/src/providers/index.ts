@@ -14,6 +14,6 @@ export {
 } from './api-authorization.js';
 export { ProviderError, TemplateError, type ProviderErrorKind } from './errors.js';
 export { renderTemplate, renderUrl, type TemplateContext } from './templates.js';
-export type { OAuthApp } from './oauth-app.js';
+export type { OAuthApp } from './oauth-client.js';
 export type { TokenSet } from './token-response.js';
 export { ADDRESS_BLOCKED, PROVIDER_TIMEOUT_MS, type OutboundFetch } from './http.js';
