@@ -133,8 +133,10 @@ describe.each(testDatabases)('OAuth flows bound to a browser on %s', (database) 
     });
 
     it("sets a browser-binding cookie that is HttpOnly, SameSite=Lax and scoped to the callback", async () => {
-      const started = await startOAuth(server, newUser());
+      const sub = newUser();
+      const started = await startOAuth(server, sub);
       const response = await openPopup(started.popupUrl, started.state, APP_ORIGIN, new CookieJar());
+      const { connected_user_id: connectedUserId } = await sessionOf(started.state);
       const [cookie] = response.headers.getSetCookie();
       expect(cookie).toMatch(/^sb_oauth_[A-Za-z0-9_-]{22}=/);
       expect(cookie).toContain('Path=/oauth/callback');
@@ -142,8 +144,12 @@ describe.each(testDatabases)('OAuth flows bound to a browser on %s', (database) 
       expect(cookie).toContain('SameSite=Lax');
       expect(cookie).toContain('Max-Age=600');
       expect(cookie).not.toContain('Domain=');
-      // Nothing readable in it: the user's id does not appear.
-      expect(cookie).not.toContain(started.state);
+      // Nothing readable in it: sealed, so neither the user, the connected user nor the project shows, as text or base64.
+      const value = decodeURIComponent(cookie!.split(';')[0]!.split('=').slice(1).join('='));
+      for (const secret of [sub, connectedUserId, server.projectId]) {
+        expect(value).not.toContain(secret);
+        expect(Buffer.from(value.replace(/[^A-Za-z0-9_-]/g, ''), 'base64url').toString('latin1')).not.toContain(secret);
+      }
     });
 
     it("refuses the reference SDK's popup page opened from elsewhere, without a Referer, or with a bad token", async () => {
@@ -171,8 +177,9 @@ describe.each(testDatabases)('OAuth flows bound to a browser on %s', (database) 
       await expectError(await buildOAuth(sub, 'k3', { originForPostMessage: 'http://localhost:4444' }), 403, 'ORIGIN_NOT_ALLOWED');
       await expectError(await buildOAuth(sub, 'k4', { redirectUrl: 'https://app.example/oauth' }), 400, 'REDIRECT_OVERRIDE_UNSUPPORTED', 'redirectUrl');
       await expectError(await buildOAuth(sub, 'k5', { installOptions: '{not json' }), 400, 'INVALID_JSON', 'installOptions');
+      await expectError(await buildOAuth(sub, 'k6', { endUserSuppliedValues: `${'['.repeat(200)}${']'.repeat(200)}` }), 400, 'JSON_TOO_DEEP', 'endUserSuppliedValues');
       await expectError(await buildOAuth(sub, 'bad key!'), 400, 'VALIDATION_ERROR', 'oauthMetaKeyId');
-      const sessions = await server.server.context.db.selectFrom('oauth_sessions').select('state').where('client_key', 'in', ['k2', 'k3', 'k4', 'k5']).execute();
+      const sessions = await server.server.context.db.selectFrom('oauth_sessions').select('state').where('client_key', 'in', ['k2', 'k3', 'k4', 'k5', 'k6']).execute();
       expect(sessions).toEqual([]);
     });
   });

@@ -32,7 +32,8 @@ export function popupPage(page: PopupPage): { html: string; csp: string } {
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(page.title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f6f7f9;color:#1d2330}
-main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08);max-width:28rem}
+main{background:#fff;padding:1.5rem 1.75rem;margin:1rem;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08);max-width:28rem}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 .75rem}p{margin:0}
 @media (prefers-color-scheme: dark){body{background:#14171c;color:#e6e8eb}main{background:#1e232a;box-shadow:none}}</style>
 </head><body><main><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.text)}</p></main>${script}</body></html>`;
   return { html, csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'` };

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../http/json-body.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { deleteOAuthSession, findOAuthSessionByClientKey, sessionResult } from './oauth-sessions.js';
 import { startOAuth } from './start-oauth.js';
@@ -11,6 +12,8 @@ const CLIENT_KEY = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-
 /** A query parameter the reference SDK sends as JSON text. */
 function jsonParameter(value: string | undefined, field: string): Record<string, unknown> {
   if (value === undefined || value === '') return {};
+  // The same rule as for JSON bodies (http/json-body.ts).
+  if (jsonNestingExceeds(value, MAX_JSON_DEPTH)) throw badRequest('JSON_TOO_DEEP', `${field} nests more than ${MAX_JSON_DEPTH} levels`, { field });
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);

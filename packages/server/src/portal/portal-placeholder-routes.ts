@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 /** What `connect()` rejects with until the Connect Portal is built: a clear `{ message, code }`, not a hang. */
@@ -46,18 +46,20 @@ const script = (error: typeof PORTAL_UNAVAILABLE) => `(function () {
  * but tell its parent that the portal is not there.
  */
 export function portalPlaceholderRoutes(): FastifyPluginAsyncTypebox {
+  // The page never changes: built once, its script allowed by hash.
+  const source = script(PORTAL_UNAVAILABLE);
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connect Portal</title></head><body><script>${source}</script></body></html>`;
+  const csp = `default-src 'none'; script-src 'sha256-${createHash('sha256').update(source).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors *`;
   return async (app) => {
     for (const url of ['/ui', '/portal']) {
-      app.get(url, { schema: { hide: true } }, async (_request, reply) => {
-          const nonce = randomBytes(16).toString('base64');
-          const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connect Portal</title></head><body><script nonce="${nonce}">${script(PORTAL_UNAVAILABLE)}</script></body></html>`;
-          return reply
-            .header('content-type', 'text/html; charset=utf-8')
-            .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors *`)
-            .header('cache-control', 'no-store')
-            .header('referrer-policy', 'no-referrer')
-            .send(html);
-      });
+      app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('content-security-policy', csp)
+          .header('cache-control', 'no-store')
+          .header('referrer-policy', 'no-referrer')
+          .send(html),
+      );
     }
   };
 }
