@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources of sibling workspaces; `npm start`, spawned processes and the browser use dist/.
     alias: {
+      '@switchboard/wire': source('./packages/wire/src/index.ts'),
       '@switchboard/catalog': source('./packages/catalog/src/index.ts'),
       '@switchboard/server': source('./packages/server/src/index.ts'),
       '@switchboard/sdk': source('./packages/sdk/src/index.ts'),

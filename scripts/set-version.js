@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One version for the three published packages (@switchboard/sdk, react, node): on them, on every workspace that
+// One version for the four published packages (@switchboard/wire, sdk, react, node): on them, on every workspace that
 // depends on them, and on the version strings their code sends.
 //   node scripts/set-version.js 0.2.0    sets it (then run npm install to update package-lock.json)
 //   node scripts/set-version.js --check  exits 1, naming the files, when anything is out of step
@@ -11,6 +11,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The published packages, in publishing order: each after the ones it depends on. */
 const PUBLISHED = [
+  { name: '@switchboard/wire', dir: 'packages/wire' },
   { name: '@switchboard/sdk', dir: 'packages/sdk' },
   { name: '@switchboard/node', dir: 'packages/node' },
   { name: '@switchboard/react', dir: 'packages/react' },

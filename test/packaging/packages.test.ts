@@ -1,5 +1,5 @@
 /**
- * The published packages as a customer gets them: `npm pack` the three, install the tarballs into a fresh app outside
+ * The published packages as a customer gets them: `npm pack` the four, install the tarballs into a fresh app outside
  * the workspace (its own package.json, React and Vite from the registry), type-check it against the packed
  * declarations, run a Node backend script on @switchboard/node, and build a Vite + React page on @switchboard/react
  * and @switchboard/sdk that a real Chromium loads against a real Switchboard server. Everything is written under
@@ -17,6 +17,7 @@ import { npm, REPO_ROOT, run } from './support/run.js';
 import { startStaticSite } from '../support/static-site.js';
 
 const PACKAGES = [
+  { name: '@switchboard/wire', dir: 'packages/wire', entry: 'dist/index.js' },
   { name: '@switchboard/sdk', dir: 'packages/sdk', entry: 'dist/switchboard.js' },
   { name: '@switchboard/react', dir: 'packages/react', entry: 'dist/index.js' },
   { name: '@switchboard/node', dir: 'packages/node', entry: 'dist/index.js' },
@@ -115,8 +116,8 @@ describe('the published packages, installed from their tarballs into a fresh app
   });
 
   it('publishes them public and MIT, in step at one version, with React and the SDK as peers of the hooks', () => {
-    const [sdk, react, node] = PACKAGES.map((pkg) => installedManifest(pkg.name));
-    for (const manifest of [sdk!, react!, node!]) {
+    const [wire, sdk, react, node] = PACKAGES.map((pkg) => installedManifest(pkg.name));
+    for (const manifest of [wire!, sdk!, react!, node!]) {
       expect(manifest.private, manifest.name).toBeUndefined();
       expect(manifest).toMatchObject({ version: sdk!.version, license: 'MIT', repository: { type: 'git', directory: PACKAGES.find((pkg) => pkg.name === manifest.name)!.dir } });
       expect(manifest.description, manifest.name).toMatch(/\S/);
@@ -125,8 +126,11 @@ describe('the published packages, installed from their tarballs into a fresh app
     }
     expect(react!.peerDependencies).toEqual({ '@switchboard/sdk': `^${sdk!.version}`, react: '^19.0.0' });
     expect(node!.engines).toEqual({ node: '>=20' });
-    expect(Object.keys(node!.dependencies ?? {})).toEqual(['jose']);
-    // Only the tarballs were installed: npm took none of the three from a registry.
+    // The wire shapes are a dependency of both clients for their declarations; neither bundles them.
+    expect(Object.keys(node!.dependencies ?? {})).toEqual(['@switchboard/wire', 'jose']);
+    expect(sdk!.dependencies).toEqual({ '@switchboard/wire': wire!.version });
+    expect(Object.keys(wire!.dependencies ?? {})).toEqual(['@sinclair/typebox']);
+    // Only the tarballs were installed: npm took none of the four from a registry.
     for (const pkg of PACKAGES) expect(JSON.parse(readFileSync(join(appDir, 'package-lock.json'), 'utf8')).packages[`node_modules/${pkg.name}`].resolved).toMatch(/^file:/);
   });
 
