@@ -6,6 +6,7 @@ import { ErrorResponse, IntegrationMetadata, SdkIntegration } from '@switchboard
 import { integrationVisible } from '../users/permissions.js';
 import { lacksOAuthClient, listIntegrations, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
+import { publishedWorkflows } from '../workflows/workflow-store.js';
 
 /** The integrations an end user can connect: active, with an OAuth app when they need one, and not hidden from the token. */
 const connectable = (integrations: ProjectIntegration[], permissions: Parameters<typeof integrationVisible>[0]) =>
@@ -15,8 +16,11 @@ const connectable = (integrations: ProjectIntegration[], permissions: Parameters
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config", response: { 200: Type.Array(SdkIntegration), '4xx': ErrorResponse } } }, async (request) => {
-      const integrations = connectable(await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }), request.sdk.permissions);
-      return integrations.map((integration) => integrationView(context.config.publicUrl, integration));
+      const [all, workflows] = await Promise.all([
+        listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }),
+        publishedWorkflows(context.db, request.sdk.project.id),
+      ]);
+      return connectable(all, request.sdk.permissions).map((integration) => integrationView(context.config.publicUrl, integration, workflows));
     });
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration', response: { 200: Type.Array(IntegrationMetadata), '4xx': ErrorResponse } } }, async (request) => {

@@ -34,6 +34,7 @@ import { addSigningKey, createProject, listSigningKeys, removeSigningKey, update
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
+import { workflowManagementRoutes } from '../workflows/workflow-management-routes.js';
 
 function checkOrigins(origins: string[] | undefined) {
   origins?.forEach((origin, index) => {
@@ -102,6 +103,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
       projectScope.addHook('onRequest', projectSecretKeyAuth(context, adminKeyGuard));
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
+      await projectScope.register(workflowManagementRoutes(context));
 
       scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 

@@ -3,14 +3,15 @@ import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { credentialInvalid } from '../credentials/token-refresh.js';
 import { badRequest, notFound } from '../errors.js';
 import type { CredentialRow } from '../storage/schema.js';
-import { credentialVisible, requireAllowed, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
+import { credentialVisible, requireAllowed, visibleCredentials, type CallKind, type TokenPermissions } from '../users/permissions.js';
 
 export const CREDENTIAL_HEADER = 'x-paragon-credential';
 
 /**
- * The account a proxied request uses: the one named by `X-Paragon-Credential`, else the user's first valid one
- * (oldest first, like /sdk/me's default). A credential of another user, project or integration, or one the user
- * token's JWT permissions hide, is simply not found; one they show but forbid proxy calls through is 403.
+ * The account a proxied request (or a workflow call: `kind`) uses: the one named by `X-Paragon-Credential`, else the
+ * user's first valid one (oldest first, like /sdk/me's default). A credential of another user, project or
+ * integration, or one the user token's JWT permissions hide, is simply not found; one they show but forbid this
+ * kind of call through is 403.
  */
 export async function chooseCredential(
   context: AppContext,
@@ -18,9 +19,10 @@ export async function chooseCredential(
   permissions: TokenPermissions,
   integration: ProjectIntegration,
   requested: string | string[] | undefined,
+  kind: CallKind = 'proxy',
 ): Promise<CredentialRow> {
   const row = await visibleCredential(context, connectedUserId, permissions, integration, requested);
-  requireAllowed(permissions, { integrationType: integration.type, credentialId: row.id }, 'proxy');
+  requireAllowed(permissions, { integrationType: integration.type, credentialId: row.id }, kind);
   return row;
 }
 
