@@ -4,3 +4,4 @@
  * import as types only: nothing here reaches the SDK's bundle.
  */
 export * from './common.js';
+export * from './error-codes.js';
