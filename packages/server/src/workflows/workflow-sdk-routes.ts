@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { ErrorResponse } from '../http/schemas.js';
 
 const WorkflowParams = Type.Object({ projectId: Type.String(), workflowId: Type.String({ minLength: 1, maxLength: 100 }) });
 const refused = { '4xx': ErrorResponse };
-const noWorkflow = (id: string) => notFound('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);
+const noWorkflow = (id: string) => apiError('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);
 
 /**
  * The SDK's workflow routes (enable, disable, request trigger). The project has no workflows yet, so each answers
@@ -47,7 +47,7 @@ export function appEventRoutes(): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        throw notFound('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.body.name)} is defined in this project`);
+        throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.body.name)} is defined in this project`);
       },
     );
   };
