@@ -1,3 +1,4 @@
+import type { IntegrationState, UserState } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listUserCredentials, type Credential } from '../credentials/credential-store.js';
@@ -16,7 +17,7 @@ export const ACCESSIBLE_FEATURES = ['headless-cp', 'user-metadata'] as const;
 /** The default account: the first valid one, else the first. */
 export const defaultCredential = (credentials: Credential[]) => credentials.find((c) => c.status === 'VALID') ?? credentials[0];
 
-function integrationState(credentials: Credential[]) {
+function integrationState(credentials: Credential[]): IntegrationState {
   const primary = defaultCredential(credentials);
   if (!primary) return { enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] };
   const workflows = primary.config.configuredWorkflows ?? {};
@@ -40,7 +41,7 @@ function integrationState(credentials: Credential[]) {
  * GET /sdk/me: `{ authenticated, userId, integrations: { <type>: ... }, meta }`, plus project and resources. Only
  * what the token's JWT permissions show: its accounts, and integrations offered to it or holding one of its accounts.
  */
-export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions) {
+export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions): Promise<UserState> {
   const [integrations, credentials] = await Promise.all([
     listIntegrations(context.db, project.id, { activeOnly: true }),
     listUserCredentials(context.db, user.id),
@@ -49,14 +50,14 @@ export async function buildUserState(context: AppContext, project: Project, user
   for (const credential of credentials) {
     byIntegration.set(credential.integrationId, [...(byIntegration.get(credential.integrationId) ?? []), credential]);
   }
-  const states: Record<string, ReturnType<typeof integrationState>> = {};
+  const states: Record<string, IntegrationState> = {};
   for (const integration of integrations as ProjectIntegration[]) {
     const visible = visibleCredentials(permissions, integration.type, byIntegration.get(integration.id) ?? []);
     if (visible.length === 0 && !integrationVisible(permissions, integration.type)) continue;
     states[integration.type] = integrationState(visible);
   }
   return {
-    authenticated: true as const,
+    authenticated: true,
     userId: user.userId,
     integrations: states,
     meta: user.meta,
