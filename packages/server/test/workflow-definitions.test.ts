@@ -118,9 +118,9 @@ describe.each(testDatabases)('workflow definitions in the management API, on %s'
     ['a time zone that does not exist', { trigger: { type: 'schedule', cron: '0 9 * * 1', timeZone: 'Mars/Olympus' } }, 'INVALID_WORKFLOW', 'trigger.timeZone', /IANA/],
     ['a setting pattern that is no regular expression', { settings: [{ id: 'label', label: 'Label', type: 'text', pattern: '(' }] }, 'INVALID_WORKFLOW', 'settings[0].pattern', /regular expression/],
     ['no name', { name: '' }, 'INVALID_WORKFLOW', 'name', /./],
-    ['an integration not in the project', { integration: 'nowhere' }, 'INTEGRATION_NOT_FOUND', 'integration', /not in this project/],
-    ['an app event not defined', { trigger: { type: 'appEvent', event: 'Never Defined' } }, 'APP_EVENT_NOT_FOUND', 'trigger.event', /define "Never Defined" first/],
-    ['an action the integration does not declare', { steps: [{ id: 'a', type: 'action', action: 'sendMessage' }] }, 'ACTION_NOT_FOUND', 'steps[0].action', /declares no action/],
+    ['an integration not in the project', { integration: 'nowhere' }, 'INVALID_WORKFLOW', 'integration', /not in this project/],
+    ['an app event not defined', { trigger: { type: 'appEvent', event: 'Never Defined' } }, 'INVALID_WORKFLOW', 'trigger.event', /define "Never Defined" first/],
+    ['an action the integration does not declare', { steps: [{ id: 'a', type: 'action', action: 'sendMessage' }] }, 'INVALID_WORKFLOW', 'steps[0].action', /declares no action/],
   ];
 
   it.each(refusals)('refuses %s with 400, naming the field, and stores nothing', async (_case, overrides, code, field, message) => {

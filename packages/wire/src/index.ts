@@ -10,3 +10,4 @@ export * from './integrations.js';
 export * from './install.js';
 export * from './management.js';
 export * from './workflows.js';
+export * from './error-codes.js';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { credentialInvalid } from '../credentials/token-refresh.js';
-import { badRequest, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { credentialVisible, requireAllowed, visibleCredentials, type CallKind, type TokenPermissions } from '../users/permissions.js';
 
@@ -40,11 +40,11 @@ async function visibleCredential(
     .where('integration_id', '=', integration.id);
   if (requested !== undefined) {
     if (Array.isArray(requested) || requested.trim() === '') {
-      throw badRequest('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });
+      throw apiError('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });
     }
     const row = await query.where('id', '=', requested.trim()).executeTakeFirst();
     if (!row || !credentialVisible(permissions, { integrationType: integration.type, credentialId: row.id })) {
-      throw notFound('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
+      throw apiError('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
     }
     return row;
   }
@@ -52,5 +52,5 @@ async function visibleCredential(
   const valid = rows.find((row) => row.status === 'VALID');
   if (valid) return valid;
   if (rows.length > 0) throw credentialInvalid();
-  throw notFound('INTEGRATION_NOT_INSTALLED', `${integration.type} is not connected for this user`);
+  throw apiError('INTEGRATION_NOT_INSTALLED', `${integration.type} is not connected for this user`);
 }

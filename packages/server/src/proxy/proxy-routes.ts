@@ -9,7 +9,7 @@ import { toApiError } from '../providers/provider-errors.js';
 import { ProviderError, resolveApiRequest } from '../providers/index.js';
 import { isoNow } from '../clock.js';
 import { lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
-import { ApiError, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { sendError } from '../http/error-reply.js';
 import { parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
@@ -127,7 +127,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
     }
     response = await retryWhenAsked(context, request, method, body.replayable, response, abort.signal, () => send(credential));
     if (response.statusCode < 100 || response.statusCode > 599) {
-      throw new ApiError(502, 'UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
+      throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
     }
     reply.code(response.statusCode).headers(clientResponseHeaders(response.headers));
   } catch (error) {
@@ -158,7 +158,7 @@ async function proxiedIntegration(context: AppContext, projectId: string, params
     (await findIntegration(context.db, projectId, { id: params.integrationId })) ??
     (await listIntegrations(context.db, projectId)).find((candidate) => candidate.customIntegrationId === params.integrationId);
   if (!integration?.isActive || integration.customIntegrationId === null) {
-    throw notFound('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
+    throw apiError('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
   }
   return integration;
 }
@@ -258,11 +258,11 @@ async function retryWhenAsked(
 function refreshFailure(error: unknown): never {
   if (error instanceof ProviderError) {
     if (error.kind === 'unavailable') {
-      throw new ApiError(503, 'TOKEN_REFRESH_UNAVAILABLE', "The provider's token endpoint could not be reached to refresh this account's access; try again shortly");
+      throw apiError('TOKEN_REFRESH_UNAVAILABLE', "The provider's token endpoint could not be reached to refresh this account's access; try again shortly", {}, { cause: error });
     }
     if (error.kind === 'rejected') {
       const reason = error.providerMessage ? `: ${error.providerMessage}` : '';
-      throw new ApiError(502, 'TOKEN_REFRESH_FAILED', `The provider refused to refresh this account's access token${reason}`);
+      throw apiError('TOKEN_REFRESH_FAILED', `The provider refused to refresh this account's access token${reason}`, {}, { cause: error });
     }
     throw toApiError(error, 'token refresh');
   }

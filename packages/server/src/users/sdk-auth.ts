@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { listSigningKeys, type Project } from '../projects/project-store.js';
 import { projectOfRequest } from '../projects/request-project.js';
 import { ensureConnectedUser, type ConnectedUser } from './connected-users.js';
@@ -27,7 +27,7 @@ declare module 'fastify' {
 export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
     const project = await projectOfRequest(context.db, request, request.params.projectId);
-    if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
+    if (!project) throw apiError('PROJECT_NOT_FOUND', 'No such project');
     request.sdk = await principalOf(context, project, bearerToken(request.headers.authorization));
   };
 }

@@ -3,7 +3,7 @@ import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
 import { findUserCredential, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
-import { badRequest, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { chooseCredential } from '../proxy/choose-credential.js';
 import type { TokenPermissions } from '../users/permissions.js';
 import { definitionAt, findWorkflow } from './workflow-store.js';
@@ -27,7 +27,7 @@ export interface EnablementRequest {
 /** A workflow the user can see: published, active, of an integration the token is offered. */
 async function visibleWorkflow(context: AppContext, projectId: string, workflowId: string): Promise<Workflow> {
   const workflow = await findWorkflow(context.db, projectId, workflowId);
-  if (!workflow || workflow.publishedVersion === null || !workflow.isActive) throw notFound('WORKFLOW_NOT_FOUND', `No workflow ${workflowId} in this project`);
+  if (!workflow || workflow.publishedVersion === null || !workflow.isActive) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${workflowId} in this project`);
   return workflow;
 }
 
@@ -35,7 +35,7 @@ async function visibleWorkflow(context: AppContext, projectId: string, workflowI
 export async function setWorkflowEnabled(context: AppContext, request: EnablementRequest, enabled: boolean): Promise<{ workflow: Workflow; credential: Credential }> {
   const workflow = await visibleWorkflow(context, request.projectId, request.workflowId);
   const integration = await findIntegration(context.db, request.projectId, { id: workflow.integrationId });
-  if (!integration) throw notFound('WORKFLOW_NOT_FOUND', `No workflow ${request.workflowId} in this project`);
+  if (!integration) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.workflowId} in this project`);
   const row = await chooseCredential(context, request.connectedUserId, request.permissions, integration, request.credentialId, 'workflows');
   const credential = (await findUserCredential(context.db, request.connectedUserId, row.id))!;
   const configured = credential.config.configuredWorkflows ?? {};
@@ -46,7 +46,7 @@ export async function setWorkflowEnabled(context: AppContext, request: Enablemen
     const definition = (await definitionAt(context.db, workflow.id, workflow.publishedVersion!))!;
     const missing = (definition.settings ?? []).find((setting) => setting.required && (settings[setting.id] === undefined || settings[setting.id] === ''));
     if (missing) {
-      throw badRequest('WORKFLOW_SETTINGS_REQUIRED', `Set ${missing.label} (${missing.id}) for this workflow first: PATCH /sdk/credentials/${credential.id}`, {
+      throw apiError('WORKFLOW_SETTINGS_REQUIRED', `Set ${missing.label} (${missing.id}) for this workflow first: PATCH /sdk/credentials/${credential.id}`, {
         field: `config.configuredWorkflows.${workflow.id}.settings.${missing.id}`,
       });
     }

@@ -13,7 +13,7 @@ import {
   WorkflowVersion,
 } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
-import { badRequest, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { deleteAppEvent, listAppEvents, putAppEvent } from './app-event-store.js';
 import { deleteProjectSecret, listProjectSecrets, putProjectSecret } from './project-secrets.js';
 import { checkedDefinition } from './workflow-checks.js';
@@ -46,7 +46,7 @@ export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyn
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const workflowOf = async (projectId: string, id: string) => {
       const workflow = await findWorkflow(context.db, projectId, id);
-      if (!workflow) throw notFound('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);
+      if (!workflow) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);
       return workflow;
     };
 
@@ -120,7 +120,7 @@ export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyn
       { schema: { tags, summary: 'Remove a workflow and its history', params: WorkflowParams, response: { 204: NoContent, '4xx': ErrorResponse } } },
       async (request, reply) => {
         if (!(await deleteWorkflow(context.db, request.managedProject.id, request.params.workflowId))) {
-          throw notFound('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
+          throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
         }
         return reply.code(204).send(null);
       },
@@ -156,7 +156,7 @@ export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyn
       async (request) => {
         const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
         if (!(await versionExists(context.db, workflow.id, request.body.version))) {
-          throw badRequest('WORKFLOW_VERSION_NOT_FOUND', `Workflow ${workflow.id} has no version ${request.body.version}`, { field: 'version' });
+          throw apiError('WORKFLOW_VERSION_NOT_FOUND', `Workflow ${workflow.id} has no version ${request.body.version}`, { field: 'version' });
         }
         return publishVersion(context.db, workflow, request.body.version);
       },
@@ -196,7 +196,7 @@ export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyn
       { schema: { tags, params: EventParams, response: { 204: NoContent, '4xx': ErrorResponse } } },
       async (request, reply) => {
         if (!(await deleteAppEvent(context.db, request.managedProject.id, request.params.name))) {
-          throw notFound('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.params.name)} in this project`);
+          throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.params.name)} in this project`);
         }
         return reply.code(204).send(null);
       },
@@ -230,7 +230,7 @@ export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyn
       { schema: { tags, params: SecretParams, response: { 204: NoContent, '4xx': ErrorResponse } } },
       async (request, reply) => {
         if (!(await deleteProjectSecret(context.db, request.managedProject.id, request.params.name))) {
-          throw notFound('SECRET_NOT_FOUND', `No secret named ${request.params.name} in this project`);
+          throw apiError('SECRET_NOT_FOUND', `No secret named ${request.params.name} in this project`);
         }
         return reply.code(204).send(null);
       },

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Credential, ErrorResponse } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { credentialView } from '../credentials/credential-view.js';
-import { ApiError, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { findAppEvent } from './app-event-store.js';
 import { setWorkflowEnabled } from './workflow-enablement.js';
 import { findWorkflow } from './workflow-store.js';
@@ -17,7 +17,7 @@ const refused = { '4xx': ErrorResponse };
 
 /** Runs are not executed by this version of the server; a known workflow or event says so instead of pretending. */
 const runsUnavailable = () =>
-  new ApiError(501, 'WORKFLOW_RUNS_UNAVAILABLE', 'This Switchboard server stores workflows and lets users enable them, but does not run them yet (docs/workflows.md)');
+  apiError('WORKFLOW_RUNS_UNAVAILABLE', 'This Switchboard server stores workflows and lets users enable them, but does not run them yet (docs/workflows.md)');
 
 /**
  * The SDK's workflow routes (under /projects/:projectId/sdk): enable and disable a workflow for the user's account,
@@ -55,7 +55,7 @@ export function workflowSdkRoutes(context: AppContext): FastifyPluginAsyncTypebo
       { schema: { tags: ['SDK'], summary: 'Run a workflow with a Request trigger; its Response step answers', params: WorkflowParams, response: refused } },
       async (request) => {
         const workflow = await findWorkflow(context.db, request.sdk.project.id, request.params.workflowId);
-        if (!workflow || workflow.publishedVersion === null || !workflow.isActive) throw notFound('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
+        if (!workflow || workflow.publishedVersion === null || !workflow.isActive) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
         throw runsUnavailable();
       },
     );
@@ -77,7 +77,7 @@ export function appEventRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         if (!(await findAppEvent(context.db, request.sdk.project.id, request.body.name))) {
-          throw notFound('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.body.name)} is defined in this project`);
+          throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.body.name)} is defined in this project`);
         }
         throw runsUnavailable();
       },
