@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { management } from './support/management.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
@@ -190,5 +191,13 @@ describe.each(testDatabases)('workflow definitions in the management API, on %s'
       expect((await management(server, undefined, 'GET', `/projects/${server.projectId}${path}`)).status).toBe(401);
       expect((await management(server, 'sk_wrong', 'GET', `/projects/${server.projectId}${path}`)).status).toBe(401);
     }
+  });
+
+  it("accepts docs/workflows.md's example as it is written there", async () => {
+    const doc = readFileSync(new URL('../../../docs/workflows.md', import.meta.url), 'utf8');
+    const example = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(doc)![1]!) as { trigger: { event: string } };
+    expect((await api('PUT', `/app-events/${encodeURIComponent(example.trigger.event)}`, {})).status).toBe(201);
+    const created = await create(example);
+    expect(created.status, await created.clone().text()).toBe(201);
   });
 });
