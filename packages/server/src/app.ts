@@ -157,6 +157,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(workflowSdkRoutes(context, workflows));
+      // Switchboard's SDK sends app events under the same prefix as every other call; the reference SDK uses /v2.
+      await sdk.register(appEventRoutes(context, workflows));
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
       await sdk.register(

@@ -37,7 +37,15 @@ function runTimeout(definition: WorkflowDefinition): number {
  * the workflow enabled. Answers at once with the runs started; the payload is not checked against the event's
  * schema (the reference product does not either).
  */
-export async function triggerAppEvent(context: AppContext, engine: WorkflowEngine, trigger: Trigger, name: string, payload: unknown): Promise<AppEventAccepted> {
+export async function triggerAppEvent(
+  context: AppContext,
+  engine: WorkflowEngine,
+  trigger: Trigger,
+  name: string,
+  payload: unknown,
+  /** `X-Paragon-Credential`: only this account's workflows run. */
+  onlyCredentialId?: string,
+): Promise<AppEventAccepted> {
   const { project, user, permissions } = trigger;
   if (!(await findAppEvent(context.db, project.id, name))) {
     throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(name)} is defined in this project`);
@@ -48,7 +56,8 @@ export async function triggerAppEvent(context: AppContext, engine: WorkflowEngin
   let forbidden = 0;
   for (const workflow of listening) {
     const integration = await findIntegration(context.db, project.id, { id: workflow.integrationId });
-    for (const credential of credentials.filter((c) => c.integrationId === workflow.integrationId && enabledOn(c, workflow.id))) {
+    const accounts = credentials.filter((c) => c.integrationId === workflow.integrationId && enabledOn(c, workflow.id) && (!onlyCredentialId || c.id === onlyCredentialId));
+    for (const credential of accounts) {
       const ref = { integrationType: integration?.type, credentialId: credential.id };
       if (!credentialVisible(permissions, ref)) continue;
       if (!allows(permissions, ref, 'events')) {

@@ -104,10 +104,12 @@ export function appEventRoutes(context: AppContext, engine: WorkflowEngine | und
           tags: ['SDK'],
           summary: 'Send an app event: runs every enabled workflow listening to it for this user',
           body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), payload: Type.Optional(Type.Unknown()) }),
+          headers: AccountHeaders,
           response: { 200: AppEventAccepted, ...refused },
         },
       },
-      async (request) => triggerAppEvent(context, runningEngine(engine), request.sdk, request.body.name, request.body.payload),
+      async (request) =>
+        triggerAppEvent(context, runningEngine(engine), request.sdk, request.body.name, request.body.payload, request.headers['x-paragon-credential']),
     );
   };
 }
