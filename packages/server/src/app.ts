@@ -27,6 +27,7 @@ import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { WorkflowEngine, type FunctionRunner } from './workflows/run-engine.js';
+import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
 import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
@@ -95,7 +96,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   const runFunction: FunctionRunner = async () => ({ ok: false, error: { code: 'FUNCTION_UNAVAILABLE', message: 'Function steps are not available yet' }, logs: [] });
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
-  const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction);
+  const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction, (engine) => fireSchedules(context, engine));
   app.addHook('onClose', async () => {
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();

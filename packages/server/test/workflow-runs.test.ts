@@ -359,3 +359,48 @@ describe.each(testDatabases)('a run whose worker died mid-step, on %s', (databas
   });
 
 });
+
+describe.each(testDatabases)('schedule triggers, on %s', (database) => {
+  it('fires each due time once per enabled account, however many ticks or instances look at once', async () => {
+    const server = await startTestServer(database);
+    try {
+      const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+      const { id: workflowId } = await json<{ id: string }>(
+        await api('POST', '/workflows', {
+          name: 'Every minute',
+          integration: 'sandbox-apikey',
+          trigger: { type: 'schedule', cron: '* * * * *', timeZone: 'Europe/Paris' },
+          steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+        }),
+        201,
+      );
+      await api('POST', `/workflows/${workflowId}/publish`);
+      const enabled = newUser('scheduled');
+      const notEnabled = newUser('unscheduled');
+      for (const sub of [enabled, notEnabled]) {
+        await json(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub.slice(-6)}` } } }), 201);
+      }
+      await json(await server.sdk(enabled, `/workflows/${workflowId}`, { method: 'POST' }));
+
+      // Two minutes after publishing: two times are due. Three instances' ticks at once start two runs in all.
+      const { fireSchedules } = await import('../src/workflows/run-triggers.js');
+      const engine = server.server.workflows!;
+      const at = new Date(Date.now() + 120_000);
+      const started = await Promise.all([1, 2, 3].map(() => fireSchedules(server.server.context, engine, at)));
+      expect(started.reduce((sum, count) => sum + count, 0)).toBe(2);
+      expect(await fireSchedules(server.server.context, engine, at)).toBe(0);
+
+      const runs = await json<{ data: Json[] }>(await api('GET', `/workflow-runs?workflowId=${workflowId}`));
+      expect(runs.data.map((run) => [run.userId, run.triggerType])).toEqual([
+        [enabled, 'schedule'],
+        [enabled, 'schedule'],
+      ]);
+      const details = await Promise.all(runs.data.map(async (run) => json<Json>(await api('GET', `/workflow-runs/${run.id}`))));
+      const times = details.map((run) => run.trigger.scheduledAt as string).sort();
+      expect(new Set(times).size).toBe(2);
+      expect(times.every((time) => time.endsWith(':00.000Z'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -215,6 +215,8 @@ export interface WorkflowRunTable {
   timeout_at: string;
   /** While a worker executes the run: until when no other worker may (a crashed worker's lease lapses). */
   lease_until: string | null;
+  /** `<workflowId>:<credentialId>:<fire time>` for a scheduled run: unique, so a time fires once fleet-wide. */
+  schedule_key: string | null;
 }
 
 /** The run's journal: one row per step reached (per item inside a fan-out), written before the next step starts. */

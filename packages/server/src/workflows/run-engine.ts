@@ -14,6 +14,9 @@ import { definitionAt } from './workflow-store.js';
 
 export const WORKFLOW_RUN_QUEUE = 'workflow-run';
 export const WORKFLOW_RECOVERY_QUEUE = 'workflow-run-recovery';
+export const WORKFLOW_SCHEDULE_QUEUE = 'workflow-schedules';
+/** How often schedules are looked at: cron's own resolution. */
+const SCHEDULE_TICK_SECONDS = 60;
 
 /** Every default of a run, in one place. */
 export const runDefaults = {
@@ -76,6 +79,8 @@ export class WorkflowEngine {
     private readonly refresher: TokenRefresher,
     private readonly jobs: JobQueue,
     private readonly functions: FunctionRunner,
+    /** Starts the runs of schedules that are due (run-triggers.ts); given here so the engine does not import its callers. */
+    private readonly schedules?: (engine: WorkflowEngine) => Promise<unknown>,
   ) {}
 
   private get lease(): number {
@@ -86,6 +91,13 @@ export class WorkflowEngine {
     await this.jobs.work<{ runId: string }>(WORKFLOW_RUN_QUEUE, async ({ runId }) => this.execute(runId));
     await this.jobs.work(WORKFLOW_RECOVERY_QUEUE, async () => this.recover());
     await this.jobs.every(WORKFLOW_RECOVERY_QUEUE, this.context.config.workflows.recoveryIntervalSeconds);
+    if (this.schedules) {
+      const fire = this.schedules;
+      await this.jobs.work(WORKFLOW_SCHEDULE_QUEUE, async () => {
+        await fire(this);
+      });
+      await this.jobs.every(WORKFLOW_SCHEDULE_QUEUE, SCHEDULE_TICK_SECONDS);
+    }
     await this.recover();
   }
 

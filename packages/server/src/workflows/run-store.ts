@@ -38,9 +38,16 @@ export interface NewRun {
   triggerType: string;
   triggerInput: unknown;
   timeoutSeconds: number;
+  /** For a scheduled run: the run is not created when one with this key exists. */
+  scheduleKey?: string;
 }
 
 export async function createRun(db: Db, run: NewRun): Promise<RunRow> {
+  return (await createRunOnce(db, run))!;
+}
+
+/** Creates the run; answers undefined when a scheduled run with the same key exists already. */
+export async function createRunOnce(db: Db, run: NewRun): Promise<RunRow | undefined> {
   const now = isoNow();
   const row: RunRow = {
     id: randomUUID(),
@@ -61,9 +68,14 @@ export async function createRun(db: Db, run: NewRun): Promise<RunRow> {
     updated_at: now,
     timeout_at: isoIn(run.timeoutSeconds),
     lease_until: null,
+    schedule_key: run.scheduleKey ?? null,
   };
-  await db.insertInto('workflow_runs').values(row).execute();
-  return row;
+  const inserted = await db
+    .insertInto('workflow_runs')
+    .values(row)
+    .onConflict((conflict) => conflict.column('schedule_key').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0 ? undefined : row;
 }
 
 export const findRun = (db: Db, runId: string) => db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirst();

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Cron } from 'croner';
 import type { AppEventAccepted, WorkflowDefinition } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
@@ -11,7 +12,7 @@ import type { ConnectedUser } from '../users/connected-users.js';
 import { allows, credentialVisible, type TokenPermissions } from '../users/permissions.js';
 import { findAppEvent } from './app-event-store.js';
 import { runDefaults, type WorkflowEngine } from './run-engine.js';
-import { createRun, findRun, TERMINAL } from './run-store.js';
+import { createRun, createRunOnce, findRun, TERMINAL } from './run-store.js';
 import { definitionAt, findWorkflow, publishedWorkflows } from './workflow-store.js';
 
 /** Who triggers: the SDK's user token, or a backend acting for a connected user. */
@@ -150,4 +151,56 @@ export async function triggerRequest(
     await sleep(RESPONSE_POLL_MS);
   }
   throw apiError('WORKFLOW_RESPONSE_TIMEOUT', 'The workflow did not reach its Response step in time; the run goes on', { runId: run.id });
+}
+
+/** How far back a schedule looks for a time it has not fired yet: a server down longer skips, rather than floods. */
+export const SCHEDULE_CATCH_UP_SECONDS = 300;
+
+/**
+ * Schedule triggers: for every published, active workflow with a schedule, its latest time due (within the catch-up
+ * window) starts one run on every account that has the workflow enabled. Every instance may look at once: a time
+ * fires once per account, because the run's schedule key is unique.
+ */
+export async function fireSchedules(context: AppContext, engine: WorkflowEngine, now = new Date()): Promise<number> {
+  const projects = await context.db.selectFrom('workflows').select('project_id').distinct().where('is_active', '=', 1).where('published_version', 'is not', null).execute();
+  let started = 0;
+  for (const { project_id: projectId } of projects) {
+    for (const workflow of await publishedWorkflows(context.db, projectId)) {
+      const trigger = workflow.definition.trigger;
+      if (trigger.type !== 'schedule') continue;
+      // Every time due within the window, so a tick missed (a restart, a slow queue) loses no run; keys dedupe.
+      const dueTimes = new Cron(trigger.cron, { timezone: trigger.timeZone ?? 'UTC', paused: true })
+        .previousRuns(10, now)
+        // Nor a time before the workflow was published or last changed.
+        .filter((due) => now.getTime() - due.getTime() <= SCHEDULE_CATCH_UP_SECONDS * 1000 && due.getTime() > Date.parse(workflow.dateUpdated));
+      if (dueTimes.length === 0) continue;
+      const accounts = await context.db
+        .selectFrom('credentials')
+        .select(['id', 'connected_user_id', 'config', 'status'])
+        .where('integration_id', '=', workflow.integrationId)
+        .execute();
+      for (const account of accounts) {
+        const config = parseJson<Credential['config']>(account.config, {});
+        if (account.status !== 'VALID' || config.configuredWorkflows?.[workflow.id]?.enabled !== true) continue;
+        for (const due of dueTimes) {
+          const run = await createRunOnce(context.db, {
+            projectId,
+            workflowId: workflow.id,
+            workflowVersion: workflow.version,
+            connectedUserId: account.connected_user_id,
+            credentialId: account.id,
+            triggerType: 'schedule',
+            triggerInput: { scheduledAt: due.toISOString() },
+            timeoutSeconds: runTimeout(workflow.definition),
+            scheduleKey: `${workflow.id}:${account.id}:${due.toISOString()}`,
+          });
+          if (run) {
+            await engine.enqueue(run.id);
+            started += 1;
+          }
+        }
+      }
+    }
+  }
+  return started;
 }

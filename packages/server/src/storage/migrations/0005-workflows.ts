@@ -70,6 +70,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('timeout_at', 'text', (c) => c.notNull())
     .addColumn('lease_until', 'text')
+    // A scheduled run's workflow, account and time: each fires once, however many instances look.
+    .addColumn('schedule_key', 'text', (c) => c.unique())
     .execute();
   await db.schema.createIndex('workflow_runs_by_project').on('workflow_runs').columns(['project_id', 'created_at', 'id']).execute();
   await db.schema.createIndex('workflow_runs_by_workflow').on('workflow_runs').columns(['workflow_id', 'created_at']).execute();
