@@ -4,6 +4,7 @@ import { rotateMaster } from './commands/keys-rotate-master.js';
 import { info } from './commands/info.js';
 import { serve } from './commands/serve.js';
 import { token } from './commands/token.js';
+import { managementTarget, pullWorkflows, pushWorkflows } from './commands/workflows.js';
 
 export const USAGE = `Usage: switchboard <command>
 
@@ -14,6 +15,9 @@ export const USAGE = `Usage: switchboard <command>
   keys generate                      print a new RS256 key pair for signing user tokens
   keys rotate-master [--data-dir DIR]
                                      re-wrap every stored secret under a new master key
+  workflows pull <dir>               write the project's workflows to <dir>/*.workflow.json
+  workflows push <dir> [--publish]   create or update a workflow from each file; the same file twice changes
+                                     nothing (SWITCHBOARD_URL, SWITCHBOARD_PROJECT_ID, SWITCHBOARD_SECRET_KEY)
 `;
 
 /** Runs one command; resolves to an exit code when it is not 0 (serve keeps running). */
@@ -25,6 +29,7 @@ export async function run(argv: string[]): Promise<number | undefined> {
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       'expires-in': { type: 'string' },
+      publish: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,6 +61,13 @@ export async function run(argv: string[]): Promise<number | undefined> {
         return 0;
       }
       throw new Error('keys takes "generate" or "rotate-master"');
+    case 'workflows': {
+      const [action, dir] = rest;
+      if ((action !== 'pull' && action !== 'push') || !dir) throw new Error('workflows takes "pull <dir>" or "push <dir> [--publish]"');
+      const target = managementTarget(env);
+      process.stdout.write(action === 'pull' ? await pullWorkflows(target, dir) : await pushWorkflows(target, dir, values.publish));
+      return 0;
+    }
     default:
       process.stderr.write(`switchboard: unknown command ${command}\n\n${USAGE}`);
       return 2;
