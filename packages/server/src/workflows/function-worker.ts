@@ -154,7 +154,7 @@ function run(quickjs: QuickJSWASMModule, request: WorkerRequest): WorkerReply {
     const emit = keep(
       vm.newFunction('emit', (level, line) => {
         if (logs.length >= request.maxLogLines) droppedLogs++;
-        else logs.push((vm.getString(level) === 'log' ? '' : `${vm.getString(level)}: `) + vm.getString(line));
+        else logs.push(((vm.getString(level) === 'log' ? '' : `${vm.getString(level)}: `) + vm.getString(line)).slice(0, request.maxLogLineChars));
       }),
     );
     const prelude = vm.evalCode(PRELUDE, 'prelude.js');
