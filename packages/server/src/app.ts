@@ -26,7 +26,9 @@ import { loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
-import { WorkflowEngine, type FunctionRunner } from './workflows/run-engine.js';
+// The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
+import { runFunction } from './workflows/function-sandbox.js';
+import { WorkflowEngine } from './workflows/run-engine.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
@@ -93,7 +95,6 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     installLimits: installLimiters(config.limits),
   };
   const refresher = new TokenRefresher(context);
-  const runFunction: FunctionRunner = async () => ({ ok: false, error: { code: 'FUNCTION_UNAVAILABLE', message: 'Function steps are not available yet' }, logs: [] });
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
   const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction, (engine) => fireSchedules(context, engine));

@@ -135,6 +135,25 @@ describe.each(testDatabases)('workflow runs, on %s', (database) => {
     expect(body.account.length).toBeGreaterThan(0);
   });
 
+  it('a Function step computes from earlier outputs in the sandbox; one that throws fails the run with FUNCTION_ERROR', async () => {
+    const workflowId = await publish({
+      name: 'Count contacts',
+      trigger: { type: 'request' },
+      steps: [
+        { id: 'list', type: 'request', method: 'GET', path: '/contacts' },
+        { id: 'count', type: 'function', code: 'async (input) => ({ total: input.contacts.length, label: input.label.toUpperCase() })', input: { contacts: '{{steps.list.output.data}}', label: '{{trigger.body.label}}' } },
+        { id: 'answer', type: 'response', body: { total: '{{steps.count.output.total}}', label: '{{steps.count.output.label}}' } },
+      ],
+    });
+    const throwing = await publish({ name: 'Throws', trigger: { type: 'request' }, steps: [{ id: 'boom', type: 'function', code: '() => { throw new Error("no such field") }' }] });
+    const { sub } = await userWith(workflowId, throwing);
+    expect(await json(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: { label: 'contacts' } }))).toEqual({ total: 0, label: 'CONTACTS' });
+    const failed = await expectError(await server.sdk(sub, `/triggers/${throwing}`, { method: 'POST', json: {} }), 502, 'WORKFLOW_RUN_FAILED');
+    const run = await finished(failed.runId as string);
+    expect(run).toMatchObject({ status: 'FAILED', error: { code: 'FUNCTION_ERROR', stepKey: 'boom' } });
+    expect(run.steps[0].error.message).toContain('no such field');
+  });
+
   it('a Request trigger without a Response step answers 200 with the run id; one whose step fails answers 502 naming the run', async () => {
     const quiet = await publish({ name: 'Quiet', trigger: { type: 'request' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
     const failing = await publish({ name: 'Failing', trigger: { type: 'request' }, steps: [{ id: 'missing', type: 'request', method: 'GET', path: '/no-such-route' }] });
