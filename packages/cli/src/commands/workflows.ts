@@ -16,11 +16,11 @@ export interface ManagementTarget {
 
 /** The management API's settings from the environment (SWITCHBOARD_URL, SWITCHBOARD_PROJECT_ID, SWITCHBOARD_SECRET_KEY). */
 export function managementTarget(env: NodeJS.ProcessEnv): ManagementTarget {
-  const url = (env.SWITCHBOARD_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/+$/, '');
+  const url = (env.SWITCHBOARD_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/+$/, '');
   const projectId = env.SWITCHBOARD_PROJECT_ID;
   const secretKey = env.SWITCHBOARD_SECRET_KEY;
   if (!projectId || !secretKey) {
-    throw new Error('workflows needs SWITCHBOARD_PROJECT_ID and SWITCHBOARD_SECRET_KEY (and SWITCHBOARD_URL when the server is not on localhost:3000)');
+    throw new Error('workflows needs SWITCHBOARD_PROJECT_ID and SWITCHBOARD_SECRET_KEY (and SWITCHBOARD_URL when the server is not on localhost:4000)');
   }
   return { url, projectId, secretKey };
 }

@@ -100,7 +100,9 @@ async function quickjsWithin(memoryBytes: number): Promise<QuickJSWASMModule> {
     initial: BASE_MEMORY_BYTES / WASM_PAGE_BYTES,
     maximum: Math.ceil((BASE_MEMORY_BYTES + memoryBytes) / WASM_PAGE_BYTES),
   });
-  instance = { memoryBytes, quickjs: await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory })) };
+  // Typed through the variant's own option: the DOM and Node typings of WebAssembly.Memory differ (tsconfig.browser.json).
+  const memory = wasmMemory as unknown as NonNullable<Parameters<typeof newVariant>[1]>['wasmMemory'];
+  instance = { memoryBytes, quickjs: await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory })) };
   return instance.quickjs;
 }
 
