@@ -227,6 +227,16 @@ describe.each(testDatabases)('workflow runs, on %s', (database) => {
 
 describe.each(testDatabases)('a delayed run across a restart of the server, on %s', (database) => {
   it('waits, survives the server stopping, and finishes on the next start without running any step twice', async () => {
+    // The steps call an API of the test's own, so they do not depend on when the next server starts listening.
+    const calls: string[] = [];
+    const { createServer } = await import('node:http');
+    const recorder = createServer((request, response) => {
+      request.resume();
+      calls.push(String(request.headers['idempotency-key']));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(recorder.address() as { port: number }).port}`;
     // The test server's data directory and database outlive the first server: a second one is built on them.
     const first = await startTestServer(database);
     const api = (method: string, path: string, body?: unknown) => management(first, first.secretKey, method, `/projects/${first.projectId}${path}`, body);
@@ -236,9 +246,9 @@ describe.each(testDatabases)('a delayed run across a restart of the server, on %
         integration: 'sandbox-apikey',
         trigger: { type: 'request', timeoutSeconds: 1 },
         steps: [
-          { id: 'before', type: 'request', method: 'GET', path: '/me' },
+          { id: 'before', type: 'request', method: 'POST', url: `${base}/before` },
           { id: 'wait', type: 'delay', seconds: 2 },
-          { id: 'after', type: 'request', method: 'GET', path: '/me' },
+          { id: 'after', type: 'request', method: 'POST', url: `${base}/after` },
         ],
       }),
       201,
@@ -248,13 +258,16 @@ describe.each(testDatabases)('a delayed run across a restart of the server, on %
     await json(await first.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_restart_run' } } }), 201);
     await json(await first.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
     const { runId } = await expectError(await first.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }), 504, 'WORKFLOW_RESPONSE_TIMEOUT');
+    const { db } = first.server.context;
+    for (let waited = 0; (await db.selectFrom('workflow_runs').select('status').where('id', '=', runId as string).executeTakeFirstOrThrow()).status !== 'WAITING'; waited += 1) {
+      if (waited > 100) throw new Error('the run never started waiting');
+      await sleep(100);
+    }
 
     // Stop the first server (its job queue with it) while the run waits; keep its data.
     await first.server.close();
     const second = await buildServer(first.config);
     try {
-      // The sandbox API the steps call is served by Switchboard itself, at the same address as before.
-      await second.app.listen({ port: first.config.port, host: '127.0.0.1' });
       const deadline = Date.now() + 20_000;
       let run: Json | undefined;
       while (Date.now() < deadline) {
@@ -269,8 +282,13 @@ describe.each(testDatabases)('a delayed run across a restart of the server, on %
         ['wait', 'SUCCEEDED', 1],
         ['after', 'SUCCEEDED', 1],
       ]);
+      expect(calls).toEqual([`${runId}:before`, `${runId}:after`]);
     } finally {
       await second.close();
+      await new Promise((resolve) => {
+        recorder.close(resolve);
+        recorder.closeAllConnections();
+      });
       // The TestServer's own cleanup: its database schema and data directory.
       await first.close().catch(() => undefined);
     }
