@@ -37,6 +37,7 @@ import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
 import { loadMasterKeys } from './secrets/master-keys.js';
 import { openStorage } from './storage/database.js';
+import { LookupCaches } from './storage/lookup-caches.js';
 import { meRoutes } from './users/me-routes.js';
 import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
@@ -79,6 +80,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
   for (const warning of masterKeys.warnings) app.log.warn(warning);
   const upstreams = new UpstreamPools(config.proxy);
+  const caches = await LookupCaches.open(storage, { databaseUrl: config.databaseUrl, log: app.log });
   const context: AppContext = {
     config,
     storage,
@@ -86,6 +88,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     secrets: new SecretBox(masterKeys.keys),
     log: app.log,
     upstreams,
+    caches,
+    lifecycle: { closing: false },
     installLimits: installLimiters(config.limits),
   };
   const refresher = new TokenRefresher(context);
@@ -94,6 +98,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();
     await upstreams.close();
+    await caches.close();
     await storage.close();
   });
 
@@ -104,12 +109,11 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
-  let closing = false;
   app.addHook('preClose', async () => {
-    closing = true;
+    context.lifecycle.closing = true;
   });
   app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
+    if (context.lifecycle.closing) reply.header('connection', 'close');
   });
   await app.register(swagger, {
     openapi: {

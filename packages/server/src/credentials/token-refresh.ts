@@ -9,7 +9,7 @@ import { parseJson } from '../json.js';
 import { providerFetchFor } from '../providers/provider-fetch.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { recordCredentialEvent } from './audit-log.js';
-import { openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
+import { credentialsChanged, openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
 
 /** A credential as the proxy uses it: its row and its secrets, opened for this request only. */
 export interface UsableCredential {
@@ -97,10 +97,15 @@ export class TokenRefresher {
    * refresh with, or the token was refreshed moments ago, so the 401 is the provider's real answer).
    */
   async afterRejection(integration: ProjectIntegration, used: UsableCredential, allowPrivate: boolean): Promise<UsableCredential | undefined> {
-    if (!canRenew(integration, used.secrets)) return undefined;
-    const refreshedAt = used.row.refreshed_at ? Date.parse(used.row.refreshed_at) : 0;
-    if (Date.now() - refreshedAt < MIN_SECONDS_BETWEEN_FORCED_REFRESHES * 1000) return undefined;
+    if (!this.mayRenewAfterRejection(integration, used)) return undefined;
     return this.refresh(integration, used.row, 'rejected', allowPrivate);
+  }
+
+  /** Whether a 401 to `used` would be answered with a refresh (afterRejection): before the call, to know what to keep. */
+  mayRenewAfterRejection(integration: ProjectIntegration, used: UsableCredential): boolean {
+    if (!canRenew(integration, used.secrets)) return false;
+    const refreshedAt = used.row.refreshed_at ? Date.parse(used.row.refreshed_at) : 0;
+    return Date.now() - refreshedAt >= MIN_SECONDS_BETWEEN_FORCED_REFRESHES * 1000;
   }
 
   /**
@@ -278,6 +283,7 @@ export class TokenRefresher {
       if (latest.status === 'INVALID') throw credentialInvalid();
       return { row: latest, secrets: openCredentialSecrets(this.context.secrets, latest) };
     }
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,
@@ -298,6 +304,7 @@ export class TokenRefresher {
       .where('secrets_sealed', '=', row.secrets_sealed)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return;
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,

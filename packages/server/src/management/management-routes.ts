@@ -9,11 +9,12 @@ import {
   updateCustomIntegration,
   type CustomIntegrationInput,
 } from '../catalog/custom-integrations.js';
-import { configureIntegration, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
+import { configureIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
 import { invalidOriginEntry } from '../projects/allowed-origins.js';
+import { projectChanged } from '../projects/project-lookup.js';
 import { addSigningKey, createProject, listSigningKeys, removeSigningKey, updateProject } from '../projects/project-store.js';
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
@@ -196,7 +197,9 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
               field: 'allowPrivateUpstreams',
             });
           }
-          return updateProject(context.db, request.managedProject.id, request.body);
+          const updated = await updateProject(context.db, request.managedProject.id, request.body);
+          await projectChanged(context, request.managedProject.id);
+          return updated;
         },
       );
 
@@ -220,6 +223,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         async (request, reply) => {
           checkPublicKey(request.body.publicKeyPem);
           const added = await addSigningKey(context.db, request.managedProject.id, request.body);
+          await projectChanged(context, request.managedProject.id);
           if (!added) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
           return reply.code(201).send(added);
         },
@@ -229,7 +233,10 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         '/projects/:projectId/signing-keys/:keyId',
         { schema: { tags, params: Type.Object({ projectId: Type.String(), keyId: Type.String({ maxLength: 100 }) }) } },
         async (request, reply) => {
-          if (!(await removeSigningKey(context.db, request.managedProject.id, request.params.keyId))) throw notFound('SIGNING_KEY_NOT_FOUND', 'No such signing key');
+          const removed = await removeSigningKey(context.db, request.managedProject.id, request.params.keyId);
+          // Its tokens stop working on every instance at once.
+          await projectChanged(context, request.managedProject.id);
+          if (!removed) throw notFound('SIGNING_KEY_NOT_FOUND', 'No such signing key');
           return reply.code(204).send();
         },
       );
@@ -251,6 +258,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         async (request) => {
           // A new integration is active unless said otherwise; an existing one keeps its state unless isActive is given.
           const integration = await configureIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
+          await integrationsChanged(context, request.managedProject.id);
           return managedIntegrationView(integration);
         },
       );
@@ -264,6 +272,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         { schema: { tags, summary: 'Define a custom integration', params: ProjectParams, body: CustomIntegrationBody } },
         async (request, reply) => {
           const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body as CustomIntegrationInput, request.managedProject);
+          await integrationsChanged(context, request.managedProject.id);
           return reply.code(201).send(created);
         },
       );
@@ -280,6 +289,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
         async (request) => {
           await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body as CustomIntegrationInput, request.managedProject);
+          await integrationsChanged(context, request.managedProject.id);
           return (await listCustomIntegrations(context.db, request.managedProject.id)).find((c) => c.id === request.params.id);
         },
       );
@@ -288,7 +298,9 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         '/projects/:projectId/custom-integrations/:id',
         { schema: { tags, params: Type.Object({ projectId: Type.String(), id: Type.String({ maxLength: 100 }) }) } },
         async (request, reply) => {
-          if (!(await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id))) {
+          const deleted = await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id);
+          await integrationsChanged(context, request.managedProject.id);
+          if (!deleted) {
             throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration');
           }
           return reply.code(204).send();
