@@ -21,19 +21,9 @@ export function integrationState(user: SwitchboardUser, type: string): Integrati
   return user.authenticated ? user.integrations[type] : undefined;
 }
 
-/** Every connected account: `allCredentials`, or the default account alone when a server omits the list. */
+/** Every connected account of the integration; the first valid one is the default. */
 export function accountsOf(state: IntegrationState | undefined): ConnectedAccount[] {
-  if (!state) return [];
-  if (state.allCredentials) return state.allCredentials;
-  if (!state.enabled || !state.credentialId) return [];
-  return [
-    {
-      id: state.credentialId,
-      status: state.credentialStatus ?? 'VALID',
-      providerId: state.providerId ?? null,
-      providerData: state.providerData ?? {},
-    },
-  ];
+  return state?.allCredentials ?? [];
 }
 
 /** Connected when an account works; needs reconnecting when an account was invalidated (a refused refresh). */

@@ -6,6 +6,7 @@ import type {
   ConnectedUsersPage,
   ConnectedUsersPageOptions,
   CreatedCustomIntegration,
+  CreatedProject,
   CredentialEvent,
   CustomIntegration,
   CustomIntegrationInput,
@@ -14,6 +15,7 @@ import type {
   Project,
   ProjectChanges,
   SigningKey,
+  SigningKeyInput,
 } from './types.js';
 
 /**
@@ -48,7 +50,7 @@ export interface ManagementClient {
    * `POST …/signing-keys`: registers a public key (RSA, at least 2048 bits, PEM). `id` becomes the `kid` to sign
    * with; the server picks one when absent. A private key is refused here, before it leaves your process.
    */
-  addSigningKey(key: { id?: string; publicKeyPem: string }): Promise<SigningKey>;
+  addSigningKey(key: SigningKeyInput): Promise<SigningKey>;
   /** `DELETE …/signing-keys/:keyId`: tokens signed with that key stop working at once. */
   removeSigningKey(keyId: string): Promise<void>;
   /** `GET …/integrations`: the project's integrations, active or not. */
@@ -158,12 +160,12 @@ export interface CreateProjectOptions {
  * `POST /api/v1/projects` with the instance's admin key: creates a project and answers its secret key, shown
  * this once (Switchboard stores only a hash). Register a signing key next with {@link createManagementClient}.
  */
-export async function createProject(options: CreateProjectOptions): Promise<{ project: Project; secretKey: string }> {
+export async function createProject(options: CreateProjectOptions): Promise<CreatedProject> {
   const http = createHttpClient({ host: options.host, credential: options.adminKey, credentialName: 'admin key', timeoutMs: options.timeoutMs });
   const body = {
     name: options.name,
     ...(options.allowedOrigins !== undefined && { allowedOrigins: options.allowedOrigins }),
     ...(options.allowPrivateUpstreams !== undefined && { allowPrivateUpstreams: options.allowPrivateUpstreams }),
   };
-  return (await http.call({ method: 'POST', path: '/api/v1/projects', json: body })).body as { project: Project; secretKey: string };
+  return (await http.call({ method: 'POST', path: '/api/v1/projects', json: body })).body as CreatedProject;
 }

@@ -136,6 +136,25 @@ describe('createManagementClient', () => {
       await expectApiError(management.removeCustomIntegration(created.id), 404, 'CUSTOM_INTEGRATION_NOT_FOUND');
     });
 
+    it('takes post-install inputs, typed from the schema the server validates with, and the user client sees them', async () => {
+      // Written out with no cast: a field the server accepts but the client's types lack fails `npm run typecheck`.
+      const definition: CustomIntegrationInput = {
+        slug: 'node-options',
+        name: 'Node Options',
+        iconSvg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10"/></svg>',
+        accentColor: '#123456',
+        auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+        apiBaseUrl: 'http://127.0.0.1:9/api',
+        apiAuthorization: 'Authorization: Bearer {{apiKey}}',
+        testEndpointUrl: '/me',
+        postInstallInputs: [{ id: 'region', label: 'Region', type: 'select', options: [{ value: 'eu', label: 'Europe' }] }],
+      };
+      const created = await management.createCustomIntegration(definition);
+      const seen = (await userClient().getIntegrations()).find((integration) => integration.type === 'custom.node-options');
+      expect(seen?.postInstallInputs).toEqual([{ id: 'region', label: 'Region', type: 'select', required: false, options: [{ value: 'eu', label: 'Europe' }] }]);
+      await management.removeCustomIntegration(created.id);
+    });
+
     it('a second custom integration with the same slug answers 409; an invalid body 400 with the field', async () => {
       const created = await management.createCustomIntegration(customIntegration('node-dup'));
       await expectApiError(management.createCustomIntegration(customIntegration('node-dup')), 409, 'CUSTOM_INTEGRATION_EXISTS');

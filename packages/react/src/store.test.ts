@@ -32,7 +32,7 @@ function fakeSdk() {
   return {
     sdk,
     signIn(userId: string) {
-      user = { authenticated: true, userId, integrations: {}, meta: {} };
+      user = { authenticated: true, userId, integrations: {}, meta: {}, project: { id: 'project-1', name: 'Store test', accessibleFeatures: [] }, resources: [] };
       metadata = [SANDBOX];
     },
     emit(name: SdkEventName) {

@@ -1,3 +1,4 @@
+import type { Credential, CredentialConfigChange, CredentialInstall } from '@switchboard/wire';
 import { NoActiveInstallFlowError, SwitchboardError } from './errors.js';
 import { callSafely } from './events.js';
 import { fieldProblem, serverInstallOptions, type IntegrationInfo } from './integrations.js';
@@ -86,11 +87,12 @@ export class HeadlessInstallFlow implements InstallFlow {
     const problem = fieldProblem(flow.integration.credentialFields ?? [], values ?? {});
     if (problem) return this.refuse(flow, invalidField(problem));
     await this.step(flow, async () => {
-      const credential = await this.sdk.api.json<{ id: string }>('POST', '/credentials', {
+      const install: CredentialInstall = {
         integrationId: flow.integration.id,
         payload: values,
         installOptions: serverInstallOptions(flow.installOptions),
-      });
+      };
+      const credential = await this.sdk.api.json<Credential>('POST', '/credentials', install);
       flow.installed = await this.sdk.completeInstall(flow.integration.type, credential.id);
     });
   }
@@ -104,14 +106,13 @@ export class HeadlessInstallFlow implements InstallFlow {
       if (Object.keys(chosen).length === 0) return;
       // PATCH replaces `config` whole: start from the account's current config.
       const credentialId = flow.installed!.credentialId;
-      const accounts = await this.sdk.api.json<{ id: string; config?: { sharedSettings?: Record<string, unknown> } }[]>(
+      const accounts = await this.sdk.api.json<Credential[]>(
         'GET',
         `/credentials?integration=${encodeURIComponent(flow.integration.type)}`,
       );
       const config = accounts.find((account) => account.id === credentialId)?.config ?? {};
-      await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(credentialId)}`, {
-        config: { ...config, sharedSettings: { ...config.sharedSettings, ...chosen } },
-      });
+      const change: CredentialConfigChange = { config: { ...config, sharedSettings: { ...config.sharedSettings, ...chosen } } };
+      await this.sdk.api.json<Credential>('PATCH', `/credentials/${encodeURIComponent(credentialId)}`, change);
       await this.sdk.refreshUser();
     });
   }

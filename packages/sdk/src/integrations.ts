@@ -1,30 +1,16 @@
+import type { SdkIntegration } from '@switchboard/wire';
 import type { InstallField, InstallOptions, IntegrationMetadata } from './types.js';
 
-/** An item of GET /sdk/integrations, as far as the SDK reads it. */
-export interface IntegrationInfo {
-  id: string;
-  type: string;
-  name: string;
-  brandColor: string;
-  icon: string;
-  /** The reference SDK's word (`oauth`, `basic`, `oauth_client_credential`). */
-  authenticationType: string;
-  /** Switchboard's finer word (`oauth`, `apiKey`, `basic`, `oauthClientCredential`). */
-  authenticationMethod?: string;
-  configs?: { values?: { description?: string } }[];
-  accountTypes?: { id: string; label: string }[];
-  preOAuthInputs?: InstallField[];
-  credentialFields?: InstallField[];
-  postInstallInputs?: InstallField[];
-}
+/** An item of GET /sdk/integrations. */
+export type IntegrationInfo = SdkIntegration;
 
 export const metadataOf = (integration: IntegrationInfo): IntegrationMetadata => ({
   type: integration.type,
   name: integration.name,
   brandColor: integration.brandColor,
   icon: integration.icon,
-  authenticationType: integration.authenticationMethod ?? integration.authenticationType,
-  description: integration.configs?.[0]?.values?.description ?? '',
+  authenticationType: integration.authenticationMethod,
+  description: integration.configs[0]?.values.description ?? '',
 });
 
 /** Checks typed values against stage fields before anything is sent: required ones present, patterns, options. */

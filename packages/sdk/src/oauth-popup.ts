@@ -1,3 +1,4 @@
+import type { OAuthResult, OAuthStart, OAuthStarted } from '@switchboard/wire';
 import { typedError, type ApiClient } from './api-client.js';
 import type { BrowserEnvironment, PopupWindow } from './environment.js';
 import { OAuthBlockedError, OAuthTimeoutError, SwitchboardError } from './errors.js';
@@ -27,12 +28,6 @@ export function openOAuthPopup(environment: BrowserEnvironment): PopupWindow {
   const popup = environment.openPopup(`switchboard-oauth-${Math.random().toString(36).slice(2)}`, POPUP_WIDTH, POPUP_HEIGHT);
   if (!popup) throw new OAuthBlockedError('The browser blocked the sign-in window: start the install from a click');
   return popup;
-}
-
-interface OAuthResult {
-  status: 'pending' | 'success' | 'error';
-  credentialId?: string;
-  error?: { code: string; message: string };
 }
 
 /** The origin of the callback page: the authorization URL's `redirect_uri` (the server's public URL). */
@@ -66,11 +61,8 @@ export async function runOAuth(
   let state: string;
   let serverOrigin: string;
   try {
-    const started = await api.json<{ authorizationUrl: string; state: string; popupUrl: string }>('POST', '/oauth/start', {
-      integration: request.integrationType,
-      origin: environment.pageOrigin(),
-      installOptions: request.installOptions,
-    });
+    const start: OAuthStart = { integration: request.integrationType, origin: environment.pageOrigin(), installOptions: request.installOptions };
+    const started = await api.json<OAuthStarted>('POST', '/oauth/start', start);
     state = started.state;
     serverOrigin = callbackOrigin(started.authorizationUrl, request.serverOrigin);
     if (signal?.aborted) throw signal.reason;

@@ -1,3 +1,4 @@
+import type { UninstallResult } from '@switchboard/wire';
 import { ApiClient, type Session } from './api-client.js';
 import { browserEnvironment, httpOrigin, type BrowserEnvironment, type PopupWindow } from './environment.js';
 import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, SwitchboardError, UserNotAuthenticatedError } from './errors.js';
@@ -146,7 +147,7 @@ export class Switchboard implements SwitchboardSDK {
     this.api.current();
     const integration = this.integration(integrationType);
     const { selectedCredentialId } = options;
-    const result = await this.api.json<{ removedCredentialIds: string[] }>(
+    const result = await this.api.json<UninstallResult>(
       'DELETE',
       `/integrations/${encodeURIComponent(integration.id)}`,
       undefined,

@@ -1,72 +1,20 @@
 /**
  * The SDK's public shapes. Names and fields follow the product reference (docs/compatibility.md), so
- * code written against the reference SDK reads the same values here.
+ * code written against the reference SDK reads the same values here. What the server answers comes from
+ * @switchboard/wire, the schemas the server serializes with; this file adds the SDK's own options and events.
  */
 
-export type CredentialStatus = 'VALID' | 'INVALID' | 'PENDING';
+import type { Credential, InstallField, IntegrationMetadata, UserState } from '@switchboard/wire';
 
-/** One connected account, as `allCredentials[i]` in the user state. */
-export interface ConnectedAccount {
-  id: string;
-  status: CredentialStatus;
-  providerId: string | null;
-  providerData: Record<string, unknown>;
-  accountType?: string | null;
-  dateCreated?: string;
-  dateUpdated?: string;
-  dateRefreshed?: string | null;
-  dateValidUntil?: string | null;
-  configurations?: unknown[];
-  [key: string]: unknown;
-}
+export type { CredentialStatus, InstallField, IntegrationMetadata, IntegrationState } from '@switchboard/wire';
 
-/** `user.integrations[type]`: the default account's fields, and every account in `allCredentials`. */
-export interface IntegrationState {
-  enabled: boolean;
-  credentialId?: string;
-  credentialStatus?: CredentialStatus;
-  providerId?: string | null;
-  providerData?: Record<string, unknown>;
-  configuredWorkflows: Record<string, unknown>;
-  sharedSettings?: Record<string, unknown>;
-  allCredentials?: ConnectedAccount[];
-  [key: string]: unknown;
-}
+/** One connected account, as `allCredentials[i]` in the user state (the view `GET /sdk/credentials` gives). */
+export type ConnectedAccount = Credential;
 
-export interface AuthenticatedUser {
-  authenticated: true;
-  userId: string;
-  integrations: Record<string, IntegrationState>;
-  meta: Record<string, unknown>;
-  [key: string]: unknown;
-}
+/** `getUser()` once signed in: `GET /sdk/me` as the server answers it. */
+export type AuthenticatedUser = UserState;
 
 export type SwitchboardUser = AuthenticatedUser | { authenticated: false };
-
-/** What `getIntegrationMetadata` answers: display data for building an integrations page. */
-export interface IntegrationMetadata {
-  type: string;
-  name: string;
-  brandColor: string;
-  /** An SVG served by the Switchboard server. */
-  icon: string;
-  /** `oauth`, `apiKey`, `basic` or `oauthClientCredential`: how an account is connected. */
-  authenticationType: string;
-  description: string;
-}
-
-/** A field an install stage asks for, to render with the customer's own components. */
-export interface InstallField {
-  id: string;
-  label: string;
-  type: 'text' | 'password' | 'url' | 'select';
-  required: boolean;
-  help?: string;
-  placeholder?: string;
-  /** A regular expression source the whole value must match. */
-  pattern?: string;
-  options?: { value: string; label: string }[];
-}
 
 export interface IntegrationInstallEvent {
   integrationId: string;

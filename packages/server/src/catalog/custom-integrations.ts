@@ -7,6 +7,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { SecretBox } from '../secrets/envelope.js';
 import type { Database } from '../storage/schema.js';
+import type { CustomIntegrationInput } from '@switchboard/wire';
 import { sealClientSecret } from './integration-store.js';
 import { invalidSvgIcon } from './svg-icon.js';
 
@@ -14,36 +15,7 @@ import { invalidSvgIcon } from './svg-icon.js';
  * Custom integrations: a project describes any API with a public interface, at run time, in the same schema as
  * the built-in catalog (custom-integrations.md). They are addressed as `custom.<slug>`.
  */
-export interface CustomIntegrationInput {
-  slug: string;
-  name: string;
-  description?: string;
-  iconSvg: string;
-  accentColor: string;
-  auth:
-    | {
-        type: 'oauth2';
-        authorizeUrl: string;
-        tokenUrl: string;
-        clientId: string;
-        clientSecret: string;
-        scopes?: string[];
-        scopeSeparator?: string;
-        pkce?: boolean;
-        inputFields?: InputField[];
-      }
-    | { type: 'api-key'; fields: InputField[] }
-    | { type: 'oauth2-client-credentials'; tokenUrl: string; scopes?: string[] };
-  apiBaseUrl: string;
-  /** A header template, e.g. `Authorization: Bearer {{accessToken}}` or `X-Api-Key: {{apiKey}}`. */
-  apiAuthorization: string;
-  /** Reached by GET with the credential applied to validate it; absolute or relative to apiBaseUrl. */
-  testEndpointUrl: string;
-  /** Where the account's id sits in the test endpoint's JSON answer, e.g. `data.id`. */
-  providerIdPath?: string;
-  /** Options asked once an account is connected, kept in the credential's `config.sharedSettings`; never secret. */
-  postInstallInputs?: InputField[];
-}
+export type { CustomIntegrationInput };
 
 export const customType = (slug: string) => `custom.${slug}`;
 

@@ -1,8 +1,9 @@
 import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
+import type { AuthenticationMethod, InstallField, InstallInputs, IntegrationMetadata, ReferenceAuthenticationType, SdkIntegration } from '@switchboard/wire';
 import type { ProjectIntegration } from './integration-store.js';
 
 /** Switchboard's names for auth kinds (`authenticationType` in GET /sdk/metadata and the SDK's metadata). */
-const AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], string> = {
+const AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], AuthenticationMethod> = {
   oauth2: 'oauth',
   'oauth2-client-credentials': 'oauthClientCredential',
   'api-key': 'apiKey',
@@ -13,7 +14,7 @@ const AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], string
  * The reference SDK's names (its `AuthenticationScheme`): every typed credential is `basic` there, OAuth client
  * credentials are `oauth_client_credential`.
  */
-const REFERENCE_AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], string> = {
+const REFERENCE_AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], ReferenceAuthenticationType> = {
   oauth2: 'oauth',
   'oauth2-client-credentials': 'oauth_client_credential',
   'api-key': 'basic',
@@ -47,7 +48,7 @@ export function iconUrl(publicUrl: string, integration: Pick<ProjectIntegration,
 }
 
 /** A field as a browser may see it (patterns help client-side validation; nothing here is secret). */
-const fieldView = (field: InputField) => ({
+const fieldView = (field: InputField): InstallField => ({
   id: field.id,
   label: field.label,
   type: field.type,
@@ -62,7 +63,7 @@ const fieldView = (field: InputField) => ({
  * What the install flow needs to ask for, by stage: account type and pre-OAuth inputs before the redirect,
  * credential fields for typed credentials, post-install inputs once the account is connected.
  */
-export function installInputs(definition: IntegrationDefinition) {
+export function installInputs(definition: IntegrationDefinition): InstallInputs {
   const auth = definition.auth;
   const postInstallInputs = (definition.postInstallInputs ?? []).map(fieldView);
   if (auth.kind === 'oauth2') {
@@ -80,7 +81,7 @@ export function installInputs(definition: IntegrationDefinition) {
  * `{ type, name, brandColor, icon }` as in getIntegrationMetadata, plus `authenticationType` (as in
  * GET /sdk/integrations) and `description`, so a headless install UI can list integrations from this alone.
  */
-export function integrationMetadata(publicUrl: string, integration: ProjectIntegration) {
+export function integrationMetadata(publicUrl: string, integration: ProjectIntegration): IntegrationMetadata {
   return {
     type: integration.type,
     name: integration.definition.name,
@@ -92,7 +93,7 @@ export function integrationMetadata(publicUrl: string, integration: ProjectInteg
 }
 
 /** An item of GET /sdk/integrations ("Get project's integrations" in the reference). */
-export function integrationView(publicUrl: string, integration: ProjectIntegration) {
+export function integrationView(publicUrl: string, integration: ProjectIntegration): SdkIntegration {
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
   const inputs = installInputs(definition);

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Credential, CredentialInstall, ErrorResponse } from '@switchboard/wire';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, integrationNotFound, type ProjectIntegration } from '../catalog/integration-store.js';
@@ -8,7 +8,6 @@ import { integrationVisible, type TokenPermissions } from '../users/permissions.
 import { validateInputs } from './install-inputs.js';
 import { checkCredentialInstallLimit } from './install-limits.js';
 import { templateContext } from '../catalog/provider-settings.js';
-import { InstallOptions } from './oauth-routes.js';
 import { toApiError } from '../providers/provider-errors.js';
 import { fetchClientCredentialsToken, fetchIdentity, type CredentialSecrets } from '../providers/index.js';
 import { checkInstallAllowed, saveConnectedAccount, seenByToken } from './save-connected-account.js';
@@ -35,13 +34,8 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         schema: {
           tags: ['SDK'],
           summary: 'Connect an account with an API key, basic auth or OAuth client credentials',
-          body: Type.Object({
-            integrationId: Type.String({ minLength: 1, maxLength: 120 }),
-            payload: Type.Record(Type.String(), Type.Unknown()),
-            installOptions: Type.Optional(InstallOptions),
-            // The reference SDK sends `config: {}`; settings are set with PATCH /sdk/credentials/:id once connected.
-            config: Type.Optional(Type.Object({}, { additionalProperties: false })),
-          }),
+          body: CredentialInstall,
+          response: { 200: Credential, 201: Credential, '4xx': ErrorResponse },
         },
       },
       async (request, reply) => {

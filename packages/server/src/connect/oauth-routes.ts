@@ -3,26 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { notFound } from '../errors.js';
-import { ErrorResponse } from '../http/schemas.js';
+import { ErrorResponse, OAuthResult, OAuthStart, OAuthStarted } from '@switchboard/wire';
 import { findOAuthSession, sessionResult } from './oauth-sessions.js';
 import { startOAuth } from './start-oauth.js';
-
-export const InstallOptions = Type.Object(
-  {
-    accountType: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-    preOptions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    allowMultipleCredentials: Type.Optional(Type.Boolean()),
-    selectedCredentialId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  },
-  { additionalProperties: true },
-);
-
-const OAuthResultSchema = Type.Object({
-  status: Type.Union([Type.Literal('pending'), Type.Literal('success'), Type.Literal('error')]),
-  integration: Type.String(),
-  credentialId: Type.Optional(Type.String()),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
-});
 
 /** SDK routes that start an OAuth flow and report its result (under /projects/:projectId/sdk). */
 export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
@@ -33,19 +16,8 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['SDK'],
           summary: 'Start connecting an OAuth account; open authorizationUrl in a popup',
-          body: Type.Object({
-            integration: Type.String({ minLength: 1, maxLength: 120, description: 'integrationType, e.g. salesforce or custom.<slug>' }),
-            origin: Type.String({ minLength: 1, maxLength: 300, description: 'The origin of the page that opened the popup; the result is posted there only' }),
-            installOptions: Type.Optional(InstallOptions),
-          }),
-          response: {
-            200: Type.Object({
-              authorizationUrl: Type.String({ description: "The provider's page; the popup reaches it through popupUrl" }),
-              state: Type.String(),
-              popupUrl: Type.String({ description: 'POST a form with `state` here from the popup: it binds this browser to the flow, then redirects to the provider' }),
-            }),
-            '4xx': ErrorResponse,
-          },
+          body: OAuthStart,
+          response: { 200: OAuthStarted, '4xx': ErrorResponse },
         },
       },
       async (request) => {
@@ -69,7 +41,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           tags: ['SDK'],
           summary: 'The result of an OAuth flow, for an SDK whose popup lost its opener',
           params: Type.Object({ projectId: Type.String(), state: Type.String({ minLength: 1, maxLength: 200 }) }),
-          response: { 200: OAuthResultSchema, '4xx': ErrorResponse },
+          response: { 200: OAuthResult, '4xx': ErrorResponse },
         },
       },
       async (request) => {

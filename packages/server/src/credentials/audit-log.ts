@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
 import type { Database } from '../storage/schema.js';
+import type { CredentialEvent, CredentialEventName } from '@switchboard/wire';
 
-export type CredentialEventName = 'installed' | 'reauthorized' | 'uninstalled' | 'refreshed' | 'invalidated' | 'config_updated';
+export type { CredentialEventName };
 
 /** Appends to the credential audit log. `detail` is shown to admins: never put a secret in it. */
 export async function recordCredentialEvent(
@@ -32,7 +33,7 @@ export async function recordCredentialEvent(
     .execute();
 }
 
-export async function listCredentialEvents(db: Kysely<Database>, projectId: string, filter: { credentialId?: string } = {}) {
+export async function listCredentialEvents(db: Kysely<Database>, projectId: string, filter: { credentialId?: string } = {}): Promise<CredentialEvent[]> {
   let query = db.selectFrom('credential_events').selectAll().where('project_id', '=', projectId);
   if (filter.credentialId) query = query.where('credential_id', '=', filter.credentialId);
   const rows = await query.orderBy('created_at').execute();
@@ -41,7 +42,7 @@ export async function listCredentialEvents(db: Kysely<Database>, projectId: stri
     credentialId: row.credential_id,
     connectedUserId: row.connected_user_id,
     integrationId: row.integration_id,
-    event: row.event,
+    event: row.event as CredentialEventName,
     detail: JSON.parse(row.detail) as Record<string, unknown>,
     dateCreated: row.created_at,
   }));

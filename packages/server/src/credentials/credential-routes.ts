@@ -4,26 +4,13 @@ import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
 import { checkPostInstallSettings } from '../connect/install-inputs.js';
 import { notFound } from '../errors.js';
-import { ErrorResponse } from '../http/schemas.js';
+import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
 import { credentialVisible, visibleCredentials } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
 import { credentialView } from './credential-view.js';
 
 const CREDENTIAL_HEADER = 'x-paragon-credential';
-
-const ConfigSchema = Type.Object(
-  {
-    configuredWorkflows: Type.Optional(
-      Type.Record(
-        Type.String(),
-        Type.Object({ enabled: Type.Optional(Type.Boolean()), settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: true }),
-      ),
-    ),
-    sharedSettings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true },
-);
 
 /** The user's connected accounts: list, replace settings, disconnect (under /projects/:projectId/sdk). */
 export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox {
@@ -35,6 +22,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           tags: ['SDK'],
           summary: "The user's connected accounts",
           querystring: Type.Object({ integration: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })) }),
+          response: { 200: Type.Array(Credential), '4xx': ErrorResponse },
         },
       },
       async (request) => {
@@ -61,6 +49,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           tags: ['SDK'],
           summary: 'One connected account of the user',
           params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
+          response: { 200: Credential, '4xx': ErrorResponse },
         },
       },
       async (request) => {
@@ -81,7 +70,8 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           tags: ['SDK'],
           summary: "Replace a connected account's config (settings and configured workflows); post-install inputs are checked",
           params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
-          body: Type.Object({ config: ConfigSchema }),
+          body: CredentialConfigChange,
+          response: { 200: Credential, '4xx': ErrorResponse },
         },
       },
       async (request) => {
@@ -115,7 +105,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           summary: 'Disconnect an integration: every account, or the one named by X-Paragon-Credential',
           params: Type.Object({ projectId: Type.String(), integrationId: Type.String({ minLength: 1, maxLength: 100 }) }),
           headers: Type.Object({ [CREDENTIAL_HEADER]: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
-          response: { 200: Type.Object({ success: Type.Boolean(), removedCredentialIds: Type.Array(Type.String()) }), '4xx': ErrorResponse },
+          response: { 200: UninstallResult, '4xx': ErrorResponse },
         },
       },
       async (request) => {

@@ -7,14 +7,11 @@ import type { CredentialSecrets } from '../providers/index.js';
 import { deepFreeze, parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { CredentialRow, Database } from '../storage/schema.js';
+import type { CredentialConfig } from '@switchboard/wire';
 
 export type CredentialStatus = 'VALID' | 'INVALID' | 'PENDING';
 
-export interface CredentialConfig {
-  configuredWorkflows?: Record<string, { enabled?: boolean; settings?: Record<string, unknown> }>;
-  sharedSettings?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+export type { CredentialConfig };
 
 /** A connected account, without its secrets. */
 export interface Credential {

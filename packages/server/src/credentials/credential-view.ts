@@ -1,3 +1,4 @@
+import type { Credential as CredentialView, CredentialConfiguration } from '@switchboard/wire';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import type { Credential } from './credential-store.js';
 
@@ -5,7 +6,7 @@ import type { Credential } from './credential-store.js';
  * A credential's configurations, as the reference SDK reads them. Switchboard has one per account: its settings and
  * workflow state live on the credential itself.
  */
-export const credentialConfigurations = (credential: Credential) => [
+export const credentialConfigurations = (credential: Credential): CredentialConfiguration[] => [
   {
     id: credential.id,
     isDefault: true,
@@ -17,7 +18,7 @@ export const credentialConfigurations = (credential: Credential) => [
 ];
 
 /** A credential as the SDK REST API shows it (reference: "Get user's Connect credentials"). Never secrets. */
-export function credentialView(credential: Credential, integration?: Pick<ProjectIntegration, 'type'>) {
+export function credentialView(credential: Credential, integration?: Pick<ProjectIntegration, 'type'>): CredentialView {
   return {
     id: credential.id,
     dateCreated: credential.dateCreated,

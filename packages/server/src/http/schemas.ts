@@ -2,10 +2,7 @@
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 
-/** The one error shape. */
-export const ErrorResponse = Type.Object(
-  { message: Type.String(), code: Type.String(), field: Type.Optional(Type.String()) },
-  { additionalProperties: true, $id: undefined },
-);
+/** The one error shape, from the wire package. */
+export { ErrorResponse } from '@switchboard/wire';
 
 export const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -3,11 +3,27 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import {
+  ConnectedUsersPage,
+  CreatedCustomIntegration,
+  CreatedProject,
+  CredentialEvent,
+  CustomIntegration,
+  CustomIntegrationInput,
+  ErrorResponse,
+  IntegrationSettings,
+  ManagedIntegration,
+  Project,
+  ProjectChanges,
+  ProjectCreate,
+  SigningKey,
+  SigningKeyInput,
+} from '@switchboard/wire';
+import {
   createCustomIntegration,
   deleteCustomIntegration,
   listCustomIntegrations,
   updateCustomIntegration,
-  type CustomIntegrationInput,
+  type StoredCustomIntegration,
 } from '../catalog/custom-integrations.js';
 import { configureIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
@@ -20,8 +36,6 @@ import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
 
-const AllowedOrigins = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 100 });
-
 function checkOrigins(origins: string[] | undefined) {
   origins?.forEach((origin, index) => {
     const problem = invalidOriginEntry(origin);
@@ -29,85 +43,8 @@ function checkOrigins(origins: string[] | undefined) {
   });
 }
 
-const PortalConfig = Type.Object(
-  {
-    description: Type.Optional(Type.String({ maxLength: 500 })),
-    overview: Type.Optional(Type.String({ maxLength: 20_000 })),
-    accentColor: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
-  },
-  { additionalProperties: false },
-);
-
-const IntegrationSettings = Type.Object(
-  {
-    isActive: Type.Optional(Type.Boolean()),
-    clientId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()])),
-    clientSecret: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()])),
-    scopes: Type.Optional(Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100 }), Type.Null()])),
-    portal: Type.Optional(PortalConfig),
-  },
-  { additionalProperties: false },
-);
-
-const InputFieldSchema = Type.Object(
-  {
-    id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }),
-    label: Type.String({ minLength: 1, maxLength: 100 }),
-    type: Type.Union([Type.Literal('text'), Type.Literal('password'), Type.Literal('url'), Type.Literal('select')]),
-    required: Type.Optional(Type.Boolean()),
-    help: Type.Optional(Type.String({ maxLength: 500 })),
-    placeholder: Type.Optional(Type.String({ maxLength: 200 })),
-    pattern: Type.Optional(Type.String({ maxLength: 500 })),
-    options: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }), { maxItems: 100 })),
-    secret: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-
-const HttpUrl = Type.String({ minLength: 1, maxLength: 2000 });
-const CustomIntegrationBody = Type.Object(
-  {
-    slug: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$', description: 'Addressed as custom.<slug>' }),
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
-    iconSvg: Type.String({ minLength: 1, maxLength: 65_536 }),
-    accentColor: Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }),
-    auth: Type.Union([
-      Type.Object(
-        {
-          type: Type.Literal('oauth2'),
-          authorizeUrl: HttpUrl,
-          tokenUrl: HttpUrl,
-          clientId: Type.String({ minLength: 1, maxLength: 500 }),
-          clientSecret: Type.String({ minLength: 1, maxLength: 2000 }),
-          scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100 })),
-          scopeSeparator: Type.Optional(Type.String({ minLength: 1, maxLength: 3 })),
-          pkce: Type.Optional(Type.Boolean()),
-          inputFields: Type.Optional(Type.Array(InputFieldSchema, { maxItems: 20 })),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Object({ type: Type.Literal('api-key'), fields: Type.Array(InputFieldSchema, { minItems: 1, maxItems: 20 }) }, { additionalProperties: false }),
-      Type.Object(
-        {
-          type: Type.Literal('oauth2-client-credentials'),
-          tokenUrl: HttpUrl,
-          scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100 })),
-        },
-        { additionalProperties: false },
-      ),
-    ]),
-    apiBaseUrl: HttpUrl,
-    apiAuthorization: Type.String({ minLength: 3, maxLength: 500 }),
-    testEndpointUrl: Type.String({ minLength: 1, maxLength: 2000 }),
-    providerIdPath: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    postInstallInputs: Type.Optional(Type.Array(InputFieldSchema, { maxItems: 20, description: 'Options asked once an account is connected; never secret' })),
-  },
-  { additionalProperties: false },
-);
-
 /** An integration as the management API shows it: whether a client secret is set, never the secret. */
-function managedIntegrationView(integration: ProjectIntegration) {
+function managedIntegrationView(integration: ProjectIntegration): ManagedIntegration {
   return {
     id: integration.id,
     type: integration.type,
@@ -123,6 +60,12 @@ function managedIntegrationView(integration: ProjectIntegration) {
   };
 }
 
+/** 204: no body. */
+const Removed = Type.Null({ description: 'Removed' });
+
+/** A stored custom integration; its definition is the data the provider engine runs, secrets sealed. */
+const customIntegrationView = (stored: StoredCustomIntegration): CustomIntegration => ({ ...stored, definition: { ...stored.definition } });
+
 function checkPublicKey(pem: string) {
   try {
     const key = createPublicKey(pem);
@@ -132,10 +75,6 @@ function checkPublicKey(pem: string) {
   }
   if (/PRIVATE KEY/.test(pem)) throw badRequest('INVALID_PUBLIC_KEY', 'publicKeyPem must be a public key; never send a private key', { field: 'publicKeyPem' });
 }
-
-const AllowPrivateUpstreams = Type.Boolean({
-  description: 'Let custom integrations call loopback, private, link-local and cloud metadata addresses. Off by default; on for the dev project.',
-});
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
 export function managementRoutes(context: AppContext, adminKey: string): FastifyPluginAsyncTypebox {
@@ -148,10 +87,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         schema: {
           tags: ['Management'],
           summary: 'Create a project (admin key); answers its secret key once',
-          body: Type.Object(
-            { name: Type.String({ minLength: 1, maxLength: 100 }), allowedOrigins: Type.Optional(AllowedOrigins), allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams) },
-            { additionalProperties: false },
-          ),
+          body: ProjectCreate,
+          response: { 201: CreatedProject, '4xx': ErrorResponse },
         },
       },
       async (request, reply) => {
@@ -167,7 +104,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
 
-      scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams } }, async (request) => request.managedProject);
+      scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 
       scoped.patch(
         '/projects/:projectId',
@@ -178,14 +115,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             tags,
             summary: 'Rename a project, replace its allowed browser origins, or let its custom integrations reach private networks',
             params: ProjectParams,
-            body: Type.Object(
-              {
-                name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-                allowedOrigins: Type.Optional(AllowedOrigins),
-                allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams),
-              },
-              { additionalProperties: false },
-            ),
+            body: ProjectChanges,
+            response: { 200: Project, '4xx': ErrorResponse },
           },
         },
         async (request) => {
@@ -203,7 +134,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
       );
 
-      scoped.get('/projects/:projectId/signing-keys', { schema: { tags, params: ProjectParams } }, async (request) =>
+      scoped.get('/projects/:projectId/signing-keys', { schema: { tags, params: ProjectParams, response: { 200: Type.Array(SigningKey), '4xx': ErrorResponse } } }, async (request) =>
         listSigningKeys(context.db, request.managedProject.id),
       );
 
@@ -214,10 +145,8 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             tags,
             summary: 'Add a public key that user tokens may be signed with',
             params: ProjectParams,
-            body: Type.Object(
-              { id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })), publicKeyPem: Type.String({ minLength: 100, maxLength: 10_000 }) },
-              { additionalProperties: false },
-            ),
+            body: SigningKeyInput,
+            response: { 201: SigningKey, '4xx': ErrorResponse },
           },
         },
         async (request, reply) => {
@@ -231,17 +160,24 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
 
       scoped.delete(
         '/projects/:projectId/signing-keys/:keyId',
-        { schema: { tags, params: Type.Object({ projectId: Type.String(), keyId: Type.String({ maxLength: 100 }) }) } },
+        {
+          schema: {
+            tags,
+            summary: 'Remove a signing key: tokens signed with it are refused from then on',
+            params: Type.Object({ projectId: Type.String(), keyId: Type.String({ maxLength: 100 }) }),
+            response: { 204: Removed, '4xx': ErrorResponse },
+          },
+        },
         async (request, reply) => {
           const removed = await removeSigningKey(context.db, request.managedProject.id, request.params.keyId);
           // Its tokens stop working on every instance at once.
           await projectChanged(context, request.managedProject.id);
           if (!removed) throw notFound('SIGNING_KEY_NOT_FOUND', 'No such signing key');
-          return reply.code(204).send();
+          return reply.code(204).send(null);
         },
       );
 
-      scoped.get('/projects/:projectId/integrations', { schema: { tags, params: ProjectParams } }, async (request) =>
+      scoped.get('/projects/:projectId/integrations', { schema: { tags, params: ProjectParams, response: { 200: Type.Array(ManagedIntegration), '4xx': ErrorResponse } } }, async (request) =>
         (await listIntegrations(context.db, request.managedProject.id)).map(managedIntegrationView),
       );
 
@@ -253,6 +189,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             summary: 'Activate, deactivate or configure an integration: OAuth app, scopes, portal config',
             params: Type.Object({ projectId: Type.String(), type: Type.String({ minLength: 1, maxLength: 100 }) }),
             body: IntegrationSettings,
+            response: { 200: ManagedIntegration, '4xx': ErrorResponse },
           },
         },
         async (request) => {
@@ -263,15 +200,23 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
         },
       );
 
-      scoped.get('/projects/:projectId/custom-integrations', { schema: { tags, params: ProjectParams } }, async (request) =>
-        listCustomIntegrations(context.db, request.managedProject.id),
+      scoped.get('/projects/:projectId/custom-integrations', { schema: { tags, params: ProjectParams, response: { 200: Type.Array(CustomIntegration), '4xx': ErrorResponse } } }, async (request) =>
+        (await listCustomIntegrations(context.db, request.managedProject.id)).map(customIntegrationView),
       );
 
       scoped.post(
         '/projects/:projectId/custom-integrations',
-        { schema: { tags, summary: 'Define a custom integration', params: ProjectParams, body: CustomIntegrationBody } },
+        {
+          schema: {
+            tags,
+            summary: 'Define a custom integration',
+            params: ProjectParams,
+            body: CustomIntegrationInput,
+            response: { 201: CreatedCustomIntegration, '4xx': ErrorResponse },
+          },
+        },
         async (request, reply) => {
-          const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body as CustomIntegrationInput, request.managedProject);
+          const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body, request.managedProject);
           await integrationsChanged(context, request.managedProject.id);
           return reply.code(201).send(created);
         },
@@ -284,26 +229,36 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             tags,
             summary: "Replace a custom integration's definition",
             params: Type.Object({ projectId: Type.String(), id: Type.String({ maxLength: 100 }) }),
-            body: CustomIntegrationBody,
+            body: CustomIntegrationInput,
+            response: { 200: CustomIntegration, '4xx': ErrorResponse },
           },
         },
         async (request) => {
-          await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body as CustomIntegrationInput, request.managedProject);
+          await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body, request.managedProject);
           await integrationsChanged(context, request.managedProject.id);
-          return (await listCustomIntegrations(context.db, request.managedProject.id)).find((c) => c.id === request.params.id);
+          const updated = (await listCustomIntegrations(context.db, request.managedProject.id)).find((c) => c.id === request.params.id);
+          // updateCustomIntegration refuses an unknown id, so this is the row just written.
+          return customIntegrationView(updated!);
         },
       );
 
       scoped.delete(
         '/projects/:projectId/custom-integrations/:id',
-        { schema: { tags, params: Type.Object({ projectId: Type.String(), id: Type.String({ maxLength: 100 }) }) } },
+        {
+          schema: {
+            tags,
+            summary: 'Remove a custom integration, with its integration and every account connected to it',
+            params: Type.Object({ projectId: Type.String(), id: Type.String({ maxLength: 100 }) }),
+            response: { 204: Removed, '4xx': ErrorResponse },
+          },
+        },
         async (request, reply) => {
           const deleted = await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id);
           await integrationsChanged(context, request.managedProject.id);
           if (!deleted) {
             throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration');
           }
-          return reply.code(204).send();
+          return reply.code(204).send(null);
         },
       );
 
@@ -315,6 +270,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             summary: 'One page of connected users with their credentials (metadata only, never secrets), oldest first',
             params: ProjectParams,
             querystring: ConnectedUsersQuery,
+            response: { 200: ConnectedUsersPage, '4xx': ErrorResponse },
           },
         },
         async (request) => connectedUsersPage(context, request.managedProject.id, request.query),
@@ -328,6 +284,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
             summary: 'The credential audit log',
             params: ProjectParams,
             querystring: Type.Object({ credentialId: Type.Optional(Type.String({ maxLength: 100 })) }),
+            response: { 200: Type.Array(CredentialEvent), '4xx': ErrorResponse },
           },
         },
         async (request) =>

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { ErrorResponse, UserMetaChange, UserState } from '@switchboard/wire';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { sendError } from '../http/error-reply.js';
@@ -10,7 +10,7 @@ const MAX_META_BYTES = 64 * 1024;
 /** GET and PATCH /sdk/me: the user state and its metadata. */
 export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata" } }, async (request) =>
+    app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata", response: { 200: UserState, '4xx': ErrorResponse } } }, async (request) =>
       buildUserState(context, request.sdk.project, request.sdk.user, request.sdk.permissions),
     );
 
@@ -20,7 +20,8 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['SDK'],
           summary: "Merge metadata into the user's meta",
-          body: Type.Object({ meta: Type.Record(Type.String(), Type.Unknown()) }),
+          body: UserMetaChange,
+          response: { 200: UserState, '4xx': ErrorResponse },
         },
       },
       async (request, reply) => {

@@ -1,3 +1,4 @@
+import type { IntegrationState, UserState } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { projectCatalog } from '../catalog/integration-store.js';
 import { toCredential, userCredentialRows, type Credential } from '../credentials/credential-store.js';
@@ -16,7 +17,7 @@ export const ACCESSIBLE_FEATURES = ['headless-cp', 'user-metadata'] as const;
 /** The default account: the first valid one, else the first. */
 export const defaultCredential = (credentials: Credential[]) => credentials.find((c) => c.status === 'VALID') ?? credentials[0];
 
-function integrationState(credentials: Credential[]) {
+function integrationState(credentials: Credential[]): IntegrationState {
   const primary = defaultCredential(credentials);
   if (!primary) return { enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] };
   const workflows = primary.config.configuredWorkflows ?? {};
@@ -40,14 +41,14 @@ function integrationState(credentials: Credential[]) {
  * GET /sdk/me: `{ authenticated, userId, integrations: { <type>: ... }, meta }`, plus project and resources. Only
  * what the token's JWT permissions show: its accounts, and integrations offered to it or holding one of its accounts.
  */
-export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions) {
+export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions): Promise<UserState> {
   const [catalog, rows] = await Promise.all([projectCatalog(context, project.id), userCredentialRows(context, { projectId: project.id, connectedUserId: user.id })]);
   const credentials = rows.map(toCredential);
   const byIntegration = new Map<string, Credential[]>();
   for (const credential of credentials) {
     byIntegration.set(credential.integrationId, [...(byIntegration.get(credential.integrationId) ?? []), credential]);
   }
-  const states: Record<string, ReturnType<typeof integrationState>> = {};
+  const states: Record<string, IntegrationState> = {};
   for (const integration of catalog.all) {
     if (!integration.isActive) continue;
     const visible = visibleCredentials(permissions, integration.type, byIntegration.get(integration.id) ?? []);
@@ -55,7 +56,7 @@ export async function buildUserState(context: AppContext, project: Project, user
     states[integration.type] = integrationState(visible);
   }
   return {
-    authenticated: true as const,
+    authenticated: true,
     userId: user.userId,
     integrations: states,
     meta: user.meta,

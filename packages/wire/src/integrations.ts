@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { InstallField, Timestamp } from './common.js';
+
+/** `oauth`, `oauthClientCredential`, `apiKey` or `basic`: how an account is connected (Switchboard's words). */
+export const AuthenticationMethod = Type.Union([
+  Type.Literal('oauth'),
+  Type.Literal('oauthClientCredential'),
+  Type.Literal('apiKey'),
+  Type.Literal('basic'),
+]);
+export type AuthenticationMethod = Static<typeof AuthenticationMethod>;
+
+/** The reference product's words for the same: every typed credential is `basic` there. */
+export const ReferenceAuthenticationType = Type.Union([Type.Literal('oauth'), Type.Literal('oauth_client_credential'), Type.Literal('basic')]);
+export type ReferenceAuthenticationType = Static<typeof ReferenceAuthenticationType>;
+
+/** An item of `GET /sdk/metadata`: display data for building an integrations page; `icon` is an SVG on this server. */
+export const IntegrationMetadata = Type.Object({
+  type: Type.String(),
+  name: Type.String(),
+  brandColor: Type.String(),
+  icon: Type.String(),
+  authenticationType: AuthenticationMethod,
+  description: Type.String(),
+});
+export type IntegrationMetadata = Static<typeof IntegrationMetadata>;
+
+export const AccountType = Type.Object({ id: Type.String(), label: Type.String() });
+export type AccountType = Static<typeof AccountType>;
+
+/** A field in the reference SDK's words (`sdkIntegrationConfig`). */
+export const ReferenceInput = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  type: Type.String(),
+  required: Type.Boolean(),
+  tooltip: Type.Optional(Type.String()),
+  placeholder: Type.Optional(Type.String()),
+  values: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+});
+
+/** What an install asks for, by stage. */
+export const InstallInputs = Type.Object({
+  accountTypes: Type.Array(AccountType),
+  preOAuthInputs: Type.Array(InstallField),
+  credentialFields: Type.Array(InstallField),
+  postInstallInputs: Type.Array(InstallField),
+});
+export type InstallInputs = Static<typeof InstallInputs>;
+
+/** An item of `GET /sdk/integrations`: an active integration of the project, in the reference's shape and ours. */
+export const SdkIntegration = Type.Composite([
+  Type.Object({
+    id: Type.String(),
+    dateCreated: Timestamp,
+    dateUpdated: Timestamp,
+    projectId: Type.String(),
+    customIntegrationId: Type.Union([Type.String(), Type.Null()]),
+    type: Type.String(),
+    isActive: Type.Boolean(),
+    configs: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        dateCreated: Timestamp,
+        dateUpdated: Timestamp,
+        integrationId: Type.String(),
+        values: Type.Object({
+          overview: Type.String(),
+          sharedMeta: Type.Record(Type.String(), Type.Unknown()),
+          accentColor: Type.String(),
+          description: Type.String(),
+          workflowMeta: Type.Record(Type.String(), Type.Unknown()),
+        }),
+      }),
+    ),
+    workflows: Type.Array(Type.Unknown()),
+    customIntegration: Type.Union([
+      Type.Object({
+        id: Type.String(),
+        name: Type.String(),
+        icon: Type.String(),
+        /** The reference SDK names a custom integration `custom.<slug>`: the type itself. */
+        slug: Type.String(),
+        inputFields: Type.Array(ReferenceInput),
+      }),
+      Type.Null(),
+    ]),
+    /** False for an OAuth integration without a client id and secret: it cannot connect yet. */
+    hasCredential: Type.Boolean(),
+    connectedUserLimitOnDevCred: Type.Integer(),
+    connectedUserLimitReached: Type.Boolean(),
+    name: Type.String(),
+    brandColor: Type.String(),
+    icon: Type.String(),
+    /** True when typed input is needed before (or instead of) OAuth. */
+    needPreOauthInputs: Type.Boolean(),
+    providerType: Type.String(),
+    authenticationType: ReferenceAuthenticationType,
+    /** Switchboard's finer word, which tells API keys from basic auth (as `/sdk/metadata` gives it). */
+    authenticationMethod: AuthenticationMethod,
+    sdkIntegrationConfig: Type.Object({
+      accountTypes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), scheme: Type.String() })),
+      authConfigInputs: Type.Array(ReferenceInput),
+      postOauthInputs: Type.Array(ReferenceInput),
+    }),
+  }),
+  InstallInputs,
+]);
+export type SdkIntegration = Static<typeof SdkIntegration>;
