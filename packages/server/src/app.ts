@@ -44,6 +44,8 @@ import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+/** The log levels that write the per-request line. */
+const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
 
 export interface SwitchboardServer {
   app: FastifyInstance;
@@ -105,6 +107,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   installErrorHandler(app);
   registerJsonBodyParser(app);
   app.addHook('onResponse', async (request, reply) => {
+    // At LOG_LEVEL=warn and above the line is never written: do not build it.
+    if (!INFO_OR_BELOW.has(request.log.level)) return;
     request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds

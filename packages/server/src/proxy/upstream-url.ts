@@ -97,9 +97,18 @@ function checkPath(rawPath: string): void {
 
 /** The checks `upstreamUrl` makes on the caller's part, for refusing a request before any work is done for it. */
 export function checkProxyTarget(rawPath: string, rawQuery: string): void {
+  const key = `${rawPath}?${rawQuery}`;
+  if (checked.has(key)) return;
   checkPath(rawPath);
   checkQuery(rawQuery);
+  checked.set(key, true);
 }
+
+/**
+ * Paths and queries that passed the checks lately: an app calls the same few endpoints all day, and the checks
+ * (several decoding rounds, many patterns) are a pure function of the text. Bounded by total length, not count.
+ */
+const checked = new LRUCache<string, true>({ maxSize: 4 * 1024 * 1024, sizeCalculation: (_value, key) => key.length + 64 });
 
 /**
  * Raw control characters only: encoded ones (`%0A` in a multi-line SOQL query, Slack message text) are data to the
