@@ -11,17 +11,33 @@ import { integrationMetadata, integrationView } from './integration-views.js';
 const connectable = (integrations: readonly ProjectIntegration[], permissions: Parameters<typeof integrationVisible>[0]) =>
   integrations.filter((integration) => integration.isActive && !lacksOAuthClient(integration) && integrationVisible(permissions, integration.type));
 
+/**
+ * Each integration's views, built once per cached integration (a change to the project's integrations makes new
+ * objects, and so new views): the listings then cost a filter and a serialization, not a rebuild of every view.
+ */
+const views = new WeakMap<ProjectIntegration, { publicUrl: string; view: SdkIntegration; metadata: IntegrationMetadata }>();
+
+function viewsOf(publicUrl: string, integration: ProjectIntegration) {
+  let known = views.get(integration);
+  if (!known || known.publicUrl !== publicUrl) {
+    known = { publicUrl, view: integrationView(publicUrl, integration), metadata: integrationMetadata(publicUrl, integration) };
+    views.set(integration, known);
+  }
+  return known;
+}
+
 /** GET /sdk/integrations and GET /sdk/metadata: the project's active integrations the user token is offered. */
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  const { publicUrl } = context.config;
   return async (app) => {
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config", response: { 200: Type.Array(SdkIntegration), '4xx': ErrorResponse } } }, async (request) => {
       const integrations = connectable((await projectCatalog(context, request.sdk.project.id)).all, request.sdk.permissions);
-      return integrations.map((integration) => integrationView(context.config.publicUrl, integration));
+      return integrations.map((integration) => viewsOf(publicUrl, integration).view);
     });
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration', response: { 200: Type.Array(IntegrationMetadata), '4xx': ErrorResponse } } }, async (request) => {
       const integrations = connectable((await projectCatalog(context, request.sdk.project.id)).all, request.sdk.permissions);
-      return integrations.map((integration) => integrationMetadata(context.config.publicUrl, integration));
+      return integrations.map((integration) => viewsOf(publicUrl, integration).metadata);
     });
   };
 }
