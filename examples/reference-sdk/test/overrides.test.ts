@@ -10,12 +10,14 @@
  *   4. request: GET and a POST with a JSON body through the Proxy API;
  *   5. setUserMetadata: getUser().meta and the server's GET /sdk/me agree;
  *   6. two sandbox accounts (the second with allowMultipleCredentials), uninstallIntegration of exactly one;
- *   7. event, workflow, enableWorkflow with no workflow: a clear rejection, no hang, no CORS error.
+ *   7. event, workflow, enableWorkflow with no workflow: a clear rejection, no hang, no CORS error; enableWorkflow
+ *      and disableWorkflow of a published workflow: on and off for the account, in the SDK and on the server.
  * The one-line form (`configureGlobal({ host })` alone, over HTTPS) is public-host.test.ts.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { management } from '../../../packages/server/test/support/management.js';
 import { connectSandbox, json } from '../../../packages/server/test/support/sdk-flows.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
 import { freshLogin, freshUser, ReferencePage } from './support/reference-page.js';
@@ -218,6 +220,39 @@ describe.skipIf(!chromiumPath)('reference SDK against Switchboard, every service
       expect(['rejected', 'threw']).toContain(settled.state);
       expect('message' in settled && settled.message.length > 0).toBe(true);
     }
+    expect(reference.corsErrors()).toEqual([]);
+  });
+
+  it('enableWorkflow and disableWorkflow turn a published workflow on and off for the account, in the SDK and on the server', async () => {
+    const api = (method: string, path: string, body?: unknown) => management(env.server, env.server.secretKey, method, `/projects/${env.server.projectId}${path}`, body);
+    const created = await api('POST', '/workflows', {
+      name: 'Greet new contacts',
+      integration: 'sandbox',
+      trigger: { type: 'request' },
+      steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect((await api('POST', `/workflows/${id}/publish`)).status).toBe(200);
+
+    const reference = await open();
+    const sub = freshUser('workflow');
+    await connectSandbox(env.server, sub, { login: freshLogin('ada') });
+    await reference.signIn(sub);
+    type Account = { configurations?: { workflowSettings: Record<string, { enabled: boolean }> }[] };
+    const settings = async () => ((await reference.user()).integrations?.sandbox?.allCredentials[0] as Account | undefined)?.configurations?.[0]?.workflowSettings;
+    const onServer = async () => (await json<{ integrations: Record<string, { configuredWorkflows: Record<string, { enabled: boolean }> }> }>(await env.server.sdk(sub, '/me'))).integrations.sandbox!.configuredWorkflows[id];
+
+    expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.enableWorkflow(workflowId)), id)).toEqual({ state: 'resolved' });
+    expect((await settings())?.[id]).toMatchObject({ enabled: true });
+    expect(await onServer()).toEqual({ enabled: true, settings: {} });
+    // The SDK names the account and its configuration; Switchboard has one configuration per account.
+    const enableCall = reference.requests.find((url) => url.pathname.endsWith(`/sdk/workflows/${id}`));
+    expect(enableCall?.origin).toBe(env.services.zeus);
+
+    expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.disableWorkflow(workflowId, {})), id)).toEqual({ state: 'resolved' });
+    expect((await settings())?.[id]).toMatchObject({ enabled: false });
+    expect(await onServer()).toEqual({ enabled: false, settings: {} });
     expect(reference.corsErrors()).toEqual([]);
   });
 

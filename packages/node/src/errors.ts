@@ -3,13 +3,38 @@
  * caller can branch on `error.code` without parsing messages. No message ever carries a user token, a secret key
  * or a private key: errors end up in logs.
  */
+import type { ErrorCode } from '@switchboard/wire';
+
+/** Codes this client raises itself, before or instead of an answer; the server never answers them. */
+export type ClientErrorCode =
+  | 'INVALID_OPTIONS'
+  | 'INVALID_USER_TOKEN'
+  | 'INVALID_SECRET_KEY'
+  | 'INVALID_ADMIN_KEY'
+  | 'INVALID_PRIVATE_KEY'
+  | 'INVALID_USER_ID'
+  | 'INVALID_EXPIRES_IN'
+  | 'INVALID_AUDIENCE'
+  | 'INVALID_KEY_ID'
+  | 'INVALID_PERMISSIONS'
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'HTTP_ERROR';
+
+/**
+ * `error.code`: one of the server's codes (ErrorCode, from @switchboard/wire's table, documented in docs/api.md),
+ * one of this client's own, or a code a newer server answers that this client does not know yet. `string & {}`
+ * keeps such a code assignable without collapsing the union to `string`, so editors still complete the known ones.
+ */
+export type SwitchboardErrorCode = ErrorCode | ClientErrorCode | (string & {});
 
 /** A problem found by this client itself: bad input, bad options, a network failure, an unknown integration. */
 export class SwitchboardError extends Error {
   /** A stable, machine-readable code, e.g. `INVALID_USER_ID`, `NETWORK_ERROR`, `INTEGRATION_NOT_FOUND`. */
-  readonly code: string;
+  readonly code: SwitchboardErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: SwitchboardErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SwitchboardError';
     this.code = code;
@@ -32,7 +57,7 @@ export class SwitchboardApiError extends SwitchboardError {
   /** The answer's headers, names in lower case. */
   readonly headers: Record<string, string>;
 
-  constructor(init: { status: number; code: string; message: string; field?: string | undefined; body: unknown; headers: Record<string, string> }) {
+  constructor(init: { status: number; code: SwitchboardErrorCode; message: string; field?: string | undefined; body: unknown; headers: Record<string, string> }) {
     super(init.code, init.message);
     this.name = 'SwitchboardApiError';
     this.status = init.status;
@@ -43,7 +68,7 @@ export class SwitchboardApiError extends SwitchboardError {
 }
 
 /** The code given to a non-2xx answer that is not Switchboard's own (typically a provider's answer through the proxy). */
-export const GENERIC_HTTP_ERROR_CODE = 'HTTP_ERROR';
+export const GENERIC_HTTP_ERROR_CODE = 'HTTP_ERROR' satisfies ClientErrorCode;
 
 /** Switchboard sets this header on the errors it produces itself (and strips it from providers' answers). */
 const ERROR_CODE_HEADER = 'x-switchboard-error';

@@ -70,8 +70,10 @@ export function normaliseHost(host: unknown): string {
 /** The path without its query string: safe to show in a message. */
 const pathForMessage = (path: string) => path.split('?')[0]!;
 
+const CREDENTIAL_CODES = { 'user token': 'INVALID_USER_TOKEN', 'secret key': 'INVALID_SECRET_KEY', 'admin key': 'INVALID_ADMIN_KEY' } as const;
+
 function checkCredential(value: unknown, name: HttpClientOptions['credentialName']): string {
-  const code = `INVALID_${name.toUpperCase().replace(' ', '_')}`;
+  const code = CREDENTIAL_CODES[name];
   // A value with spaces or control characters would make fetch throw a message that quotes it.
   if (typeof value !== 'string' || !/^[\x21-\x7E]+$/.test(value)) {
     throw new SwitchboardError(code, `The ${name} must be a non-empty string of printable ASCII characters without spaces`);

@@ -9,7 +9,8 @@
  *
  * @packageDocumentation
  */
-export { SwitchboardApiError, SwitchboardError, GENERIC_HTTP_ERROR_CODE } from './errors.js';
+export { SwitchboardApiError, SwitchboardError, GENERIC_HTTP_ERROR_CODE, type ClientErrorCode, type SwitchboardErrorCode } from './errors.js';
+export type { ErrorCode } from '@switchboard/wire';
 export { generateSigningKeyPair, signUserToken, type SigningKeyPair, type SignUserTokenOptions } from './user-token.js';
 export {
   checkPermissions,

@@ -2,6 +2,8 @@ import { nonEmpty } from './check-options.js';
 import { SwitchboardError } from './errors.js';
 import { createHttpClient } from './http-client.js';
 import type {
+  AppEvent,
+  AppEventInput,
   ConnectedUser,
   ConnectedUsersPage,
   ConnectedUsersPageOptions,
@@ -14,8 +16,12 @@ import type {
   ManagedIntegration,
   Project,
   ProjectChanges,
+  ProjectSecret,
   SigningKey,
   SigningKeyInput,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowVersion,
 } from './types.js';
 
 /**
@@ -71,6 +77,31 @@ export interface ManagementClient {
   listConnectedUsersPage(options?: ConnectedUsersPageOptions): Promise<ConnectedUsersPage>;
   /** `GET …/credential-events`: the audit log (installed, reauthorized, refreshed, invalidated, uninstalled…), oldest first. */
   listCredentialEvents(filter?: { credentialId?: string }): Promise<CredentialEvent[]>;
+  /** `GET …/workflows`: every workflow with its latest definition. */
+  listWorkflows(): Promise<Workflow[]>;
+  getWorkflow(workflowId: string): Promise<Workflow>;
+  /** `POST …/workflows`: version 1, unpublished; a refused definition names the step and property at fault. */
+  createWorkflow(definition: WorkflowDefinition): Promise<Workflow>;
+  /** `PUT …/workflows/:id`: a new draft version; the same definition as the latest changes nothing. */
+  updateWorkflow(workflowId: string, definition: WorkflowDefinition): Promise<Workflow>;
+  /** `POST …/workflows/:id/publish`: runs use the latest version from now on. */
+  publishWorkflow(workflowId: string): Promise<Workflow>;
+  /** `POST …/workflows/:id/rollback`: publishes an earlier version again. */
+  rollbackWorkflow(workflowId: string, version: number): Promise<Workflow>;
+  /** `GET …/workflows/:id/versions`: the history, newest first. */
+  listWorkflowVersions(workflowId: string): Promise<WorkflowVersion[]>;
+  /** `PATCH …/workflows/:id`: an inactive workflow starts no runs. */
+  setWorkflowActive(workflowId: string, isActive: boolean): Promise<Workflow>;
+  removeWorkflow(workflowId: string): Promise<void>;
+  listAppEvents(): Promise<AppEvent[]>;
+  /** `PUT …/app-events/:name`: defines the event or replaces its payload schema and sample. */
+  putAppEvent(name: string, event?: Omit<AppEventInput, 'name'>): Promise<AppEvent>;
+  removeAppEvent(name: string): Promise<void>;
+  /** `GET …/secrets`: names only; values never leave the server. */
+  listSecrets(): Promise<ProjectSecret[]>;
+  /** `PUT …/secrets/:name`: steps read it as `{{secrets.<name>}}`. */
+  setSecret(name: string, value: string): Promise<void>;
+  removeSecret(name: string): Promise<void>;
 }
 
 function connectedUsersQuery(options: ConnectedUsersPageOptions): string {
@@ -142,6 +173,31 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     listCredentialEvents(filter = {}) {
       const query = filter.credentialId === undefined ? '' : `?credentialId=${encodeURIComponent(nonEmpty(filter.credentialId, 'credentialId'))}`;
       return call<CredentialEvent[]>('GET', `/credential-events${query}`);
+    },
+
+    listWorkflows: () => call<Workflow[]>('GET', '/workflows'),
+    getWorkflow: async (workflowId) => call<Workflow>('GET', `/workflows/${segment(workflowId, 'workflowId')}`),
+    createWorkflow: (definition) => call<Workflow>('POST', '/workflows', definition),
+    updateWorkflow: async (workflowId, definition) => call<Workflow>('PUT', `/workflows/${segment(workflowId, 'workflowId')}`, definition),
+    publishWorkflow: async (workflowId) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/publish`),
+    rollbackWorkflow: async (workflowId, version) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/rollback`, { version }),
+    listWorkflowVersions: async (workflowId) => call<WorkflowVersion[]>('GET', `/workflows/${segment(workflowId, 'workflowId')}/versions`),
+    setWorkflowActive: async (workflowId, isActive) => call<Workflow>('PATCH', `/workflows/${segment(workflowId, 'workflowId')}`, { isActive }),
+    async removeWorkflow(workflowId) {
+      await call('DELETE', `/workflows/${segment(workflowId, 'workflowId')}`);
+    },
+    listAppEvents: () => call<AppEvent[]>('GET', '/app-events'),
+    putAppEvent: async (name, event = {}) => call<AppEvent>('PUT', `/app-events/${segment(name, 'name')}`, event),
+    async removeAppEvent(name) {
+      await call('DELETE', `/app-events/${segment(name, 'name')}`);
+    },
+    listSecrets: () => call<ProjectSecret[]>('GET', '/secrets'),
+    async setSecret(name, value) {
+      if (typeof value !== 'string' || value === '') throw new SwitchboardError('INVALID_OPTIONS', 'value must be a non-empty string');
+      await call('PUT', `/secrets/${segment(name, 'name')}`, { value });
+    },
+    async removeSecret(name) {
+      await call('DELETE', `/secrets/${segment(name, 'name')}`);
     },
   };
 }

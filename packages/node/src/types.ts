@@ -5,6 +5,9 @@
 import type { Credential, InstallField } from '@switchboard/wire';
 
 export type {
+  AppEvent,
+  AppEventInput,
+  Condition,
   ConnectedUser,
   ConnectedUsersPage,
   CreatedCustomIntegration,
@@ -25,11 +28,18 @@ export type {
   PortalConfig,
   Project,
   ProjectChanges,
+  ProjectSecret,
   SdkIntegration,
   SigningKey,
   SigningKeyInput,
+  Step,
+  Trigger,
   UninstallResult,
   UserState,
+  Workflow,
+  WorkflowDefinition,
+  WorkflowSetting,
+  WorkflowVersion,
 } from '@switchboard/wire';
 
 /** One connected account in `GET /sdk/me`'s `allCredentials`: the same view as {@link Credential}. */

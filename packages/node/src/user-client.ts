@@ -77,6 +77,13 @@ export interface UserClient {
    * one the project does not have active rejects with SwitchboardError `INTEGRATION_NOT_FOUND`.
    */
   uninstall(integrationType: string, options?: { selectedCredentialId?: string }): Promise<UninstallResult>;
+  /**
+   * `POST /sdk/workflows/:id`: turns a published workflow on for the user's account (the first valid one, or
+   * `selectedCredentialId`); answers the account, whose `config.configuredWorkflows[id].enabled` is then true.
+   */
+  enableWorkflow(workflowId: string, options?: { selectedCredentialId?: string }): Promise<Credential>;
+  /** `DELETE /sdk/workflows/:id`: turns it off again; its settings are kept. */
+  disableWorkflow(workflowId: string, options?: { selectedCredentialId?: string }): Promise<Credential>;
 }
 
 /**
@@ -151,7 +158,16 @@ export function createUserClient(options: UserClientOptions): UserClient {
       if (uninstallOptions.selectedCredentialId !== undefined) headers[CREDENTIAL_HEADER] = nonEmpty(uninstallOptions.selectedCredentialId, 'selectedCredentialId');
       return (await http.call({ method: 'DELETE', path: `${sdk}/integrations/${encodeURIComponent(integration.id)}`, headers })).body as UninstallResult;
     },
+
+    enableWorkflow: (workflowId, workflowOptions) => changeWorkflow('POST', workflowId, workflowOptions),
+    disableWorkflow: (workflowId, workflowOptions) => changeWorkflow('DELETE', workflowId, workflowOptions),
   };
+
+  async function changeWorkflow(method: 'POST' | 'DELETE', workflowId: string, workflowOptions: { selectedCredentialId?: string } = {}): Promise<Credential> {
+    const headers: Record<string, string> = {};
+    if (workflowOptions.selectedCredentialId !== undefined) headers[CREDENTIAL_HEADER] = nonEmpty(workflowOptions.selectedCredentialId, 'selectedCredentialId');
+    return (await http.call({ method, path: `${sdk}/workflows/${encodeURIComponent(nonEmpty(workflowId, 'workflowId'))}`, headers })).body as Credential;
+  }
 }
 
 /** Sets a header in a plain object, replacing any spelling of the same name. */

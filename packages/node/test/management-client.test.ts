@@ -8,6 +8,7 @@ import {
   signUserToken,
   type CustomIntegrationInput,
   type ManagementClient,
+  type WorkflowDefinition,
 } from '@switchboard/node';
 import { apiKeyCustomIntegration } from '../../server/test/support/management.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
@@ -117,6 +118,63 @@ describe('createManagementClient', () => {
 
     it('an integration not in the catalog answers 404 INTEGRATION_NOT_FOUND', async () => {
       await expectApiError(management.configureIntegration('no-such-provider', { isActive: true }), 404, 'INTEGRATION_NOT_FOUND');
+    });
+  });
+
+  describe('workflows, app events and secrets', () => {
+    it('creates, drafts, publishes, rolls back, lists versions, deactivates and removes a workflow', async () => {
+      await management.putAppEvent('Order Paid', { samplePayload: { total: 10 } });
+      const definition: WorkflowDefinition = {
+        name: 'Record orders',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'appEvent', event: 'Order Paid' },
+        steps: [{ id: 'note', type: 'request', method: 'POST', path: '/notes', body: { text: 'Order of {{trigger.payload.total}}' } }],
+      };
+      const created = await management.createWorkflow(definition);
+      expect(created).toMatchObject({ latestVersion: 1, publishedVersion: null, definition });
+      expect((await management.updateWorkflow(created.id, definition)).latestVersion).toBe(1);
+      expect((await management.updateWorkflow(created.id, { ...definition, name: 'Record paid orders' })).latestVersion).toBe(2);
+      expect((await management.publishWorkflow(created.id)).publishedVersion).toBe(2);
+      expect((await management.rollbackWorkflow(created.id, 1)).publishedVersion).toBe(1);
+      expect((await management.listWorkflowVersions(created.id)).map((version) => [version.version, version.isPublished])).toEqual([
+        [2, false],
+        [1, true],
+      ]);
+      expect((await management.setWorkflowActive(created.id, false)).isActive).toBe(false);
+      expect((await management.listWorkflows()).map((workflow) => workflow.id)).toContain(created.id);
+      await management.removeWorkflow(created.id);
+      await expectApiError(management.getWorkflow(created.id), 404, 'WORKFLOW_NOT_FOUND');
+      const refused = await expectApiError(management.createWorkflow({ ...definition, steps: [{ id: 'wait', type: 'delay', seconds: 0 }] }), 400, 'INVALID_WORKFLOW');
+      expect(refused.field).toBe('steps[0].seconds');
+      expect((await management.listAppEvents()).map((event) => event.name)).toContain('Order Paid');
+      await management.removeAppEvent('Order Paid');
+    });
+
+    it('sets, lists by name and removes a project secret; the value never comes back', async () => {
+      await management.setSecret('NODE_CLIENT_TOKEN', 'node-secret-value');
+      const listed = await management.listSecrets();
+      expect(listed.map((secret) => secret.name)).toContain('NODE_CLIENT_TOKEN');
+      expect(JSON.stringify(listed)).not.toContain('node-secret-value');
+      await management.removeSecret('NODE_CLIENT_TOKEN');
+      await expectApiError(management.removeSecret('NODE_CLIENT_TOKEN'), 404, 'SECRET_NOT_FOUND');
+      await expectLocalError(() => management.setSecret('EMPTY', ''), 'INVALID_OPTIONS');
+    });
+
+    it("enables and disables a published workflow on the user's account through the user client", async () => {
+      const workflow = await management.createWorkflow({
+        name: 'On request',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'request' },
+        steps: [{ id: 'answer', type: 'response', body: { ok: true } }],
+      });
+      await management.publishWorkflow(workflow.id);
+      const user = userClient();
+      const account = await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_workflows' });
+      const enabled = await user.enableWorkflow(workflow.id, { selectedCredentialId: account.id });
+      expect(enabled.config.configuredWorkflows?.[workflow.id]).toEqual({ enabled: true, settings: {} });
+      expect((await user.getUser()).integrations['sandbox-apikey']?.configuredWorkflows).toEqual({ [workflow.id]: { enabled: true, settings: {} } });
+      expect((await user.disableWorkflow(workflow.id)).config.configuredWorkflows?.[workflow.id]?.enabled).toBe(false);
+      await expectApiError(user.enableWorkflow('no-such-workflow'), 404, 'WORKFLOW_NOT_FOUND');
     });
   });
 

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@switchboard/wire';
 import type { BrowserEnvironment } from './environment.js';
 import {
   IntegrationAlreadyInstalledError,
@@ -6,6 +7,7 @@ import {
   OAuthTimeoutError,
   SwitchboardError,
   UserNotAuthenticatedError,
+  type SwitchboardErrorCode,
 } from './errors.js';
 import { tokenClaims, tokenExpired } from './user-token.js';
 
@@ -21,8 +23,8 @@ export interface Session {
   claims: { sub?: string; exp?: number };
 }
 
-/** Server codes that have a typed error of their own. */
-const TYPED_ERRORS: Record<string, new (message: string, status?: number) => SwitchboardError> = {
+/** Server codes that have a typed error of their own (keys checked against the server's table). */
+const TYPED_ERRORS: Partial<Record<ErrorCode, new (message: string, status?: number) => SwitchboardError>> = {
   INTEGRATION_NOT_FOUND: IntegrationNotFoundError,
   INTEGRATION_ALREADY_INSTALLED: IntegrationAlreadyInstalledError,
   INTEGRATION_NOT_INSTALLED: IntegrationNotInstalledError,
@@ -31,9 +33,9 @@ const TYPED_ERRORS: Record<string, new (message: string, status?: number) => Swi
 };
 
 /** The SDK's error for a Switchboard error code: a typed one where there is one. */
-export function typedError(code: string, message: string, status?: number, field?: string): SwitchboardError {
+export function typedError(code: SwitchboardErrorCode, message: string, status?: number, field?: string): SwitchboardError {
   if (status === 401 && code.startsWith('USER_TOKEN_')) return new UserNotAuthenticatedError(message, 401);
-  const Typed = TYPED_ERRORS[code];
+  const Typed = TYPED_ERRORS[code as ErrorCode];
   return Typed ? new Typed(message, status) : new SwitchboardError(message, code, status, field);
 }
 

@@ -1,3 +1,32 @@
+import type { ErrorCode } from '@switchboard/wire';
+
+export type { ErrorCode } from '@switchboard/wire';
+
+/** Codes the SDK raises itself, in the browser; the server never answers them (its codes are ErrorCode). */
+export type SdkErrorCode =
+  | 'USER_NOT_AUTHENTICATED'
+  | 'OAUTH_BLOCKED'
+  | 'OAUTH_TIMEOUT'
+  | 'OAUTH_FAILED'
+  | 'NO_ACTIVE_INSTALL_FLOW'
+  | 'INSTALL_FLOW_REQUIRED'
+  | 'INSTALL_CANCELLED'
+  | 'WRONG_INSTALL_STAGE'
+  | 'REQUEST_FAILED'
+  | 'NETWORK_ERROR'
+  | 'UNEXPECTED_RESPONSE'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_HOST'
+  | 'NO_HOST'
+  | 'UNKNOWN_EVENT';
+
+/**
+ * `error.code`: one of the server's codes (ErrorCode, from @switchboard/wire's table, documented in docs/api.md),
+ * one of the SDK's own, or a code a newer server answers that this SDK does not know yet. `string & {}` keeps such a
+ * code assignable without collapsing the union to `string`, so editors still complete the known codes.
+ */
+export type SwitchboardErrorCode = ErrorCode | SdkErrorCode | (string & {});
+
 /**
  * Typed errors. Each has a stable `name` (as the reference SDK's errors do, so `error.name === 'OAuthTimeoutError'`
  * works with the script-tag build too) and a `code`; errors from the server also carry its `status` and `field`.
@@ -6,7 +35,7 @@ export class SwitchboardError extends Error {
   override name = 'SwitchboardError';
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: SwitchboardErrorCode,
     readonly status?: number,
     readonly field?: string,
   ) {
@@ -14,7 +43,7 @@ export class SwitchboardError extends Error {
   }
 }
 
-const named = (name: string, code: string) =>
+const named = (name: string, code: ErrorCode | SdkErrorCode) =>
   class extends SwitchboardError {
     override name = name;
     constructor(message: string, status?: number) {
@@ -49,7 +78,7 @@ export class RequestError extends SwitchboardError {
     status: number,
     readonly body: unknown,
     readonly headers: Record<string, string>,
-    code = 'REQUEST_FAILED',
+    code: SwitchboardErrorCode = 'REQUEST_FAILED',
   ) {
     super(message, code, status);
   }

@@ -9,6 +9,7 @@ import { clampOAuthTimeout, DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type
 import { proxyRequest } from './proxy-request.js';
 import type {
   AuthenticatedUser,
+  ConnectedAccount,
   InstallOptions,
   IntegrationInstallEvent,
   IntegrationMetadata,
@@ -19,6 +20,8 @@ import type {
   SwitchboardSDK,
   SwitchboardUser,
   UninstallOptions,
+  WorkflowChangeEvent,
+  WorkflowOptions,
 } from './types.js';
 import { tokenClaims, tokenExpired } from './user-token.js';
 
@@ -161,6 +164,32 @@ export class Switchboard implements SwitchboardSDK {
       removedCredentialIds: result.removedCredentialIds,
     };
     this.events.emit('onIntegrationUninstall', event, user);
+    return event;
+  }
+
+  /** Turns a workflow on for the user's account (the first valid one, or `selectedCredentialId`). */
+  enableWorkflow(workflowId: string, options: WorkflowOptions = {}): Promise<WorkflowChangeEvent> {
+    return this.changeWorkflow(workflowId, true, options);
+  }
+
+  disableWorkflow(workflowId: string, options: WorkflowOptions = {}): Promise<WorkflowChangeEvent> {
+    return this.changeWorkflow(workflowId, false, options);
+  }
+
+  private async changeWorkflow(workflowId: string, enabled: boolean, options: WorkflowOptions): Promise<WorkflowChangeEvent> {
+    this.api.current();
+    const integration = this.integrations.find((candidate) => candidate.workflows.some((workflow) => workflow.id === workflowId));
+    if (!integration) throw new SwitchboardError(`No workflow ${workflowId} in this project's integrations`, 'WORKFLOW_NOT_FOUND', 404);
+    const { selectedCredentialId } = options;
+    await this.api.json<ConnectedAccount>(
+      enabled ? 'POST' : 'DELETE',
+      `/workflows/${encodeURIComponent(workflowId)}`,
+      undefined,
+      selectedCredentialId ? { 'X-Paragon-Credential': selectedCredentialId } : {},
+    );
+    const user = await this.refreshUser();
+    const event: WorkflowChangeEvent = { integrationId: integration.id, workflowId, workflowStateChange: { enabled } };
+    this.events.emit('onWorkflowChange', event, user);
     return event;
   }
 

@@ -39,7 +39,12 @@ export interface IntegrationUninstallEvent {
 export interface WorkflowChangeEvent {
   integrationId: string;
   workflowId: string;
-  workflowStateChange: unknown;
+  workflowStateChange: { enabled: boolean };
+}
+
+export interface WorkflowOptions {
+  /** The account to turn the workflow on or off for; without it, the first valid account of the integration. */
+  selectedCredentialId?: string;
 }
 
 export interface SdkEvents {
@@ -131,6 +136,9 @@ export interface SwitchboardSDK {
   installFlow: InstallFlow;
   uninstallIntegration(integrationType: string, options?: UninstallOptions): Promise<IntegrationUninstallEvent>;
   setUserMetadata(meta: Record<string, unknown>): Promise<SwitchboardUser>;
+  /** Turns a published workflow on for the user's account; `configuredWorkflows[id].enabled` then reads true. */
+  enableWorkflow(workflowId: string, options?: WorkflowOptions): Promise<WorkflowChangeEvent>;
+  disableWorkflow(workflowId: string, options?: WorkflowOptions): Promise<WorkflowChangeEvent>;
   /** Calls the integration's API through the Switchboard proxy as the user's connected account. */
   request<T = unknown>(integrationType: string, path: string, options?: RequestOptions): Promise<T>;
   subscribe<N extends SdkEventName>(name: N, handler: SdkEventHandler<N>): () => void;

@@ -156,3 +156,43 @@ describe('setUserMetadata, uninstallIntegration and events', () => {
     expect(() => sdk.subscribe('onSomething' as never, () => undefined)).toThrow(expect.objectContaining({ code: 'UNKNOWN_EVENT' }));
   });
 });
+
+describe('enableWorkflow and disableWorkflow', () => {
+  it("turns a published workflow on and off for the user's account, firing onWorkflowChange with the state already current", async () => {
+    const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+    const created = await api('POST', '/workflows', {
+      name: 'Notify on new contacts',
+      integration: 'sandbox-apikey',
+      trigger: { type: 'request' },
+      steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+    });
+    const { id } = (await created.json()) as { id: string };
+    await api('POST', `/workflows/${id}/publish`);
+    const sub = newUser('workflows');
+    await connectApiKey(server, sub, apiKeyIntegrationId, 'sbx_workflows');
+    const { sdk } = sdkFor(server);
+    await sdk.authenticate(server.projectId, await server.userToken(sub));
+    const enabledNow = () => {
+      const user = sdk.getUser();
+      return user.authenticated ? user.integrations['sandbox-apikey']?.configuredWorkflows[id] : undefined;
+    };
+    const seen: { change: unknown; enabled: unknown }[] = [];
+    sdk.subscribe('onWorkflowChange', (event) => seen.push({ change: event, enabled: enabledNow() }));
+
+    const on = await sdk.enableWorkflow(id);
+    expect(on).toEqual({ integrationId: apiKeyIntegrationId, workflowId: id, workflowStateChange: { enabled: true } });
+    expect(enabledNow()).toEqual({ enabled: true, settings: {} });
+    const off = await sdk.disableWorkflow(id);
+    expect(off.workflowStateChange).toEqual({ enabled: false });
+    expect(seen).toEqual([
+      { change: on, enabled: { enabled: true, settings: {} } },
+      { change: off, enabled: { enabled: false, settings: {} } },
+    ]);
+
+    await expect(sdk.enableWorkflow('no-such-workflow')).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
+    const other = newUser('other-account');
+    const theirs = await server.sdk(other, '/credentials', { method: 'POST', json: { integrationId: apiKeyIntegrationId, payload: { apiKey: 'sbx_theirs' } } });
+    const theirId = ((await theirs.json()) as { id: string }).id;
+    await expect(sdk.enableWorkflow(id, { selectedCredentialId: theirId })).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND', status: 404 });
+  });
+});

@@ -160,7 +160,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(sdkIntegrationRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
-      await sdk.register(workflowSdkRoutes());
+      await sdk.register(workflowSdkRoutes(context));
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
       await sdk.register(
@@ -178,7 +178,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     async (sdk) => {
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(referenceOAuthRoutes(context));
-      await sdk.register(appEventRoutes());
+      await sdk.register(appEventRoutes(context));
     },
     { prefix: '/v2/projects/:projectId/sdk' },
   );

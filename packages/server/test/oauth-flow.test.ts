@@ -192,7 +192,7 @@ describe.each(testDatabases)('SDK OAuth flow on %s', (database) => {
       try {
         const before = await sandboxStats();
         const page = await loadCallbackPage(callbackUrl, started.browser);
-        expect(page.status).toBe(400);
+        expect(page.status).toBe(404);
         expect(postedResult(page)).toMatchObject({ status: 'error', integration: 'sandbox', error: { code: 'INTEGRATION_NOT_FOUND' } });
         expect((await sandboxStats()).authorization_code).toBe(before.authorization_code);
         expect(await credentialRowsOf(server, sub)).toEqual([]);

@@ -9,3 +9,5 @@ export * from './user-state.js';
 export * from './integrations.js';
 export * from './install.js';
 export * from './management.js';
+export * from './workflows.js';
+export * from './error-codes.js';

@@ -48,6 +48,38 @@ export const InstallInputs = Type.Object({
 });
 export type InstallInputs = Static<typeof InstallInputs>;
 
+/** A published, active workflow of the integration, as a user's app lists it (`workflows[i]`). */
+export const SdkWorkflow = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  projectId: Type.String(),
+  integrationId: Type.String(),
+  dateCreated: Timestamp,
+  dateUpdated: Timestamp,
+  /** What starts it: `appEvent`, `request`, `schedule`, `integrationEnabled` or `webhook`. */
+  triggerType: Type.String(),
+  /** Enabled for a user as soon as they connect the integration. */
+  defaultEnabled: Type.Boolean(),
+  /** The settings the user gives when enabling it (`configuredWorkflows[id].settings`). */
+  settings: Type.Array(InstallField),
+  isOnboardingWorkflow: Type.Boolean(),
+  /** The reference product lists steps here; Switchboard keeps a workflow's definition to the management API. */
+  steps: Type.Array(Type.Unknown()),
+});
+export type SdkWorkflow = Static<typeof SdkWorkflow>;
+
+/** `configs[0].values.workflowMeta[id]`, where the reference SDK looks a workflow up. */
+export const WorkflowMeta = Type.Object({
+  id: Type.String(),
+  description: Type.String(),
+  infoText: Type.Optional(Type.String()),
+  defaultEnabled: Type.Boolean(),
+  hidden: Type.Boolean(),
+  inputs: Type.Array(ReferenceInput),
+});
+export type WorkflowMeta = Static<typeof WorkflowMeta>;
+
 /** An item of `GET /sdk/integrations`: an active integration of the project, in the reference's shape and ours. */
 export const SdkIntegration = Type.Composite([
   Type.Object({
@@ -69,11 +101,11 @@ export const SdkIntegration = Type.Composite([
           sharedMeta: Type.Record(Type.String(), Type.Unknown()),
           accentColor: Type.String(),
           description: Type.String(),
-          workflowMeta: Type.Record(Type.String(), Type.Unknown()),
+          workflowMeta: Type.Record(Type.String(), WorkflowMeta),
         }),
       }),
     ),
-    workflows: Type.Array(Type.Unknown()),
+    workflows: Type.Array(SdkWorkflow),
     customIntegration: Type.Union([
       Type.Object({
         id: Type.String(),

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -68,7 +68,7 @@ function notModified(request: FastifyRequest, etag: string): boolean {
   });
 }
 
-const sdkNotBuilt = () => notFound('SDK_NOT_BUILT', 'The browser SDK is not built: run npm run build');
+const sdkNotBuilt = () => apiError('SDK_NOT_BUILT', 'The browser SDK is not built: run npm run build');
 
 /**
  * GET /switchboard.js: the browser SDK for a `<script>` tag (it defines `window.switchboard`), and its source map at
@@ -86,7 +86,7 @@ export function sdkScriptRoutes(context: AppContext) {
     if (!file) {
       reply.header('cache-control', 'no-store');
       if (kind === 'map' && script && (await cache.read(script))) {
-        throw notFound('SOURCE_MAP_NOT_FOUND', 'The browser SDK was built without a source map');
+        throw apiError('SOURCE_MAP_NOT_FOUND', 'The browser SDK was built without a source map');
       }
       throw sdkNotBuilt();
     }

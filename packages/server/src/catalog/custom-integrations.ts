@@ -3,7 +3,7 @@ import { defineIntegration, fillPlaceholders, isValidInputPattern, postInstallIn
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { isLoopbackHttp } from '../providers/http.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
 import type { SecretBox } from '../secrets/envelope.js';
 import type { Database } from '../storage/schema.js';
@@ -24,7 +24,7 @@ const SAFE_URL_INPUT = '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$';
 
 function parseHeaderTemplate(template: string): { name: string; value: string } {
   const match = template.match(/^\s*([A-Za-z0-9-]+)\s*:\s*(.+?)\s*$/);
-  if (!match) throw badRequest('INVALID_API_AUTHORIZATION', 'apiAuthorization must look like "Header-Name: value {{accessToken}}"', { field: 'apiAuthorization' });
+  if (!match) throw apiError('INVALID_API_AUTHORIZATION', 'apiAuthorization must look like "Header-Name: value {{accessToken}}"', { field: 'apiAuthorization' });
   return { name: match[1]!, value: match[2]! };
 }
 
@@ -33,10 +33,10 @@ function absoluteUrl(field: string, value: string): URL {
   try {
     url = new URL(fillPlaceholders(value, () => 'x'));
   } catch {
-    throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
+    throw apiError('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw badRequest('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
+    throw apiError('INVALID_URL', `${field} must be an absolute http(s) URL`, { field });
   }
   return url;
 }
@@ -45,7 +45,7 @@ function absoluteUrl(field: string, value: string): URL {
 function tokenUrl(field: string, value: string): void {
   const url = absoluteUrl(field, value);
   if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
-    throw badRequest('INVALID_URL', `${field} must be an https URL`, { field });
+    throw apiError('INVALID_URL', `${field} must be an https URL`, { field });
   }
 }
 
@@ -59,7 +59,7 @@ function apiUrl(field: string, value: string, allowPrivateUpstreams: boolean): v
   const why = allowPrivateUpstreams
     ? 'plain http only to this machine (localhost, 127.0.0.1, [::1])'
     : 'plain http to this machine needs a project that allows private upstreams';
-  throw badRequest('INVALID_URL', `${field} must be an https URL (${why})`, { field });
+  throw apiError('INVALID_URL', `${field} must be an https URL (${why})`, { field });
 }
 
 /** Refuses an input pattern that is no regular expression (as the engine compiles it): it would fail every install. */
@@ -70,7 +70,7 @@ function checkPatterns(input: CustomIntegrationInput): void {
   for (const [listPath, list] of lists) {
     list.forEach((field, index) => {
       if (field.pattern === undefined || isValidInputPattern(field.pattern)) return;
-      throw badRequest('INVALID_PATTERN', `${listPath}.${index}.pattern is not a valid regular expression`, { field: `${listPath}.${index}.pattern` });
+      throw apiError('INVALID_PATTERN', `${listPath}.${index}.pattern is not a valid regular expression`, { field: `${listPath}.${index}.pattern` });
     });
   }
 }
@@ -80,7 +80,7 @@ function checkPostInstallInputs(input: CustomIntegrationInput): void {
   const [problem] = postInstallInputProblems(input.postInstallInputs ?? []);
   if (!problem) return;
   const field = ['postInstallInputs', problem.index, problem.property].filter((part) => part !== undefined).join('.');
-  throw badRequest('INVALID_POST_INSTALL_INPUT', `${field}: ${problem.message}`, { field });
+  throw apiError('INVALID_POST_INSTALL_INPUT', `${field}: ${problem.message}`, { field });
 }
 
 /** Refuses a `{{name}}` the engine could never fill (it would fail every install), naming the field it is in. */
@@ -100,7 +100,7 @@ function checkPlaceholders(input: CustomIntegrationInput): void {
   for (const [field, template] of templates) {
     for (const name of templatePlaceholders(template)) {
       if (!known(name)) {
-        throw badRequest('UNKNOWN_PLACEHOLDER', `${field}: {{${name}}} is not an input field of this integration or a known value`, { field });
+        throw apiError('UNKNOWN_PLACEHOLDER', `${field}: {{${name}}} is not an input field of this integration or a known value`, { field });
       }
     }
   }
@@ -114,7 +114,7 @@ export interface DefiningProject {
 /** Turns the customer's input into a catalog definition, refusing anything the engine could not run safely. */
 export function toDefinition(input: CustomIntegrationInput, project: DefiningProject): IntegrationDefinition {
   const iconProblem = invalidSvgIcon(input.iconSvg);
-  if (iconProblem) throw badRequest('INVALID_ICON', `iconSvg ${iconProblem}`, { field: 'iconSvg' });
+  if (iconProblem) throw apiError('INVALID_ICON', `iconSvg ${iconProblem}`, { field: 'iconSvg' });
   apiUrl('apiBaseUrl', input.apiBaseUrl, project.allowPrivateUpstreams);
   const header = parseHeaderTemplate(input.apiAuthorization);
   // A relative test endpoint is joined to apiBaseUrl by the engine (as text), so it shares its scheme and host.
@@ -177,7 +177,7 @@ export function toDefinition(input: CustomIntegrationInput, project: DefiningPro
       ...(input.postInstallInputs && input.postInstallInputs.length > 0 && { postInstallInputs: input.postInstallInputs }),
     });
   } catch (error) {
-    throw badRequest('INVALID_CUSTOM_INTEGRATION', (error as Error).message);
+    throw apiError('INVALID_CUSTOM_INTEGRATION', (error as Error).message, {}, { cause: error });
   }
 }
 
@@ -205,7 +205,7 @@ export async function createCustomIntegration(
     .where('project_id', '=', projectId)
     .where('slug', '=', input.slug)
     .executeTakeFirst();
-  if (existing) throw conflict('CUSTOM_INTEGRATION_EXISTS', `custom.${input.slug} already exists in this project`);
+  if (existing) throw apiError('CUSTOM_INTEGRATION_EXISTS', `custom.${input.slug} already exists in this project`);
 
   const now = isoNow();
   const id = randomUUID();
@@ -251,8 +251,8 @@ export async function updateCustomIntegration(
     .where('project_id', '=', projectId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!row) throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration in this project');
-  if (input.slug !== row.slug) throw badRequest('SLUG_IMMUTABLE', 'slug cannot change', { field: 'slug' });
+  if (!row) throw apiError('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration in this project');
+  if (input.slug !== row.slug) throw apiError('SLUG_IMMUTABLE', 'slug cannot change', { field: 'slug' });
   const definition = toDefinition(input, project);
   const now = isoNow();
   const oauth = input.auth.type === 'oauth2' ? input.auth : undefined;

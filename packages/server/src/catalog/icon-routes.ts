@@ -3,7 +3,7 @@ import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
 
 // Icons are images, but an SVG opened directly is a document: forbid script and everything else it could load.
@@ -25,7 +25,7 @@ export function iconRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       app.get(url, { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
         const type = request.params.file.replace(/\.svg$/, '');
         const definition = findBuiltInIntegration(type);
-        if (!definition) throw notFound('ICON_NOT_FOUND', 'No such icon');
+        if (!definition) throw apiError('ICON_NOT_FOUND', 'No such icon');
         return sendSvg(reply, definition.iconSvg, 86_400);
       });
     }
@@ -36,7 +36,7 @@ export function iconRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         const id = request.params.file.replace(/\.svg$/, '');
         const row = await context.db.selectFrom('custom_integrations').select('definition').where('id', '=', id).executeTakeFirst();
         const definition = parseJson<IntegrationDefinition | undefined>(row?.definition, undefined);
-        if (!definition) throw notFound('ICON_NOT_FOUND', 'No such icon');
+        if (!definition) throw apiError('ICON_NOT_FOUND', 'No such icon');
         return sendSvg(reply, definition.iconSvg, 300);
       },
     );

@@ -3,7 +3,7 @@ import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import { isoNow } from '../clock.js';
-import { badRequest, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { Database, IntegrationRow } from '../storage/schema.js';
@@ -146,7 +146,7 @@ export async function requireActiveIntegration(
 }
 
 /** The 404 for an integration an end user cannot reach: not in the project, inactive, or hidden by JWT permissions. */
-export const integrationNotFound = (name: string) => notFound('INTEGRATION_NOT_FOUND', `Integration ${name} is not active in this project`);
+export const integrationNotFound = (name: string) => apiError('INTEGRATION_NOT_FOUND', `Integration ${name} is not active in this project`);
 
 export interface IntegrationSettings {
   isActive?: boolean;
@@ -170,15 +170,15 @@ export async function configureIntegration(
 ): Promise<ProjectIntegration> {
   const existing = await findIntegration(db, projectId, { type });
   if (type.startsWith('custom.')) {
-    if (!existing) throw notFound('INTEGRATION_NOT_FOUND', `No custom integration ${type} in this project`);
+    if (!existing) throw apiError('INTEGRATION_NOT_FOUND', `No custom integration ${type} in this project`);
     if (settings.clientId !== undefined || settings.clientSecret !== undefined) {
-      throw badRequest('CLIENT_IN_DEFINITION', "A custom integration's OAuth client is part of its definition: PUT custom-integrations/:id", {
+      throw apiError('CLIENT_IN_DEFINITION', "A custom integration's OAuth client is part of its definition: PUT custom-integrations/:id", {
         field: settings.clientId !== undefined ? 'clientId' : 'clientSecret',
       });
     }
   }
   const definition = existing?.definition ?? findBuiltInIntegration(type);
-  if (!definition) throw notFound('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
+  if (!definition) throw apiError('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
   checkOAuthClient(type, definition, existing, settings);
   const now = isoNow();
   const id = existing?.id ?? randomUUID();
@@ -225,7 +225,7 @@ function checkOAuthClient(type: string, definition: IntegrationDefinition, exist
   };
   if (!active || !lacksOAuthClient(after)) return;
   const field = after.clientId ? 'clientSecret' : 'clientId';
-  throw badRequest('OAUTH_CLIENT_REQUIRED', `${type} connects through OAuth: an active integration needs ${field} (your OAuth app at the provider), or isActive: false`, {
+  throw apiError('OAUTH_CLIENT_REQUIRED', `${type} connects through OAuth: an active integration needs ${field} (your OAuth app at the provider), or isActive: false`, {
     field,
   });
 }

@@ -1,5 +1,14 @@
 import type { InputField, IntegrationDefinition } from '@switchboard/catalog';
-import type { AuthenticationMethod, InstallField, InstallInputs, IntegrationMetadata, ReferenceAuthenticationType, SdkIntegration } from '@switchboard/wire';
+import type {
+  AuthenticationMethod,
+  InstallField,
+  InstallInputs,
+  IntegrationMetadata,
+  ReferenceAuthenticationType,
+  SdkIntegration,
+  SdkWorkflow,
+  WorkflowMeta,
+} from '@switchboard/wire';
 import type { ProjectIntegration } from './integration-store.js';
 
 /** Switchboard's names for auth kinds (`authenticationType` in GET /sdk/metadata and the SDK's metadata). */
@@ -92,8 +101,47 @@ export function integrationMetadata(publicUrl: string, integration: ProjectInteg
   };
 }
 
-/** An item of GET /sdk/integrations ("Get project's integrations" in the reference). */
-export function integrationView(publicUrl: string, integration: ProjectIntegration): SdkIntegration {
+/** A published workflow as a user's app sees it: name, trigger kind, settings to ask for; never its steps. */
+export interface PublishedWorkflow {
+  id: string;
+  integrationId: string;
+  definition: { name: string; description?: string; trigger: { type: string }; settings?: InputField[]; defaultEnabled?: boolean };
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+function workflowView(integration: ProjectIntegration, workflow: PublishedWorkflow): SdkWorkflow {
+  const { definition } = workflow;
+  return {
+    id: workflow.id,
+    name: definition.name,
+    description: definition.description ?? definition.name,
+    projectId: integration.projectId,
+    integrationId: integration.id,
+    dateCreated: workflow.dateCreated,
+    dateUpdated: workflow.dateUpdated,
+    triggerType: definition.trigger.type,
+    defaultEnabled: definition.defaultEnabled ?? false,
+    settings: (definition.settings ?? []).map(fieldView),
+    isOnboardingWorkflow: false,
+    steps: [],
+  };
+}
+
+/** The reference SDK finds a workflow by its id in `workflowMeta`, and reads its settings as `inputs`. */
+const workflowMeta = (workflow: SdkWorkflow): WorkflowMeta => ({
+  id: workflow.id,
+  // The reference shows `description` as the workflow's title.
+  description: workflow.name,
+  ...(workflow.description !== workflow.name && { infoText: workflow.description }),
+  defaultEnabled: workflow.defaultEnabled,
+  hidden: false,
+  inputs: workflow.settings.map(referenceInput),
+});
+
+/** An item of GET /sdk/integrations ("Get project's integrations" in the reference), with its published workflows. */
+export function integrationView(publicUrl: string, integration: ProjectIntegration, published: PublishedWorkflow[] = []): SdkIntegration {
+  const workflows = published.filter((workflow) => workflow.integrationId === integration.id).map((workflow) => workflowView(integration, workflow));
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
   const inputs = installInputs(definition);
@@ -121,12 +169,11 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
           sharedMeta: {},
           accentColor: metadata.brandColor,
           description: metadata.description,
-          workflowMeta: {},
+          workflowMeta: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflowMeta(workflow)])),
         },
       },
     ],
-    // Workflows arrive with a later release; the field is part of the contract now.
-    workflows: [],
+    workflows,
     customIntegration: integration.customIntegrationId
       ? {
           id: integration.customIntegrationId,

@@ -1,13 +1,13 @@
 import type { AppContext } from '../app-context.js';
 import { openClientSecret, type ProjectIntegration } from './integration-store.js';
-import { ApiError } from '../errors.js';
+import { apiError } from '../errors.js';
 import type { OAuthApp, TemplateContext } from '../providers/index.js';
 
 /** The project's OAuth app at the provider; an integration activated without one cannot connect accounts. */
 export function oauthAppFor(context: AppContext, integration: ProjectIntegration): OAuthApp {
   const clientSecret = openClientSecret(context.secrets, integration);
   if (!integration.clientId || !clientSecret) {
-    throw new ApiError(409, 'INTEGRATION_NOT_CONFIGURED', `${integration.type} has no OAuth client ID and secret in this project`);
+    throw apiError('INTEGRATION_NOT_CONFIGURED', `${integration.type} has no OAuth client ID and secret in this project`);
   }
   return { clientId: integration.clientId, clientSecret, ...(integration.scopes && { scopes: integration.scopes }) };
 }

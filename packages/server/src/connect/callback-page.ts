@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
+import type { ErrorCode } from '../errors.js';
 import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import type { OAuthResult } from './oauth-sessions.js';
 
@@ -43,7 +44,7 @@ h1{font-size:1.5rem;line-height:1.25;margin:0 0 .75rem}p{margin:0}
  * Sends a page of the popup. Pages are documents: they say what went wrong in words, with the code in the usual
  * header. No Referer leaves them (the reference SDK's first page carries the user token in its URL).
  */
-export function sendPopupPage(reply: FastifyReply, status: number, page: { html: string; csp: string }, errorCode?: string) {
+export function sendPopupPage(reply: FastifyReply, status: number, page: { html: string; csp: string }, errorCode?: ErrorCode) {
   if (errorCode) reply.header(ERROR_CODE_HEADER, errorCode);
   return reply
     .code(status)

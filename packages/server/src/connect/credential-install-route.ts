@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, integrationNotFound, type ProjectIntegration } from '../catalog/integration-store.js';
 import { credentialView } from '../credentials/credential-view.js';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { validateInputs } from './install-inputs.js';
 import { checkCredentialInstallLimit } from './install-limits.js';
@@ -46,7 +46,7 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
         const integration = await activeIntegration(context, project.id, integrationId, request.sdk.permissions);
         const auth = integration.definition.auth;
         if (auth.kind === 'oauth2') {
-          throw badRequest('OAUTH_INTEGRATION', `${integration.type} connects through OAuth: POST /sdk/oauth/start`, { field: 'integrationId' });
+          throw apiError('OAUTH_INTEGRATION', `${integration.type} connects through OAuth: POST /sdk/oauth/start`, { field: 'integrationId' });
         }
         const choice = {
           selectedCredentialId: installOptions.selectedCredentialId ?? null,

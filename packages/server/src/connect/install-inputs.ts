@@ -1,5 +1,5 @@
 import { matchesInputPattern, type AccountType, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 import { isPlainObject } from '../json.js';
 
 const MAX_VALUE_LENGTH = 4096;
@@ -15,10 +15,10 @@ export function validateInputs(
   prefix: string,
 ): { publicValues: Record<string, string>; secretValues: Record<string, string> } {
   if (values === undefined || values === null) values = {};
-  if (!isPlainObject(values)) throw badRequest('INVALID_INPUT', `${prefix} must be an object`, { field: prefix });
+  if (!isPlainObject(values)) throw apiError('INVALID_INPUT', `${prefix} must be an object`, { field: prefix });
   const known = new Map(fields.map((field) => [field.id, field]));
   for (const key of Object.keys(values)) {
-    if (!known.has(key)) throw badRequest('UNKNOWN_FIELD', `${prefix}.${key} is not a field of this integration`, { field: `${prefix}.${key}` });
+    if (!known.has(key)) throw apiError('UNKNOWN_FIELD', `${prefix}.${key} is not a field of this integration`, { field: `${prefix}.${key}` });
   }
   const publicValues: Record<string, string> = {};
   const secretValues: Record<string, string> = {};
@@ -26,7 +26,7 @@ export function validateInputs(
     const name = `${prefix}.${field.id}`;
     const raw = values[field.id];
     if (raw === undefined || raw === '') {
-      if (field.required) throw badRequest('MISSING_FIELD', `${name} is required`, { field: name });
+      if (field.required) throw apiError('MISSING_FIELD', `${name} is required`, { field: name });
       continue;
     }
     (field.secret || field.type === 'password' ? secretValues : publicValues)[field.id] = checkInputValue(field, raw, name);
@@ -39,14 +39,14 @@ export function validateInputs(
  * select, one of its options. `name` is how errors refer to it (`payload.apiKey`).
  */
 export function checkInputValue(field: InputField, raw: unknown, name: string): string {
-  if (typeof raw !== 'string') throw badRequest('INVALID_FIELD', `${name} must be a string`, { field: name });
-  if (raw.length > MAX_VALUE_LENGTH) throw badRequest('INVALID_FIELD', `${name} is too long`, { field: name });
-  if (/[\r\n\0]/.test(raw)) throw badRequest('INVALID_FIELD', `${name} must be a single line`, { field: name });
+  if (typeof raw !== 'string') throw apiError('INVALID_FIELD', `${name} must be a string`, { field: name });
+  if (raw.length > MAX_VALUE_LENGTH) throw apiError('INVALID_FIELD', `${name} is too long`, { field: name });
+  if (/[\r\n\0]/.test(raw)) throw apiError('INVALID_FIELD', `${name} must be a single line`, { field: name });
   if (field.pattern && !matchesInputPattern(field.pattern, raw)) {
-    throw badRequest('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
+    throw apiError('INVALID_FIELD', `${name} is not in the expected format`, { field: name });
   }
   if (field.type === 'select' && field.options && !field.options.some((o) => o.value === raw)) {
-    throw badRequest('INVALID_FIELD', `${name} must be one of ${field.options.map((o) => o.value).join(', ')}`, { field: name });
+    throw apiError('INVALID_FIELD', `${name} must be one of ${field.options.map((o) => o.value).join(', ')}`, { field: name });
   }
   return raw;
 }
@@ -70,13 +70,13 @@ export function resolveAccountType(definition: IntegrationDefinition, requested:
   const field = 'installOptions.accountType';
   // The reference lets accountType be a string or a list of allowed types; a list means "one of these".
   const wanted = Array.isArray(requested) ? requested : requested === undefined || requested === null ? [] : [requested];
-  if (wanted.some((value) => typeof value !== 'string')) throw badRequest('INVALID_ACCOUNT_TYPE', `${field} must be a string or a list of strings`, { field });
+  if (wanted.some((value) => typeof value !== 'string')) throw apiError('INVALID_ACCOUNT_TYPE', `${field} must be a string or a list of strings`, { field });
   if (types.length === 0) {
-    if (wanted.length > 0 && !wanted.includes('default')) throw badRequest('INVALID_ACCOUNT_TYPE', `${field}: this integration has no account types`, { field });
+    if (wanted.length > 0 && !wanted.includes('default')) throw apiError('INVALID_ACCOUNT_TYPE', `${field}: this integration has no account types`, { field });
     return undefined;
   }
   if (wanted.length === 0) return types[0];
   const match = types.find((type) => wanted.includes(type.id));
-  if (!match) throw badRequest('INVALID_ACCOUNT_TYPE', `${field} must be one of ${types.map((t) => t.id).join(', ')}`, { field });
+  if (!match) throw apiError('INVALID_ACCOUNT_TYPE', `${field} must be one of ${types.map((t) => t.id).join(', ')}`, { field });
   return match;
 }

@@ -142,13 +142,13 @@ describe.each(testDatabases)('GET /oauth/callback on %s', (database) => {
   });
 
   describe('the integration', () => {
-    it('answers INTEGRATION_NOT_FOUND for a flow whose integration was deactivated, and records it for polling', async () => {
+    it('answers 404 INTEGRATION_NOT_FOUND (the status of the code everywhere) for a flow whose integration was deactivated, and records it for polling', async () => {
       const sub = newUser();
       const flow = await startOAuth(server, sub);
       await configureIntegration(server, 'sandbox', { isActive: false });
       try {
         const page = await loadCallbackPage(callbackUrl({ state: flow.state, code: 'a-code' }), flow.browser);
-        expect(page.status).toBe(400);
+        expect(page.status).toBe(404);
         expect(page.headers.get('x-switchboard-error')).toBe('INTEGRATION_NOT_FOUND');
         expect(postedResult(page, APP_ORIGIN)).toMatchObject({ status: 'error', integration: 'sandbox', error: { code: 'INTEGRATION_NOT_FOUND' } });
       } finally {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
-import { ApiError } from '../errors.js';
+import { ApiError, type ErrorStatus, type HttpErrorCode } from '../errors.js';
 import { parseJson } from '../json.js';
 import { browserIsBound } from './browser-binding.js';
 import { callbackPage, sendPopupPage } from './callback-page.js';
@@ -22,11 +22,11 @@ import { findProject } from '../projects/project-store.js';
 import { providerFetchFor } from '../providers/provider-fetch.js';
 import { saveConnectedAccount, seenIds } from './save-connected-account.js';
 
-const failure = (integration: string, code: string, message: string): OAuthResult => ({
-  status: 'error',
-  integration,
-  error: { code, message },
-});
+/** A failed flow: the page's status (one ERROR_CODES gives the code) and the result posted and stored. */
+const failure = <C extends HttpErrorCode>(status: ErrorStatus<C>, integration: string, code: C, message: string): [number, OAuthResult] => [
+  status,
+  { status: 'error', integration, error: { code, message } },
+];
 
 /**
  * GET /oauth/callback: where providers send the user back. Checks the state (single use, unexpired), exchanges the
@@ -62,7 +62,7 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
           return sendPopupPage(reply, status, page, result.status === 'error' ? result.error?.code : undefined);
         };
         // An unknown state has no origin we could trust: say so on the page and post nothing.
-        if (!session) return send(400, failure('', 'OAUTH_STATE_INVALID', 'This authorization link is not valid.'), undefined);
+        if (!session) return send(...failure(400, '', 'OAUTH_STATE_INVALID', 'This authorization link is not valid.'), undefined);
 
         const integration = await findIntegration(context.db, session.project_id, { id: session.integration_id });
         const type = integration?.type ?? '';
@@ -72,14 +72,13 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
         if (!browserIsBound(context, request, session)) {
           request.log.warn({ integration: type }, 'OAuth callback from a browser the flow was not started in');
           return send(
-            403,
-            failure(type, 'OAUTH_BROWSER_MISMATCH', 'This sign-in was started in another browser, so it was not connected. Start connecting again from the app in this browser.'),
+            ...failure(403, type, 'OAUTH_BROWSER_MISMATCH', 'This sign-in was started in another browser, so it was not connected. Start connecting again from the app in this browser.'),
             undefined,
           );
         }
         if (!(await consumeOAuthSession(context.db, session.state))) {
           // A replay must not overwrite the first attempt's result.
-          return send(400, failure(type, 'OAUTH_STATE_INVALID', 'This authorization was already used or has expired.'), session.origin);
+          return send(...failure(400, type, 'OAUTH_STATE_INVALID', 'This authorization was already used or has expired.'), session.origin);
         }
 
         const finish = async (status: number, result: OAuthResult) => {
@@ -87,12 +86,12 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
           return send(status, result, session.origin);
         };
         if (!integration || !integration.isActive || integration.definition.auth.kind !== 'oauth2') {
-          return finish(400, failure(type, 'INTEGRATION_NOT_FOUND', 'This integration is no longer available.'));
+          return finish(...failure(404, type, 'INTEGRATION_NOT_FOUND', 'This integration is no longer available.'));
         }
         if (error || !code) {
           const denied = error === 'access_denied';
           const message = denied ? 'The authorization was denied.' : `The provider reported an error${errorDescription ? `: ${errorDescription}` : error ? `: ${error}` : ''}.`;
-          return finish(400, failure(type, denied ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_PROVIDER_ERROR', message));
+          return finish(...failure(400, type, denied ? 'OAUTH_ACCESS_DENIED' : 'OAUTH_PROVIDER_ERROR', message));
         }
 
         try {
@@ -144,8 +143,11 @@ export function oauthCallbackRoute(context: AppContext): FastifyPluginAsyncTypeb
           if (!(apiError instanceof ApiError) || apiError.statusCode >= 500) {
             request.log.error({ err: caught, integration: type }, 'OAuth callback failed');
           }
-          const known = apiError instanceof ApiError;
-          return finish(known ? apiError.statusCode : 500, failure(type, known ? apiError.code : 'INTERNAL_ERROR', known ? apiError.message : 'Something went wrong while connecting the account.'));
+          return finish(
+            ...(apiError instanceof ApiError
+              ? failure(apiError.statusCode, type, apiError.code, apiError.message)
+              : failure(500, type, 'INTERNAL_ERROR', 'Something went wrong while connecting the account.')),
+          );
         }
       },
     );

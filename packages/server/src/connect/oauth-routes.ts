@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
-import { notFound } from '../errors.js';
+import { apiError, type ErrorCode } from '../errors.js';
 import { ErrorResponse, OAuthResult, OAuthStart, OAuthStarted } from '@switchboard/wire';
 import { findOAuthSession, sessionResult } from './oauth-sessions.js';
 import { startOAuth } from './start-oauth.js';
@@ -47,14 +47,14 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const session = await findOAuthSession(context.db, request.params.state);
         if (!session || session.connected_user_id !== request.sdk.user.id) {
-          throw notFound('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this state for this user');
+          throw apiError('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this state for this user');
         }
         const integration = await findIntegration(context.db, session.project_id, { id: session.integration_id });
         const result = sessionResult(session);
         if (result) return result;
         const expired = session.expires_at < new Date().toISOString();
         return expired
-          ? { status: 'error' as const, integration: integration?.type ?? '', error: { code: 'OAUTH_STATE_EXPIRED', message: 'The authorization was not completed in time' } }
+          ? { status: 'error' as const, integration: integration?.type ?? '', error: { code: 'OAUTH_STATE_EXPIRED' satisfies ErrorCode, message: 'The authorization was not completed in time' } }
           : { status: 'pending' as const, integration: integration?.type ?? '' };
       },
     );

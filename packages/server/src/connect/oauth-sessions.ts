@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { ErrorCode } from '../errors.js';
 import { isoIn, isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
@@ -12,7 +13,8 @@ export interface OAuthResult {
   status: 'success' | 'error';
   integration: string;
   credentialId?: string;
-  error?: { code: string; message: string };
+  /** A code of ERROR_CODES, or OAUTH_STATE_EXPIRED (REPORTED_ERROR_CODES) for a flow nobody finished. */
+  error?: { code: ErrorCode; message: string };
 }
 
 export interface NewOAuthSession {

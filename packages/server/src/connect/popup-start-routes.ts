@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { ApiError, forbidden, notFound } from '../errors.js';
+import { ApiError, apiError, apiErrorWithStatus } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { findProject } from '../projects/project-store.js';
 import { lookupProject } from '../projects/project-lookup.js';
@@ -44,19 +44,19 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request, reply) => {
         const session = await findOAuthSession(context.db, request.body.state);
         if (!session || !sessionOpen(session) || !session.authorization_url) {
-          return refusal(reply, notFound('OAUTH_STATE_INVALID', 'This sign-in has expired or was already used'));
+          return refusal(reply, apiErrorWithStatus('OAUTH_STATE_INVALID', 404, 'This sign-in has expired or was already used'));
         }
         const origin = request.headers.origin;
         if (origin === 'null') {
           // Browsers send `Origin: null` for a page whose Referrer-Policy is no-referrer.
           return refusal(
             reply,
-            forbidden('ORIGIN_NOT_ALLOWED', "The app's page sent no origin (its Referrer-Policy is no-referrer); serve it with strict-origin-when-cross-origin, the browsers' default, or same-origin"),
+            apiError('ORIGIN_NOT_ALLOWED', "The app's page sent no origin (its Referrer-Policy is no-referrer); serve it with strict-origin-when-cross-origin, the browsers' default, or same-origin"),
           );
         }
         const project = await findProject(context.db, session.project_id);
         if (!origin || origin !== session.origin || !project || !originAllowed(project.allowedOrigins, origin)) {
-          return refusal(reply, forbidden('ORIGIN_NOT_ALLOWED', 'This sign-in window was not opened by the app that started it'));
+          return refusal(reply, apiError('ORIGIN_NOT_ALLOWED', 'This sign-in window was not opened by the app that started it'));
         }
         bindBrowser(context, request, reply, { projectId: session.project_id, connectedUserId: session.connected_user_id });
         return reply.code(303).header('cache-control', 'no-store').header('location', session.authorization_url).send();
@@ -85,12 +85,12 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request, reply) => {
         const { userToken, originForPostMessage: origin } = request.query;
         const { project, signingKeys } = (await lookupProject(context, request.params.projectId)) ?? {};
-        if (!project) return refusal(reply, notFound('PROJECT_NOT_FOUND', 'No such project'));
+        if (!project) return refusal(reply, apiError('PROJECT_NOT_FOUND', 'No such project'));
         if (!origin || !originAllowed(project.allowedOrigins, origin)) {
-          return refusal(reply, forbidden('ORIGIN_NOT_ALLOWED', `${origin ?? 'The opener'} is not an allowed origin of this project`));
+          return refusal(reply, apiError('ORIGIN_NOT_ALLOWED', `${origin ?? 'The opener'} is not an allowed origin of this project`));
         }
         if (refererOrigin(request.headers.referer) !== origin) {
-          return refusal(reply, forbidden('ORIGIN_NOT_ALLOWED', 'This sign-in window was not opened by the app'));
+          return refusal(reply, apiError('ORIGIN_NOT_ALLOWED', 'This sign-in window was not opened by the app'));
         }
         let principal;
         try {

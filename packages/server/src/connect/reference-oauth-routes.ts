@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../http/json-body.js';
 import { ErrorResponse } from '../http/schemas.js';
 import { deleteOAuthSession, findOAuthSessionByClientKey, sessionResult } from './oauth-sessions.js';
@@ -13,14 +13,14 @@ const CLIENT_KEY = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-
 function jsonParameter(value: string | undefined, field: string): Record<string, unknown> {
   if (value === undefined || value === '') return {};
   // The same rule as for JSON bodies (http/json-body.ts).
-  if (jsonNestingExceeds(value, MAX_JSON_DEPTH)) throw badRequest('JSON_TOO_DEEP', `${field} nests more than ${MAX_JSON_DEPTH} levels`, { field });
+  if (jsonNestingExceeds(value, MAX_JSON_DEPTH)) throw apiError('JSON_TOO_DEEP', `${field} nests more than ${MAX_JSON_DEPTH} levels`, { field });
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
-  } catch {
-    throw badRequest('INVALID_JSON', `${field} must be JSON`, { field });
+  } catch (error) {
+    throw apiError('INVALID_JSON', `${field} must be JSON`, { field }, { cause: error });
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('INVALID_INPUT', `${field} must be a JSON object`, { field });
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw apiError('INVALID_INPUT', `${field} must be a JSON object`, { field });
   return parsed as Record<string, unknown>;
 }
 
@@ -57,10 +57,10 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
         const query = request.query;
         // The popup posts to originForPostMessage: a browser asking from another origin does not get to pick it.
         if (request.headers.origin && request.headers.origin !== query.originForPostMessage) {
-          throw forbidden('ORIGIN_NOT_ALLOWED', 'originForPostMessage must be the origin of the page that asks');
+          throw apiError('ORIGIN_NOT_ALLOWED', 'originForPostMessage must be the origin of the page that asks');
         }
         if (query.redirectUrl) {
-          throw badRequest('REDIRECT_OVERRIDE_UNSUPPORTED', 'overrideRedirectUrl is not supported: providers redirect to this server\'s /oauth/callback', {
+          throw apiError('REDIRECT_OVERRIDE_UNSUPPORTED', 'overrideRedirectUrl is not supported: providers redirect to this server\'s /oauth/callback', {
             field: 'redirectUrl',
           });
         }
@@ -104,7 +104,7 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
       },
       async (request) => {
         const session = await findOAuthSessionByClientKey(context.db, request.sdk.user.id, request.params.key);
-        if (!session) throw notFound('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this key for this user');
+        if (!session) throw apiError('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this key for this user');
         const result = sessionResult(session);
         if (!result) return { status: 'pending' as const, connectCredentialId: null };
         return result.status === 'success'
@@ -125,7 +125,7 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
       },
       async (request) => {
         const session = await findOAuthSessionByClientKey(context.db, request.sdk.user.id, request.params.key);
-        if (!session) throw notFound('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this key for this user');
+        if (!session) throw apiError('OAUTH_STATE_NOT_FOUND', 'No OAuth flow with this key for this user');
         // A pending flow stays: its popup may still be on the provider's page.
         if (sessionResult(session)) await deleteOAuthSession(context.db, session.state);
         return { success: true };

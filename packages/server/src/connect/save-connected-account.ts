@@ -9,7 +9,7 @@ import {
   type ConnectedAccount,
   type Credential,
 } from '../credentials/credential-store.js';
-import { conflict, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { lockConnectedUser } from '../users/connected-users.js';
 import { credentialVisible, hasRestrictions, type TokenPermissions } from '../users/permissions.js';
 
@@ -64,10 +64,10 @@ export async function checkInstallAllowed(
   const existing = (await listUserCredentials(context.db, connectedUserId, { integrationId: integration.id })).filter((c) => choice.sees(c.id));
   if (choice.selectedCredentialId) {
     if (!existing.some((c) => c.id === choice.selectedCredentialId)) {
-      throw notFound('CREDENTIAL_NOT_FOUND', 'selectedCredentialId is not an account of this user for this integration');
+      throw apiError('CREDENTIAL_NOT_FOUND', 'selectedCredentialId is not an account of this user for this integration');
     }
   } else if (blocksAnotherAccount(existing, choice)) {
-    throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
+    throw apiError('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
   }
   return existing;
 }
@@ -93,11 +93,11 @@ export async function saveConnectedAccount(
         ? existing.find((c) => c.providerId === account.providerId)
         : undefined;
     if (choice.selectedCredentialId && !target) {
-      throw notFound('CREDENTIAL_NOT_FOUND', 'The selected account was disconnected meanwhile');
+      throw apiError('CREDENTIAL_NOT_FOUND', 'The selected account was disconnected meanwhile');
     }
     // Re-authorizing one account while signed in to another would silently swap the account behind a credential.
     if (choice.selectedCredentialId && target?.providerId && account.providerId && target.providerId !== account.providerId) {
-      throw conflict('CREDENTIAL_ACCOUNT_MISMATCH', 'You signed in to a different account than the one being re-authorized');
+      throw apiError('CREDENTIAL_ACCOUNT_MISMATCH', 'You signed in to a different account than the one being re-authorized');
     }
     const owner = { projectId: integration.projectId, connectedUserId, integrationId: integration.id };
     if (target) {
@@ -107,7 +107,7 @@ export async function saveConnectedAccount(
       return { credential, created: false };
     }
     if (blocksAnotherAccount(existing, choice)) {
-      throw conflict('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
+      throw apiError('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
     }
     const credential = await insertCredential(trx, context.secrets, owner, account);
     await credentialsChanged(context, owner, trx);

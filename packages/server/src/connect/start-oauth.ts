@@ -1,6 +1,6 @@
 import type { AppContext } from '../app-context.js';
 import { integrationNotFound, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
-import { badRequest, forbidden } from '../errors.js';
+import { apiError } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from '../users/connected-users.js';
@@ -44,13 +44,13 @@ export async function startOAuth(
 ): Promise<{ authorizationUrl: string; state: string; integration: ProjectIntegration }> {
   await checkOAuthStartLimits(context, project.id, user.id);
   if (!originAllowed(project.allowedOrigins, start.origin)) {
-    throw forbidden('ORIGIN_NOT_ALLOWED', `origin ${start.origin} is not an allowed origin of this project`);
+    throw apiError('ORIGIN_NOT_ALLOWED', `origin ${start.origin} is not an allowed origin of this project`);
   }
   const integration = await requireActiveIntegration(context.db, project.id, start.integration);
   if (!integrationVisible(start.permissions, integration.type)) throw integrationNotFound('type' in start.integration ? start.integration.type : start.integration.id);
   const auth = integration.definition.auth;
   if (auth.kind !== 'oauth2') {
-    throw badRequest('NOT_AN_OAUTH_INTEGRATION', `${integration.type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
+    throw apiError('NOT_AN_OAUTH_INTEGRATION', `${integration.type} connects with typed credentials: POST /sdk/credentials`, { field: 'integration' });
   }
   const { installOptions } = start;
   const choice = {

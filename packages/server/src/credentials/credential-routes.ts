@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
 import { checkPostInstallSettings } from '../connect/install-inputs.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
 import { credentialVisible, visibleCredentials } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
@@ -32,7 +32,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         let integrationId: string | undefined;
         if (request.query.integration) {
           const integration = integrations.find((i) => i.type === request.query.integration);
-          if (!integration) throw notFound('INTEGRATION_NOT_FOUND', `Integration ${request.query.integration} is not in this project`);
+          if (!integration) throw apiError('INTEGRATION_NOT_FOUND', `Integration ${request.query.integration} is not in this project`);
           integrationId = integration.id;
         }
         const credentials = (await listUserCredentials(context.db, user.id, integrationId ? { integrationId } : {})).filter((credential) =>
@@ -57,7 +57,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
         // An account the token's JWT permissions hide is the same 404 as one that does not exist.
         if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
         }
         return credentialView(credential, integration);
       },
@@ -80,7 +80,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
         // A credential the token's permissions hide is answered like one that does not exist.
         if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw notFound('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
         }
         // The integration's post-install options are checked like install inputs; other settings are the app's own.
         checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
@@ -111,13 +111,13 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request) => {
         const { project, user } = request.sdk;
         const integration = await findIntegration(context.db, project.id, { id: request.params.integrationId });
-        if (!integration) throw notFound('INTEGRATION_NOT_FOUND', 'No such integration in this project');
+        if (!integration) throw apiError('INTEGRATION_NOT_FOUND', 'No such integration in this project');
         const selected = request.headers[CREDENTIAL_HEADER];
         // Only the accounts the token sees: a hidden one is not found, and disconnecting all spares the hidden ones.
         const credentials = visibleCredentials(request.sdk.permissions, integration.type, await listUserCredentials(context.db, user.id, { integrationId: integration.id }));
         const targets = selected ? credentials.filter((c) => c.id === selected) : credentials;
-        if (selected && targets.length === 0) throw notFound('CREDENTIAL_NOT_FOUND', 'X-Paragon-Credential is not an account of this user for this integration');
-        if (targets.length === 0) throw notFound('INTEGRATION_NOT_INSTALLED', `${integration.type} is not installed for this user`);
+        if (selected && targets.length === 0) throw apiError('CREDENTIAL_NOT_FOUND', 'X-Paragon-Credential is not an account of this user for this integration');
+        if (targets.length === 0) throw apiError('INTEGRATION_NOT_INSTALLED', `${integration.type} is not installed for this user`);
         // Settings and workflow state live on the credential row, so deleting it clears them with it.
         await context.db.transaction().execute(async (trx) => {
           await deleteCredentials(trx, targets.map((c) => c.id));

@@ -203,6 +203,7 @@ export async function findUserCredential(db: Db, connectedUserId: string, creden
   return row && toCredential(row);
 }
 
+/** Callers must then call credentialsChanged: the user's cached rows hold the old config. */
 export async function replaceCredentialConfig(db: Db, credentialId: string, config: CredentialConfig): Promise<void> {
   await db.updateTable('credentials').set({ config: JSON.stringify(config), updated_at: isoNow() }).where('id', '=', credentialId).execute();
 }

@@ -4,7 +4,7 @@ import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { isoNow } from '../clock.js';
 import { oauthAppFor, templateContext } from '../catalog/provider-settings.js';
 import { fetchClientCredentialsToken, ProviderError, refreshAccessToken, type CredentialSecrets, type TokenSet } from '../providers/index.js';
-import { ApiError } from '../errors.js';
+import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { providerFetchFor } from '../providers/provider-fetch.js';
 import type { CredentialRow } from '../storage/schema.js';
@@ -34,7 +34,7 @@ const MAX_CONCURRENT_LOCKED_REFRESHES = 4;
 const LOCK_TIMEOUT = '15s';
 
 export const credentialInvalid = () =>
-  new ApiError(401, 'CREDENTIAL_INVALID', 'This account must be connected again: the provider no longer accepts its authorization');
+  apiError('CREDENTIAL_INVALID', 'This account must be connected again: the provider no longer accepts its authorization');
 
 /** Whether Switchboard can get a new access token for this credential without the user. */
 export function canRenew(integration: ProjectIntegration, secrets: CredentialSecrets): boolean {
@@ -214,7 +214,7 @@ export class TokenRefresher {
     current: CredentialRow | undefined,
   ): Promise<UsableCredential> {
     const { integration, seen, reason } = p;
-    if (!current) throw new ApiError(404, 'CREDENTIAL_NOT_FOUND', 'This account was disconnected');
+    if (!current) throw apiError('CREDENTIAL_NOT_FOUND', 'This account was disconnected');
     if (current.status === 'INVALID') throw credentialInvalid();
     const secrets = openCredentialSecrets(this.context.secrets, current);
     const { refreshMarginSeconds, sweepLookaheadSeconds } = this.context.config.tokens;
@@ -279,7 +279,7 @@ export class TokenRefresher {
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) {
       const latest = await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst();
-      if (!latest) throw new ApiError(404, 'CREDENTIAL_NOT_FOUND', 'This account was disconnected');
+      if (!latest) throw apiError('CREDENTIAL_NOT_FOUND', 'This account was disconnected');
       if (latest.status === 'INVALID') throw credentialInvalid();
       return { row: latest, secrets: openCredentialSecrets(this.context.secrets, latest) };
     }

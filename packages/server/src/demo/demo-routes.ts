@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import type { DevProjectFile } from '../projects/dev-project.js';
 import { demoSessionRoute } from './demo-session.js';
 
@@ -43,7 +43,7 @@ export function demoRoutes(context: AppContext, devProject: DevProjectFile) {
           await access(join(demoDir, 'index.html'));
         } catch {
           reply.header('cache-control', 'no-store');
-          throw notFound('DEMO_NOT_BUILT', 'The demo app is not built: run npm run build');
+          throw apiError('DEMO_NOT_BUILT', 'The demo app is not built: run npm run build');
         }
       });
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SignJWT } from 'jose';
 import type { AppContext } from '../app-context.js';
-import { forbidden } from '../errors.js';
+import { apiError } from '../errors.js';
 import type { DevProjectFile } from '../projects/dev-project.js';
 
 /** Every user the demo signs for is named `demo-…`, so it can never sign a token for another user of the dev project. */
@@ -43,7 +43,7 @@ export function demoSessionRoute(context: AppContext, devProject: DevProjectFile
         // Before anything else, bad query strings included.
         onRequest: async (request) => {
           if (!isDemoHost(request.headers.host, context.config.publicUrl)) {
-            throw forbidden('HOST_NOT_ALLOWED', "Demo sessions are handed out only at the server's public host or a loopback name (localhost, 127.0.0.1, [::1])");
+            throw apiError('HOST_NOT_ALLOWED', "Demo sessions are handed out only at the server's public host or a loopback name (localhost, 127.0.0.1, [::1])");
           }
         },
         schema: {

@@ -1,21 +1,21 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { ERROR_CODES, type OneStatusCode } from '../errors.js';
 import { ERROR_CODE_HEADER, type ErrorBody } from './error-reply.js';
 
-interface ClientErrorAnswer extends ErrorBody {
-  status: number;
-}
+/** An answer of the raw socket: its status is the table's for its code. */
+interface ClientErrorAnswer extends ErrorBody<OneStatusCode> {}
 
 /** Node's parser errors (llhttp codes) in our words. */
 const CLIENT_ERRORS: Record<string, ClientErrorAnswer> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large' },
-  HPE_INVALID_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH', message: 'The Content-Length header is not valid' },
-  HPE_UNEXPECTED_CONTENT_LENGTH: { status: 400, code: 'INVALID_CONTENT_LENGTH', message: 'The Content-Length header is not valid' },
-  HPE_INVALID_HEADER_TOKEN: { status: 400, code: 'INVALID_HEADER', message: 'A header name or value contains a character HTTP does not allow' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large' },
+  HPE_INVALID_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH', message: 'The Content-Length header is not valid' },
+  HPE_UNEXPECTED_CONTENT_LENGTH: { code: 'INVALID_CONTENT_LENGTH', message: 'The Content-Length header is not valid' },
+  HPE_INVALID_HEADER_TOKEN: { code: 'INVALID_HEADER', message: 'A header name or value contains a character HTTP does not allow' },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time' },
 };
-const MALFORMED: ClientErrorAnswer = { status: 400, code: 'MALFORMED_REQUEST', message: 'The request is not valid HTTP' };
+const MALFORMED: ClientErrorAnswer = { code: 'MALFORMED_REQUEST', message: 'The request is not valid HTTP' };
 
 /**
  * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (headers too large, a bad Content-Length, a
@@ -25,7 +25,8 @@ const MALFORMED: ClientErrorAnswer = { status: 400, code: 'MALFORMED_REQUEST', m
 export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
   // A connection reset: nobody is left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const { status, ...body } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
+  const body = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
+  const status = ERROR_CODES[body.code].status;
   this.log.debug({ code: error.code, status }, 'refused a malformed request');
   if (socket.writable) {
     const json = JSON.stringify(body);

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, badRequest, tooManyRequests } from '../errors.js';
+import { apiError, tooManyRequests } from '../errors.js';
 import { logCapture } from '../../test/support/log-capture.js';
 import { frameworkErrorHandler, installErrorHandler } from './error-handler.js';
 
@@ -20,14 +20,18 @@ async function errorApp(): Promise<{ app: FastifyInstance; url: string; logs: st
   installErrorHandler(app);
 
   app.get('/api-error', async () => {
-    throw badRequest('INVALID_ORIGIN', 'allowedOrigins[0] is not an origin', { field: 'allowedOrigins[0]' });
+    throw apiError('INVALID_ORIGIN', 'allowedOrigins[0] is not an origin', { field: 'allowedOrigins[0]' });
   });
   app.get('/api-error-headers', async () => {
     throw tooManyRequests('RATE_LIMITED', 'Too many requests', 2.2);
   });
   // Details that name the error's own fields: the error's message and code must win over them.
   app.get('/api-error-clash', async () => {
-    throw new ApiError(409, 'CREDENTIAL_CONFLICT', 'This account is already connected', { code: 'SOMETHING_ELSE', message: 'a detail', field: 'credentialId' });
+    throw apiError('INTEGRATION_ALREADY_INSTALLED', 'This account is already connected', { code: 'SOMETHING_ELSE', message: 'a detail', field: 'credentialId' });
+  });
+  app.get('/api-error-cause', async () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 192.0.2.1:443'), { code: 'ECONNREFUSED' });
+    throw apiError('UPSTREAM_UNREACHABLE', 'Switchboard could not reach the provider', {}, { cause });
   });
   app.post(
     '/validated',
@@ -105,8 +109,22 @@ describe('installErrorHandler', () => {
     it('keeps its own message and code when a detail is named code or message, so the body agrees with the header', async () => {
       const reply = await answer('/api-error-clash');
       expect(reply.status).toBe(409);
-      expect(reply.header).toBe('CREDENTIAL_CONFLICT');
-      expect(reply.body).toEqual({ message: 'This account is already connected', code: 'CREDENTIAL_CONFLICT', field: 'credentialId' });
+      expect(reply.header).toBe('INTEGRATION_ALREADY_INSTALLED');
+      expect(reply.body).toEqual({ message: 'This account is already connected', code: 'INTEGRATION_ALREADY_INSTALLED', field: 'credentialId' });
+    });
+
+    it('logs its cause with its code, and never sends it to the client', async () => {
+      const reply = await answer('/api-error-cause');
+      expect(reply).toMatchObject({ status: 502, header: 'UPSTREAM_UNREACHABLE' });
+      expect(reply.body).toEqual({ message: 'Switchboard could not reach the provider', code: 'UPSTREAM_UNREACHABLE' });
+      expect(reply.text).not.toContain('ECONNREFUSED');
+      const line = server.logs.find((one) => one.includes('answered UPSTREAM_UNREACHABLE'));
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 40, code: 'UPSTREAM_UNREACHABLE', err: { message: 'connect ECONNREFUSED 192.0.2.1:443', code: 'ECONNREFUSED' } });
+    });
+
+    it('logs nothing for a refusal without a cause', async () => {
+      await answer('/api-error');
+      expect(server.logs.some((line) => line.includes('answered INVALID_ORIGIN'))).toBe(false);
     });
   });
 

@@ -2,12 +2,12 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import pg from 'pg';
 import { misconfigured } from '../providers/provider-errors.js';
 import { TemplateError } from '../providers/index.js';
-import { ApiError } from '../errors.js';
+import { ApiError, type HttpErrorCode } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { sendError } from './error-reply.js';
 
 /** Our names for Fastify's own client errors. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, HttpErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -37,6 +37,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     // A definition that cannot make a request (wherever it surfaced: proxy, refresh, actions) is not a server crash.
     const known = error instanceof TemplateError ? misconfigured(error) : error;
     if (known instanceof ApiError) {
+      // What led to the refusal (a provider's failure, a parse error) is for the operator: the log, never the body.
+      if (known.cause !== undefined) {
+        request.log[known.statusCode >= 500 ? 'warn' : 'info']({ err: known.cause, code: known.code }, `answered ${known.code}`);
+      }
       // A detail named `message` or `code` must not replace the error's own: the body and the header agree.
       const { message: _message, code: _code, ...details } = known.details;
       return sendError(reply.headers(known.headers), known.statusCode, { message: known.message, code: known.code, ...details });

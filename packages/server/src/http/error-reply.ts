@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { ErrorStatus, HttpErrorCode } from '../errors.js';
 
 /**
  * Names the `code` of every error response Switchboard itself produces. A proxied provider's answer never carries
@@ -8,13 +9,17 @@ import type { FastifyReply } from 'fastify';
 export const ERROR_CODE_HEADER = 'x-switchboard-error';
 
 /** The one error shape, `{ message, code }` (plus `field` and other safe details), with its header. */
-export interface ErrorBody {
+export interface ErrorBody<C extends HttpErrorCode = HttpErrorCode> {
   message: string;
-  code: string;
+  /** A code of ERROR_CODES (packages/wire/src/error-codes.ts): any other is a compile error. */
+  code: C;
   [detail: string]: unknown;
 }
 
-/** Sends an error response: the status, the `X-Switchboard-Error` header and the `{ message, code }` body. */
-export function sendError(reply: FastifyReply, statusCode: number, body: ErrorBody): FastifyReply {
+/**
+ * Sends an error response: the status, the `X-Switchboard-Error` header and the `{ message, code }` body. The status
+ * must be one ERROR_CODES gives the code.
+ */
+export function sendError<C extends HttpErrorCode>(reply: FastifyReply, statusCode: ErrorStatus<C>, body: ErrorBody<C>): FastifyReply {
   return reply.code(statusCode).header(ERROR_CODE_HEADER, body.code).send(body);
 }

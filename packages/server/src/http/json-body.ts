@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 
 /**
  * The deepest nesting of objects and arrays a JSON request body may have (documented in docs/api.md). Validation,
@@ -56,7 +56,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return;
     }
     if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
-      done(badRequest('JSON_TOO_DEEP', `The JSON body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`), undefined);
+      done(apiError('JSON_TOO_DEEP', `The JSON body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`), undefined);
       return;
     }
     parse(request, text, done);

@@ -3,7 +3,7 @@ import type { AppContext } from '../app-context.js';
 import { listIntegrations } from '../catalog/integration-store.js';
 import { listCredentialsOfUsers } from '../credentials/credential-store.js';
 import { credentialView } from '../credentials/credential-view.js';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 import { listConnectedUsersPage, type ConnectedUserPosition } from '../users/connected-users.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -30,7 +30,7 @@ function decodeCursor(cursor: string): ConnectedUserPosition {
   } catch {
     // fall through to the refusal
   }
-  throw badRequest('INVALID_CURSOR', 'cursor is not a nextCursor this server gave', { field: 'cursor' });
+  throw apiError('INVALID_CURSOR', 'cursor is not a nextCursor this server gave', { field: 'cursor' });
 }
 
 /**
@@ -39,7 +39,7 @@ function decodeCursor(cursor: string): ConnectedUserPosition {
  */
 function pageSize(limit: string | undefined): number {
   const size = limit === undefined ? DEFAULT_PAGE_SIZE : Number(limit);
-  if (size < 1 || size > MAX_PAGE_SIZE) throw badRequest('VALIDATION_ERROR', `limit must be from 1 to ${MAX_PAGE_SIZE}`, { field: 'limit' });
+  if (size < 1 || size > MAX_PAGE_SIZE) throw apiError('VALIDATION_ERROR', `limit must be from 1 to ${MAX_PAGE_SIZE}`, { field: 'limit' });
   return size;
 }
 

@@ -1,13 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { ApiError, forbidden, notFound, tooManyRequests, unauthorized } from '../errors.js';
+import { apiError, tooManyRequests } from '../errors.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { findProject, projectIdForSecretKey, type Project } from '../projects/project-store.js';
 
 function bearer(request: FastifyRequest): string {
   const match = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i);
-  if (!match) throw unauthorized('SECRET_KEY_MISSING', 'Authorization: Bearer <project secret key> is required');
+  if (!match) throw apiError('SECRET_KEY_MISSING', 'Authorization: Bearer <project secret key> is required');
   return match[1]!;
 }
 
@@ -61,11 +61,11 @@ export function projectSecretKeyAuth(context: AppContext, adminKey: AdminKeyGuar
     const keyProjectId = await projectIdForSecretKey(context.db, key);
     if (!keyProjectId) {
       if (request.routeOptions.config.adminKeyAllowed && adminKey.check(request, key)) return manageAsAdmin(context, request);
-      throw unauthorized('SECRET_KEY_INVALID', 'The secret key is not valid');
+      throw apiError('SECRET_KEY_INVALID', 'The secret key is not valid');
     }
-    if (keyProjectId !== request.params.projectId) throw forbidden('SECRET_KEY_WRONG_PROJECT', 'The secret key belongs to another project');
+    if (keyProjectId !== request.params.projectId) throw apiError('SECRET_KEY_WRONG_PROJECT', 'The secret key belongs to another project');
     const project = await findProject(context.db, keyProjectId);
-    if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
+    if (!project) throw apiError('PROJECT_NOT_FOUND', 'No such project');
     request.managedProject = project;
     request.managedByAdmin = false;
   };
@@ -73,7 +73,7 @@ export function projectSecretKeyAuth(context: AppContext, adminKey: AdminKeyGuar
 
 async function manageAsAdmin(context: AppContext, request: FastifyRequest<{ Params: { projectId: string } }>): Promise<void> {
   const project = await findProject(context.db, request.params.projectId);
-  if (!project) throw notFound('PROJECT_NOT_FOUND', 'No such project');
+  if (!project) throw apiError('PROJECT_NOT_FOUND', 'No such project');
   request.managedProject = project;
   request.managedByAdmin = true;
 }
@@ -81,6 +81,6 @@ async function manageAsAdmin(context: AppContext, request: FastifyRequest<{ Para
 /** onRequest hook for instance-wide routes (creating projects): the admin key. */
 export function adminKeyAuth(adminKey: AdminKeyGuard) {
   return async (request: FastifyRequest) => {
-    if (!adminKey.check(request, bearer(request))) throw new ApiError(401, 'ADMIN_KEY_INVALID', 'The admin key is not valid');
+    if (!adminKey.check(request, bearer(request))) throw apiError('ADMIN_KEY_INVALID', 'The admin key is not valid');
   };
 }

@@ -27,7 +27,7 @@ import {
 } from '../catalog/custom-integrations.js';
 import { configureIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
-import { ApiError, badRequest, conflict, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
 import { invalidOriginEntry } from '../projects/allowed-origins.js';
 import { projectChanged } from '../projects/project-lookup.js';
@@ -35,11 +35,12 @@ import { addSigningKey, createProject, listSigningKeys, removeSigningKey, update
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
+import { workflowManagementRoutes } from '../workflows/workflow-management-routes.js';
 
 function checkOrigins(origins: string[] | undefined) {
   origins?.forEach((origin, index) => {
     const problem = invalidOriginEntry(origin);
-    if (problem) throw badRequest('INVALID_ORIGIN', `allowedOrigins[${index}] ${problem}`, { field: `allowedOrigins[${index}]` });
+    if (problem) throw apiError('INVALID_ORIGIN', `allowedOrigins[${index}] ${problem}`, { field: `allowedOrigins[${index}]` });
   });
 }
 
@@ -71,9 +72,9 @@ function checkPublicKey(pem: string) {
     const key = createPublicKey(pem);
     if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new Error('weak');
   } catch {
-    throw badRequest('INVALID_PUBLIC_KEY', 'publicKeyPem must be an RSA public key of at least 2048 bits, PEM encoded', { field: 'publicKeyPem' });
+    throw apiError('INVALID_PUBLIC_KEY', 'publicKeyPem must be an RSA public key of at least 2048 bits, PEM encoded', { field: 'publicKeyPem' });
   }
-  if (/PRIVATE KEY/.test(pem)) throw badRequest('INVALID_PUBLIC_KEY', 'publicKeyPem must be a public key; never send a private key', { field: 'publicKeyPem' });
+  if (/PRIVATE KEY/.test(pem)) throw apiError('INVALID_PUBLIC_KEY', 'publicKeyPem must be a public key; never send a private key', { field: 'publicKeyPem' });
 }
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
@@ -103,6 +104,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
       projectScope.addHook('onRequest', projectSecretKeyAuth(context, adminKeyGuard));
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
+      await projectScope.register(workflowManagementRoutes(context));
 
       scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 
@@ -124,7 +126,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
           // A project's own key may turn the opt-in off (or leave it as it is), never on: its custom integrations
           // would then reach the instance's own network.
           if (request.body.allowPrivateUpstreams && !request.managedProject.allowPrivateUpstreams && !request.managedByAdmin) {
-            throw new ApiError(403, 'ADMIN_KEY_REQUIRED', "Only the instance's admin key (SWITCHBOARD_ADMIN_KEY) can turn on allowPrivateUpstreams", {
+            throw apiError('ADMIN_KEY_REQUIRED', "Only the instance's admin key (SWITCHBOARD_ADMIN_KEY) can turn on allowPrivateUpstreams", {
               field: 'allowPrivateUpstreams',
             });
           }
@@ -153,7 +155,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
           checkPublicKey(request.body.publicKeyPem);
           const added = await addSigningKey(context.db, request.managedProject.id, request.body);
           await projectChanged(context, request.managedProject.id);
-          if (!added) throw conflict('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
+          if (!added) throw apiError('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
           return reply.code(201).send(added);
         },
       );
@@ -172,7 +174,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
           const removed = await removeSigningKey(context.db, request.managedProject.id, request.params.keyId);
           // Its tokens stop working on every instance at once.
           await projectChanged(context, request.managedProject.id);
-          if (!removed) throw notFound('SIGNING_KEY_NOT_FOUND', 'No such signing key');
+          if (!removed) throw apiError('SIGNING_KEY_NOT_FOUND', 'No such signing key');
           return reply.code(204).send(null);
         },
       );
@@ -256,7 +258,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
           const deleted = await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id);
           await integrationsChanged(context, request.managedProject.id);
           if (!deleted) {
-            throw notFound('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration');
+            throw apiError('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration');
           }
           return reply.code(204).send(null);
         },

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ErrorCode } from '../errors.js';
 
 /** What `connect()` rejects with until the Connect Portal is built: a clear `{ message, code }`, not a hang. */
-export const PORTAL_UNAVAILABLE = {
+export const PORTAL_UNAVAILABLE: { code: ErrorCode; message: string } = {
   code: 'CONNECT_PORTAL_UNAVAILABLE',
   message:
     'The Connect Portal is not available on this Switchboard server yet: connect OAuth integrations with installIntegration, and API-key integrations with POST /sdk/credentials or your own form',

@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { ApiError } from '../errors.js';
+import { apiError } from '../errors.js';
 import { ADDRESS_BLOCKED } from './http.js';
 
 /**
@@ -159,4 +159,4 @@ export function checkLiteralHost(hostname: string, allowPrivate: boolean): void 
 
 /** The client-facing refusal, shared with upstreamFailure. */
 export const addressBlocked = () =>
-  new ApiError(403, ADDRESS_BLOCKED, 'Switchboard does not send requests to private or internal network addresses');
+  apiError(ADDRESS_BLOCKED, 'Switchboard does not send requests to private or internal network addresses');

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js';
+import { ApiError, apiError } from '../errors.js';
 import { ProviderError, TemplateError } from './index.js';
 
 /** How a provider's refusal reaches our client: the provider's reason, never a secret. */
@@ -8,13 +8,13 @@ export function toApiError(error: unknown, what: string): unknown {
   const reason = error.providerMessage ? `: ${error.providerMessage}` : '';
   switch (error.kind) {
     case 'rejected':
-      return new ApiError(400, 'CREDENTIAL_REJECTED', `The provider rejected the ${what}${reason}`, error.providerMessage ? { providerMessage: error.providerMessage } : {});
+      return apiError('CREDENTIAL_REJECTED', `The provider rejected the ${what}${reason}`, error.providerMessage ? { providerMessage: error.providerMessage } : {}, { cause: error });
     case 'blocked':
-      return new ApiError(403, 'UPSTREAM_ADDRESS_BLOCKED', `${error.message}; a project may allow private addresses (allowPrivateUpstreams)`);
+      return apiError('UPSTREAM_ADDRESS_BLOCKED', `${error.message}; a project may allow private addresses (allowPrivateUpstreams)`, {}, { cause: error });
     case 'invalid_grant':
-      return new ApiError(400, 'OAUTH_GRANT_REJECTED', `The provider refused the authorization${reason}`);
+      return apiError('OAUTH_GRANT_REJECTED', `The provider refused the authorization${reason}`, {}, { cause: error });
     default:
-      return new ApiError(502, 'PROVIDER_UNAVAILABLE', `The provider could not be reached or failed${reason}`);
+      return apiError('PROVIDER_UNAVAILABLE', `The provider could not be reached or failed${reason}`, {}, { cause: error });
   }
 }
 
@@ -25,5 +25,5 @@ export function toApiError(error: unknown, what: string): unknown {
  */
 export function misconfigured(error: TemplateError): ApiError {
   const details = error.placeholder !== undefined ? { field: error.placeholder } : {};
-  return new ApiError(409, 'INTEGRATION_MISCONFIGURED', `${error.message}: the integration's definition does not fit this account; reconnect the account or fix the integration`, details);
+  return apiError('INTEGRATION_MISCONFIGURED', `${error.message}: the integration's definition does not fit this account; reconnect the account or fix the integration`, details, { cause: error });
 }

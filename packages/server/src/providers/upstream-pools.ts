@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, Pool, buildConnector, errors } from 'undici';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, apiError } from '../errors.js';
 import { addressBlocked, checkLiteralHost, guardedLookup, isPrivateAddress, UpstreamAddressBlockedError, type Resolver } from './network-policy.js';
 
 /** undici checks the three timeouts on a coarse clock: each may fire up to about a second late. */
@@ -35,7 +35,7 @@ export class UpstreamPools {
   pool(origin: string, allowPrivate: boolean): Pool {
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw badRequest('INVALID_UPSTREAM_URL', 'The integration API base URL must use http or https');
+      throw apiError('INVALID_UPSTREAM_URL', 'The integration API base URL must use http or https');
     }
     checkLiteralHost(url.hostname, allowPrivate);
     const key = `${allowPrivate ? 'private' : 'public'} ${url.origin}`;
@@ -125,7 +125,7 @@ const UNREACHABLE = new Set([
 const TLS = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
 const BAD_RESPONSE = /^(HPE_|UND_ERR_RES_CONTENT_LENGTH_MISMATCH$|UND_ERR_HEADERS_OVERFLOW$|UND_ERR_RES_EXCEEDED_MAX_SIZE$)/;
 
-const badResponse = () => new ApiError(502, 'UPSTREAM_BAD_RESPONSE', 'The provider sent a response Switchboard could not read');
+const badResponse = (cause: unknown) => apiError('UPSTREAM_BAD_RESPONSE', 'The provider sent a response Switchboard could not read', {}, { cause });
 
 /**
  * The client-facing error for a failed call to a provider, or undefined when the error is not about the
@@ -137,14 +137,14 @@ export function upstreamFailure(error: unknown): ApiError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     // undici 7's HTTPParserError means to carry `HPE_<reason>` as its code but leaves it undefined.
-    if (current instanceof errors.HTTPParserError) return badResponse();
+    if (current instanceof errors.HTTPParserError) return badResponse(error);
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (TIMEOUT.has(code)) return new ApiError(504, 'UPSTREAM_TIMEOUT', 'The provider did not answer in time');
+      if (TIMEOUT.has(code)) return apiError('UPSTREAM_TIMEOUT', 'The provider did not answer in time', {}, { cause: error });
       if (code === 'UPSTREAM_ADDRESS_BLOCKED') return addressBlocked();
-      if (UNREACHABLE.has(code)) return new ApiError(502, 'UPSTREAM_UNREACHABLE', 'Switchboard could not reach the provider');
-      if (TLS.test(code)) return new ApiError(502, 'UPSTREAM_TLS_FAILED', 'Switchboard could not make a secure connection to the provider');
-      if (BAD_RESPONSE.test(code)) return badResponse();
+      if (UNREACHABLE.has(code)) return apiError('UPSTREAM_UNREACHABLE', 'Switchboard could not reach the provider', {}, { cause: error });
+      if (TLS.test(code)) return apiError('UPSTREAM_TLS_FAILED', 'Switchboard could not make a secure connection to the provider', {}, { cause: error });
+      if (BAD_RESPONSE.test(code)) return badResponse(error);
     }
     // Node 20 fails a connection that tried several addresses with an AggregateError (its code is the first's).
     current = current.cause ?? (current instanceof AggregateError ? current.errors[0] : undefined);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), in both directions. */
 const HOP_BY_HOP = new Set([
@@ -178,6 +178,6 @@ const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 function checkValue(name: string, value: string | string[], subject: string): void {
   const values = Array.isArray(value) ? value : [value];
   if (values.some((one) => INVALID_HEADER_VALUE.test(one))) {
-    throw badRequest('INVALID_HEADER', `${subject} ${name} must not contain control characters (CR, LF, NUL...) or characters beyond Latin-1`, { field: name });
+    throw apiError('INVALID_HEADER', `${subject} ${name} must not contain control characters (CR, LF, NUL...) or characters beyond Latin-1`, { field: name });
   }
 }

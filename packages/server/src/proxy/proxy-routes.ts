@@ -14,7 +14,7 @@ import { toApiError } from '../providers/provider-errors.js';
 import { ProviderError, resolveApiRequest, type ApiRequestParts, type CredentialSecrets } from '../providers/index.js';
 import { isoNow } from '../clock.js';
 import { LAST_USED_RESOLUTION_SECONDS, lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
-import { ApiError, notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { sendError } from '../http/error-reply.js';
 import { deepFreeze, parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
@@ -125,7 +125,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
           return discard();
         }
         if (statusCode < 100 || statusCode > 599) {
-          throw new ApiError(502, 'UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
+          throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
         }
         return answerWith(context, reply, statusCode, clientResponseHeaders(headers));
       });
@@ -158,7 +158,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
     }
     response = await retryWhenAsked(context, request, method, body.replayable, response, abort, () => send(credential));
     if (response.statusCode < 100 || response.statusCode > 599) {
-      throw new ApiError(502, 'UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
+      throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
     }
     reply.code(response.statusCode).headers(clientResponseHeaders(response.headers));
   } catch (error) {
@@ -241,7 +241,7 @@ async function proxiedIntegration(context: AppContext, projectId: string, params
   // The integration's id (as /sdk/integrations lists it), or the custom integration's own id (management API).
   const integration = catalog.byId.get(params.integrationId) ?? catalog.byCustomIntegrationId.get(params.integrationId);
   if (!integration?.isActive || integration.customIntegrationId === null) {
-    throw notFound('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
+    throw apiError('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
   }
   return integration;
 }
@@ -354,11 +354,11 @@ async function retryWhenAsked(
 function refreshFailure(error: unknown): never {
   if (error instanceof ProviderError) {
     if (error.kind === 'unavailable') {
-      throw new ApiError(503, 'TOKEN_REFRESH_UNAVAILABLE', "The provider's token endpoint could not be reached to refresh this account's access; try again shortly");
+      throw apiError('TOKEN_REFRESH_UNAVAILABLE', "The provider's token endpoint could not be reached to refresh this account's access; try again shortly", {}, { cause: error });
     }
     if (error.kind === 'rejected') {
       const reason = error.providerMessage ? `: ${error.providerMessage}` : '';
-      throw new ApiError(502, 'TOKEN_REFRESH_FAILED', `The provider refused to refresh this account's access token${reason}`);
+      throw apiError('TOKEN_REFRESH_FAILED', `The provider refused to refresh this account's access token${reason}`, {}, { cause: error });
     }
     throw toApiError(error, 'token refresh');
   }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { badRequest } from '../errors.js';
+import { apiError } from '../errors.js';
 
 /**
  * The provider URL a Proxy API request goes to: the integration's API base URL, '/', the caller's path exactly as
@@ -115,9 +115,9 @@ const checked = new LRUCache<string, true>({ maxSize: 4 * 1024 * 1024, sizeCalcu
  * provider and cannot split the HTTP request, since the query goes on the wire still encoded.
  */
 function checkQuery(rawQuery: string): void {
-  if (rawQuery.includes('#')) throw badRequest('INVALID_PROXY_PATH', 'The query must not contain "#"', { field: 'query' });
+  if (rawQuery.includes('#')) throw apiError('INVALID_PROXY_PATH', 'The query must not contain "#"', { field: 'query' });
   if (hasControlCharacter(rawQuery)) {
-    throw badRequest('INVALID_PROXY_PATH', 'The query must not contain control characters', { field: 'query' });
+    throw apiError('INVALID_PROXY_PATH', 'The query must not contain control characters', { field: 'query' });
   }
 }
 
@@ -141,7 +141,7 @@ function decodedForms(text: string): string[] {
 // C0 controls (CR, LF, NUL, TAB...) and DEL.
 const hasControlCharacter = (text: string) => /[\u0000-\u001f\u007f]/.test(text);
 
-const invalidPath = (message: string) => badRequest('INVALID_PROXY_PATH', message, { field: 'path' });
+const invalidPath = (message: string) => apiError('INVALID_PROXY_PATH', message, { field: 'path' });
 
 /**
  * The caller's query as it came, minus any param the credential sets (compared by decoded, case-insensitive name,

@@ -37,7 +37,7 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     // One sealed value of each kind: the dev project's sandbox client secret (created at start), an API-key
-    // credential, and a pending OAuth session's PKCE verifier.
+    // credential, a pending OAuth session's PKCE verifier, and a project secret.
     const installed = await server.sdk('rotating-user', '/credentials', {
       method: 'POST',
       json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_rotate_me' } },
@@ -57,6 +57,9 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
       json: { integration: 'custom.tenant-oauth', origin: 'http://localhost:3000', installOptions: { preOptions: { tenantKey: 'tenant-secret-1' } } },
     });
     expect(started.status).toBe(200);
+    // A project environment secret for workflow steps.
+    const secret = await management(server, server.secretKey, 'PUT', `/projects/${server.projectId}/secrets/ROTATED_TOKEN`, { value: 'env-secret-1' });
+    expect(secret.status).toBe(204);
   });
   afterAll(async () => server?.close());
 

@@ -8,6 +8,7 @@ const SEALED_COLUMNS = [
   { table: 'credentials', column: 'secrets_sealed', idColumn: 'id' },
   { table: 'oauth_sessions', column: 'code_verifier_sealed', idColumn: 'state' },
   { table: 'oauth_sessions', column: 'secret_inputs_sealed', idColumn: 'state' },
+  { table: 'project_secrets', column: 'value_sealed', idColumn: 'id' },
 ] as const;
 
 /**

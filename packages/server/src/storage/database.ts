@@ -7,6 +7,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as proxyAndJobs from './migrations/0002-proxy-and-jobs.js';
 import * as browserBoundOAuth from './migrations/0003-browser-bound-oauth.js';
 import * as oauthSeenCredentials from './migrations/0004-oauth-seen-credentials.js';
+import * as workflows from './migrations/0005-workflows.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0002-proxy-and-jobs': proxyAndJobs,
   '0003-browser-bound-oauth': browserBoundOAuth,
   '0004-oauth-seen-credentials': oauthSeenCredentials,
+  '0005-workflows': workflows,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

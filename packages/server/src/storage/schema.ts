@@ -143,6 +143,52 @@ export interface CredentialEventTable {
   created_at: string;
 }
 
+export interface WorkflowTable {
+  id: string;
+  project_id: string;
+  integration_id: string;
+  is_active: number;
+  /** The version that runs; null until the first publish. */
+  published_version: number | null;
+  latest_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every definition a workflow has had, append-only. */
+export interface WorkflowVersionTable {
+  workflow_id: string;
+  version: number;
+  /** JSON of the WorkflowDefinition. */
+  definition: string;
+  created_at: string;
+  /** When this version last became the published one. */
+  published_at: string | null;
+}
+
+export interface AppEventTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** JSON Schema of the payload, JSON. */
+  schema: string;
+  /** JSON. */
+  sample_payload: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Environment secrets steps read as `{{secrets.<name>}}`; the value is sealed (secrets/envelope.ts). */
+export interface ProjectSecretTable {
+  /** Names the row in the sealed value's AAD. */
+  id: string;
+  project_id: string;
+  name: string;
+  value_sealed: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The embedded job queue (SQLite); on Postgres, pg-boss keeps its own tables. */
 export interface JobTable {
   id: string;
@@ -175,6 +221,10 @@ export interface Database {
   oauth_sessions: OAuthSessionTable;
   credential_events: CredentialEventTable;
   jobs: JobTable;
+  workflows: WorkflowTable;
+  workflow_versions: WorkflowVersionTable;
+  app_events: AppEventTable;
+  project_secrets: ProjectSecretTable;
 }
 
 export type ProjectRow = Selectable<ProjectTable>;

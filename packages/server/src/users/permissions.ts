@@ -1,4 +1,4 @@
-import { ApiError, forbidden } from '../errors.js';
+import { ApiError, apiError } from '../errors.js';
 
 /**
  * JWT permissions: what one user token may see and do among its connected user's integrations and accounts, read
@@ -52,7 +52,7 @@ const SCOPE_FORMS = 'integration:*, integration:<type>, credential:*, credential
 const quoted = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
 
 function invalidClaim(problem: string): ApiError {
-  return new ApiError(401, 'USER_TOKEN_INVALID_PERMISSIONS', `The user token's ${PERMISSIONS_CLAIM} claim ${problem}`, { field: PERMISSIONS_CLAIM });
+  return apiError('USER_TOKEN_INVALID_PERMISSIONS', `The user token's ${PERMISSIONS_CLAIM} claim ${problem}`, { field: PERMISSIONS_CLAIM });
 }
 
 function checkScope(scope: string): void {
@@ -165,6 +165,6 @@ const CALL_NAMES: Record<CallKind, string> = { proxy: 'Proxy API calls', events:
  */
 export function requireAllowed(permissions: TokenPermissions, credential: CredentialRef, kind: CallKind): void {
   if (!allows(permissions, credential, kind)) {
-    throw forbidden('PERMISSION_DENIED', `This user token's permissions do not allow ${CALL_NAMES[kind]} through this account`);
+    throw apiError('PERMISSION_DENIED', `This user token's permissions do not allow ${CALL_NAMES[kind]} through this account`);
   }
 }

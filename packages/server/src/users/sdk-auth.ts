@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { notFound } from '../errors.js';
+import { apiError } from '../errors.js';
 import { projectOfRequest } from '../projects/project-lookup.js';
 import type { Project, SigningKey } from '../projects/project-store.js';
 import { connectedUserOf, type ConnectedUser } from './connected-users.js';
@@ -27,7 +27,7 @@ declare module 'fastify' {
 export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
     const lookup = await projectOfRequest(context, request, request.params.projectId);
-    if (!lookup) throw notFound('PROJECT_NOT_FOUND', 'No such project');
+    if (!lookup) throw apiError('PROJECT_NOT_FOUND', 'No such project');
     request.sdk = await principalOf(context, lookup.project, lookup.signingKeys, bearerToken(request.headers.authorization));
   };
 }

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { ApiError } from '../errors.js';
+import { ApiError, apiError, type CodeWithStatus } from '../errors.js';
 import type { SigningKey } from '../projects/project-store.js';
 
 /**
@@ -17,7 +17,7 @@ export interface VerifiedUserToken {
 /** Tolerance for clocks that differ between the customer's servers and ours. */
 const CLOCK_SKEW_SECONDS = 60;
 
-const invalid = (code: string, message: string) => new ApiError(401, code, message);
+const invalid = (code: CodeWithStatus<401>, message: string) => apiError(code, message);
 
 // Parsing PEM on every request would dominate the cost of a verification.
 const keyCache = new LRUCache<string, KeyObject>({ max: 1_000 });

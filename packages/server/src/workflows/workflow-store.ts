@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Workflow, WorkflowDefinition, WorkflowVersion } from '@switchboard/wire';
+import { isoNow } from '../clock.js';
+import { parseJson } from '../json.js';
+import type { Database } from '../storage/schema.js';
+
+/**
+ * Workflows and their versions. Every write of a definition appends a version (unless it is the same definition as
+ * the latest, so pushing the same file twice changes nothing); publishing points `published_version` at one, and
+ * rolling back points it at an earlier one. Runs use the published version only.
+ */
+
+/** The JSON a definition is compared and stored as: keys sorted, so key order in a file never makes a new version. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
+type Db = Kysely<Database>;
+
+function workflowQuery(db: Db) {
+  return db
+    .selectFrom('workflows')
+    .innerJoin('workflow_versions', (join) =>
+      join.onRef('workflow_versions.workflow_id', '=', 'workflows.id').onRef('workflow_versions.version', '=', 'workflows.latest_version'),
+    )
+    .select([
+      'workflows.id as id',
+      'workflows.project_id as project_id',
+      'workflows.integration_id as integration_id',
+      'workflows.is_active as is_active',
+      'workflows.published_version as published_version',
+      'workflows.latest_version as latest_version',
+      'workflows.created_at as created_at',
+      'workflows.updated_at as updated_at',
+      'workflow_versions.definition as definition',
+    ]);
+}
+
+type WorkflowRow = Awaited<ReturnType<ReturnType<typeof workflowQuery>['executeTakeFirstOrThrow']>>;
+
+const toWorkflow = (row: WorkflowRow): Workflow => ({
+  id: row.id,
+  projectId: row.project_id,
+  integrationId: row.integration_id,
+  isActive: row.is_active === 1,
+  publishedVersion: row.published_version,
+  latestVersion: row.latest_version,
+  definition: parseJson<WorkflowDefinition>(row.definition, undefined as never),
+  dateCreated: row.created_at,
+  dateUpdated: row.updated_at,
+});
+
+export async function listWorkflows(db: Db, projectId: string, filter: { integrationId?: string } = {}): Promise<Workflow[]> {
+  let query = workflowQuery(db).where('workflows.project_id', '=', projectId);
+  if (filter.integrationId) query = query.where('workflows.integration_id', '=', filter.integrationId);
+  return (await query.orderBy('workflows.created_at').orderBy('workflows.id').execute()).map(toWorkflow);
+}
+
+export async function findWorkflow(db: Db, projectId: string, id: string): Promise<Workflow | undefined> {
+  const row = await workflowQuery(db).where('workflows.project_id', '=', projectId).where('workflows.id', '=', id).executeTakeFirst();
+  return row && toWorkflow(row);
+}
+
+export async function createWorkflow(db: Db, projectId: string, integrationId: string, definition: WorkflowDefinition): Promise<Workflow> {
+  const id = randomUUID();
+  const now = isoNow();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('workflows')
+      .values({ id, project_id: projectId, integration_id: integrationId, is_active: 1, published_version: null, latest_version: 1, created_at: now, updated_at: now })
+      .execute();
+    await trx.insertInto('workflow_versions').values({ workflow_id: id, version: 1, definition: canonicalJson(definition), created_at: now, published_at: null }).execute();
+  });
+  return (await findWorkflow(db, projectId, id))!;
+}
+
+/**
+ * Writes a new draft: a new version after the latest, unless the definition is the latest one already. The number
+ * is taken by an atomic increment, so two concurrent writes get two versions and neither is lost.
+ */
+export async function saveDraft(db: Db, workflow: Workflow, integrationId: string, definition: WorkflowDefinition): Promise<{ workflow: Workflow; changed: boolean }> {
+  const text = canonicalJson(definition);
+  if (text === canonicalJson(workflow.definition) && integrationId === workflow.integrationId) return { workflow, changed: false };
+  const now = isoNow();
+  await db.transaction().execute(async (trx) => {
+    const { latest_version: version } = await trx
+      .updateTable('workflows')
+      .set((eb) => ({ latest_version: eb('latest_version', '+', 1), integration_id: integrationId, updated_at: now }))
+      .where('id', '=', workflow.id)
+      .returning('latest_version')
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('workflow_versions').values({ workflow_id: workflow.id, version, definition: text, created_at: now, published_at: null }).execute();
+  });
+  return { workflow: (await findWorkflow(db, workflow.projectId, workflow.id))!, changed: true };
+}
+
+/** Makes `version` the one that runs. */
+export async function publishVersion(db: Db, workflow: Workflow, version: number): Promise<Workflow> {
+  const now = isoNow();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('workflow_versions').set({ published_at: now }).where('workflow_id', '=', workflow.id).where('version', '=', version).execute();
+    await trx.updateTable('workflows').set({ published_version: version, updated_at: now }).where('id', '=', workflow.id).execute();
+  });
+  return (await findWorkflow(db, workflow.projectId, workflow.id))!;
+}
+
+export async function setWorkflowActive(db: Db, workflow: Workflow, isActive: boolean): Promise<Workflow> {
+  await db.updateTable('workflows').set({ is_active: isActive ? 1 : 0, updated_at: isoNow() }).where('id', '=', workflow.id).execute();
+  return (await findWorkflow(db, workflow.projectId, workflow.id))!;
+}
+
+export async function deleteWorkflow(db: Db, projectId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('workflows').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** The history, newest first. */
+export async function listVersions(db: Db, workflow: Workflow): Promise<WorkflowVersion[]> {
+  const rows = await db.selectFrom('workflow_versions').selectAll().where('workflow_id', '=', workflow.id).orderBy('version', 'desc').execute();
+  return rows.map((row) => ({
+    version: row.version,
+    definition: parseJson<WorkflowDefinition>(row.definition, undefined as never),
+    dateCreated: row.created_at,
+    datePublished: row.published_at,
+    isPublished: row.version === workflow.publishedVersion,
+  }));
+}
+
+/** One version's definition (the published one, for runs and the SDK). */
+export async function definitionAt(db: Db, workflowId: string, version: number): Promise<WorkflowDefinition | undefined> {
+  const row = await db.selectFrom('workflow_versions').select('definition').where('workflow_id', '=', workflowId).where('version', '=', version).executeTakeFirst();
+  return row && parseJson<WorkflowDefinition>(row.definition, undefined as never);
+}
+
+export async function versionExists(db: Db, workflowId: string, version: number): Promise<boolean> {
+  return (await db.selectFrom('workflow_versions').select('version').where('workflow_id', '=', workflowId).where('version', '=', version).executeTakeFirst()) !== undefined;
+}
+
+/** The published definitions of a project's active workflows, for the SDK's listings. */
+export async function publishedWorkflows(db: Db, projectId: string): Promise<{ id: string; integrationId: string; definition: WorkflowDefinition; dateCreated: string; dateUpdated: string }[]> {
+  const rows = await db
+    .selectFrom('workflows')
+    .innerJoin('workflow_versions', (join) =>
+      join.onRef('workflow_versions.workflow_id', '=', 'workflows.id').onRef('workflow_versions.version', '=', 'workflows.published_version'),
+    )
+    .select(['workflows.id as id', 'workflows.integration_id as integration_id', 'workflow_versions.definition as definition', 'workflows.created_at as created_at', 'workflows.updated_at as updated_at'])
+    .where('workflows.project_id', '=', projectId)
+    .where('workflows.is_active', '=', 1)
+    .orderBy('workflows.created_at')
+    .orderBy('workflows.id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    integrationId: row.integration_id,
+    definition: parseJson<WorkflowDefinition>(row.definition, undefined as never),
+    dateCreated: row.created_at,
+    dateUpdated: row.updated_at,
+  }));
+}
