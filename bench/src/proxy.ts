@@ -183,7 +183,7 @@ async function main(run: BenchRun): Promise<void> {
 
   // One request per target first: each must answer 200 with the upstream's body.
   for (const target of options.targets) {
-    const check = await runLoad(loader, { ...specs.get(target)!, concurrency: 1, warmupMs: 0, durationMs: 1000 });
+    const check = await runLoad(loader, { ...specs.get(target)!, concurrency: 1, warmupMs: 0, durationMs: 3000 });
     if (check.statuses['200'] === undefined || check.firstFailure !== undefined) {
       throw new Error(`${LABELS[target]}: the check request failed: ${check.firstFailure ?? JSON.stringify(check.statuses)}`);
     }
