@@ -10,8 +10,9 @@
  *   4. request: GET and a POST with a JSON body through the Proxy API;
  *   5. setUserMetadata: getUser().meta and the server's GET /sdk/me agree;
  *   6. two sandbox accounts (the second with allowMultipleCredentials), uninstallIntegration of exactly one;
- *   7. event, workflow, enableWorkflow with no workflow: a clear rejection, no hang, no CORS error; enableWorkflow
- *      and disableWorkflow of a published workflow: on and off for the account, in the SDK and on the server.
+ *   7. event, workflow, enableWorkflow with no workflow: a clear rejection, no hang, no CORS error; with published
+ *      workflows: enableWorkflow, workflow() answered by the Response step, event() running a workflow,
+ *      disableWorkflow.
  * The one-line form (`configureGlobal({ host })` alone, over HTTPS) is public-host.test.ts.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -223,36 +224,55 @@ describe.skipIf(!chromiumPath)('reference SDK against Switchboard, every service
     expect(reference.corsErrors()).toEqual([]);
   });
 
-  it('enableWorkflow and disableWorkflow turn a published workflow on and off for the account, in the SDK and on the server', async () => {
+  it('enableWorkflow turns a published workflow on for the account; event and workflow then run it; disableWorkflow turns it off', async () => {
     const api = (method: string, path: string, body?: unknown) => management(env.server, env.server.secretKey, method, `/projects/${env.server.projectId}${path}`, body);
-    const created = await api('POST', '/workflows', {
-      name: 'Greet new contacts',
-      integration: 'sandbox',
+    const publish = async (definition: Record<string, unknown>) => {
+      const created = await api('POST', '/workflows', { integration: 'sandbox', ...definition });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      expect((await api('POST', `/workflows/${id}/publish`)).status).toBe(200);
+      return id;
+    };
+    expect((await api('PUT', '/app-events/Reference%20Ping', {})).status).toBe(201);
+    const greet = await publish({
+      name: 'Greet',
       trigger: { type: 'request' },
-      steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+      steps: [
+        { id: 'me', type: 'request', method: 'GET', path: '/me' },
+        { id: 'answer', type: 'response', body: { hello: '{{trigger.body.name}}', account: '{{steps.me.output.email}}' } },
+      ],
     });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    expect((await api('POST', `/workflows/${id}/publish`)).status).toBe(200);
+    const onPing = await publish({ name: 'On ping', trigger: { type: 'appEvent', event: 'Reference Ping' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
 
     const reference = await open();
     const sub = freshUser('workflow');
-    await connectSandbox(env.server, sub, { login: freshLogin('ada') });
+    const login = freshLogin('ada');
+    await connectSandbox(env.server, sub, { login });
     await reference.signIn(sub);
     type Account = { configurations?: { workflowSettings: Record<string, { enabled: boolean }> }[] };
     const settings = async () => ((await reference.user()).integrations?.sandbox?.allCredentials[0] as Account | undefined)?.configurations?.[0]?.workflowSettings;
-    const onServer = async () => (await json<{ integrations: Record<string, { configuredWorkflows: Record<string, { enabled: boolean }> }> }>(await env.server.sdk(sub, '/me'))).integrations.sandbox!.configuredWorkflows[id];
+    const onServer = async (id: string) =>
+      (await json<{ integrations: Record<string, { configuredWorkflows: Record<string, { enabled: boolean }> }> }>(await env.server.sdk(sub, '/me'))).integrations.sandbox!.configuredWorkflows[id];
 
-    expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.enableWorkflow(workflowId)), id)).toEqual({ state: 'resolved' });
-    expect((await settings())?.[id]).toMatchObject({ enabled: true });
-    expect(await onServer()).toEqual({ enabled: true, settings: {} });
-    // The SDK names the account and its configuration; Switchboard has one configuration per account.
-    const enableCall = reference.requests.find((url) => url.pathname.endsWith(`/sdk/workflows/${id}`));
+    for (const id of [greet, onPing]) {
+      expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.enableWorkflow(workflowId)), id)).toEqual({ state: 'resolved' });
+      expect((await settings())?.[id]).toMatchObject({ enabled: true });
+      expect(await onServer(id)).toEqual({ enabled: true, settings: {} });
+    }
+    const enableCall = reference.requests.find((url) => url.pathname.endsWith(`/sdk/workflows/${greet}`));
     expect(enableCall?.origin).toBe(env.services.zeus);
 
-    expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.disableWorkflow(workflowId, {})), id)).toEqual({ state: 'resolved' });
-    expect((await settings())?.[id]).toMatchObject({ enabled: false });
-    expect(await onServer()).toEqual({ enabled: false, settings: {} });
+    // workflow(): the Request trigger's Response step answers, through the hermes host.
+    const answered = await reference.page.evaluate((id) => window.paragon.workflow(id, { body: { name: 'Ada' } }), greet);
+    expect(answered).toEqual({ hello: 'Ada', account: `${login}@sandbox.example.com` });
+    // event(): the listening workflow runs for this user.
+    expect(await reference.page.evaluate(() => window.harness.settle(() => window.paragon.event('Reference Ping', { n: 1 })))).toEqual({ state: 'resolved' });
+    const runs = async () => (await json<{ data: { status: string }[] }>(await api('GET', `/workflow-runs?workflowId=${onPing}&userId=${encodeURIComponent(sub)}`))).data;
+    await expect.poll(async () => (await runs()).map((run) => run.status), { timeout: 10_000 }).toEqual(['SUCCEEDED']);
+
+    expect(await reference.page.evaluate((workflowId) => window.harness.settle(() => window.paragon.disableWorkflow(workflowId, {})), greet)).toEqual({ state: 'resolved' });
+    expect((await settings())?.[greet]).toMatchObject({ enabled: false });
+    expect(await onServer(greet)).toEqual({ enabled: false, settings: {} });
     expect(reference.corsErrors()).toEqual([]);
   });
 

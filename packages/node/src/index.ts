@@ -29,6 +29,7 @@ export {
   type CreateProjectOptions,
   type ManagementClient,
   type ManagementClientOptions,
+  type WorkflowRunFilter,
 } from './management-client.js';
 export { DEFAULT_TIMEOUT_MS, type CredentialSource } from './http-client.js';
 export type { ProxyBody } from './request-body.js';

@@ -3,6 +3,7 @@ import { SwitchboardError } from './errors.js';
 import { createHttpClient } from './http-client.js';
 import type {
   AppEvent,
+  AppEventAccepted,
   AppEventInput,
   ConnectedUser,
   ConnectedUsersPage,
@@ -21,6 +22,9 @@ import type {
   SigningKeyInput,
   Workflow,
   WorkflowDefinition,
+  WorkflowRun,
+  WorkflowRunDetail,
+  WorkflowRunsPage,
   WorkflowVersion,
 } from './types.js';
 
@@ -102,6 +106,25 @@ export interface ManagementClient {
   /** `PUT …/secrets/:name`: steps read it as `{{secrets.<name>}}`. */
   setSecret(name: string, value: string): Promise<void>;
   removeSecret(name: string): Promise<void>;
+  /** `POST …/app-events/:name/trigger`: an app event for one of your users (their id in your app); answers the runs started. */
+  sendAppEvent(name: string, userId: string, payload?: unknown): Promise<AppEventAccepted>;
+  /** `GET …/workflow-runs`: one page of runs, newest first; pass `nextCursor` back as `cursor`. */
+  listWorkflowRuns(filter?: WorkflowRunFilter): Promise<WorkflowRunsPage>;
+  /** `GET …/workflow-runs/:id`: the run with every step's input, output, error and timings. */
+  getWorkflowRun(runId: string): Promise<WorkflowRunDetail>;
+  /** `POST …/workflow-runs/:id/cancel`: the run stops before its next step. */
+  cancelWorkflowRun(runId: string): Promise<WorkflowRun>;
+}
+
+/** Filters of `listWorkflowRuns`; `since`/`until` are ISO 8601 times. */
+export interface WorkflowRunFilter {
+  workflowId?: string;
+  userId?: string;
+  status?: WorkflowRun['status'];
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 function connectedUsersQuery(options: ConnectedUsersPageOptions): string {
@@ -199,6 +222,14 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     async removeSecret(name) {
       await call('DELETE', `/secrets/${segment(name, 'name')}`);
     },
+    sendAppEvent: async (name, userId, payload) =>
+      call<AppEventAccepted>('POST', `/app-events/${segment(name, 'name')}/trigger`, { userId: nonEmpty(userId, 'userId'), ...(payload !== undefined && { payload }) }),
+    async listWorkflowRuns(filter = {}) {
+      const query = new URLSearchParams(Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === undefined ? [] : [[key, String(value)]]))).toString();
+      return call<WorkflowRunsPage>('GET', `/workflow-runs${query ? `?${query}` : ''}`);
+    },
+    getWorkflowRun: async (runId) => call<WorkflowRunDetail>('GET', `/workflow-runs/${segment(runId, 'runId')}`),
+    cancelWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/cancel`),
   };
 }
 

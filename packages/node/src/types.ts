@@ -6,6 +6,7 @@ import type { Credential, InstallField } from '@switchboard/wire';
 
 export type {
   AppEvent,
+  AppEventAccepted,
   AppEventInput,
   Condition,
   ConnectedUser,
@@ -38,6 +39,10 @@ export type {
   UserState,
   Workflow,
   WorkflowDefinition,
+  WorkflowRun,
+  WorkflowRunDetail,
+  WorkflowRunsPage,
+  WorkflowRunStep,
   WorkflowSetting,
   WorkflowVersion,
 } from '@switchboard/wire';

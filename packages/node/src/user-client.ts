@@ -3,7 +3,7 @@ import { SwitchboardError } from './errors.js';
 import { createHttpClient, type CredentialSource } from './http-client.js';
 import { encodeProxyBody, type ProxyBody } from './request-body.js';
 import { unwrapOutput } from './response-body.js';
-import type { Credential, InstallOptions, IntegrationMetadata, SdkIntegration, UninstallResult, UserState } from './types.js';
+import type { AppEventAccepted, Credential, InstallOptions, IntegrationMetadata, SdkIntegration, UninstallResult, UserState } from './types.js';
 
 /**
  * The SDK REST API from a customer's backend, acting as one connected user (the user token's `sub`): what the
@@ -84,6 +84,10 @@ export interface UserClient {
   enableWorkflow(workflowId: string, options?: { selectedCredentialId?: string }): Promise<Credential>;
   /** `DELETE /sdk/workflows/:id`: turns it off again; its settings are kept. */
   disableWorkflow(workflowId: string, options?: { selectedCredentialId?: string }): Promise<Credential>;
+  /** `POST /sdk/events/trigger`: an app event as this user; answers the runs it started. */
+  event(name: string, payload?: unknown): Promise<AppEventAccepted>;
+  /** `POST /sdk/triggers/:id`: runs a workflow with a Request trigger; answers its Response step's body. */
+  workflow<T = unknown>(workflowId: string, options?: { body?: unknown; query?: Record<string, string>; selectedCredentialId?: string }): Promise<T>;
 }
 
 /**
@@ -161,6 +165,18 @@ export function createUserClient(options: UserClientOptions): UserClient {
 
     enableWorkflow: (workflowId, workflowOptions) => changeWorkflow('POST', workflowId, workflowOptions),
     disableWorkflow: (workflowId, workflowOptions) => changeWorkflow('DELETE', workflowId, workflowOptions),
+
+    async event(name, payload) {
+      return (await http.call({ method: 'POST', path: `${sdk}/events/trigger`, json: { name: nonEmpty(name, 'name'), payload: payload ?? {} } })).body as AppEventAccepted;
+    },
+
+    async workflow<T>(workflowId: string, triggerOptions: { body?: unknown; query?: Record<string, string>; selectedCredentialId?: string } = {}): Promise<T> {
+      const query = triggerOptions.query ? `?${new URLSearchParams(triggerOptions.query)}` : '';
+      const headers: Record<string, string> = {};
+      if (triggerOptions.selectedCredentialId !== undefined) headers[CREDENTIAL_HEADER] = nonEmpty(triggerOptions.selectedCredentialId, 'selectedCredentialId');
+      const path = `${sdk}/triggers/${encodeURIComponent(nonEmpty(workflowId, 'workflowId'))}${query}`;
+      return (await http.call({ method: 'POST', path, json: triggerOptions.body ?? {}, headers })).body as T;
+    },
   };
 
   async function changeWorkflow(method: 'POST' | 'DELETE', workflowId: string, workflowOptions: { selectedCredentialId?: string } = {}): Promise<Credential> {

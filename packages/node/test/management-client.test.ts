@@ -150,6 +150,43 @@ describe('createManagementClient', () => {
       await management.removeAppEvent('Order Paid');
     });
 
+    it('sends app events for a user, runs a Request-triggered workflow, and reads and cancels runs', async () => {
+      await management.putAppEvent('Node Ping');
+      const onPing = await management.createWorkflow({
+        name: 'Node ping',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'appEvent', event: 'Node Ping' },
+        steps: [{ id: 'wait', type: 'delay', seconds: 600 }],
+      });
+      const onRequest = await management.createWorkflow({
+        name: 'Node answer',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'request' },
+        steps: [{ id: 'answer', type: 'response', body: { doubled: '{{trigger.body.n}}{{trigger.body.n}}' } }],
+      });
+      await management.publishWorkflow(onPing.id);
+      await management.publishWorkflow(onRequest.id);
+      const userId = `node-runs-${randomUUID()}`;
+      const user = createUserClient({ host: server.url, projectId: server.projectId, userToken: () => signUserToken(server.server.devProject!.privateKeyPem, userId) });
+      await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_runs' });
+      await user.enableWorkflow(onPing.id);
+      await user.enableWorkflow(onRequest.id);
+
+      expect(await user.workflow(onRequest.id, { body: { n: 4 } })).toEqual({ doubled: '44' });
+      const fromUser = await user.event('Node Ping', { source: 'user' });
+      const fromBackend = await management.sendAppEvent('Node Ping', userId, { source: 'backend' });
+      expect([fromUser.runs.length, fromBackend.runs.length]).toEqual([1, 1]);
+      const run = fromBackend.runs[0]!;
+      await expect.poll(async () => (await management.getWorkflowRun(run.id)).status, { timeout: 10_000 }).toBe('WAITING');
+      expect((await management.getWorkflowRun(run.id)).trigger).toEqual({ event: 'Node Ping', payload: { source: 'backend' } });
+      const page = await management.listWorkflowRuns({ workflowId: onPing.id, userId, limit: 1 });
+      expect(page.data).toHaveLength(1);
+      expect(page.nextCursor).toEqual(expect.any(String));
+      expect((await management.cancelWorkflowRun(run.id)).status).toBe('CANCELLED');
+      await expectApiError(management.cancelWorkflowRun(run.id), 409, 'WORKFLOW_RUN_FINISHED');
+      await management.cancelWorkflowRun(fromUser.runs[0]!.id);
+    });
+
     it('sets, lists by name and removes a project secret; the value never comes back', async () => {
       await management.setSecret('NODE_CLIENT_TOKEN', 'node-secret-value');
       const listed = await management.listSecrets();

@@ -1,4 +1,4 @@
-import type { UninstallResult } from '@switchboard/wire';
+import type { AppEventAccepted, UninstallResult } from '@switchboard/wire';
 import { ApiClient, type Session } from './api-client.js';
 import { browserEnvironment, httpOrigin, type BrowserEnvironment, type PopupWindow } from './environment.js';
 import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, SwitchboardError, UserNotAuthenticatedError } from './errors.js';
@@ -22,6 +22,7 @@ import type {
   UninstallOptions,
   WorkflowChangeEvent,
   WorkflowOptions,
+  WorkflowTriggerOptions,
 } from './types.js';
 import { tokenClaims, tokenExpired } from './user-token.js';
 
@@ -165,6 +166,18 @@ export class Switchboard implements SwitchboardSDK {
     };
     this.events.emit('onIntegrationUninstall', event, user);
     return event;
+  }
+
+  /** Sends an app event: every workflow the user has enabled that listens to it starts a run. */
+  event(name: string, payload: Record<string, unknown> = {}): Promise<AppEventAccepted> {
+    return this.api.json<AppEventAccepted>('POST', '/events/trigger', { name, payload });
+  }
+
+  /** Runs a workflow with a Request trigger; resolves with its Response step's JSON body (or `{ runId }`). */
+  workflow<T = unknown>(workflowId: string, options: WorkflowTriggerOptions = {}): Promise<T> {
+    const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
+    const headers = { ...options.headers, ...(options.selectedCredentialId && { 'X-Paragon-Credential': options.selectedCredentialId }) };
+    return this.api.json<T>('POST', `/triggers/${encodeURIComponent(workflowId)}${query}`, options.body ?? {}, headers);
   }
 
   /** Turns a workflow on for the user's account (the first valid one, or `selectedCredentialId`). */

@@ -42,6 +42,17 @@ export interface WorkflowChangeEvent {
   workflowStateChange: { enabled: boolean };
 }
 
+export interface WorkflowTriggerOptions {
+  /** The request's JSON body: `{{trigger.body}}` in the workflow. */
+  body?: unknown;
+  /** `{{trigger.query}}`. */
+  query?: Record<string, string>;
+  /** `{{trigger.headers}}`. */
+  headers?: Record<string, string>;
+  /** The account to run as; without it, the first valid one with the workflow enabled. */
+  selectedCredentialId?: string;
+}
+
 export interface WorkflowOptions {
   /** The account to turn the workflow on or off for; without it, the first valid account of the integration. */
   selectedCredentialId?: string;
@@ -136,6 +147,10 @@ export interface SwitchboardSDK {
   installFlow: InstallFlow;
   uninstallIntegration(integrationType: string, options?: UninstallOptions): Promise<IntegrationUninstallEvent>;
   setUserMetadata(meta: Record<string, unknown>): Promise<SwitchboardUser>;
+  /** Sends an app event; resolves with the runs it started (docs/workflows.md). */
+  event(name: string, payload?: Record<string, unknown>): Promise<{ runs: { id: string; workflowId: string }[] }>;
+  /** Runs a workflow with a Request trigger and resolves with its Response step's JSON body. */
+  workflow<T = unknown>(workflowId: string, options?: WorkflowTriggerOptions): Promise<T>;
   /** Turns a published workflow on for the user's account; `configuredWorkflows[id].enabled` then reads true. */
   enableWorkflow(workflowId: string, options?: WorkflowOptions): Promise<WorkflowChangeEvent>;
   disableWorkflow(workflowId: string, options?: WorkflowOptions): Promise<WorkflowChangeEvent>;

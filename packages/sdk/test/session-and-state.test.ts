@@ -196,3 +196,32 @@ describe('enableWorkflow and disableWorkflow', () => {
     await expect(sdk.enableWorkflow(id, { selectedCredentialId: theirId })).rejects.toMatchObject({ code: 'CREDENTIAL_NOT_FOUND', status: 404 });
   });
 });
+
+describe('event and workflow', () => {
+  it("sends an app event that runs the user's enabled workflow, and runs a Request-triggered workflow for its response", async () => {
+    const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+    await api('PUT', '/app-events/SDK%20Ping', {});
+    const publish = async (definition: Record<string, unknown>) => {
+      const { id } = (await (await api('POST', '/workflows', { integration: 'sandbox-apikey', ...definition })).json()) as { id: string };
+      await api('POST', `/workflows/${id}/publish`);
+      return id;
+    };
+    const onEvent = await publish({ name: 'On ping', trigger: { type: 'appEvent', event: 'SDK Ping' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const onRequest = await publish({
+      name: 'Answer',
+      trigger: { type: 'request' },
+      steps: [{ id: 'answer', type: 'response', body: { hello: '{{trigger.body.name}}', page: '{{trigger.query.page}}' } }],
+    });
+    const sub = newUser('sdk-events');
+    await connectApiKey(server, sub, apiKeyIntegrationId, 'sbx_sdk_events');
+    const { sdk } = sdkFor(server);
+    await sdk.authenticate(server.projectId, await server.userToken(sub));
+    await sdk.enableWorkflow(onEvent);
+    await sdk.enableWorkflow(onRequest);
+
+    const accepted = await sdk.event('SDK Ping', { n: 1 });
+    expect(accepted.runs).toEqual([{ id: expect.any(String), workflowId: onEvent }]);
+    expect(await sdk.workflow(onRequest, { body: { name: 'Ada' }, query: { page: '3' } })).toEqual({ hello: 'Ada', page: '3' });
+    await expect(sdk.event('Never Defined')).rejects.toMatchObject({ code: 'APP_EVENT_NOT_FOUND', status: 404 });
+  });
+});

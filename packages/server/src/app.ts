@@ -26,6 +26,7 @@ import { loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
+import { WorkflowEngine, type FunctionRunner } from './workflows/run-engine.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
 import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
@@ -95,7 +96,10 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     installLimits: installLimiters(config.limits),
   };
   const refresher = new TokenRefresher(context);
+  const runFunction: FunctionRunner = async () => ({ ok: false, error: { code: 'FUNCTION_UNAVAILABLE', message: 'Function steps are not available yet' }, logs: [] });
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
+  // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
+  const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction);
   app.addHook('onClose', async () => {
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();
@@ -160,7 +164,9 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(sdkIntegrationRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
-      await sdk.register(workflowSdkRoutes(context));
+      await sdk.register(workflowSdkRoutes(context, workflows));
+      // Switchboard's SDK sends app events under the same prefix as every other call; the reference SDK uses /v2.
+      await sdk.register(appEventRoutes(context, workflows));
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
       await sdk.register(
@@ -178,11 +184,11 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     async (sdk) => {
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(referenceOAuthRoutes(context));
-      await sdk.register(appEventRoutes(context));
+      await sdk.register(appEventRoutes(context, workflows));
     },
     { prefix: '/v2/projects/:projectId/sdk' },
   );
-  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir })), { prefix: '/api/v1' });
+  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows), { prefix: '/api/v1' });
 
   if (config.sandbox) {
     await registerSandbox(app, {
@@ -195,6 +201,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   if (jobs) {
     await scheduleTokenRefresh(context, jobs, refresher);
     await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));
+    await workflows!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
     await jobs.start();
   }

@@ -146,17 +146,27 @@ describe.each(testDatabases)('enabling workflows per user through the SDK REST A
     expect((await json<Json>(await server.sdk(sub, '/me'))).integrations['sandbox-apikey'].configuredWorkflows).toEqual({});
   });
 
-  it('triggers of a known workflow or app event answer 501 WORKFLOW_RUNS_UNAVAILABLE; unknown ones 404', async () => {
+  it('triggers of an unpublished or unknown workflow answer 404, and an undefined app event 404', async () => {
     const sub = newUser('triggers');
-    await expectError(await server.sdk(sub, `/triggers/${requestTriggered}`, { method: 'POST', json: {} }), 501, 'WORKFLOW_RUNS_UNAVAILABLE');
     await expectError(await server.sdk(sub, `/triggers/${draftOnly}`, { method: 'POST', json: {} }), 404, 'WORKFLOW_NOT_FOUND');
-    const event = async (name: string) =>
-      fetch(`${server.url}/v2/projects/${server.projectId}/sdk/events/trigger`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await server.userToken(sub)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name, payload: {} }),
-      });
-    await expectError(await event('Contact Created'), 501, 'WORKFLOW_RUNS_UNAVAILABLE');
-    await expectError(await event('Never Defined'), 404, 'APP_EVENT_NOT_FOUND');
+    await expectError(await server.sdk(sub, '/triggers/no-such-workflow', { method: 'POST', json: {} }), 404, 'WORKFLOW_NOT_FOUND');
+    // A workflow with another trigger cannot be started by a request.
+    await expectError(await server.sdk(sub, `/triggers/${published}`, { method: 'POST', json: {} }), 404, 'WORKFLOW_NOT_FOUND');
+    const event = await fetch(`${server.url}/v2/projects/${server.projectId}/sdk/events/trigger`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await server.userToken(sub)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Never Defined', payload: {} }),
+    });
+    await expectError(event, 404, 'APP_EVENT_NOT_FOUND');
+  });
+
+  it('a server without background jobs answers triggers with 503 WORKFLOW_RUNS_UNAVAILABLE', async () => {
+    const noJobs = await startTestServer(database, { SWITCHBOARD_JOBS: '0' });
+    try {
+      const sub = newUser('no-jobs');
+      await expectError(await noJobs.sdk(sub, '/triggers/anything', { method: 'POST', json: {} }), 503, 'WORKFLOW_RUNS_UNAVAILABLE');
+    } finally {
+      await noJobs.close();
+    }
   });
 });

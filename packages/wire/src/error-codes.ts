@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   WORKFLOW_NOT_FOUND: { status: 404, meaning: 'no such workflow in the project, or (SDK REST API) none published and active' },
   APP_EVENT_NOT_FOUND: { status: 404, meaning: 'an app event with a name the project does not define' },
   SECRET_NOT_FOUND: { status: 404, meaning: 'no project secret with this name' },
+  WORKFLOW_RUN_NOT_FOUND: { status: 404, meaning: 'no such workflow run in this project' },
   ICON_NOT_FOUND: { status: 404, meaning: 'no integration (built-in or custom) with this icon' },
   SDK_NOT_BUILT: { status: 404, meaning: 'the browser SDK file is missing: run `npm run build`' },
   SOURCE_MAP_NOT_FOUND: { status: 404, meaning: 'the browser SDK was built without a source map' },
@@ -101,6 +102,8 @@ export const ERROR_CODES = {
   INTEGRATION_MISCONFIGURED: { status: 409, meaning: "the integration's definition cannot make the request with this account (a template needs a value it lacks); `field` names the placeholder" },
   CUSTOM_INTEGRATION_EXISTS: { status: 409, meaning: 'a custom integration with this slug exists in the project' },
   SIGNING_KEY_EXISTS: { status: 409, meaning: '`POST …/signing-keys` with an `id` the project already has (also when two requests race for it)' },
+  WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger for an account that has not enabled the workflow: enableWorkflow first' },
+  WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
 
   BODY_TOO_LARGE: { status: 413, meaning: 'the body is over 1 MB' },
   URL_TOO_LONG: { status: 414, meaning: 'a path parameter is longer than the router allows' },
@@ -111,15 +114,17 @@ export const ERROR_CODES = {
 
   // 5xx: Switchboard or the provider failed.
   INTERNAL_ERROR: { status: 500, meaning: 'anything unexpected; details go to the log only' },
-  WORKFLOW_RUNS_UNAVAILABLE: { status: 501, meaning: 'a trigger of a known workflow or app event: this server stores and enables workflows but does not run them yet' },
   PROVIDER_UNAVAILABLE: { status: 502, meaning: 'the provider could not be reached or failed while connecting an account' },
   UPSTREAM_UNREACHABLE: { status: 502, meaning: 'Switchboard could not reach the provider for a proxied call' },
   UPSTREAM_TLS_FAILED: { status: 502, meaning: 'Switchboard could not make a secure connection to the provider' },
   UPSTREAM_BAD_RESPONSE: { status: 502, meaning: 'the provider sent a response Switchboard could not read (or an invalid status)' },
   TOKEN_REFRESH_FAILED: { status: 502, meaning: "the provider refused to refresh the account's access token, for a reason other than a dead grant" },
+  WORKFLOW_RUN_FAILED: { status: 502, meaning: 'a Request trigger whose run failed before its Response step; `runId` names the run' },
   TOKEN_REFRESH_UNAVAILABLE: { status: 503, meaning: "the provider's token endpoint could not be reached and the token has expired; try again shortly" },
   DATABASE_UNAVAILABLE: { status: 503, meaning: 'Postgres cannot be reached (restarting, failing over); `Retry-After: 5`' },
+  WORKFLOW_RUNS_UNAVAILABLE: { status: 503, meaning: 'a trigger while this server runs no background jobs (`SWITCHBOARD_JOBS=0`): workflows run on the job queue' },
   UPSTREAM_TIMEOUT: { status: 504, meaning: 'the provider did not answer a proxied call in time' },
+  WORKFLOW_RESPONSE_TIMEOUT: { status: 504, meaning: "a Request trigger whose run did not reach its Response step within the trigger's timeout; the run goes on, `runId` names it" },
 } as const satisfies Record<string, { status: number | readonly number[] | '4xx'; meaning: string }>;
 
 /**

@@ -248,3 +248,57 @@ export type ProjectSecret = Static<typeof ProjectSecret>;
 
 export const SecretName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' });
 export const ProjectSecretInput = Type.Object({ value: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false });
+
+export const RunStatus = Type.Union([
+  Type.Literal('QUEUED'),
+  Type.Literal('RUNNING'),
+  Type.Literal('WAITING'),
+  Type.Literal('SUCCEEDED'),
+  Type.Literal('FAILED'),
+  Type.Literal('CANCELLED'),
+]);
+export type RunStatus = Static<typeof RunStatus>;
+
+const RunError = Type.Object({ code: Type.String(), message: Type.String(), stepKey: Type.Optional(Type.String()) });
+
+/** One run of a workflow for one connected user, as the task history shows it. */
+export const WorkflowRun = Type.Object({
+  id: Type.String(),
+  workflowId: Type.String(),
+  workflowVersion: Type.Integer(),
+  /** The connected user's id in the customer's app (the user token's `sub`). */
+  userId: Type.String(),
+  credentialId: Type.Union([Type.String(), Type.Null()]),
+  triggerType: Type.String(),
+  status: RunStatus,
+  error: Type.Union([RunError, Type.Null()]),
+  dateCreated: Timestamp,
+  dateStarted: Type.Union([Timestamp, Type.Null()]),
+  dateFinished: Type.Union([Timestamp, Type.Null()]),
+});
+export type WorkflowRun = Static<typeof WorkflowRun>;
+
+/** A step of a run: what it was given, what it gave, how long it took. Secrets and tokens are redacted. */
+export const WorkflowRunStep = Type.Object({
+  /** The step's place in the run: its id, or `<fanOutId>[<index>].<id>` inside a fan-out. */
+  key: Type.String(),
+  stepId: Type.String(),
+  status: Type.String(),
+  input: Type.Unknown(),
+  output: Type.Unknown(),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  attempts: Type.Integer(),
+  dateStarted: Timestamp,
+  dateFinished: Type.Union([Timestamp, Type.Null()]),
+});
+export type WorkflowRunStep = Static<typeof WorkflowRunStep>;
+
+export const WorkflowRunDetail = Type.Composite([WorkflowRun, Type.Object({ trigger: Type.Unknown(), steps: Type.Array(WorkflowRunStep) })]);
+export type WorkflowRunDetail = Static<typeof WorkflowRunDetail>;
+
+export const WorkflowRunsPage = Type.Object({ data: Type.Array(WorkflowRun), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type WorkflowRunsPage = Static<typeof WorkflowRunsPage>;
+
+/** What an app event trigger answers at once: the runs it started. */
+export const AppEventAccepted = Type.Object({ runs: Type.Array(Type.Object({ id: Type.String(), workflowId: Type.String() })) });
+export type AppEventAccepted = Static<typeof AppEventAccepted>;

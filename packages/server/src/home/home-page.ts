@@ -10,6 +10,7 @@ export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'configuration.md', about: 'every environment variable' },
   { file: 'security.md', about: 'user tokens, encryption at rest, what never leaves the server' },
   { file: 'catalog.md', about: 'built-in and custom integrations, the sandbox' },
+  { file: 'workflows.md', about: 'workflows, app events and the task history' },
   { file: 'deployment.md', about: 'one instance on SQLite, several on Postgres' },
   { file: 'workflows.md', about: 'workflow definitions, versions, triggers and steps' },
   { file: 'performance.md', about: 'the proxy, token-refresh and memory benchmarks; lookups from memory' },

@@ -35,6 +35,7 @@ import { addSigningKey, createProject, listSigningKeys, removeSigningKey, update
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
+import type { WorkflowEngine } from '../workflows/run-engine.js';
 import { workflowManagementRoutes } from '../workflows/workflow-management-routes.js';
 
 function checkOrigins(origins: string[] | undefined) {
@@ -78,7 +79,7 @@ function checkPublicKey(pem: string) {
 }
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
-export function managementRoutes(context: AppContext, adminKey: string): FastifyPluginAsyncTypebox {
+export function managementRoutes(context: AppContext, adminKey: string, workflows: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
   const adminKeyGuard = new AdminKeyGuard(adminKey, RateLimiter.perMinute(context.config.limits.adminKeyFailuresPerMinute));
   return async (app) => {
     app.post(
@@ -104,7 +105,7 @@ export function managementRoutes(context: AppContext, adminKey: string): Fastify
       projectScope.addHook('onRequest', projectSecretKeyAuth(context, adminKeyGuard));
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
-      await projectScope.register(workflowManagementRoutes(context));
+      await projectScope.register(workflowManagementRoutes(context, workflows));
 
       scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 

@@ -189,6 +189,55 @@ export interface ProjectSecretTable {
   updated_at: string;
 }
 
+/** One run of a workflow for one connected user. */
+export interface WorkflowRunTable {
+  id: string;
+  project_id: string;
+  workflow_id: string;
+  /** The published version the run uses, fixed when it starts. */
+  workflow_version: number;
+  connected_user_id: string;
+  /** The account the run calls the integration as. */
+  credential_id: string | null;
+  trigger_type: string;
+  /** JSON: the event's payload, or the request's body, query and headers. */
+  trigger_input: string;
+  /** QUEUED | RUNNING | WAITING | SUCCEEDED | FAILED | CANCELLED */
+  status: string;
+  /** JSON of the Response step's answer, once reached. */
+  response: string | null;
+  /** JSON { code, message, stepKey? } of a failed run. */
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  timeout_at: string;
+  /** While a worker executes the run: until when no other worker may (a crashed worker's lease lapses). */
+  lease_until: string | null;
+}
+
+/** The run's journal: one row per step reached (per item inside a fan-out), written before the next step starts. */
+export interface WorkflowRunStepTable {
+  run_id: string;
+  /** The step's place in the run: its id, or `<fanOutId>[<index>].<id>` inside a fan-out. */
+  step_key: string;
+  step_id: string;
+  /** RUNNING | SUCCEEDED | FAILED | WAITING */
+  status: string;
+  /** JSON, secrets redacted, large values truncated. */
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  /** A delay's end, or a retry's time. */
+  wake_at: string | null;
+  /** Sent with the step's calls, so a call replayed after a crash is recognised by the API. */
+  idempotency_key: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
 /** The embedded job queue (SQLite); on Postgres, pg-boss keeps its own tables. */
 export interface JobTable {
   id: string;
@@ -225,6 +274,8 @@ export interface Database {
   workflow_versions: WorkflowVersionTable;
   app_events: AppEventTable;
   project_secrets: ProjectSecretTable;
+  workflow_runs: WorkflowRunTable;
+  workflow_run_steps: WorkflowRunStepTable;
 }
 
 export type ProjectRow = Selectable<ProjectTable>;

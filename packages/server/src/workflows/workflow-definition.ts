@@ -182,6 +182,10 @@ function meaningProblem(definition: WorkflowDefinition): DefinitionProblem | und
     if (step.type === 'request' && (step.path === undefined) === (step.url === undefined)) {
       return { field: `${path}.path`, message: `${label} needs exactly one of path (the integration's API) or url (any other API)` };
     }
+    // A fan-out's items run side by side within one pass of the run: none of them can wait or answer the call.
+    if ((step.type === 'delay' || step.type === 'response') && /\.steps\[/.test(path)) {
+      return { field: `${path}.type`, message: `${label}: a ${step.type} step cannot be inside a fan-out` };
+    }
     if (step.type === 'response' && trigger.type !== 'request') {
       return { field: `${path}.type`, message: `${label}: a response step answers a Request trigger; this workflow's trigger is ${trigger.type}` };
     }

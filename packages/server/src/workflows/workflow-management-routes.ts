@@ -16,6 +16,8 @@ import type { AppContext } from '../app-context.js';
 import { apiError } from '../errors.js';
 import { deleteAppEvent, listAppEvents, putAppEvent } from './app-event-store.js';
 import { deleteProjectSecret, listProjectSecrets, putProjectSecret } from './project-secrets.js';
+import type { WorkflowEngine } from './run-engine.js';
+import { runManagementRoutes } from './run-management-routes.js';
 import { checkedDefinition } from './workflow-checks.js';
 import {
   createWorkflow,
@@ -41,9 +43,10 @@ const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLe
  * versions, app events, and the project's environment secrets. Definitions are checked here, whole, before anything
  * is stored (workflow-checks.ts), and a refused one names the step and property at fault.
  */
-export function workflowManagementRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+export function workflowManagementRoutes(context: AppContext, engine: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    await plain.register(runManagementRoutes(context, engine));
     const workflowOf = async (projectId: string, id: string) => {
       const workflow = await findWorkflow(context.db, projectId, id);
       if (!workflow) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);

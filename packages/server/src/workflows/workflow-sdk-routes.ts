@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Credential, ErrorResponse } from '@switchboard/wire';
+import { AppEventAccepted, Credential, ErrorResponse } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { credentialView } from '../credentials/credential-view.js';
 import { apiError } from '../errors.js';
-import { findAppEvent } from './app-event-store.js';
+import type { WorkflowEngine } from './run-engine.js';
+import { triggerAppEvent, triggerRequest } from './run-triggers.js';
 import { setWorkflowEnabled } from './workflow-enablement.js';
-import { findWorkflow } from './workflow-store.js';
 
 const WorkflowParams = Type.Object({ projectId: Type.String(), workflowId: Type.String({ minLength: 1, maxLength: 100 }) });
 const AccountHeaders = Type.Object({
@@ -15,15 +15,30 @@ const AccountHeaders = Type.Object({
 });
 const refused = { '4xx': ErrorResponse };
 
-/** Runs are not executed by this version of the server; a known workflow or event says so instead of pretending. */
-const runsUnavailable = () =>
-  apiError('WORKFLOW_RUNS_UNAVAILABLE', 'This Switchboard server stores workflows and lets users enable them, but does not run them yet (docs/workflows.md)');
+/** Runs need the job queue; a server started without background jobs says so. */
+export function runningEngine(engine: WorkflowEngine | undefined): WorkflowEngine {
+  if (!engine) throw apiError('WORKFLOW_RUNS_UNAVAILABLE', 'This server runs no background jobs (SWITCHBOARD_JOBS=0), and workflows run on the job queue');
+  return engine;
+}
+
+/** Request headers a Request trigger's run sees: not the caller's credentials, nor Switchboard's own. */
+function passedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || /^(authorization|cookie|host|connection|content-length|x-paragon-|x-switchboard-|x-forwarded-)/.test(name)) continue;
+    kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return kept;
+}
+
+/** Headers a Response step may set on the HTTP answer: its own, never transport or cross-origin ones. */
+const RESPONSE_HEADER_REFUSED = /^(content-length|transfer-encoding|connection|set-cookie|access-control-|x-switchboard-)/i;
 
 /**
  * The SDK's workflow routes (under /projects/:projectId/sdk): enable and disable a workflow for the user's account,
  * and the Request trigger.
  */
-export function workflowSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+export function workflowSdkRoutes(context: AppContext, engine: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
   return async (app) => {
     for (const method of ['POST', 'DELETE'] as const) {
       const enabled = method === 'POST';
@@ -52,18 +67,35 @@ export function workflowSdkRoutes(context: AppContext): FastifyPluginAsyncTypebo
     }
     app.post(
       '/triggers/:workflowId',
-      { schema: { tags: ['SDK'], summary: 'Run a workflow with a Request trigger; its Response step answers', params: WorkflowParams, response: refused } },
-      async (request) => {
-        const workflow = await findWorkflow(context.db, request.sdk.project.id, request.params.workflowId);
-        if (!workflow || workflow.publishedVersion === null || !workflow.isActive) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
-        throw runsUnavailable();
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "Run a workflow with a Request trigger; its Response step answers (docs/workflows.md)",
+          params: WorkflowParams,
+          headers: AccountHeaders,
+          body: Type.Optional(Type.Unknown()),
+          response: { 200: Type.Unknown({ description: "The Response step's body, with its status and headers; without one, { runId }" }), ...refused },
+        },
+      },
+      async (request, reply) => {
+        const answer = await triggerRequest(context, runningEngine(engine), request.sdk, request.params.workflowId, {
+          body: request.body,
+          query: request.query as Record<string, unknown>,
+          headers: passedHeaders(request.headers),
+          credentialId: request.headers['x-paragon-credential'],
+        });
+        for (const [name, value] of Object.entries(answer.headers ?? {})) {
+          if (!RESPONSE_HEADER_REFUSED.test(name)) reply.header(name, String(value));
+        }
+        reply.code(answer.status);
+        return typeof answer.body === 'string' || answer.body === null ? reply.send(answer.body ?? '') : reply.send(answer.body);
       },
     );
   };
 }
 
 /** POST /v2/projects/:id/sdk/events/trigger: an app event. */
-export function appEventRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+export function appEventRoutes(context: AppContext, engine: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/events/trigger',
@@ -72,15 +104,12 @@ export function appEventRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           tags: ['SDK'],
           summary: 'Send an app event: runs every enabled workflow listening to it for this user',
           body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), payload: Type.Optional(Type.Unknown()) }),
-          response: refused,
+          headers: AccountHeaders,
+          response: { 200: AppEventAccepted, ...refused },
         },
       },
-      async (request) => {
-        if (!(await findAppEvent(context.db, request.sdk.project.id, request.body.name))) {
-          throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(request.body.name)} is defined in this project`);
-        }
-        throw runsUnavailable();
-      },
+      async (request) =>
+        triggerAppEvent(context, runningEngine(engine), request.sdk, request.body.name, request.body.payload, request.headers['x-paragon-credential']),
     );
   };
 }

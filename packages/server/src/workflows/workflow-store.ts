@@ -142,13 +142,23 @@ export async function versionExists(db: Db, workflowId: string, version: number)
 }
 
 /** The published definitions of a project's active workflows, for the SDK's listings. */
-export async function publishedWorkflows(db: Db, projectId: string): Promise<{ id: string; integrationId: string; definition: WorkflowDefinition; dateCreated: string; dateUpdated: string }[]> {
+export async function publishedWorkflows(
+  db: Db,
+  projectId: string,
+): Promise<{ id: string; integrationId: string; version: number; definition: WorkflowDefinition; dateCreated: string; dateUpdated: string }[]> {
   const rows = await db
     .selectFrom('workflows')
     .innerJoin('workflow_versions', (join) =>
       join.onRef('workflow_versions.workflow_id', '=', 'workflows.id').onRef('workflow_versions.version', '=', 'workflows.published_version'),
     )
-    .select(['workflows.id as id', 'workflows.integration_id as integration_id', 'workflow_versions.definition as definition', 'workflows.created_at as created_at', 'workflows.updated_at as updated_at'])
+    .select([
+      'workflows.id as id',
+      'workflows.integration_id as integration_id',
+      'workflow_versions.version as version',
+      'workflow_versions.definition as definition',
+      'workflows.created_at as created_at',
+      'workflows.updated_at as updated_at',
+    ])
     .where('workflows.project_id', '=', projectId)
     .where('workflows.is_active', '=', 1)
     .orderBy('workflows.created_at')
@@ -157,6 +167,7 @@ export async function publishedWorkflows(db: Db, projectId: string): Promise<{ i
   return rows.map((row) => ({
     id: row.id,
     integrationId: row.integration_id,
+    version: row.version,
     definition: parseJson<WorkflowDefinition>(row.definition, undefined as never),
     dateCreated: row.created_at,
     dateUpdated: row.updated_at,

@@ -1,0 +1,297 @@
+import type { Step, WorkflowDefinition } from '@switchboard/wire';
+import type { AppContext } from '../app-context.js';
+import { findIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import type { TokenRefresher } from '../credentials/token-refresh.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { parseJson } from '../json.js';
+import { findProject } from '../projects/project-store.js';
+import type { CredentialRow } from '../storage/schema.js';
+import { openProjectSecrets } from './project-secrets.js';
+import { finishStep, findRun, leaseRun, releaseRun, runSteps, setRunStatus, startStep, TERMINAL, type RunRow, type StepRow } from './run-store.js';
+import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepResponse } from './step-requests.js';
+import { holds, redact, resolve, type VariableScope } from './variables.js';
+import { definitionAt } from './workflow-store.js';
+
+export const WORKFLOW_RUN_QUEUE = 'workflow-run';
+
+/** Every default of a run, in one place. */
+export const runDefaults = {
+  /** A step's own limit when it sets none. */
+  stepTimeoutSeconds: 30,
+  /** A run's limit when the definition sets none. */
+  runTimeoutSeconds: 3600,
+  /** Tries in all when a step asks for retries without a number. */
+  retryAttempts: 5,
+  /** Waits before the second, third... try. */
+  retryBackoffSeconds: [10, 20, 30, 50, 80],
+  /** Fan-out items run at once when the step sets no concurrency. */
+  fanOutConcurrency: 10,
+};
+
+/** A Function step's sandbox (function-sandbox.ts), given to the engine so it can be swapped in tests. */
+export type FunctionRunner = (
+  code: string,
+  input: unknown,
+) => Promise<{ ok: true; output: unknown; logs: string[] } | { ok: false; error: { code: string; message: string }; logs: string[] }>;
+
+/** How a sequence of steps ended: all done, or the run must wait (a delay, a retry) until `wakeAt`. */
+type Outcome = { done: true } | { done: false; wakeAt: string };
+const DONE: Outcome = { done: true };
+
+/** What a run's steps work with. */
+interface RunState {
+  run: RunRow;
+  definition: WorkflowDefinition;
+  journal: Map<string, StepRow>;
+  integration: ProjectIntegration;
+  credential: CredentialRow | undefined;
+  allowPrivate: boolean;
+  secrets: Record<string, string>;
+}
+
+class RunFailed extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly stepKey?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The run was cancelled (or another worker took it): stop without touching it further. */
+class RunStopped extends Error {}
+
+const later = (iso: string) => iso > new Date().toISOString();
+
+/**
+ * Executes runs, durably, on the job queue: each step's result is journaled before the next starts, so a run
+ * that resumes (after a delay, a retry's wait, or a crash of its worker) skips what is done and picks up at the
+ * first unfinished step. A step cut off mid-call is run again with the same idempotency key.
+ */
+export class WorkflowEngine {
+  constructor(
+    private readonly context: AppContext,
+    private readonly refresher: TokenRefresher,
+    private readonly jobs: JobQueue,
+    private readonly functions: FunctionRunner,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.jobs.work<{ runId: string }>(WORKFLOW_RUN_QUEUE, async ({ runId }) => this.execute(runId));
+  }
+
+  /** Queues the run (again), now or once `wakeAt` has passed. */
+  async enqueue(runId: string, wakeAt?: string): Promise<void> {
+    const seconds = wakeAt ? Math.max(0, Math.ceil((Date.parse(wakeAt) - Date.now()) / 1000)) : 0;
+    await this.jobs.send(WORKFLOW_RUN_QUEUE, { runId }, { ...(seconds > 0 && { startAfterSeconds: seconds }), retryLimit: 10, retryDelaySeconds: 2 });
+  }
+
+  async execute(runId: string): Promise<void> {
+    const run = await findRun(this.context.db, runId);
+    if (!run || TERMINAL.includes(run.status as never)) return;
+    // Another worker holds it: this job fails and the queue tries again once that worker's lease may have lapsed.
+    if (!(await leaseRun(this.context.db, runId))) throw new Error(`run ${runId} is being executed by another worker`);
+    try {
+      const state = await this.load(run);
+      if (!later(run.timeout_at)) throw new RunFailed('RUN_TIMEOUT', 'The run took longer than its timeout');
+      if (run.status !== 'RUNNING') await setRunStatus(this.context.db, runId, 'RUNNING');
+      const scope = await this.scopeOf(state);
+      const outcome = await this.sequence(state, state.definition.steps, scope, '');
+      if (outcome.done) {
+        await setRunStatus(this.context.db, runId, 'SUCCEEDED');
+      } else {
+        await setRunStatus(this.context.db, runId, 'WAITING');
+        await this.enqueue(runId, outcome.wakeAt);
+      }
+    } catch (error) {
+      if (error instanceof RunStopped) return;
+      const failure = error instanceof RunFailed ? error : new RunFailed('INTERNAL_ERROR', 'The run failed unexpectedly');
+      if (!(error instanceof RunFailed)) this.context.log.error({ err: error, runId }, 'workflow run failed unexpectedly');
+      await setRunStatus(this.context.db, runId, 'FAILED', { error: { code: failure.code, message: failure.message, ...(failure.stepKey && { stepKey: failure.stepKey }) } });
+    } finally {
+      await releaseRun(this.context.db, runId);
+    }
+  }
+
+  private async load(run: RunRow): Promise<RunState> {
+    const { db } = this.context;
+    const [definition, project, journal, credential] = await Promise.all([
+      definitionAt(db, run.workflow_id, run.workflow_version),
+      findProject(db, run.project_id),
+      runSteps(db, run.id),
+      run.credential_id ? db.selectFrom('credentials').selectAll().where('id', '=', run.credential_id).executeTakeFirst() : undefined,
+    ]);
+    if (!definition || !project) throw new RunFailed('WORKFLOW_NOT_FOUND', 'The workflow was removed');
+    const integration = await findIntegration(db, run.project_id, { type: definition.integration });
+    if (!integration) throw new RunFailed('INTEGRATION_NOT_FOUND', `The integration ${definition.integration} was removed`);
+    if (run.credential_id && !credential) throw new RunFailed('CREDENTIAL_NOT_FOUND', "The run's account was disconnected");
+    const secrets = await openProjectSecrets(db, this.context.secrets, run.project_id);
+    return { run, definition, journal, integration, credential, allowPrivate: project.allowPrivateUpstreams, secrets };
+  }
+
+  private async scopeOf(state: RunState): Promise<VariableScope> {
+    const user = await this.context.db.selectFrom('connected_users').select('meta').where('id', '=', state.run.connected_user_id).executeTakeFirst();
+    const config = parseJson<{ configuredWorkflows?: Record<string, { settings?: Record<string, unknown> }> }>(state.credential?.config, {});
+    return {
+      trigger: parseJson<unknown>(state.run.trigger_input, {}),
+      steps: {},
+      user: { meta: parseJson<Record<string, unknown>>(user?.meta, {}) },
+      settings: config.configuredWorkflows?.[state.run.workflow_id]?.settings ?? {},
+      secrets: state.secrets,
+    };
+  }
+
+  /** Runs steps in order; stops at the first that must wait. */
+  private async sequence(state: RunState, steps: readonly Step[], scope: VariableScope, prefix: string): Promise<Outcome> {
+    for (const step of steps) {
+      const outcome = await this.step(state, step, scope, `${prefix}${step.id}`);
+      if (!outcome.done) return outcome;
+    }
+    return DONE;
+  }
+
+  private async step(state: RunState, step: Step, scope: VariableScope, key: string): Promise<Outcome> {
+    const { db } = this.context;
+    const record = state.journal.get(key);
+    if (record?.status === 'SUCCEEDED') {
+      const output = parseJson<unknown>(record.output, null);
+      scope.steps[step.id] = stepScope(step, output);
+      // A finished branching step still leads into its branch, whose own steps may be unfinished.
+      if (step.type === 'conditional') return this.branch(state, step, scope, key, output as { branch: string | null });
+      return DONE;
+    }
+    if (record?.status === 'FAILED') throw new RunFailed(parseJson<{ code: string }>(record.error, { code: 'STEP_FAILED' }).code, 'An earlier try of this run failed here', key);
+    if (record?.status === 'WAITING' && record.wake_at && later(record.wake_at)) return { done: false, wakeAt: record.wake_at };
+    // Between steps: a cancelled run stops, and the worker keeps its hold on the run.
+    if (!(await leaseRun(db, state.run.id, true))) throw new RunStopped();
+    if (!later(state.run.timeout_at)) throw new RunFailed('RUN_TIMEOUT', 'The run took longer than its timeout', key);
+
+    if (step.type === 'delay') {
+      if (record?.status === 'WAITING') {
+        await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output: { waitedUntil: record.wake_at } });
+        scope.steps[step.id] = { output: { waitedUntil: record.wake_at } };
+        return DONE;
+      }
+      const wakeAt = new Date(Date.now() + step.seconds * 1000).toISOString();
+      await startStep(db, state.run.id, key, step.id, { seconds: step.seconds }, record);
+      await finishStep(db, state.run.id, key, { status: 'WAITING', wakeAt });
+      return { done: false, wakeAt };
+    }
+    if (step.type === 'fanOut') return this.fanOut(state, step, scope, key, record);
+
+    const input = redact(stepInput(step, scope), state.secrets);
+    const started = await startStep(db, state.run.id, key, step.id, input, record);
+    try {
+      const output = await this.perform(state, step, scope, started);
+      await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output });
+      scope.steps[step.id] = stepScope(step, output);
+      if (step.type === 'conditional') return this.branch(state, step, scope, key, output as { branch: string | null });
+      return DONE;
+    } catch (error) {
+      if (error instanceof RunStopped) throw error;
+      const failure = stepFailureOf(error);
+      const attempts = step.retry ? (step.retry.attempts ?? runDefaults.retryAttempts) : 1;
+      if (failure.retryable && started.attempts < attempts) {
+        const backoff = step.retry?.backoffSeconds ?? runDefaults.retryBackoffSeconds;
+        const wakeAt = new Date(Date.now() + (backoff[started.attempts - 1] ?? backoff.at(-1)!) * 1000).toISOString();
+        await finishStep(db, state.run.id, key, { status: 'WAITING', error: { code: failure.code, message: failure.message }, wakeAt });
+        return { done: false, wakeAt };
+      }
+      await finishStep(db, state.run.id, key, { status: 'FAILED', error: { code: failure.code, message: failure.message } });
+      throw new RunFailed(failure.code, `Step ${step.id} failed: ${failure.message}`, key);
+    }
+  }
+
+  /** What a step does; its answer is the step's output. */
+  private async perform(state: RunState, step: Step, scope: VariableScope, started: StepRow): Promise<unknown> {
+    const timeoutMs = (step.timeoutSeconds ?? runDefaults.stepTimeoutSeconds) * 1000;
+    switch (step.type) {
+      case 'request': {
+        const request = resolve({ method: step.method, path: step.path, url: step.url, query: step.query, headers: step.headers, body: step.body }, scope) as Parameters<typeof callUrl>[2];
+        const options = { idempotencyKey: started.idempotency_key, timeoutMs };
+        if (step.url !== undefined) return responseOutput(await callUrl(this.context, { allowPrivate: state.allowPrivate }, request, options));
+        if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
+        return responseOutput(await callIntegration(this.context, this.refresher, { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate }, request, options));
+      }
+      case 'function': {
+        const result = await this.functions(step.code, resolve(step.input ?? {}, scope));
+        if (!result.ok) throw new StepFailure(result.error.code, result.error.message, false);
+        return result.output;
+      }
+      case 'conditional':
+        return { branch: holds(step.if, scope) ? 'then' : step.else ? 'else' : null };
+      case 'response': {
+        const response = { status: step.status ?? 200, headers: resolve(step.headers ?? {}, scope), body: resolve(step.body ?? null, scope) };
+        await setRunStatus(this.context.db, state.run.id, 'RUNNING', { response });
+        return response;
+      }
+      case 'action':
+        throw new StepFailure('ACTION_NOT_FOUND', `${state.integration.type} declares no action ${step.action}`, false);
+      default:
+        throw new StepFailure('STEP_FAILED', 'Unknown step', false);
+    }
+  }
+
+  private async branch(state: RunState, step: Extract<Step, { type: 'conditional' }>, scope: VariableScope, key: string, chosen: { branch: string | null }): Promise<Outcome> {
+    const steps = (chosen.branch === 'then' ? step.then : chosen.branch === 'else' ? (step.else ?? []) : []) as Step[];
+    return this.sequence(state, steps, scope, `${key}.${chosen.branch}.`);
+  }
+
+  /** The branch once per item, `concurrency` at a time; the step's output is each item's step outputs. */
+  private async fanOut(state: RunState, step: Extract<Step, { type: 'fanOut' }>, scope: VariableScope, key: string, record: StepRow | undefined): Promise<Outcome> {
+    const { db } = this.context;
+    const items = resolve(step.items, scope);
+    if (!Array.isArray(items)) {
+      await startStep(db, state.run.id, key, step.id, { items: typeof items }, record);
+      await finishStep(db, state.run.id, key, { status: 'FAILED', error: { code: 'FAN_OUT_NOT_AN_ARRAY', message: `${step.items} is not an array` } });
+      throw new RunFailed('FAN_OUT_NOT_AN_ARRAY', `Step ${step.id}: ${step.items} is not an array`, key);
+    }
+    if (!record) await startStep(db, state.run.id, key, step.id, { items: items.length }, record);
+    const children = step.steps as Step[];
+    const outputs: Record<string, unknown>[] = new Array(items.length);
+    let next = 0;
+    let waiting: Outcome | undefined;
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++;
+        const itemScope: VariableScope = { ...scope, steps: { ...scope.steps }, item: items[index], index };
+        const outcome = await this.sequence(state, children, itemScope, `${key}[${index}].`);
+        if (!outcome.done && (!waiting || (!waiting.done && outcome.wakeAt < waiting.wakeAt))) waiting = outcome;
+        outputs[index] = Object.fromEntries(children.map((child) => [child.id, itemScope.steps[child.id]?.output]));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(step.concurrency ?? runDefaults.fanOutConcurrency, items.length) }, worker));
+    if (waiting) return waiting;
+    await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output: outputs });
+    scope.steps[step.id] = { output: outputs };
+    return DONE;
+  }
+}
+
+/** What `{{steps.<id>…}}` reads: a Request step's `output` is the answer's body, beside its `status` and `headers`. */
+function stepScope(step: Step, output: unknown): { output: unknown; status?: number; headers?: Record<string, string> } {
+  if (step.type === 'request' && output && typeof output === 'object' && 'status' in output) {
+    const answer = output as StepResponse;
+    return { output: answer.body, status: answer.status, headers: answer.headers };
+  }
+  return { output };
+}
+
+const responseOutput = (answer: StepResponse): StepResponse => answer;
+
+/** A step's fields as the history shows its input. */
+function stepInput(step: Step, scope: VariableScope): unknown {
+  switch (step.type) {
+    case 'request':
+      return resolve({ method: step.method, path: step.path, url: step.url, query: step.query, body: step.body }, scope);
+    case 'function':
+      return resolve(step.input ?? {}, scope);
+    case 'response':
+      return resolve({ status: step.status, body: step.body }, scope);
+    case 'conditional':
+      return { if: step.if };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { RunStatus, WorkflowRun, WorkflowRunDetail, WorkflowRunStep } from '@switchboard/wire';
+import { isoIn, isoNow } from '../clock.js';
+import { parseJson } from '../json.js';
+import type { Database, WorkflowRunStepTable, WorkflowRunTable } from '../storage/schema.js';
+
+/**
+ * Runs and their journal. A step's row is written when it starts (RUNNING, with its idempotency key) and again
+ * when it ends, before the next step starts: a run that resumes after a crash skips every SUCCEEDED step, and
+ * replays one left RUNNING with the same key.
+ */
+
+type Db = Kysely<Database>;
+export type RunRow = WorkflowRunTable;
+export type StepRow = WorkflowRunStepTable;
+
+export const TERMINAL: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** Largest JSON the run history shows for one step's input or output; a larger value shows as its size and start. */
+const MAX_SHOWN_JSON = 64 * 1024;
+
+const toJson = (value: unknown): string | null => (value === undefined ? null : (JSON.stringify(value) ?? null));
+
+/** A journaled value as the run history shows it: whole up to a size, else a summary that says how large it was. */
+function shown(json: string | null): unknown {
+  if (json === null) return null;
+  if (json.length <= MAX_SHOWN_JSON) return parseJson<unknown>(json, null);
+  return { truncated: true, size: json.length, start: json.slice(0, 1024) };
+}
+
+export interface NewRun {
+  projectId: string;
+  workflowId: string;
+  workflowVersion: number;
+  connectedUserId: string;
+  credentialId: string | null;
+  triggerType: string;
+  triggerInput: unknown;
+  timeoutSeconds: number;
+}
+
+export async function createRun(db: Db, run: NewRun): Promise<RunRow> {
+  const now = isoNow();
+  const row: RunRow = {
+    id: randomUUID(),
+    project_id: run.projectId,
+    workflow_id: run.workflowId,
+    workflow_version: run.workflowVersion,
+    connected_user_id: run.connectedUserId,
+    credential_id: run.credentialId,
+    trigger_type: run.triggerType,
+    // The trigger is kept whole: a resumed run reads it again.
+    trigger_input: JSON.stringify(run.triggerInput ?? {}),
+    status: 'QUEUED',
+    response: null,
+    error: null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+    updated_at: now,
+    timeout_at: isoIn(run.timeoutSeconds),
+    lease_until: null,
+  };
+  await db.insertInto('workflow_runs').values(row).execute();
+  return row;
+}
+
+export const findRun = (db: Db, runId: string) => db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirst();
+
+export async function setRunStatus(db: Db, runId: string, status: RunStatus, extra: { error?: unknown; response?: unknown } = {}): Promise<void> {
+  const now = isoNow();
+  await db
+    .updateTable('workflow_runs')
+    .set({
+      status,
+      updated_at: now,
+      ...(status === 'RUNNING' && { started_at: now }),
+      ...(TERMINAL.includes(status) && { finished_at: now }),
+      ...(extra.error !== undefined && { error: JSON.stringify(extra.error) }),
+      ...(extra.response !== undefined && { response: JSON.stringify(extra.response) }),
+    })
+    .where('id', '=', runId)
+    // A finished run stays finished: a cancellation is not overwritten by a worker that was still going.
+    .where('status', 'not in', TERMINAL as RunStatus[])
+    .execute();
+}
+
+/** How long a worker holds a run between steps; it renews the lease at every step. */
+export const RUN_LEASE_SECONDS = 120;
+
+/**
+ * Takes (or renews, with `renew`) the run for this worker: false when the run has ended (a cancellation) or
+ * another worker holds it.
+ */
+export async function leaseRun(db: Db, runId: string, renew = false): Promise<boolean> {
+  const now = isoNow();
+  let query = db.updateTable('workflow_runs').set({ lease_until: isoIn(RUN_LEASE_SECONDS) }).where('id', '=', runId).where('status', 'not in', TERMINAL as RunStatus[]);
+  if (!renew) query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+export async function releaseRun(db: Db, runId: string): Promise<void> {
+  await db.updateTable('workflow_runs').set({ lease_until: null }).where('id', '=', runId).execute();
+}
+
+export async function runSteps(db: Db, runId: string): Promise<Map<string, StepRow>> {
+  const rows = await db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', runId).execute();
+  return new Map(rows.map((row) => [row.step_key, row]));
+}
+
+/** Records a step as started (or started again), keeping its idempotency key across attempts. */
+export async function startStep(db: Db, runId: string, key: string, stepId: string, input: unknown, previous: StepRow | undefined): Promise<StepRow> {
+  const row: StepRow = {
+    run_id: runId,
+    step_key: key,
+    step_id: stepId,
+    status: 'RUNNING',
+    input: toJson(input),
+    output: null,
+    error: null,
+    attempts: (previous?.attempts ?? 0) + 1,
+    wake_at: null,
+    idempotency_key: previous?.idempotency_key ?? `${runId}:${key}`,
+    started_at: previous?.started_at ?? isoNow(),
+    finished_at: null,
+  };
+  await db
+    .insertInto('workflow_run_steps')
+    .values(row)
+    .onConflict((conflict) => conflict.columns(['run_id', 'step_key']).doUpdateSet({ status: 'RUNNING', input: row.input, attempts: row.attempts, wake_at: null, error: null }))
+    .execute();
+  return row;
+}
+
+export async function finishStep(db: Db, runId: string, key: string, outcome: { status: 'SUCCEEDED' | 'FAILED' | 'WAITING'; output?: unknown; error?: unknown; wakeAt?: string }): Promise<void> {
+  await db
+    .updateTable('workflow_run_steps')
+    .set({
+      status: outcome.status,
+      // Whole: a resumed run reads earlier outputs back from here.
+      output: toJson(outcome.output),
+      error: outcome.error === undefined ? null : JSON.stringify(outcome.error),
+      wake_at: outcome.wakeAt ?? null,
+      finished_at: outcome.status === 'WAITING' ? null : isoNow(),
+    })
+    .where('run_id', '=', runId)
+    .where('step_key', '=', key)
+    .execute();
+}
+
+const runView = (row: RunRow & { user_id: string }): WorkflowRun => ({
+  id: row.id,
+  workflowId: row.workflow_id,
+  workflowVersion: row.workflow_version,
+  userId: row.user_id,
+  credentialId: row.credential_id,
+  triggerType: row.trigger_type,
+  status: row.status as RunStatus,
+  error: parseJson(row.error, null),
+  dateCreated: row.created_at,
+  dateStarted: row.started_at,
+  dateFinished: row.finished_at,
+});
+
+const stepView = (row: StepRow): WorkflowRunStep => ({
+  key: row.step_key,
+  stepId: row.step_id,
+  status: row.status,
+  input: shown(row.input),
+  output: shown(row.output),
+  error: parseJson(row.error, null),
+  attempts: row.attempts,
+  dateStarted: row.started_at,
+  dateFinished: row.finished_at,
+});
+
+function runsQuery(db: Db, projectId: string) {
+  return db
+    .selectFrom('workflow_runs')
+    .innerJoin('connected_users', 'connected_users.id', 'workflow_runs.connected_user_id')
+    .selectAll('workflow_runs')
+    .select('connected_users.external_id as user_id')
+    .where('workflow_runs.project_id', '=', projectId);
+}
+
+export interface RunFilter {
+  workflowId?: string;
+  userId?: string;
+  status?: RunStatus;
+  since?: string;
+  until?: string;
+  /** Newest first: runs created before this (created_at, id). */
+  before?: { dateCreated: string; id: string };
+  limit: number;
+}
+
+/** One page of runs, newest first. */
+export async function listRuns(db: Db, projectId: string, filter: RunFilter): Promise<{ runs: WorkflowRun[]; more: boolean }> {
+  let query = runsQuery(db, projectId);
+  if (filter.workflowId) query = query.where('workflow_runs.workflow_id', '=', filter.workflowId);
+  if (filter.userId) query = query.where('connected_users.external_id', '=', filter.userId);
+  if (filter.status) query = query.where('workflow_runs.status', '=', filter.status);
+  if (filter.since) query = query.where('workflow_runs.created_at', '>=', filter.since);
+  if (filter.until) query = query.where('workflow_runs.created_at', '<', filter.until);
+  if (filter.before) {
+    const { dateCreated, id } = filter.before;
+    query = query.where((eb) =>
+      eb.or([eb('workflow_runs.created_at', '<', dateCreated), eb.and([eb('workflow_runs.created_at', '=', dateCreated), eb('workflow_runs.id', '<', id)])]),
+    );
+  }
+  const rows = await query.orderBy('workflow_runs.created_at', 'desc').orderBy('workflow_runs.id', 'desc').limit(filter.limit + 1).execute();
+  return { runs: rows.slice(0, filter.limit).map(runView), more: rows.length > filter.limit };
+}
+
+export async function runDetail(db: Db, projectId: string, runId: string): Promise<WorkflowRunDetail | undefined> {
+  const row = await runsQuery(db, projectId).where('workflow_runs.id', '=', runId).executeTakeFirst();
+  if (!row) return undefined;
+  const steps = await db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('step_key').execute();
+  return { ...runView(row), trigger: parseJson(row.trigger_input, {}), steps: steps.map(stepView) };
+}

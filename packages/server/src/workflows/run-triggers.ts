@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppEventAccepted, WorkflowDefinition } from '@switchboard/wire';
+import type { AppContext } from '../app-context.js';
+import { findIntegration } from '../catalog/integration-store.js';
+import { listUserCredentials, type Credential } from '../credentials/credential-store.js';
+import { apiError } from '../errors.js';
+import { parseJson } from '../json.js';
+import { chooseCredential } from '../proxy/choose-credential.js';
+import type { Project } from '../projects/project-store.js';
+import type { ConnectedUser } from '../users/connected-users.js';
+import { allows, credentialVisible, type TokenPermissions } from '../users/permissions.js';
+import { findAppEvent } from './app-event-store.js';
+import { runDefaults, type WorkflowEngine } from './run-engine.js';
+import { createRun, findRun, TERMINAL } from './run-store.js';
+import { definitionAt, findWorkflow, publishedWorkflows } from './workflow-store.js';
+
+/** Who triggers: the SDK's user token, or a backend acting for a connected user. */
+export interface Trigger {
+  project: Project;
+  user: ConnectedUser;
+  permissions: TokenPermissions;
+}
+
+const enabledOn = (credential: Credential, workflowId: string) => credential.config.configuredWorkflows?.[workflowId]?.enabled === true;
+
+/** How long a Request trigger's caller waits for the Response step when the trigger sets no limit. */
+export const REQUEST_TRIGGER_TIMEOUT_SECONDS = 30;
+/** How often a Request trigger looks for the run's answer (the run may execute on another instance). */
+const RESPONSE_POLL_MS = 50;
+
+function runTimeout(definition: WorkflowDefinition): number {
+  return definition.timeoutSeconds ?? runDefaults.runTimeoutSeconds;
+}
+
+/**
+ * An app event: a run of every published, active workflow listening to it, on every account of the user that has
+ * the workflow enabled. Answers at once with the runs started; the payload is not checked against the event's
+ * schema (the reference product does not either).
+ */
+export async function triggerAppEvent(
+  context: AppContext,
+  engine: WorkflowEngine,
+  trigger: Trigger,
+  name: string,
+  payload: unknown,
+  /** `X-Paragon-Credential`: only this account's workflows run. */
+  onlyCredentialId?: string,
+): Promise<AppEventAccepted> {
+  const { project, user, permissions } = trigger;
+  if (!(await findAppEvent(context.db, project.id, name))) {
+    throw apiError('APP_EVENT_NOT_FOUND', `No app event named ${JSON.stringify(name)} is defined in this project`);
+  }
+  const [workflows, credentials] = await Promise.all([publishedWorkflows(context.db, project.id), listUserCredentials(context.db, user.id)]);
+  const listening = workflows.filter((workflow) => workflow.definition.trigger.type === 'appEvent' && workflow.definition.trigger.event === name);
+  const targets: { workflowId: string; definition: WorkflowDefinition; credential: Credential; version: number }[] = [];
+  let forbidden = 0;
+  for (const workflow of listening) {
+    const integration = await findIntegration(context.db, project.id, { id: workflow.integrationId });
+    const accounts = credentials.filter((c) => c.integrationId === workflow.integrationId && enabledOn(c, workflow.id) && (!onlyCredentialId || c.id === onlyCredentialId));
+    for (const credential of accounts) {
+      const ref = { integrationType: integration?.type, credentialId: credential.id };
+      if (!credentialVisible(permissions, ref)) continue;
+      if (!allows(permissions, ref, 'events')) {
+        forbidden += 1;
+        continue;
+      }
+      targets.push({ workflowId: workflow.id, definition: workflow.definition, credential, version: workflow.version });
+    }
+  }
+  if (targets.length === 0 && forbidden > 0) {
+    throw apiError('PERMISSION_DENIED', "This user token's permissions do not allow app events through the accounts listening to this event");
+  }
+  const runs = [];
+  for (const target of targets) {
+    const run = await createRun(context.db, {
+      projectId: project.id,
+      workflowId: target.workflowId,
+      workflowVersion: target.version,
+      connectedUserId: user.id,
+      credentialId: target.credential.id,
+      triggerType: 'appEvent',
+      triggerInput: { event: name, payload: payload ?? {} },
+      timeoutSeconds: runTimeout(target.definition),
+    });
+    await engine.enqueue(run.id);
+    runs.push({ id: run.id, workflowId: target.workflowId });
+  }
+  return { runs };
+}
+
+/** What the HTTP caller of a Request trigger gets back. */
+export interface TriggerAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * A Request trigger: a run on the user's account (the first valid one with the workflow enabled, or the one
+ * X-Paragon-Credential names), whose Response step answers the call. The caller waits for it within the trigger's
+ * timeout; a run that ends without one answers 200 with its id.
+ */
+export async function triggerRequest(
+  context: AppContext,
+  engine: WorkflowEngine,
+  trigger: Trigger,
+  workflowId: string,
+  request: { body: unknown; query: Record<string, unknown>; headers: Record<string, string>; credentialId: string | string[] | undefined },
+): Promise<TriggerAnswer> {
+  const { project, user, permissions } = trigger;
+  const workflow = await findWorkflow(context.db, project.id, workflowId);
+  const definition = workflow?.publishedVersion ? await definitionAt(context.db, workflow.id, workflow.publishedVersion) : undefined;
+  if (!workflow || !workflow.isActive || !definition || definition.trigger.type !== 'request') {
+    throw apiError('WORKFLOW_NOT_FOUND', `No published workflow ${workflowId} with a Request trigger in this project`);
+  }
+  const integration = await findIntegration(context.db, project.id, { id: workflow.integrationId });
+  if (!integration) throw apiError('WORKFLOW_NOT_FOUND', `No published workflow ${workflowId} with a Request trigger in this project`);
+  let credentialId = request.credentialId;
+  if (credentialId === undefined) {
+    // The first valid account that has the workflow enabled, so a user with several accounts is not refused.
+    const enabled = (await listUserCredentials(context.db, user.id, { integrationId: integration.id })).find((c) => c.status === 'VALID' && enabledOn(c, workflow.id));
+    credentialId = enabled?.id;
+  }
+  const row = await chooseCredential(context, user.id, permissions, integration, credentialId, 'workflows');
+  const config = parseJson<Credential['config']>(row.config, {});
+  if (config.configuredWorkflows?.[workflow.id]?.enabled !== true) {
+    throw apiError('WORKFLOW_NOT_ENABLED', `Workflow ${workflow.id} is not enabled for this account: enableWorkflow first`);
+  }
+  const run = await createRun(context.db, {
+    projectId: project.id,
+    workflowId: workflow.id,
+    workflowVersion: workflow.publishedVersion!,
+    connectedUserId: user.id,
+    credentialId: row.id,
+    triggerType: 'request',
+    triggerInput: { body: request.body ?? null, query: request.query, headers: request.headers },
+    timeoutSeconds: runTimeout(definition),
+  });
+  await engine.enqueue(run.id);
+
+  const deadline = Date.now() + (definition.trigger.timeoutSeconds ?? REQUEST_TRIGGER_TIMEOUT_SECONDS) * 1000;
+  while (Date.now() < deadline) {
+    const current = await findRun(context.db, run.id);
+    if (current?.response) return parseJson<TriggerAnswer>(current.response, { status: 200, headers: {}, body: null });
+    if (current && TERMINAL.includes(current.status as never)) {
+      if (current.status === 'SUCCEEDED') return { status: 200, headers: {}, body: { runId: run.id } };
+      const error = parseJson<{ message?: string }>(current.error, {});
+      throw apiError('WORKFLOW_RUN_FAILED', `The workflow run failed before its Response step: ${error.message ?? current.status}`, { runId: run.id });
+    }
+    await sleep(RESPONSE_POLL_MS);
+  }
+  throw apiError('WORKFLOW_RESPONSE_TIMEOUT', 'The workflow did not reach its Response step in time; the run goes on', { runId: run.id });
+}

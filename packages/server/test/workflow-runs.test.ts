@@ -1,0 +1,259 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../src/app.js';
+import { PERMISSIONS_CLAIM } from '../src/users/permissions.js';
+import { management } from './support/management.js';
+import { expectError, json, newUser } from './support/sdk-flows.js';
+import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
+
+type Json = Record<string, any>;
+
+/**
+ * Workflow runs against the real server, its job queue and the sandbox API: app events from a backend and from a
+ * user token, Request triggers answered by their Response step, failures, cancellation, secrets kept out of the
+ * history, and a delay that outlives a restart of the server.
+ */
+describe.each(testDatabases)('workflow runs, on %s', (database) => {
+  let server: TestServer;
+  const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+
+  /** Creates and publishes a workflow of the sandbox's API-key integration. */
+  async function publish(definition: Record<string, unknown>): Promise<string> {
+    const { id } = await json<{ id: string }>(await api('POST', '/workflows', { integration: 'sandbox-apikey', ...definition }), 201);
+    await json(await api('POST', `/workflows/${id}/publish`));
+    return id;
+  }
+
+  /** A user with a sandbox API-key account that has the workflows enabled. */
+  async function userWith(...workflowIds: string[]): Promise<{ sub: string; credentialId: string }> {
+    const sub = newUser('runs');
+    const { id } = await json<{ id: string }>(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub.slice(-8)}` } } }), 201);
+    for (const workflowId of workflowIds) await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+    return { sub, credentialId: id };
+  }
+
+  async function finished(runId: string, timeoutMs = 15_000): Promise<Json> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await json<Json>(await api('GET', `/workflow-runs/${runId}`));
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.status}: ${JSON.stringify(run.steps)}`);
+      await sleep(100);
+    }
+  }
+
+  /** The run once it has reached `status` (the job queue may take a moment to start it, pg-boss polls). */
+  async function reached(runId: string, status: string, timeoutMs = 15_000): Promise<Json> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await json<Json>(await api('GET', `/workflow-runs/${runId}`));
+      if (run.status === status) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is ${run.status}, not ${status}`);
+      await sleep(100);
+    }
+  }
+
+  const sendEvent = async (sub: string, name: string, payload: unknown, claims?: Record<string, unknown>) =>
+    fetch(`${server.url}/v2/projects/${server.projectId}/sdk/events/trigger`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await server.userToken(sub, claims)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, payload }),
+    });
+
+  beforeAll(async () => {
+    server = await startTestServer(database);
+    for (const name of ['Contacts Imported', 'Ping']) await api('PUT', `/app-events/${encodeURIComponent(name)}`, {});
+  });
+  afterAll(async () => server?.close());
+
+  it('an app event from the user token runs the workflow: a condition, a fan-out creating contacts, every step in the history', async () => {
+    const workflowId = await publish({
+      name: 'Copy imported contacts',
+      trigger: { type: 'appEvent', event: 'Contacts Imported' },
+      settings: [{ id: 'label', label: 'Label', type: 'text' }],
+      steps: [
+        {
+          id: 'any',
+          type: 'conditional',
+          if: { left: '{{trigger.payload.contacts.length}}', operator: 'greaterThan', right: 0 },
+          then: [
+            {
+              id: 'each',
+              type: 'fanOut',
+              items: '{{trigger.payload.contacts}}',
+              concurrency: 2,
+              steps: [{ id: 'create', type: 'request', method: 'POST', path: '/contacts', body: { name: '{{item.name}} ({{user.meta.plan}})', email: '{{item.email}}' } }],
+            },
+          ],
+        },
+        { id: 'list', type: 'request', method: 'GET', path: '/contacts' },
+      ],
+    });
+    const { sub } = await userWith(workflowId);
+    await server.sdk(sub, '/me', { method: 'PATCH', json: { meta: { plan: 'pro' } } });
+    const contacts = Array.from({ length: 5 }, (_, index) => ({ name: `Contact ${index}`, email: `c${index}@example.com` }));
+
+    const accepted = await json<{ runs: { id: string; workflowId: string }[] }>(await sendEvent(sub, 'Contacts Imported', { contacts }));
+    expect(accepted.runs).toEqual([{ id: expect.any(String), workflowId }]);
+    const run = await finished(accepted.runs[0]!.id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', workflowId, userId: sub, triggerType: 'appEvent', trigger: { event: 'Contacts Imported', payload: { contacts } } });
+    const keys = run.steps.map((step: Json) => step.key);
+    expect(keys).toEqual(expect.arrayContaining(['any', 'any.then.each', 'any.then.each[0].create', 'any.then.each[4].create', 'list']));
+    expect(run.steps.every((step: Json) => step.status === 'SUCCEEDED' && step.attempts === 1)).toBe(true);
+    const listed = run.steps.find((step: Json) => step.key === 'list').output;
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((contact: Json) => contact.name).sort()).toEqual(contacts.map((c) => `${c.name} (pro)`).sort());
+  });
+
+  it('an app event from the backend, for a user id, runs the same way; an event nobody listens to starts nothing', async () => {
+    const workflowId = await publish({ name: 'On ping', trigger: { type: 'appEvent', event: 'Ping' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const { sub } = await userWith(workflowId);
+    const accepted = await json<{ runs: { id: string }[] }>(await api('POST', '/app-events/Ping/trigger', { userId: sub, payload: { n: 1 } }));
+    expect((await finished(accepted.runs[0]!.id)).status).toBe('SUCCEEDED');
+    // A user who has not enabled it, and a user the project never saw, start nothing.
+    const { sub: other } = await userWith();
+    expect(await json(await api('POST', '/app-events/Ping/trigger', { userId: other }))).toEqual({ runs: [] });
+    expect(await json(await api('POST', '/app-events/Ping/trigger', { userId: 'never-seen' }))).toEqual({ runs: [] });
+    await expectError(await api('POST', '/app-events/Nope/trigger', { userId: sub }), 404, 'APP_EVENT_NOT_FOUND');
+  });
+
+  it('a Request trigger answers with its Response step: status, headers and a body built from the request and a step', async () => {
+    const workflowId = await publish({
+      name: 'Greet',
+      trigger: { type: 'request' },
+      steps: [
+        { id: 'me', type: 'request', method: 'GET', path: '/me' },
+        { id: 'answer', type: 'response', status: 201, headers: { 'x-greeting': 'hello' }, body: { greeting: 'Hello {{trigger.body.name}}', account: '{{steps.me.output.id}}', page: '{{trigger.query.page}}' } },
+      ],
+    });
+    const { sub } = await userWith(workflowId);
+    const response = await server.sdk(sub, `/triggers/${workflowId}?page=2`, { method: 'POST', json: { name: 'Ada' } });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-greeting')).toBe('hello');
+    const body = (await response.json()) as { account: string };
+    expect(body).toEqual({ greeting: 'Hello Ada', account: expect.any(String), page: '2' });
+    expect(body.account.length).toBeGreaterThan(0);
+  });
+
+  it('a Request trigger without a Response step answers 200 with the run id; one whose step fails answers 502 naming the run', async () => {
+    const quiet = await publish({ name: 'Quiet', trigger: { type: 'request' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const failing = await publish({ name: 'Failing', trigger: { type: 'request' }, steps: [{ id: 'missing', type: 'request', method: 'GET', path: '/no-such-route' }] });
+    const { sub } = await userWith(quiet, failing);
+    const ok = await json<{ runId: string }>(await server.sdk(sub, `/triggers/${quiet}`, { method: 'POST', json: {} }));
+    expect((await finished(ok.runId)).status).toBe('SUCCEEDED');
+
+    const failed = await expectError(await server.sdk(sub, `/triggers/${failing}`, { method: 'POST', json: {} }), 502, 'WORKFLOW_RUN_FAILED');
+    const run = await finished(failed.runId as string);
+    expect(run).toMatchObject({ status: 'FAILED', error: { code: 'REQUEST_FAILED', stepKey: 'missing' } });
+    expect(run.steps[0]).toMatchObject({ key: 'missing', status: 'FAILED', error: { code: 'REQUEST_FAILED', message: 'The API answered 404' } });
+  });
+
+  it('refuses a Request trigger for an account that has not enabled the workflow, and app events a token may not send', async () => {
+    const workflowId = await publish({ name: 'Gated', trigger: { type: 'request' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const { sub } = await userWith();
+    await expectError(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }), 409, 'WORKFLOW_NOT_ENABLED');
+    const pinging = await publish({ name: 'Ping listener', trigger: { type: 'appEvent', event: 'Ping' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const { sub: listener } = await userWith(pinging);
+    const noEvents = { [PERMISSIONS_CLAIM]: { 'integration:*': { events: false } } };
+    await expectError(await sendEvent(listener, 'Ping', {}, noEvents), 403, 'PERMISSION_DENIED');
+  });
+
+  it('keeps project secrets out of the history, while the step used them', async () => {
+    const secret = `sec_${Math.random().toString(36).slice(2, 12)}`;
+    expect((await api('PUT', '/secrets/ECHO_TOKEN', { value: secret })).status).toBe(204);
+    const workflowId = await publish({
+      name: 'Echo a secret',
+      trigger: { type: 'request' },
+      steps: [
+        { id: 'echo', type: 'request', method: 'POST', path: '/echo', body: { token: '{{secrets.ECHO_TOKEN}}' } },
+        { id: 'answer', type: 'response', body: { sent: '{{steps.echo.output.body.token}}' } },
+      ],
+    });
+    const { sub } = await userWith(workflowId);
+    // The step sent the real value (the sandbox echoes it back into the Response step's body)...
+    expect(await json(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }))).toEqual({ sent: secret });
+    const [summary] = (await json<{ data: Json[] }>(await api('GET', `/workflow-runs?workflowId=${workflowId}`))).data;
+    const detail = await finished(summary!.id);
+    // ...and the history shows neither it nor the API key.
+    expect(JSON.stringify(detail)).not.toContain(secret);
+    expect(JSON.stringify(detail)).toContain('[secret]');
+  });
+
+  it('lists runs newest first with filters and pages; cancels a waiting run, which then never runs its next step', async () => {
+    const workflowId = await publish({
+      name: 'Slow',
+      trigger: { type: 'request', timeoutSeconds: 1 },
+      steps: [{ id: 'wait', type: 'delay', seconds: 600 }, { id: 'after', type: 'request', method: 'GET', path: '/me' }],
+    });
+    const { sub } = await userWith(workflowId);
+    const timedOut = await expectError(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }), 504, 'WORKFLOW_RESPONSE_TIMEOUT');
+    const runId = timedOut.runId as string;
+    expect(await reached(runId, 'WAITING')).toMatchObject({ steps: [{ key: 'wait', status: 'WAITING' }] });
+
+    const second = await expectError(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }), 504, 'WORKFLOW_RESPONSE_TIMEOUT');
+    await reached(second.runId as string, 'WAITING');
+    const page = await json<{ data: Json[]; nextCursor: string | null }>(await api('GET', `/workflow-runs?workflowId=${workflowId}&limit=1`));
+    expect(page.data.map((run) => run.id)).toEqual([second.runId]);
+    const next = await json<{ data: Json[]; nextCursor: string | null }>(await api('GET', `/workflow-runs?workflowId=${workflowId}&limit=1&cursor=${page.nextCursor}`));
+    expect(next.data.map((run) => run.id)).toEqual([runId]);
+    expect((await json<{ data: Json[] }>(await api('GET', `/workflow-runs?userId=${encodeURIComponent(sub)}&status=WAITING`))).data).toHaveLength(2);
+
+    expect(await json(await api('POST', `/workflow-runs/${runId}/cancel`))).toMatchObject({ id: runId, status: 'CANCELLED' });
+    await expectError(await api('POST', `/workflow-runs/${runId}/cancel`), 409, 'WORKFLOW_RUN_FINISHED');
+    await expectError(await api('GET', '/workflow-runs/no-such-run'), 404, 'WORKFLOW_RUN_NOT_FOUND');
+    await expectError(await api('GET', '/workflow-runs?status=DONE'), 400, 'VALIDATION_ERROR', 'status');
+    await expectError(await api('GET', '/workflow-runs?cursor=garbage'), 400, 'INVALID_CURSOR', 'cursor');
+  });
+});
+
+describe.each(testDatabases)('a delayed run across a restart of the server, on %s', (database) => {
+  it('waits, survives the server stopping, and finishes on the next start without running any step twice', async () => {
+    // The test server's data directory and database outlive the first server: a second one is built on them.
+    const first = await startTestServer(database);
+    const api = (method: string, path: string, body?: unknown) => management(first, first.secretKey, method, `/projects/${first.projectId}${path}`, body);
+    const { id: workflowId } = await json<{ id: string }>(
+      await api('POST', '/workflows', {
+        name: 'Wait, then call',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'request', timeoutSeconds: 1 },
+        steps: [
+          { id: 'before', type: 'request', method: 'GET', path: '/me' },
+          { id: 'wait', type: 'delay', seconds: 2 },
+          { id: 'after', type: 'request', method: 'GET', path: '/me' },
+        ],
+      }),
+      201,
+    );
+    await api('POST', `/workflows/${workflowId}/publish`);
+    const sub = newUser('restart');
+    await json(await first.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_restart_run' } } }), 201);
+    await json(await first.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+    const { runId } = await expectError(await first.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }), 504, 'WORKFLOW_RESPONSE_TIMEOUT');
+
+    // Stop the first server (its job queue with it) while the run waits; keep its data.
+    await first.server.close();
+    const second = await buildServer(first.config);
+    try {
+      // The sandbox API the steps call is served by Switchboard itself, at the same address as before.
+      await second.app.listen({ port: first.config.port, host: '127.0.0.1' });
+      const deadline = Date.now() + 20_000;
+      let run: Json | undefined;
+      while (Date.now() < deadline) {
+        run = await second.context.db.selectFrom('workflow_runs').selectAll().where('id', '=', runId as string).executeTakeFirst();
+        if (run?.status === 'SUCCEEDED' || run?.status === 'FAILED') break;
+        await sleep(200);
+      }
+      expect({ status: run?.status, error: run?.error }).toEqual({ status: 'SUCCEEDED', error: null });
+      const steps = await second.context.db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', runId as string).orderBy('started_at').execute();
+      expect(steps.map((step) => [step.step_key, step.status, step.attempts])).toEqual([
+        ['before', 'SUCCEEDED', 1],
+        ['wait', 'SUCCEEDED', 1],
+        ['after', 'SUCCEEDED', 1],
+      ]);
+    } finally {
+      await second.close();
+      // The TestServer's own cleanup: its database schema and data directory.
+      await first.close().catch(() => undefined);
+    }
+  });
+});
