@@ -283,7 +283,6 @@ export class TokenRefresher {
       if (latest.status === 'INVALID') throw credentialInvalid();
       return { row: latest, secrets: openCredentialSecrets(this.context.secrets, latest) };
     }
-    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,
@@ -292,6 +291,8 @@ export class TokenRefresher {
       event: 'refreshed',
       detail: { expiresAt: row.expires_at },
     });
+    // After the row and its audit entry: whoever hears of the change finds both.
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     return { row, secrets: openCredentialSecrets(this.context.secrets, row) };
   }
 
@@ -304,7 +305,6 @@ export class TokenRefresher {
       .where('secrets_sealed', '=', row.secrets_sealed)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return;
-    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     await recordCredentialEvent(db, {
       projectId: row.project_id,
       credentialId: row.id,
@@ -314,6 +314,7 @@ export class TokenRefresher {
       // The provider's own reason (already redacted of secrets), so an admin can tell revocation from expiry.
       detail: { reason: cause.kind, ...(cause.providerMessage && { providerMessage: cause.providerMessage }), ...(cause.status && { status: cause.status }) },
     });
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     this.context.log.warn({ credentialId: row.id, integration: integration.type, reason: cause.kind }, 'credential invalidated: the provider refused its grant');
   }
 }
