@@ -54,6 +54,8 @@ export interface SwitchboardServer {
   devProject: DevProjectFile | undefined;
   /** Background jobs (token refresh, sweeps); undefined when SWITCHBOARD_JOBS is off. */
   jobs: JobQueue | undefined;
+  /** Workflow runs (on the job queue); undefined when SWITCHBOARD_JOBS is off. */
+  workflows: WorkflowEngine | undefined;
   /** Stops accepting connections, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
 }
@@ -205,5 +207,5 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
     await jobs.start();
   }
-  return { app, context, devProject, jobs, close: () => app.close() };
+  return { app, context, devProject, jobs, workflows, close: () => app.close() };
 }

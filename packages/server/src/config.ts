@@ -36,6 +36,8 @@ export interface ServerConfig {
   limits: LimitsConfig;
   /** Background jobs (SWITCHBOARD_JOBS): the embedded queue on SQLite, pg-boss on Postgres. */
   jobs: boolean;
+  /** Workflow runs (SWITCHBOARD_WORKFLOW_*); see docs/workflows.md. */
+  workflows: WorkflowsConfig;
   /**
    * The browser SDK's script-tag build served at /switchboard.js (SWITCHBOARD_SDK_FILE). Undefined: the
    * `@switchboard/sdk/switchboard.global.js` file of the installed SDK package, looked up when requested.
@@ -45,6 +47,16 @@ export interface ServerConfig {
   demo: boolean;
   /** The built demo app (SWITCHBOARD_DEMO_DIR; default examples/catalog/dist of this repository). */
   demoDir: string;
+}
+
+export interface WorkflowsConfig {
+  /**
+   * How long a worker holds a run between steps: a run whose worker died is taken over once this lapses. Every step
+   * renews it, so it only needs to outlast the longest step.
+   */
+  runLeaseSeconds: number;
+  /** How often each instance looks for runs whose worker died. */
+  recoveryIntervalSeconds: number;
 }
 
 export interface ProxyConfig {
@@ -151,6 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       credentialInstallsPerMinute: integer('SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE', env.SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE, 10, 0, 10_000),
     },
     jobs: truthy(env.SWITCHBOARD_JOBS, true),
+    workflows: {
+      runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
+      recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+    },
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.
     demo: truthy(env.SWITCHBOARD_DEMO, devProject),

@@ -257,3 +257,105 @@ describe.each(testDatabases)('a delayed run across a restart of the server, on %
     }
   });
 });
+
+describe.each(testDatabases)('a run whose worker died mid-step, on %s', (database) => {
+  it('is left alone while its lease holds, then taken over: finished steps are skipped, the cut step runs again with the same Idempotency-Key', async () => {
+    const server = await startTestServer(database, { SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS: '2' });
+    const calls: { path: string; key: string }[] = [];
+    const { createServer } = await import('node:http');
+    const recorder = createServer((request, response) => {
+      request.resume();
+      calls.push({ path: request.url ?? '', key: String(request.headers['idempotency-key']) });
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(recorder.address() as { port: number }).port}`;
+    try {
+      const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+      const { id: workflowId } = await json<{ id: string }>(
+        await api('POST', '/workflows', {
+          name: 'Interrupted',
+          integration: 'sandbox-apikey',
+          trigger: { type: 'request' },
+          steps: ['first', 'cut', 'last'].map((id) => ({ id, type: 'request', method: 'POST', url: `${base}/${id}` })),
+        }),
+        201,
+      );
+      await api('POST', `/workflows/${workflowId}/publish`);
+      const sub = newUser('interrupted');
+      const account = await json<{ id: string }>(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_interrupted' } } }), 201);
+      const { db } = server.server.context;
+      const user = await db.selectFrom('connected_users').select('id').where('external_id', '=', sub).executeTakeFirstOrThrow();
+      // What a worker killed during `cut` leaves behind: `first` journaled, `cut` started, the run RUNNING under a
+      // lease that has lapsed.
+      const now = new Date().toISOString();
+      const past = new Date(Date.now() - 5000).toISOString();
+      const runId = 'interrupted-run';
+      await db
+        .insertInto('workflow_runs')
+        .values({
+          id: runId,
+          project_id: server.projectId,
+          workflow_id: workflowId,
+          workflow_version: 1,
+          connected_user_id: user.id,
+          credential_id: account.id,
+          trigger_type: 'request',
+          trigger_input: '{}',
+          status: 'RUNNING',
+          response: null,
+          error: null,
+          created_at: now,
+          started_at: now,
+          finished_at: null,
+          updated_at: now,
+          timeout_at: new Date(Date.now() + 3_600_000).toISOString(),
+          lease_until: past,
+        })
+        .execute();
+      const journaled = { run_id: runId, error: null, wake_at: null, started_at: now };
+      await db
+        .insertInto('workflow_run_steps')
+        .values([
+          { ...journaled, step_key: 'first', step_id: 'first', status: 'SUCCEEDED', input: '{}', output: '{"status":200,"headers":{},"body":{"ok":true}}', attempts: 1, idempotency_key: `${runId}:first`, finished_at: now },
+          { ...journaled, step_key: 'cut', step_id: 'cut', status: 'RUNNING', input: '{}', output: null, attempts: 1, idempotency_key: `${runId}:cut`, finished_at: null },
+        ])
+        .execute();
+
+      // While the lease holds, the worker may be alive: recovery leaves the run alone.
+      await db.updateTable('workflow_runs').set({ lease_until: new Date(Date.now() + 60_000).toISOString() }).where('id', '=', runId).execute();
+      await server.server.workflows!.recover();
+      await sleep(1500);
+      expect(calls).toEqual([]);
+      expect((await db.selectFrom('workflow_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe('RUNNING');
+
+      // Once it has lapsed, any instance takes the run over.
+      await db.updateTable('workflow_runs').set({ lease_until: past }).where('id', '=', runId).execute();
+      await server.server.workflows!.recover();
+      const deadline = Date.now() + 15_000;
+      let run = await db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+      while (run.status !== 'SUCCEEDED' && run.status !== 'FAILED' && Date.now() < deadline) {
+        await sleep(100);
+        run = await db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+      }
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'SUCCEEDED', error: null });
+      expect(calls).toEqual([
+        { path: '/cut', key: `${runId}:cut` },
+        { path: '/last', key: `${runId}:last` },
+      ]);
+      const steps = await db.selectFrom('workflow_run_steps').select(['step_key', 'status', 'attempts']).where('run_id', '=', runId).orderBy('step_key').execute();
+      expect(steps).toEqual([
+        { step_key: 'cut', status: 'SUCCEEDED', attempts: 2 },
+        { step_key: 'first', status: 'SUCCEEDED', attempts: 1 },
+        { step_key: 'last', status: 'SUCCEEDED', attempts: 1 },
+      ]);
+    } finally {
+      await new Promise((resolve) => {
+        recorder.close(resolve);
+        recorder.closeAllConnections();
+      });
+      await server.close();
+    }
+  });
+
+});

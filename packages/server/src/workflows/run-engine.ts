@@ -7,12 +7,13 @@ import { parseJson } from '../json.js';
 import { findProject } from '../projects/project-store.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { openProjectSecrets } from './project-secrets.js';
-import { finishStep, findRun, leaseRun, releaseRun, runSteps, setRunStatus, startStep, TERMINAL, type RunRow, type StepRow } from './run-store.js';
+import { abandonedRuns, finishStep, findRun, leaseRun, releaseRun, runSteps, setRunStatus, startStep, TERMINAL, type RunRow, type StepRow } from './run-store.js';
 import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepResponse } from './step-requests.js';
 import { holds, redact, resolve, type VariableScope } from './variables.js';
 import { definitionAt } from './workflow-store.js';
 
 export const WORKFLOW_RUN_QUEUE = 'workflow-run';
+export const WORKFLOW_RECOVERY_QUEUE = 'workflow-run-recovery';
 
 /** Every default of a run, in one place. */
 export const runDefaults = {
@@ -77,8 +78,23 @@ export class WorkflowEngine {
     private readonly functions: FunctionRunner,
   ) {}
 
+  private get lease(): number {
+    return this.context.config.workflows.runLeaseSeconds;
+  }
+
   async start(): Promise<void> {
     await this.jobs.work<{ runId: string }>(WORKFLOW_RUN_QUEUE, async ({ runId }) => this.execute(runId));
+    await this.jobs.work(WORKFLOW_RECOVERY_QUEUE, async () => this.recover());
+    await this.jobs.every(WORKFLOW_RECOVERY_QUEUE, this.context.config.workflows.recoveryIntervalSeconds);
+    await this.recover();
+  }
+
+  /** Queues again every run whose worker died mid-step (its lease lapsed): it resumes at its first unfinished step. */
+  async recover(): Promise<void> {
+    for (const runId of await abandonedRuns(this.context.db)) {
+      this.context.log.warn({ runId }, 'resuming a workflow run whose worker stopped');
+      await this.enqueue(runId);
+    }
   }
 
   /** Queues the run (again), now or once `wakeAt` has passed. */
@@ -91,7 +107,11 @@ export class WorkflowEngine {
     const run = await findRun(this.context.db, runId);
     if (!run || TERMINAL.includes(run.status as never)) return;
     // Another worker holds it: this job fails and the queue tries again once that worker's lease may have lapsed.
-    if (!(await leaseRun(this.context.db, runId))) throw new Error(`run ${runId} is being executed by another worker`);
+    if (!(await leaseRun(this.context.db, runId, this.lease))) throw new Error(`run ${runId} is being executed by another worker`);
+    // A step may take longer than the lease: the hold is renewed while it runs, so no other worker takes the run.
+    const heartbeat = setInterval(() => {
+      leaseRun(this.context.db, runId, this.lease, true).catch((error: unknown) => this.context.log.warn({ err: error, runId }, 'could not renew a workflow run lease'));
+    }, (this.lease * 1000) / 3);
     try {
       const state = await this.load(run);
       if (!later(run.timeout_at)) throw new RunFailed('RUN_TIMEOUT', 'The run took longer than its timeout');
@@ -110,6 +130,7 @@ export class WorkflowEngine {
       if (!(error instanceof RunFailed)) this.context.log.error({ err: error, runId }, 'workflow run failed unexpectedly');
       await setRunStatus(this.context.db, runId, 'FAILED', { error: { code: failure.code, message: failure.message, ...(failure.stepKey && { stepKey: failure.stepKey }) } });
     } finally {
+      clearInterval(heartbeat);
       await releaseRun(this.context.db, runId);
     }
   }
@@ -164,7 +185,7 @@ export class WorkflowEngine {
     if (record?.status === 'FAILED') throw new RunFailed(parseJson<{ code: string }>(record.error, { code: 'STEP_FAILED' }).code, 'An earlier try of this run failed here', key);
     if (record?.status === 'WAITING' && record.wake_at && later(record.wake_at)) return { done: false, wakeAt: record.wake_at };
     // Between steps: a cancelled run stops, and the worker keeps its hold on the run.
-    if (!(await leaseRun(db, state.run.id, true))) throw new RunStopped();
+    if (!(await leaseRun(db, state.run.id, this.lease, true))) throw new RunStopped();
     if (!later(state.run.timeout_at)) throw new RunFailed('RUN_TIMEOUT', 'The run took longer than its timeout', key);
 
     if (step.type === 'delay') {

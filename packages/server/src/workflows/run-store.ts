@@ -86,18 +86,21 @@ export async function setRunStatus(db: Db, runId: string, status: RunStatus, ext
     .execute();
 }
 
-/** How long a worker holds a run between steps; it renews the lease at every step. */
-export const RUN_LEASE_SECONDS = 120;
-
 /**
- * Takes (or renews, with `renew`) the run for this worker: false when the run has ended (a cancellation) or
- * another worker holds it.
+ * Takes (or renews, with `renew`) the run for this worker for `seconds`: false when the run has ended (a
+ * cancellation) or another worker holds it.
  */
-export async function leaseRun(db: Db, runId: string, renew = false): Promise<boolean> {
+export async function leaseRun(db: Db, runId: string, seconds: number, renew = false): Promise<boolean> {
   const now = isoNow();
-  let query = db.updateTable('workflow_runs').set({ lease_until: isoIn(RUN_LEASE_SECONDS) }).where('id', '=', runId).where('status', 'not in', TERMINAL as RunStatus[]);
+  let query = db.updateTable('workflow_runs').set({ lease_until: isoIn(seconds) }).where('id', '=', runId).where('status', 'not in', TERMINAL as RunStatus[]);
   if (!renew) query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
   return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+/** Runs a dead worker left RUNNING: their lease has lapsed (runs waiting or queued have a job of their own). */
+export async function abandonedRuns(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('workflow_runs').select('id').where('status', '=', 'RUNNING').where('lease_until', '<', isoNow()).limit(1000).execute();
+  return rows.map((row) => row.id);
 }
 
 export async function releaseRun(db: Db, runId: string): Promise<void> {
