@@ -20,6 +20,12 @@ export interface LoadSpec {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /**
+   * Open loop: send this many requests per second on a fixed schedule, whether or not answers came back (at most
+   * `concurrency` connections; a request waits for a free one). Latency then runs from the request's scheduled
+   * time, so queueing shows in it instead of slowing the offered load (no coordinated omission).
+   */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +35,8 @@ export interface LoadResult {
   allRequests: number;
   seconds: number;
   rps: number;
+  /** Open loop: the offered load, requests per second. */
+  offeredRps?: number;
   p50: number;
   p90: number;
   p99: number;
@@ -93,7 +101,51 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     }
   };
 
-  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  const openLoop = async () => {
+    const interval = 1000 / spec.rate!;
+    const inFlight = new Set<Promise<void>>();
+    let next = start;
+    const one = async (scheduled: number) => {
+      let status = 'error';
+      let bytes = 0;
+      let failure: string | undefined;
+      try {
+        const answer = await pool.request({ path: spec.path, method: spec.method, headers, body } satisfies Dispatcher.RequestOptions);
+        status = String(answer.statusCode);
+        if (answer.statusCode === 200) {
+          for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
+        } else {
+          failure = `${spec.method} ${spec.origin}${spec.path} → ${answer.statusCode} ${await answer.body.text()}`;
+        }
+      } catch (error) {
+        failure = `${spec.method} ${spec.origin}${spec.path} → ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+      }
+      const done = performance.now();
+      allRequests += 1;
+      // Counted by when it was due, so a slow answer at the end of the window still counts.
+      if (scheduled >= measureFrom && scheduled < measureUntil) {
+        if (count < latencies.length) latencies[count] = done - scheduled;
+        count += 1;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (failure !== undefined) firstFailure ??= failure;
+        else responseBytes = bytes;
+      } else if (failure !== undefined) firstFailure ??= failure;
+    };
+    while (next < measureUntil) {
+      const now = performance.now();
+      while (next <= now && next < measureUntil) {
+        const request = one(next);
+        inFlight.add(request);
+        void request.finally(() => inFlight.delete(request));
+        next += interval;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(next - performance.now(), 5))));
+    }
+    await Promise.all(inFlight);
+  };
+
+  if (spec.rate !== undefined) await openLoop();
+  else await Promise.all(Array.from({ length: spec.concurrency }, worker));
   await pool.close();
   const sorted = latencies.subarray(0, Math.min(count, latencies.length)).sort();
   let sum = 0;
@@ -104,6 +156,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     allRequests,
     seconds,
     rps: count / seconds,
+    ...(spec.rate !== undefined && { offeredRps: spec.rate }),
     p50: percentile(sorted, 0.5),
     p90: percentile(sorted, 0.9),
     p99: percentile(sorted, 0.99),

@@ -8,10 +8,12 @@
  * Each party is its own process. Rounds alternate the targets (a, b, b-request, c, a, …) and the report takes
  * medians, so machine noise hits all alike. It prints ratios and CPU per request; it asserts nothing about time.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
@@ -29,6 +31,13 @@ const HELP = `npm run bench:proxy -- [options]
   --request-bytes N   POST a body of N bytes instead of a GET (default 0: GET)
   --targets LIST      comma-separated, from a,b,b-request,c,c-info (default a,b,b-request,c); b-request = the bare proxy with
                       undici request() + pipeline() instead of stream(); c-info = Switchboard with LOG_LEVEL=info
+  --open-loop-share F after the closed-loop rounds, (b) and (c) at a fixed offered load of F × (b)'s median
+                      throughput, latency from each request's scheduled time (default 0.5; 0: skip)
+  --database D        sqlite (default) or postgres: Switchboard on a fresh schema of DATABASE_URL, else
+                      TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
+  --integrations N    then define N custom integrations (icons included) in the project and time the SDK routes
+                      /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after), and the proxy
+                      addressed by type, by integration id and by custom-integration id
   --profile           run (c) under node --cpu-prof and print where its time went (slows (c) a little)
   --markdown          also print the tables as Markdown
   --json FILE         also write the results as JSON
@@ -58,6 +67,9 @@ const { values } = parseArgs({
     'request-bytes': { type: 'string', default: '0' },
     targets: { type: 'string', default: 'a,b,b-request,c' },
     profile: { type: 'boolean', default: false },
+    'open-loop-share': { type: 'string', default: '0.5' },
+    database: { type: 'string', default: 'sqlite' },
+    integrations: { type: 'string', default: '0' },
     markdown: { type: 'boolean', default: false },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -87,7 +99,14 @@ const options = {
   requestBytes: Math.round(positive('request-bytes', values['request-bytes'], true)),
   targets: values.targets.split(',').map((name) => name.trim()) as Target[],
   profile: values.profile,
+  openLoopShare: positive('open-loop-share', values['open-loop-share'], true),
+  database: values.database as 'sqlite' | 'postgres',
+  integrations: Math.round(positive('integrations', values.integrations, true)),
 };
+if (options.database !== 'sqlite' && options.database !== 'postgres') {
+  process.stderr.write(`--database must be sqlite or postgres\n${HELP}`);
+  process.exit(1);
+}
 for (const target of options.targets) {
   if (!TARGETS.includes(target)) {
     process.stderr.write(`unknown target ${target}\n${HELP}`);
@@ -95,8 +114,29 @@ for (const target of options.targets) {
   }
 }
 
+/** Switchboard's database for (c): SQLite in its data dir, or a fresh schema of a Postgres database, dropped at the end. */
+async function databaseEnv(run: BenchRun): Promise<{ env: Record<string, string>; line: string }> {
+  if (options.database === 'sqlite') return { env: {}, line: 'SQLite in a temp data dir' };
+  const base = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  const schema = `sb_bench_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  run.onCleanup(async () => {
+    const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${schema}%`]);
+    for (const { nspname } of rows) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    await admin.end();
+  });
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+  return { env: { DATABASE_URL: url.toString() }, line: `Postgres ${version} (local), schema ${schema}` };
+}
+
 interface RoundResult extends LoadResult {
   round: number;
+  /** Closed loop (fixed concurrency) or open loop (fixed offered load). */
+  loop: 'closed' | 'open';
   target: Target;
   /** CPU used during the run (warm-up included), ms, by the process under test, the upstream and the load generator. */
   cpuMs: { server?: number; upstream?: number; loader?: number };
@@ -105,11 +145,13 @@ interface RoundResult extends LoadResult {
 
 async function main(run: BenchRun): Promise<void> {
   const machine = describeMachine();
+  const database = await databaseEnv(run);
   process.stdout.write(`bench:proxy\n${machineLine(machine)}\n`);
   process.stdout.write(
     `${options.rounds} rounds × (${options.targets.join(', ')}), ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured each, ` +
       `${options.concurrency} connections / requests in flight, ${options.requestBytes > 0 ? `POST ${options.requestBytes} B` : 'GET'}, ${options.bodyBytes} B responses\n` +
-      'Switchboard: the built CLI, SQLite in a temp data dir, LOG_LEVEL=warn, proxy rate limits off (SWITCHBOARD_PROXY_RATE_LIMIT_USER=0, _PROJECT=0), other settings default\n\n',
+      `Switchboard: the built CLI, ${database.line}, LOG_LEVEL=warn,` +
+      ' proxy rate limits off (SWITCHBOARD_PROXY_RATE_LIMIT_USER=0, _PROJECT=0), other settings default\n\n',
   );
 
   const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', String(options.bodyBytes), '--api-key', API_KEY]);
@@ -132,7 +174,7 @@ async function main(run: BenchRun): Promise<void> {
     const profiled = target === 'c' && options.profile;
     const server = await startSwitchboard(run, `switchboard-${target}`, {
       dataDir: join(run.dir, `data-${target}`),
-      env: { LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
+      env: { ...database.env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
       ...(profiled && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
     });
     servers.set(target, server);
@@ -141,7 +183,7 @@ async function main(run: BenchRun): Promise<void> {
 
   // One request per target first: each must answer 200 with the upstream's body.
   for (const target of options.targets) {
-    const check = await runLoad(loader, { ...specs.get(target)!, concurrency: 1, warmupMs: 0, durationMs: 200 });
+    const check = await runLoad(loader, { ...specs.get(target)!, concurrency: 1, warmupMs: 0, durationMs: 3000 });
     if (check.statuses['200'] === undefined || check.firstFailure !== undefined) {
       throw new Error(`${LABELS[target]}: the check request failed: ${check.firstFailure ?? JSON.stringify(check.statuses)}`);
     }
@@ -164,18 +206,42 @@ async function main(run: BenchRun): Promise<void> {
       const wallMs = performance.now() - startedAt;
       const after = cpuNow(target);
       const cpuMs = { server: used(after.server, before.server), upstream: used(after.upstream, before.upstream), loader: used(after.loader, before.loader) };
-      results.push({ ...result, round, target, cpuMs, wallMs });
+      results.push({ ...result, round, loop: 'closed', target, cpuMs, wallMs });
       process.stdout.write(
         `round ${round}/${options.rounds} ${LABELS[target].padEnd(36)} ${int(result.rps).padStart(7)} req/s  p50 ${ms(result.p50)} ms  p99 ${ms(result.p99)} ms${failures(result) ? `  NON-200: ${JSON.stringify(result.statuses)}` : ''}\n`,
       );
     }
   }
 
-  const report = summarise(results);
+  // Open loop: a fixed offered load at a share of the bare proxy's capacity, so queueing cannot hide latency.
+  const openTargets = options.targets.filter((target) => target === 'b' || target === 'c');
+  let offered: number | undefined;
+  if (options.openLoopShare > 0 && openTargets.includes('b')) {
+    offered = Math.round(options.openLoopShare * median(results.filter((r) => r.target === 'b').map((r) => r.rps)));
+    process.stdout.write(`\nopen loop: ${int(offered)} req/s offered (${options.openLoopShare} × (b)'s median throughput)\n`);
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const target of openTargets) {
+        const before = cpuNow(target);
+        const startedAt = performance.now();
+        const result = await runLoad(loader, { ...specs.get(target)!, rate: offered });
+        const wallMs = performance.now() - startedAt;
+        const after = cpuNow(target);
+        const cpuMs = { server: used(after.server, before.server), upstream: used(after.upstream, before.upstream), loader: used(after.loader, before.loader) };
+        results.push({ ...result, round, loop: 'open', target, cpuMs, wallMs });
+        process.stdout.write(
+          `round ${round}/${options.rounds} open ${LABELS[target].padEnd(31)} ${int(result.rps).padStart(7)} req/s  p50 ${ms(result.p50)} ms  p99 ${ms(result.p99)} ms${failures(result) ? `  NON-200: ${JSON.stringify(result.statuses)}` : ''}\n`,
+        );
+      }
+    }
+  }
+
+  const catalog = options.integrations > 0 && servers.has('c') ? await catalogPhase(run, servers.get('c')!, loader, upstreamOrigin) : undefined;
+  if (catalog) process.stdout.write(`\n${catalog.text}\n${values.markdown ? `\n${catalog.markdown}\n` : ''}`);
+  const report = summarise(results.filter((result) => result.loop === 'closed'), results.filter((result) => result.loop === 'open'), offered);
   process.stdout.write(`\n${report.text}\n`);
   if (values.markdown) process.stdout.write(`\n${report.markdown}\n`);
   if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify({ machine, options, results, medians: report.medians, comparisons: report.comparisons }, null, 2)}\n`);
+    writeFileSync(values.json, `${JSON.stringify({ machine, options, results, medians: report.medians, comparisons: report.comparisons, catalog: catalog && { routes: catalog.routes, proxy: catalog.proxy } }, null, 2)}\n`);
     process.stdout.write(`\nresults written to ${values.json}\n`);
   }
 
@@ -194,7 +260,7 @@ async function main(run: BenchRun): Promise<void> {
       // Only the measured windows of (c): no start-up, set-up or warm-up.
       const measured = results.filter((result) => result.target === 'c');
       const requests = measured.reduce((sum, result) => sum + result.requests, 0);
-      process.stdout.write(`${formatProfileSummary(summariseCpuProfile(kept, 25, measured.map((result) => result.windowUs)), requests)}\n`);
+      process.stdout.write(`${formatProfileSummary(summariseCpuProfile(kept, 15, measured.map((result) => result.windowUs)), requests)}\n`);
     }
   }
 
@@ -221,6 +287,90 @@ async function connectBenchAccount(server: SwitchboardProcess, upstreamOrigin: s
   const token = await userToken(project, 'bench-user');
   await call('POST', `${sdkUrl(server, project)}/credentials`, { bearer: token, json: { integrationId: 'custom.bench', payload: { apiKey: API_KEY } } });
   return { path: `/projects/${project.projectId}/sdk/proxy/custom.bench${UPSTREAM_PATH}`, headers: { authorization: `Bearer ${token}` } };
+}
+
+/** A custom integration's icon of a realistic size (about 2 KB of path data). */
+const CATALOG_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="${Array.from({ length: 160 }, (_, i) => `M${i % 24} ${(i * 7) % 24}h1`).join('')}"/></svg>`;
+
+/** Serial p50 of GET `url`, ms, over `count` requests after a few unmeasured ones. */
+async function serialP50(url: string, token: string, count = 100): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < count + 10; i += 1) {
+    const started = performance.now();
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    await answer.arrayBuffer();
+    if (answer.status !== 200) throw new Error(`GET ${url} answered ${answer.status}`);
+    if (i >= 10) times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/**
+ * --integrations N: the SDK routes and the proxy's two addressings, before and after the project gets N more
+ * custom integrations (each with a 2 KB icon). The SDK routes are timed serially (p50); the proxy closed-loop.
+ */
+async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: Child, upstreamOrigin: string) {
+  void run;
+  const project = readDevProject(server.dataDir);
+  const token = await userToken(project, 'bench-user');
+  const sdk = sdkUrl(server, project);
+  const listed = (await call('GET', `${sdk}/integrations`, { bearer: token })).json<{ id: string; type: string }[]>();
+  const integrationId = listed.find((integration) => integration.type === 'custom.bench')!.id;
+  const customs = (await call('GET', `${server.url}/api/v1/projects/${project.projectId}/custom-integrations`, { bearer: project.secretKey })).json<{ id: string; slug: string }[]>();
+  const customIntegrationId = customs.find((custom) => custom.slug === 'bench')!.id;
+  const routes = ['/integrations', '/metadata', '/me'];
+  const timeRoutes = async () => {
+    const figures: number[] = [];
+    for (const route of routes) figures.push(await serialP50(`${sdk}${route}`, token));
+    return figures;
+  };
+  const proxyPaths = {
+    'by type (custom.bench)': `/projects/${project.projectId}/sdk/proxy/custom.bench${UPSTREAM_PATH}`,
+    'by integration id': `/projects/${project.projectId}/sdk/proxy/custom/${integrationId}${UPSTREAM_PATH}`,
+    'by custom-integration id': `/projects/${project.projectId}/sdk/proxy/custom/${customIntegrationId}${UPSTREAM_PATH}`,
+  };
+  // Three rounds alternating the addressings, medians: machine noise hits all three alike.
+  const timeProxy = async () => {
+    const byPath = Object.values(proxyPaths).map(() => [] as number[]);
+    for (let round = 0; round < 3; round += 1) {
+      for (const [index, path] of Object.values(proxyPaths).entries()) {
+        const result = await runLoad(loader, { method: 'GET', requestBytes: 0, concurrency: options.concurrency, warmupMs: 500, durationMs: 1500, origin: server.url, path, headers: { authorization: `Bearer ${token}` } });
+        if (failures(result)) throw new Error(`proxy ${path}: ${JSON.stringify(result.statuses)} ${result.firstFailure ?? ''}`);
+        byPath[index]!.push(result.rps);
+      }
+    }
+    return byPath.map(median);
+  };
+  const before = listed.length;
+  const routesBefore = await timeRoutes();
+  const proxyBefore = await timeProxy();
+  process.stdout.write(`\ndefining ${options.integrations} custom integrations…\n`);
+  for (let i = 0; i < options.integrations; i += 1) {
+    await createCustomIntegration(server, project, {
+      slug: `catalog-${i}`,
+      name: `Catalog API ${i}`,
+      iconSvg: CATALOG_ICON,
+      accentColor: '#334155',
+      auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
+      apiBaseUrl: upstreamOrigin,
+      apiAuthorization: 'X-Api-Key: {{apiKey}}',
+      testEndpointUrl: '/ping',
+    });
+  }
+  const after = before + options.integrations;
+  const routesAfter = await timeRoutes();
+  const proxyAfter = await timeProxy();
+  const routeRows = routes.map((route, i) => [`GET /sdk${route}`, ms(routesBefore[i]!), ms(routesAfter[i]!), ratio(routesAfter[i]! / routesBefore[i]!), `≤ 1.50 ${routesAfter[i]! / routesBefore[i]! <= 1.5 ? 'met' : 'MISSED'}`]);
+  const proxyRows = Object.keys(proxyPaths).map((name, i) => [`proxy ${name}`, int(proxyBefore[i]!), int(proxyAfter[i]!), ratio(proxyAfter[i]! / proxyBefore[i]!), '']);
+  const byCustom = proxyAfter[2]! / proxyAfter[1]!;
+  const header = ['', `${before} integrations`, `${after} integrations`, 'after/before', 'goal'];
+  const rows = [...routeRows, ...proxyRows, ['proxy by custom-integration id / by integration id', '', ratio(byCustom), '', `≥ 0.90 ${byCustom >= 0.9 ? 'met' : 'MISSED'}`]];
+  return {
+    text: ['SDK routes (serial p50, ms) and the proxy (req/s) as the catalog grows:', table(header, rows)].join('\n'),
+    markdown: markdownTable(header, rows),
+    routes: Object.fromEntries(routes.map((route, i) => [route, { before: routesBefore[i], after: routesAfter[i] }])),
+    proxy: Object.fromEntries(Object.keys(proxyPaths).map((name, i) => [name, { before: proxyBefore[i], after: proxyAfter[i] }])),
+  };
 }
 
 function runLoad(loader: Child, spec: LoadSpec): Promise<LoadResult> {
@@ -259,7 +409,7 @@ const cpuPercent = (result: RoundResult, of: keyof RoundResult['cpuMs']) => {
   return value === undefined ? Number.NaN : (value / result.wallMs) * 100;
 };
 
-function summarise(results: RoundResult[]) {
+function summarise(results: RoundResult[], openResults: RoundResult[] = [], offered?: number) {
   const targets = options.targets;
   const of = (target: Target) => results.filter((result) => result.target === target);
   const medians = new Map<Target, Medians>();
@@ -305,14 +455,16 @@ function summarise(results: RoundResult[]) {
     comparisons.push(
       { name: `${x}/${y} throughput`, ofMedians: throughput, perRoundMedian: paired((l, r) => l.rps / r.rps), format: ratio, ...(goals && { goal: '≥ 0.80', met: throughput >= 0.8 }) },
       { name: `${x}−${y} p50, ms`, ofMedians: mx.p50 - my.p50, perRoundMedian: paired((l, r) => l.p50 - r.p50), format: signedMs },
-      { name: `${x}−${y} p99, ms`, ofMedians: addedP99, perRoundMedian: paired((l, r) => l.p99 - r.p99), format: signedMs, ...(goals && { goal: '≤ +1.00', met: addedP99 <= 1 }) },
+      { name: `${x}−${y} p99, ms`, ofMedians: addedP99, perRoundMedian: paired((l, r) => l.p99 - r.p99), format: signedMs },
     );
     if (x !== 'c' || y !== 'a') {
+      const cpu = mx.serverCpuUsPerRequest / my.serverCpuUsPerRequest;
       comparisons.push({
         name: `${x}/${y} CPU per request`,
-        ofMedians: mx.serverCpuUsPerRequest / my.serverCpuUsPerRequest,
+        ofMedians: cpu,
         perRoundMedian: paired((l, r) => cpuPerRequest(l) / cpuPerRequest(r)),
         format: ratio,
+        ...(goals && { goal: '≤ 1.30', met: cpu <= 1.3 }),
       });
     }
   };
@@ -322,6 +474,27 @@ function summarise(results: RoundResult[]) {
   compare('b-request', 'b');
   compare('c', 'a');
   compare('c-info', 'c');
+
+  // Open loop: what (c) adds to (b)'s latency at the same offered load.
+  const openOf = (target: Target) => openResults.filter((result) => result.target === target);
+  const openHeader = ['open loop', 'offered req/s', 'answered req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-200', 'CPU µs/req'];
+  const openRows = (['b', 'c'] as const)
+    .filter((target) => openOf(target).length > 0)
+    .map((target) => {
+      const rows = openOf(target);
+      const bad = rows.reduce((sum, row) => sum + row.requests - (row.statuses['200'] ?? 0), 0);
+      return [LABELS[target], int(offered ?? Number.NaN), int(median(rows.map((r) => r.rps))), ms(median(rows.map((r) => r.p50))), ms(median(rows.map((r) => r.p99))), ms(median(rows.map((r) => r.max))), String(bad), int(median(rows.map(cpuPerRequest)))];
+    });
+  if (openOf('b').length > 0 && openOf('c').length > 0) {
+    const pairedOpen = (pick: (c: RoundResult, b: RoundResult) => number) =>
+      median(openOf('c').map((c) => { const b = openOf('b').find((candidate) => candidate.round === c.round); return b ? pick(c, b) : Number.NaN; }).filter(Number.isFinite));
+    const p50 = median(openOf('c').map((r) => r.p50)) - median(openOf('b').map((r) => r.p50));
+    const p99 = median(openOf('c').map((r) => r.p99)) - median(openOf('b').map((r) => r.p99));
+    comparisons.push(
+      { name: 'open loop: c−b p50, ms', ofMedians: p50, perRoundMedian: pairedOpen((c, b) => c.p50 - b.p50), format: signedMs, goal: '≤ +0.50', met: p50 <= 0.5 },
+      { name: 'open loop: c−b p99, ms', ofMedians: p99, perRoundMedian: pairedOpen((c, b) => c.p99 - b.p99), format: signedMs, goal: '≤ +1.50', met: p99 <= 1.5 },
+    );
+  }
 
   const comparisonHeader = ['comparison', 'of medians', 'median per round', 'goal'];
   const comparisonRows = comparisons.map((c) => [c.name, c.format(c.ofMedians), c.format(c.perRoundMedian), c.goal ? `${c.goal} ${c.met ? 'met' : 'MISSED'}` : '']);
@@ -336,15 +509,16 @@ function summarise(results: RoundResult[]) {
   ]);
 
   const text = [
-    'medians over rounds:',
+    'medians over rounds (closed loop):',
     table(header, rows),
     '',
+    ...(openRows.length > 0 ? ['medians over rounds (open loop):', table(openHeader, openRows), ''] : []),
     table(comparisonHeader, comparisonRows),
     '',
     'per round (ms):',
     table(roundHeader, roundRows),
   ].join('\n');
-  const markdown = [markdownTable(header, rows), '', markdownTable(comparisonHeader, comparisonRows), '', markdownTable(roundHeader, roundRows)].join('\n');
+  const markdown = [markdownTable(header, rows), '', ...(openRows.length > 0 ? [markdownTable(openHeader, openRows), ''] : []), markdownTable(comparisonHeader, comparisonRows), '', markdownTable(roundHeader, roundRows)].join('\n');
   return {
     text,
     markdown,

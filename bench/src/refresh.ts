@@ -7,7 +7,8 @@
  * OAuth integration points at server 1's sandbox provider; the bench user connects through it once. Each round:
  *   1. a baseline burst of N requests with a valid token (same spread, same connections; one more burst before
  *      the first round opens the connections and warms up);
- *   2. the credential's `expires_at` is set in the past (SQL), the sandbox's token stats are reset;
+ *   2. the credential's `expires_at` is set in the past (SQL, then a NOTIFY so the servers drop their cached rows),
+ *      the sandbox's token stats are reset;
  *   3. the measured burst: N requests at once, alternating between the servers, every one finding the token
  *      expired; then the sandbox's token request count and Switchboard's recorded refreshes are read.
  * The schema is dropped afterwards, also on failure and Ctrl-C.
@@ -166,6 +167,10 @@ async function main(run: BenchRun): Promise<void> {
       new Date(Date.now() - 3_600_000).toISOString(),
       credentialId,
     ]);
+    // Written behind the servers' backs: tell every instance to drop its cached lookups (docs/performance.md).
+    await admin.query(`SELECT pg_notify('switchboard_cache', $1)`, [`${schema}\t*\t`]);
+    // Notifications arrive asynchronously: give both servers a moment to hear it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const since = new Date().toISOString();
     await call('POST', `${provider.url}/sandbox/_stats/reset`, { expected: [200, 204] });
     const measured = await burst(pools, path, token);

@@ -5,6 +5,7 @@ import type { InstallLimiters } from './connect/install-limits.js';
 import type { UpstreamPools } from './providers/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
+import type { LookupCaches } from './storage/lookup-caches.js';
 import type { Database } from './storage/schema.js';
 
 /** What every route and service needs, built once in app.ts and passed down explicitly. */
@@ -16,6 +17,10 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Keep-alive connections to providers, with the SSRF guard (proxy and provider engine). */
   upstreams: UpstreamPools;
+  /** Per-request lookups served from memory, invalidated on every write (storage/lookup-caches.ts). */
+  caches: LookupCaches;
+  /** Set when the server starts closing: answers then close their connection (keep-alive would hold close() open). */
+  lifecycle: { closing: boolean };
   /** Per-user limits on OAuth starts and typed-credential installs. */
   installLimits: InstallLimiters;
 }

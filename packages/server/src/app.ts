@@ -41,12 +41,15 @@ import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
 import { loadMasterKeys } from './secrets/master-keys.js';
 import { openStorage } from './storage/database.js';
+import { LookupCaches } from './storage/lookup-caches.js';
 import { meRoutes } from './users/me-routes.js';
 import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+/** The log levels that write the per-request line. */
+const INFO_OR_BELOW = new Set(['info', 'debug', 'trace']);
 
 export interface SwitchboardServer {
   app: FastifyInstance;
@@ -85,6 +88,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   const masterKeys = loadMasterKeys({ masterKey: config.masterKey, dataDir: config.dataDir });
   for (const warning of masterKeys.warnings) app.log.warn(warning);
   const upstreams = new UpstreamPools(config.proxy);
+  const caches = await LookupCaches.open(storage, { databaseUrl: config.databaseUrl, log: app.log });
   const context: AppContext = {
     config,
     storage,
@@ -92,6 +96,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     secrets: new SecretBox(masterKeys.keys),
     log: app.log,
     upstreams,
+    caches,
+    lifecycle: { closing: false },
     installLimits: installLimiters(config.limits),
   };
   const refresher = new TokenRefresher(context);
@@ -102,22 +108,24 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();
     await upstreams.close();
+    await caches.close();
     await storage.close();
   });
 
   installErrorHandler(app);
   registerJsonBodyParser(app);
   app.addHook('onResponse', async (request, reply) => {
+    // At LOG_LEVEL=warn and above the line is never written: do not build it.
+    if (!INFO_OR_BELOW.has(request.log.level)) return;
     request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
-  let closing = false;
   app.addHook('preClose', async () => {
-    closing = true;
+    context.lifecycle.closing = true;
   });
   app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
+    if (context.lifecycle.closing) reply.header('connection', 'close');
   });
   await app.register(swagger, {
     openapi: {

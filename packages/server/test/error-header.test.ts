@@ -122,6 +122,7 @@ describe('X-Switchboard-Error', () => {
       const sub = newUser('invalid');
       const credentialId = postedResult((await connectSandbox(server, sub, { login: 'invalid@example.com' })).page).credentialId as string;
       await server.server.context.db.updateTable('credentials').set({ status: 'INVALID' }).where('id', '=', credentialId).execute();
+      await server.server.context.caches.clear();
       await expectOwnError(await proxy(server, sub, 'sandbox/me'), 401, 'CREDENTIAL_INVALID');
     });
 

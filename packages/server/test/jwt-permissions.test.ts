@@ -175,11 +175,13 @@ describe.each(testDatabases)('JWT permissions on %s', (database) => {
       expect(await proxiedAccount(member(bob))).toBe('bob@example.com');
       // Alice's account is valid and first, but Bob's token does not see it: with his own account invalid, he has none valid.
       await server.server.context.db.updateTable('credentials').set({ status: 'INVALID' }).where('id', '=', bob).execute();
+      await server.server.context.caches.clear();
       try {
         await expectError(await proxy(server, org, 'sandbox/me', { claims: member(bob) }), 401, 'CREDENTIAL_INVALID');
         expect(await proxiedAccount(undefined)).toBe('alice@example.com');
       } finally {
         await server.server.context.db.updateTable('credentials').set({ status: 'VALID' }).where('id', '=', bob).execute();
+        await server.server.context.caches.clear();
       }
       await expectError(await proxy(server, org, 'sandbox/me', { claims: member() }), 404, 'INTEGRATION_NOT_INSTALLED');
     });

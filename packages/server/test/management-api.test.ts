@@ -261,6 +261,7 @@ describe.each(testDatabases)('management API on %s', (database) => {
           .where('project_id', '=', server.projectId)
           .where('type', '=', 'notion')
           .execute();
+        await server.server.context.caches.clear();
         expect(await sdkTypes('/integrations')).not.toContain('notion');
         const metadata = (await (await server.sdk('integration-user', '/metadata')).json()) as { type: string }[];
         expect(metadata.map((m) => m.type)).not.toContain('notion');

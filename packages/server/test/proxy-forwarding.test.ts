@@ -290,6 +290,41 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
     });
   });
 
+  describe('a caller that hangs up before the provider answers', () => {
+    let upstream: Server;
+    let hungUpUser: string;
+    /** Each request the provider got and never answered, and whether it saw the request closed. */
+    const pending: { closed: Promise<void> }[] = [];
+    let onRequest: () => void = () => {};
+
+    beforeAll(async () => {
+      upstream = createServer((req, res) => {
+        if (req.url === '/ping') return void res.writeHead(200).end('{}');
+        // Never answered: the only way this request ends is Switchboard giving up on it.
+        pending.push({ closed: new Promise<void>((resolve) => res.once('close', () => resolve())) });
+        onRequest();
+      });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      await defineCustomIntegration(server, apiKeyCustomIntegration('silent', `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { testEndpointUrl: '/ping' }));
+      hungUpUser = newUser('hung-up');
+      await connectApiKey(server, hungUpUser, 'custom.silent', 'k');
+    });
+    afterAll(async () => {
+      upstream?.closeAllConnections();
+      await new Promise((resolve) => upstream?.close(resolve));
+    });
+
+    it("stops the provider's request too", async () => {
+      const caller = new AbortController();
+      const reached = new Promise<void>((resolve) => (onRequest = resolve));
+      const call = proxy(server, hungUpUser, 'custom.silent/slow', { signal: caller.signal }).catch((error: unknown) => error);
+      await reached;
+      caller.abort();
+      expect(await call).toBeInstanceOf(Error);
+      await pending[0]!.closed;
+    });
+  });
+
   describe("the provider's response headers", () => {
     let simulator: ProviderSimulator;
     let keyUser: string;

@@ -208,6 +208,8 @@ export function describeCatalogFlows(mode: DemoMode): void {
       const credentialId = (await catalog.accounts.first().getAttribute('data-credential-id'))!;
       // What a refused token refresh does to an account (see docs/api.md, "Fresh tokens"), without waiting for one.
       await env.server.server.context.db.updateTable('credentials').set({ status: 'INVALID' }).where('id', '=', credentialId).execute();
+      // Written behind the server's back: its cached lookups must be told (docs/deployment.md).
+      await env.server.server.context.caches.clear();
 
       // Using the account tells the user: the proxy refuses it and the SDK reloads the user state.
       const row = catalog.account(credentialId);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
+import type { AppContext } from '../app-context.js';
 import { isoNow } from '../clock.js';
 import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -92,6 +93,35 @@ export async function listIntegrations(
   const rows = await query.orderBy('integrations.created_at').orderBy('integrations.type').execute();
   return rows.map(fromQueryRow).filter((i): i is ProjectIntegration => i !== undefined);
 }
+
+/** A project's integrations, each definition parsed once: in listing order, and by type, id and custom integration id. */
+export interface ProjectCatalog {
+  all: readonly ProjectIntegration[];
+  byType: ReadonlyMap<string, ProjectIntegration>;
+  byId: ReadonlyMap<string, ProjectIntegration>;
+  byCustomIntegrationId: ReadonlyMap<string, ProjectIntegration>;
+}
+
+/**
+ * The project's integrations from memory when warm (one query and one parse of every definition, icons included,
+ * when cold): what the Proxy API and the SDK's listings read on every request.
+ */
+export function projectCatalog(context: Pick<AppContext, 'db' | 'caches'>, projectId: string): Promise<ProjectCatalog> {
+  return context.caches.get('integrations', projectId, async () => {
+    const all = await listIntegrations(context.db, projectId);
+    const byCustomIntegrationId = new Map<string, ProjectIntegration>();
+    for (const integration of all) if (integration.customIntegrationId !== null) byCustomIntegrationId.set(integration.customIntegrationId, integration);
+    return {
+      all,
+      byType: new Map(all.map((integration) => [integration.type, integration])),
+      byId: new Map(all.map((integration) => [integration.id, integration])),
+      byCustomIntegrationId,
+    };
+  });
+}
+
+/** After a write to any of the project's integrations or custom integrations, on every instance. */
+export const integrationsChanged = (context: Pick<AppContext, 'db' | 'caches'>, projectId: string) => context.caches.changed(context.db, 'integrations', projectId);
 
 /** By integrationType (`salesforce`, `custom.<slug>`) or by the integration's id. */
 export async function findIntegration(

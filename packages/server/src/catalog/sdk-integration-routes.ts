@@ -4,28 +4,57 @@ import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IntegrationMetadata, SdkIntegration } from '@switchboard/wire';
 import { integrationVisible } from '../users/permissions.js';
-import { lacksOAuthClient, listIntegrations, type ProjectIntegration } from './integration-store.js';
+import { lacksOAuthClient, projectCatalog, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
 import { publishedWorkflows } from '../workflows/workflow-store.js';
 
 /** The integrations an end user can connect: active, with an OAuth app when they need one, and not hidden from the token. */
-const connectable = (integrations: ProjectIntegration[], permissions: Parameters<typeof integrationVisible>[0]) =>
-  integrations.filter((integration) => !lacksOAuthClient(integration) && integrationVisible(permissions, integration.type));
+const connectable = (integrations: readonly ProjectIntegration[], permissions: Parameters<typeof integrationVisible>[0]) =>
+  integrations.filter((integration) => integration.isActive && !lacksOAuthClient(integration) && integrationVisible(permissions, integration.type));
+
+/** A published workflow, as /sdk/integrations lists it under its integration. */
+type Published = Awaited<ReturnType<typeof publishedWorkflows>>[number];
+
+/**
+ * Each integration's views, built once per cached integration (a change to the project's integrations makes new
+ * objects, and so new views) and, for /sdk/integrations, per set of its published workflows: the listings then
+ * cost a filter and a serialization, not a rebuild of every view (custom integrations' inputs, icons, configs).
+ */
+const views = new WeakMap<ProjectIntegration, { publicUrl: string; metadata: IntegrationMetadata; workflows?: string; view?: SdkIntegration }>();
+
+function viewsOf(publicUrl: string, integration: ProjectIntegration) {
+  let known = views.get(integration);
+  if (!known || known.publicUrl !== publicUrl) {
+    known = { publicUrl, metadata: integrationMetadata(publicUrl, integration) };
+    views.set(integration, known);
+  }
+  return known;
+}
+
+function integrationViewOf(publicUrl: string, integration: ProjectIntegration, published: readonly Published[]): SdkIntegration {
+  const known = viewsOf(publicUrl, integration);
+  const key = JSON.stringify(published);
+  if (known.view === undefined || known.workflows !== key) {
+    known.view = integrationView(publicUrl, integration, [...published]);
+    known.workflows = key;
+  }
+  return known.view;
+}
 
 /** GET /sdk/integrations and GET /sdk/metadata: the project's active integrations the user token is offered. */
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  const { publicUrl } = context.config;
   return async (app) => {
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config", response: { 200: Type.Array(SdkIntegration), '4xx': ErrorResponse } } }, async (request) => {
-      const [all, workflows] = await Promise.all([
-        listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }),
-        publishedWorkflows(context.db, request.sdk.project.id),
-      ]);
-      return connectable(all, request.sdk.permissions).map((integration) => integrationView(context.config.publicUrl, integration, workflows));
+      const [catalog, workflows] = await Promise.all([projectCatalog(context, request.sdk.project.id), publishedWorkflows(context.db, request.sdk.project.id)]);
+      const byIntegration = new Map<string, Published[]>();
+      for (const workflow of workflows) byIntegration.set(workflow.integrationId, [...(byIntegration.get(workflow.integrationId) ?? []), workflow]);
+      return connectable(catalog.all, request.sdk.permissions).map((integration) => integrationViewOf(publicUrl, integration, byIntegration.get(integration.id) ?? []));
     });
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration', response: { 200: Type.Array(IntegrationMetadata), '4xx': ErrorResponse } } }, async (request) => {
-      const integrations = connectable(await listIntegrations(context.db, request.sdk.project.id, { activeOnly: true }), request.sdk.permissions);
-      return integrations.map((integration) => integrationMetadata(context.config.publicUrl, integration));
+      const integrations = connectable((await projectCatalog(context, request.sdk.project.id)).all, request.sdk.permissions);
+      return integrations.map((integration) => viewsOf(publicUrl, integration).metadata);
     });
   };
 }

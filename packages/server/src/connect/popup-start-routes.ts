@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js';
 import { ApiError, apiError, apiErrorWithStatus } from '../errors.js';
 import { originAllowed } from '../projects/allowed-origins.js';
 import { findProject } from '../projects/project-store.js';
+import { lookupProject } from '../projects/project-lookup.js';
 import { principalOf } from '../users/sdk-auth.js';
 import { bindBrowser } from './browser-binding.js';
 import { popupPage, sendPopupPage } from './callback-page.js';
@@ -83,7 +84,7 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
       },
       async (request, reply) => {
         const { userToken, originForPostMessage: origin } = request.query;
-        const project = await findProject(context.db, request.params.projectId);
+        const { project, signingKeys } = (await lookupProject(context, request.params.projectId)) ?? {};
         if (!project) return refusal(reply, apiError('PROJECT_NOT_FOUND', 'No such project'));
         if (!origin || !originAllowed(project.allowedOrigins, origin)) {
           return refusal(reply, apiError('ORIGIN_NOT_ALLOWED', `${origin ?? 'The opener'} is not an allowed origin of this project`));
@@ -93,7 +94,7 @@ export function popupStartRoutes(context: AppContext): FastifyPluginAsyncTypebox
         }
         let principal;
         try {
-          principal = await principalOf(context, project, userToken ?? '');
+          principal = await principalOf(context, project, signingKeys!, userToken ?? '');
         } catch (error) {
           if (error instanceof ApiError) return refusal(reply, error);
           throw error;

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
 import {
+  credentialsChanged,
   insertCredential,
   listUserCredentials,
   replaceCredentialAccount,
@@ -101,6 +102,7 @@ export async function saveConnectedAccount(
     const owner = { projectId: integration.projectId, connectedUserId, integrationId: integration.id };
     if (target) {
       const credential = await replaceCredentialAccount(trx, context.secrets, target.id, account);
+      await credentialsChanged(context, owner, trx);
       await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'reauthorized', detail: { providerId: account.providerId } });
       return { credential, created: false };
     }
@@ -108,6 +110,7 @@ export async function saveConnectedAccount(
       throw apiError('INTEGRATION_ALREADY_INSTALLED', `${integration.type} is already installed; pass allowMultipleCredentials to add another account`);
     }
     const credential = await insertCredential(trx, context.secrets, owner, account);
+    await credentialsChanged(context, owner, trx);
     await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'installed', detail: { providerId: account.providerId } });
     return { credential, created: true };
   });

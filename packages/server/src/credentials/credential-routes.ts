@@ -7,7 +7,7 @@ import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
 import { credentialVisible, visibleCredentials } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
-import { deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
+import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
 import { credentialView } from './credential-view.js';
 
 const CREDENTIAL_HEADER = 'x-paragon-credential';
@@ -85,6 +85,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         // The integration's post-install options are checked like install inputs; other settings are the app's own.
         checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
+        await credentialsChanged(context, { projectId: credential.projectId, connectedUserId: user.id });
         await recordCredentialEvent(context.db, {
           projectId: credential.projectId,
           credentialId: credential.id,
@@ -120,6 +121,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         // Settings and workflow state live on the credential row, so deleting it clears them with it.
         await context.db.transaction().execute(async (trx) => {
           await deleteCredentials(trx, targets.map((c) => c.id));
+          await credentialsChanged(context, { projectId: project.id, connectedUserId: user.id }, trx);
           for (const credential of targets) {
             await recordCredentialEvent(trx, {
               projectId: project.id,

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type { AppContext } from '../app-context.js';
 import { isoNow } from '../clock.js';
 import type { CredentialSecrets } from '../providers/index.js';
-import { parseJson } from '../json.js';
+import { deepFreeze, parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { CredentialRow, Database } from '../storage/schema.js';
 import type { CredentialConfig } from '@switchboard/wire';
@@ -57,28 +59,48 @@ export function sealCredentialSecrets(box: SecretBox, credentialId: string, secr
  * a JSON parse for the same value. Keyed by the sealed text, so a refresh or reconnect (new ciphertext) is never
  * served stale; entries live a minute at most, in this process's memory only (never written anywhere).
  */
-const opened = new Map<string, { secrets: CredentialSecrets; until: number }>();
-const OPENED_TTL_MS = 60_000;
-const OPENED_MAX = 5_000;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
+const opened = new LRUCache<string, CredentialSecrets>({ max: 20_000, ttl: 60_000 });
 
 export function openCredentialSecrets(box: SecretBox, row: Pick<CredentialRow, 'id' | 'secrets_sealed'>): CredentialSecrets {
   const cacheKey = `${row.id}\n${row.secrets_sealed}`;
   const known = opened.get(cacheKey);
-  if (known && known.until > Date.now()) return known.secrets;
+  if (known) return known;
   // Frozen: the same object is handed to every caller, so nobody may change it in place.
   const secrets = deepFreeze(JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets);
-  if (opened.size >= OPENED_MAX) opened.clear();
-  opened.set(cacheKey, { secrets, until: Date.now() + OPENED_TTL_MS });
+  opened.set(cacheKey, secrets);
   return secrets;
 }
+
+const credentialsKey = (owner: { projectId: string; connectedUserId: string }) => `${owner.projectId}\n${owner.connectedUserId}`;
+
+/**
+ * A connected user's credential rows (secrets still sealed), oldest first, from memory when warm: the Proxy API
+ * reads them on every call. Frozen, since every request of the user shares them.
+ */
+export function userCredentialRows(
+  context: Pick<AppContext, 'db' | 'caches'>,
+  owner: { projectId: string; connectedUserId: string },
+): Promise<readonly CredentialRow[]> {
+  return context.caches.get('credentials', credentialsKey(owner), async () =>
+    deepFreeze(
+      await context.db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('project_id', '=', owner.projectId)
+        .where('connected_user_id', '=', owner.connectedUserId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+    ),
+  );
+}
+
+/**
+ * After any write to a user's credentials (added, re-authorized, refreshed, invalidated, configured, deleted), on
+ * every instance; with `db` the writer's transaction, so other instances hear of it when it commits.
+ */
+export const credentialsChanged = (context: Pick<AppContext, 'db' | 'caches'>, owner: { projectId: string; connectedUserId: string }, db: Db = context.db) =>
+  context.caches.changed(db, 'credentials', credentialsKey(owner));
 
 /** What a connect flow learned about an account. */
 export interface ConnectedAccount {
@@ -181,6 +203,7 @@ export async function findUserCredential(db: Db, connectedUserId: string, creden
   return row && toCredential(row);
 }
 
+/** Callers must then call credentialsChanged: the user's cached rows hold the old config. */
 export async function replaceCredentialConfig(db: Db, credentialId: string, config: CredentialConfig): Promise<void> {
   await db.updateTable('credentials').set({ config: JSON.stringify(config), updated_at: isoNow() }).where('id', '=', credentialId).execute();
 }

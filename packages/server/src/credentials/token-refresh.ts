@@ -9,7 +9,7 @@ import { parseJson } from '../json.js';
 import { providerFetchFor } from '../providers/provider-fetch.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { recordCredentialEvent } from './audit-log.js';
-import { openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
+import { credentialsChanged, openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
 
 /** A credential as the proxy uses it: its row and its secrets, opened for this request only. */
 export interface UsableCredential {
@@ -97,10 +97,15 @@ export class TokenRefresher {
    * refresh with, or the token was refreshed moments ago, so the 401 is the provider's real answer).
    */
   async afterRejection(integration: ProjectIntegration, used: UsableCredential, allowPrivate: boolean): Promise<UsableCredential | undefined> {
-    if (!canRenew(integration, used.secrets)) return undefined;
-    const refreshedAt = used.row.refreshed_at ? Date.parse(used.row.refreshed_at) : 0;
-    if (Date.now() - refreshedAt < MIN_SECONDS_BETWEEN_FORCED_REFRESHES * 1000) return undefined;
+    if (!this.mayRenewAfterRejection(integration, used)) return undefined;
     return this.refresh(integration, used.row, 'rejected', allowPrivate);
+  }
+
+  /** Whether a 401 to `used` would be answered with a refresh (afterRejection): before the call, to know what to keep. */
+  mayRenewAfterRejection(integration: ProjectIntegration, used: UsableCredential): boolean {
+    if (!canRenew(integration, used.secrets)) return false;
+    const refreshedAt = used.row.refreshed_at ? Date.parse(used.row.refreshed_at) : 0;
+    return Date.now() - refreshedAt >= MIN_SECONDS_BETWEEN_FORCED_REFRESHES * 1000;
   }
 
   /**
@@ -286,6 +291,8 @@ export class TokenRefresher {
       event: 'refreshed',
       detail: { expiresAt: row.expires_at },
     });
+    // After the row and its audit entry: whoever hears of the change finds both.
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     return { row, secrets: openCredentialSecrets(this.context.secrets, row) };
   }
 
@@ -307,6 +314,7 @@ export class TokenRefresher {
       // The provider's own reason (already redacted of secrets), so an admin can tell revocation from expiry.
       detail: { reason: cause.kind, ...(cause.providerMessage && { providerMessage: cause.providerMessage }), ...(cause.status && { status: cause.status }) },
     });
+    await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     this.context.log.warn({ credentialId: row.id, integration: integration.type, reason: cause.kind }, 'credential invalidated: the provider refused its grant');
   }
 }

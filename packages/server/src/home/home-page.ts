@@ -12,7 +12,7 @@ export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'catalog.md', about: 'built-in and custom integrations, the sandbox' },
   { file: 'workflows.md', about: 'workflows, app events and the task history' },
   { file: 'deployment.md', about: 'one instance on SQLite, several on Postgres' },
-  { file: 'performance.md', about: 'the proxy and token-refresh benchmarks' },
+  { file: 'performance.md', about: 'the proxy, token-refresh and memory benchmarks; lookups from memory' },
   { file: 'releasing.md', about: 'versioning and publishing the npm packages' },
 ];
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../app-context.js';
 import { createProject } from '../projects/project-store.js';
 import { openStorage, type Storage } from '../storage/database.js';
+import { LookupCaches } from '../storage/lookup-caches.js';
 import { registerCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
 
@@ -23,8 +23,8 @@ interface CorsApp {
 async function corsApp(storage: Storage, options: { demoProjectId?: string }): Promise<CorsApp> {
   const app = Fastify();
   installErrorHandler(app);
-  // CORS reads projects only (their allowed origins).
-  await registerCors(app, { db: storage.db } as AppContext, options);
+  // CORS reads projects only (their allowed origins), through the lookup caches.
+  await registerCors(app, { db: storage.db, caches: await LookupCaches.open(storage, {}) }, options);
   app.get('/projects/:projectId/sdk/me', async () => ({ route: 'me' }));
   app.get('/v2/projects/:projectId/sdk/actions', async () => ({ route: 'actions' }));
   app.all('/projects/:projectId/sdk/proxy/*', async (request) => ({ route: 'proxy', method: request.method }));

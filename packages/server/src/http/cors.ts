@@ -1,8 +1,6 @@
-import cors from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { originAllowed } from '../projects/allowed-origins.js';
-import { projectOfRequest } from '../projects/request-project.js';
+import { projectOfRequest } from '../projects/project-lookup.js';
 
 // The reference SDK calls a few routes under /v2/projects/... (docs/compatibility.md).
 const PROJECT_PATH = /^\/(?:v2\/)?projects\/([^/?#]+)\//;
@@ -17,7 +15,9 @@ const ALLOWED_HEADERS = [
   'X-Paragon-Configuration-Id',
   'X-Switchboard-SDK-Version',
   'X-Switchboard-Retry',
-];
+].join(', ');
+
+const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].join(', ');
 
 /** Proxy API calls carry the provider's own headers too (`Notion-Version`, `If-None-Match`...). */
 const PROXY_PATH = /^\/projects\/[^/?#]+\/sdk\/proxy\//;
@@ -26,7 +26,14 @@ const PROXY_PATH = /^\/projects\/[^/?#]+\/sdk\/proxy\//;
 const DEMO_SESSION_PATH = /^\/demo\/session(?:[?#]|$)/;
 
 /** Response headers a browser app may read: which error Switchboard itself answered (see error-reply.ts). */
-const EXPOSED_HEADERS = ['X-Switchboard-Error'];
+const EXPOSED_HEADERS = 'X-Switchboard-Error';
+// Proxy calls: the app may read the provider's answer headers (rate-limit counters, ETag, Location); no cookies
+// ride on these requests, so `*` holds. The error header is named as well, so it stays readable for a request
+// sent with credentials.
+const PROXY_EXPOSED_HEADERS = `*, ${EXPOSED_HEADERS}`;
+
+/** How long a browser may reuse a preflight's answer, seconds. */
+const PREFLIGHT_MAX_AGE = '600';
 
 export interface CorsOptions {
   /** The dev project, when the demo is on: /demo/session answers its allowed origins. */
@@ -36,34 +43,48 @@ export interface CorsOptions {
 /**
  * CORS for the SDK REST API: a customer's app calls it from its own origin. Each project lists its allowed origins;
  * other origins, and every route outside /projects/:id/ (but /demo/session, for the dev project's origins), get no
- * CORS headers at all.
+ * CORS headers at all. The project's policy is prepared once (projects/project-lookup.ts) and read from memory, so
+ * a request pays a regular expression and a set lookup.
  */
-export async function registerCors(app: FastifyInstance, context: AppContext, options: CorsOptions = {}): Promise<void> {
-  await app.register(cors, {
-    hook: 'onRequest',
-    delegator: (request, callback) => {
-      const origin = request.headers.origin;
-      const projectId =
-        request.url.match(PROJECT_PATH)?.[1] ?? (options.demoProjectId && DEMO_SESSION_PATH.test(request.url) ? options.demoProjectId : undefined);
-      if (!origin || !projectId) return callback(null, { origin: false });
-      const proxied = PROXY_PATH.test(request.url);
-      // Project ids are UUIDs; anything that needs decoding is no project of ours.
-      projectOfRequest(context.db, request, projectId)
-        .then((project) =>
-          callback(null, {
-            origin: project !== undefined && originAllowed(project.allowedOrigins, origin) ? origin : false,
-            methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-            // Proxy calls: allow the headers the preflight asks for, and let the app read the provider's answer
-            // headers (rate-limit counters, ETag, Location); no cookies ride on these requests, so `*` holds. The
-            // error header is named as well, so it stays readable for a request sent with credentials.
-            ...(proxied ? { exposedHeaders: ['*', ...EXPOSED_HEADERS] } : { allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS }),
-            // An OPTIONS without Access-Control-Request-Method is no preflight: on the proxy it is a real OPTIONS call
-            // for the provider; elsewhere it meets the router's 404 in the one error shape (not a plain-text 400).
-            ...(!request.headers['access-control-request-method'] && { preflight: false }),
-            maxAge: 600,
-          }),
-        )
-        .catch((error: Error) => callback(error, { origin: false }));
-    },
+export async function registerCors(app: FastifyInstance, context: Pick<AppContext, 'db' | 'caches'>, options: CorsOptions = {}): Promise<void> {
+  app.addHook('onRequest', (request, reply, done) => {
+    const url = request.url;
+    const projectId = PROJECT_PATH.exec(url)?.[1] ?? (options.demoProjectId && DEMO_SESSION_PATH.test(url) ? options.demoProjectId : undefined);
+    if (!projectId) return done();
+    // The answer depends on Origin, whether or not this request has one (shared caches must not mix them up).
+    reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    if (!origin) return done();
+    // Project ids are UUIDs; anything that needs decoding is no project of ours.
+    projectOfRequest(context, request, projectId).then((lookup) => {
+      if (!lookup?.allowsOrigin(origin)) return done();
+      if (answerCors(request, reply, origin, PROXY_PATH.test(url))) return undefined;
+      return done();
+    }, done);
   });
+  // A preflight is answered by the hook above; any other OPTIONS outside the proxy meets the router's 404 in the
+  // one error shape (not a plain-text 400).
+  app.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
+}
+
+/** Adds the CORS headers for an allowed origin; answers a preflight itself (then returns true). */
+function answerCors(request: FastifyRequest, reply: FastifyReply, origin: string, proxied: boolean): boolean {
+  reply.header('access-control-allow-origin', origin);
+  reply.header('access-control-expose-headers', proxied ? PROXY_EXPOSED_HEADERS : EXPOSED_HEADERS);
+  // An OPTIONS without Access-Control-Request-Method is no preflight: on the proxy it is a real OPTIONS call for
+  // the provider; elsewhere it meets the 404 above.
+  if (request.raw.method !== 'OPTIONS' || !request.headers['access-control-request-method']) return false;
+  reply.header('access-control-allow-methods', ALLOWED_METHODS);
+  if (proxied) {
+    // Proxy calls: allow the headers the preflight asks for.
+    reply.header('vary', 'Origin, Access-Control-Request-Headers');
+    const asked = request.headers['access-control-request-headers'];
+    if (asked !== undefined) reply.header('access-control-allow-headers', asked);
+  } else {
+    reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+  }
+  reply.header('access-control-max-age', PREFLIGHT_MAX_AGE);
+  // Safari needs Content-Length: 0 on a 204, or it waits for a body.
+  reply.code(204).header('content-length', '0').send();
+  return true;
 }

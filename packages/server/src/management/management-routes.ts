@@ -25,11 +25,12 @@ import {
   updateCustomIntegration,
   type StoredCustomIntegration,
 } from '../catalog/custom-integrations.js';
-import { configureIntegration, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
+import { configureIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
 import { apiError } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
 import { invalidOriginEntry } from '../projects/allowed-origins.js';
+import { projectChanged } from '../projects/project-lookup.js';
 import { addSigningKey, createProject, listSigningKeys, removeSigningKey, updateProject } from '../projects/project-store.js';
 import { RateLimiter } from '../http/rate-limiter.js';
 import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-auth.js';
@@ -130,7 +131,9 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
               field: 'allowPrivateUpstreams',
             });
           }
-          return updateProject(context.db, request.managedProject.id, request.body);
+          const updated = await updateProject(context.db, request.managedProject.id, request.body);
+          await projectChanged(context, request.managedProject.id);
+          return updated;
         },
       );
 
@@ -152,6 +155,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
         async (request, reply) => {
           checkPublicKey(request.body.publicKeyPem);
           const added = await addSigningKey(context.db, request.managedProject.id, request.body);
+          await projectChanged(context, request.managedProject.id);
           if (!added) throw apiError('SIGNING_KEY_EXISTS', `A key with id ${request.body.id} exists`);
           return reply.code(201).send(added);
         },
@@ -168,7 +172,10 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
           },
         },
         async (request, reply) => {
-          if (!(await removeSigningKey(context.db, request.managedProject.id, request.params.keyId))) throw apiError('SIGNING_KEY_NOT_FOUND', 'No such signing key');
+          const removed = await removeSigningKey(context.db, request.managedProject.id, request.params.keyId);
+          // Its tokens stop working on every instance at once.
+          await projectChanged(context, request.managedProject.id);
+          if (!removed) throw apiError('SIGNING_KEY_NOT_FOUND', 'No such signing key');
           return reply.code(204).send(null);
         },
       );
@@ -191,6 +198,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
         async (request) => {
           // A new integration is active unless said otherwise; an existing one keeps its state unless isActive is given.
           const integration = await configureIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
+          await integrationsChanged(context, request.managedProject.id);
           return managedIntegrationView(integration);
         },
       );
@@ -212,6 +220,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
         },
         async (request, reply) => {
           const created = await createCustomIntegration(context.db, context.secrets, request.managedProject.id, request.body, request.managedProject);
+          await integrationsChanged(context, request.managedProject.id);
           return reply.code(201).send(created);
         },
       );
@@ -229,6 +238,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
         },
         async (request) => {
           await updateCustomIntegration(context.db, context.secrets, request.managedProject.id, request.params.id, request.body, request.managedProject);
+          await integrationsChanged(context, request.managedProject.id);
           const updated = (await listCustomIntegrations(context.db, request.managedProject.id)).find((c) => c.id === request.params.id);
           // updateCustomIntegration refuses an unknown id, so this is the row just written.
           return customIntegrationView(updated!);
@@ -246,7 +256,9 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
           },
         },
         async (request, reply) => {
-          if (!(await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id))) {
+          const deleted = await deleteCustomIntegration(context.db, request.managedProject.id, request.params.id);
+          await integrationsChanged(context, request.managedProject.id);
+          if (!deleted) {
             throw apiError('CUSTOM_INTEGRATION_NOT_FOUND', 'No such custom integration');
           }
           return reply.code(204).send(null);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_ALLOWED_ORIGINS, invalidOriginEntry, originAllowed } from './allowed-origins.js';
+import { DEV_ALLOWED_ORIGINS, invalidOriginEntry, originAllowed, originPolicy } from './allowed-origins.js';
 
-describe('originAllowed', () => {
+// The prepared policy (CORS, per project) must answer exactly as the plain check.
+const prepared = (allowed: readonly string[], origin: string | undefined) => originPolicy(allowed)(origin);
+
+describe.each([
+  ['originAllowed', originAllowed],
+  ['originPolicy', prepared],
+])('%s', (_name, originAllowed) => {
   const allowed = ['https://app.example.com', 'http://localhost:*'];
 
   it.each(['https://app.example.com', 'http://localhost:3000', 'http://localhost:5173', 'http://localhost'])('allows %s', (origin) => {

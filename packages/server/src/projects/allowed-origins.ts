@@ -18,6 +18,20 @@ export function originAllowed(allowed: readonly string[], origin: string | undef
   });
 }
 
+/** Whether a browser origin may call: a project's allowed origins, prepared once. */
+export type OriginPolicy = (origin: string | undefined) => boolean;
+
+/** The policy of a list of allowed origins: exact entries by set lookup; `:*` entries need the origin parsed. */
+export function originPolicy(allowed: readonly string[]): OriginPolicy {
+  const exact = new Set(allowed.filter((entry) => !entry.endsWith(':*')));
+  const anyPort = allowed.filter((entry) => entry.endsWith(':*'));
+  return (origin) => {
+    if (!origin) return false;
+    if (exact.has(origin)) return true;
+    return anyPort.length > 0 && originAllowed(anyPort, origin);
+  };
+}
+
 /** Checks an entry before it is stored. Returns a reason, or undefined when it is fine. */
 export function invalidOriginEntry(entry: string): string | undefined {
   const base = entry.endsWith(':*') ? entry.slice(0, -2) : entry;

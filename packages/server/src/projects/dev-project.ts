@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppContext } from '../app-context.js';
-import { configureIntegration } from '../catalog/integration-store.js';
+import { configureIntegration, integrationsChanged } from '../catalog/integration-store.js';
 import { DEV_ALLOWED_ORIGINS } from './allowed-origins.js';
 import { addSigningKey, createProject, findProject } from './project-store.js';
 
@@ -51,6 +51,7 @@ export async function ensureDevProject(context: AppContext): Promise<DevProjectF
       ...(type === 'sandbox' && SANDBOX_CLIENT),
     });
   }
+  await integrationsChanged(context, project.id);
   const devProject: DevProjectFile = {
     projectId: project.id,
     secretKey,

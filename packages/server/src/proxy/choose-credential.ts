@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
+import { userCredentialRows } from '../credentials/credential-store.js';
 import { credentialInvalid } from '../credentials/token-refresh.js';
 import { apiError } from '../errors.js';
 import type { CredentialRow } from '../storage/schema.js';
@@ -33,24 +34,21 @@ async function visibleCredential(
   integration: ProjectIntegration,
   requested: string | string[] | undefined,
 ): Promise<CredentialRow> {
-  const query = context.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('connected_user_id', '=', connectedUserId)
-    .where('integration_id', '=', integration.id);
+  const rows = (await userCredentialRows(context, { projectId: integration.projectId, connectedUserId })).filter((row) => row.integration_id === integration.id);
   if (requested !== undefined) {
     if (Array.isArray(requested) || requested.trim() === '') {
       throw apiError('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });
     }
-    const row = await query.where('id', '=', requested.trim()).executeTakeFirst();
+    const id = requested.trim();
+    const row = rows.find((candidate) => candidate.id === id);
     if (!row || !credentialVisible(permissions, { integrationType: integration.type, credentialId: row.id })) {
       throw apiError('CREDENTIAL_NOT_FOUND', `No ${integration.type} account with that id for this user`);
     }
     return row;
   }
-  const rows = visibleCredentials(permissions, integration.type, await query.orderBy('created_at').orderBy('id').execute());
-  const valid = rows.find((row) => row.status === 'VALID');
+  const visible = visibleCredentials(permissions, integration.type, rows);
+  const valid = visible.find((row) => row.status === 'VALID');
   if (valid) return valid;
-  if (rows.length > 0) throw credentialInvalid();
+  if (visible.length > 0) throw credentialInvalid();
   throw apiError('INTEGRATION_NOT_INSTALLED', `${integration.type} is not connected for this user`);
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), in both directions. */
@@ -47,30 +48,60 @@ const PROVIDER_ONLY = new Set(['set-cookie', 'set-cookie2', 'alt-svc', 'strict-t
  */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
-  credentialHeaders: Record<string, string>,
+  credentialHeaders: Readonly<Record<string, string>>,
 ): Record<string, string | string[]> {
   const dropped = connectionTokens(incoming.connection);
-  const credentialNames = new Set(Object.keys(credentialHeaders).map(canonicalName));
+  const credentialNames = credentialNamesOf(credentialHeaders);
   const headers: Record<string, string | string[]> = {};
 
-  for (const [rawName, value] of Object.entries(incoming)) {
+  for (const rawName in incoming) {
+    const value = incoming[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    const canonical = canonicalName(name);
-    if (value === undefined || credentialNames.has(canonical) || dropped.has(canonical)) continue;
-    if (HOP_BY_HOP.has(canonical) || CALLER_ONLY.has(canonical) || name.startsWith(':')) continue;
-    if (CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix))) continue;
+    const canonical = callerHeaderVerdict(name);
+    if (canonical === false || credentialNames.has(canonical) || dropped.has(canonical)) continue;
     if (canonical === 'content-type' && typeof value === 'string' && value.trim().toLowerCase() === 'auto') continue;
     checkValue(name, value, 'The header');
     headers[name] = value;
   }
 
-  for (const [rawName, value] of Object.entries(credentialHeaders)) {
+  for (const rawName in credentialHeaders) {
+    const value = credentialHeaders[rawName]!;
     const name = rawName.toLowerCase();
     // A pasted API key with a line break in it: undici would refuse it with a message nobody could act on.
-    checkValue(name, value, "The connected user's credential for the header");
+    if (!checkedCredentialHeaders.has(credentialHeaders)) checkValue(name, value, "The connected user's credential for the header");
     headers[name] = value;
   }
+  if (Object.isFrozen(credentialHeaders)) checkedCredentialHeaders.add(credentialHeaders);
   return headers;
+}
+
+/**
+ * A caller header's canonical name when it may pass to the provider, false when it never may (hop-by-hop,
+ * Switchboard's own): the same few names arrive on every request, so each is judged once.
+ */
+const callerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
+function callerHeaderVerdict(name: string): string | false {
+  const known = callerVerdicts.get(name);
+  if (known !== undefined) return known;
+  const canonical = canonicalName(name);
+  const passes =
+    !HOP_BY_HOP.has(canonical) && !CALLER_ONLY.has(canonical) && !name.startsWith(':') && !CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix));
+  const verdict = passes ? canonical : false;
+  callerVerdicts.set(name, verdict);
+  return verdict;
+}
+
+/** The canonical names of a credential's headers; prepared credential headers are frozen and reused, so once each. */
+const credentialNameSets = new WeakMap<object, ReadonlySet<string>>();
+/** Frozen credential headers whose values were checked already. */
+const checkedCredentialHeaders = new WeakSet<object>();
+function credentialNamesOf(credentialHeaders: Readonly<Record<string, string>>): ReadonlySet<string> {
+  const known = credentialNameSets.get(credentialHeaders);
+  if (known) return known;
+  const names = new Set(Object.keys(credentialHeaders).map(canonicalName));
+  if (Object.isFrozen(credentialHeaders)) credentialNameSets.set(credentialHeaders, names);
+  return names;
 }
 
 /**
@@ -126,7 +157,10 @@ function isJsonScalar(text: string): boolean {
   }
 }
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  if (value === undefined) return NO_TOKENS;
   const list = Array.isArray(value) ? value.join(',') : (value ?? '');
   return new Set(list.split(',').map((token) => canonicalName(token.trim())).filter(Boolean));
 }
@@ -136,7 +170,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
  * and everything built on it: PHP, Django, Rack, nginx with `underscores_in_headers`) turn both into the same
  * `HTTP_X_FORWARDED_FOR`, so `X_Forwarded_For` must not get past a list that names `x-forwarded-for`.
  */
-const canonicalName = (name: string) => name.toLowerCase().replace(/_/g, '-');
+const canonicalName = (name: string) => (name.includes('_') ? name.toLowerCase().replace(/_/g, '-') : name.toLowerCase());
 
 /** What undici accepts in a header value (RFC 9110 field-vchar, obs-text, SP and HTAB); anything else is a 400. */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;

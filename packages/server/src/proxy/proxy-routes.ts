@@ -1,17 +1,22 @@
-import type { Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { Writable, type Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
+import type { IntegrationDefinition } from '@switchboard/catalog';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
+import type { CredentialRow } from '../storage/schema.js';
 import type { AppContext } from '../app-context.js';
-import { findIntegration, listIntegrations, requireActiveIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
+import { integrationNotFound, projectCatalog, type ProjectIntegration } from '../catalog/integration-store.js';
 import { templateContext } from '../catalog/provider-settings.js';
 import { toApiError } from '../providers/provider-errors.js';
-import { ProviderError, resolveApiRequest } from '../providers/index.js';
+import { ProviderError, resolveApiRequest, type ApiRequestParts, type CredentialSecrets } from '../providers/index.js';
 import { isoNow } from '../clock.js';
-import { lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
+import { LAST_USED_RESOLUTION_SECONDS, lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
 import { apiError } from '../errors.js';
 import { sendError } from '../http/error-reply.js';
-import { parseJson } from '../json.js';
+import { deepFreeze, parseJson } from '../json.js';
 import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
 import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
 import { guarded } from '../providers/provider-fetch.js';
@@ -74,15 +79,10 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
     return sendError(reply.header('allow', [...PROXIED_METHODS].join(', ')), 405, { message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
   }
   const { project, user } = request.sdk;
-  // The user's own limit first, so one busy user does not spend the project's budget with refused requests.
-  const limit = [
-    { scope: 'user', outcome: services.userLimiter.take(`${project.id}:${user.id}`) },
-    { scope: 'project', outcome: services.projectLimiter.take(project.id) },
-  ].find(({ outcome }) => !outcome.ok);
-  if (limit && !limit.outcome.ok) {
-    const seconds = limit.outcome.retryAfterSeconds;
-    return sendError(reply.header('retry-after', String(seconds)), 429, {
-      message: `Too many proxied requests for this ${limit.scope}; retry after ${seconds} s`,
+  const refusal = rateLimitRefusal(services, project.id, user.id);
+  if (refusal) {
+    return sendError(reply.header('retry-after', String(refusal.seconds)), 429, {
+      message: `Too many proxied requests for this ${refusal.scope}; retry after ${refusal.seconds} s`,
       code: 'RATE_LIMITED',
     });
   }
@@ -93,10 +93,10 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
   const allowPrivate = project.allowPrivateUpstreams;
   const row = await chooseCredential(context, user.id, request.sdk.permissions, integration, request.headers[CREDENTIAL_HEADER]);
   let credential = await services.refresher.usable(integration, row, allowPrivate).catch(refreshFailure);
-  if (lastUseIsStale(credential.row)) stampLastUse(context, credential.row.id);
+  stampLastUse(context, credential.row);
 
   const body = await requestBody(context, request);
-  const abort = new AbortController();
+  const abort = new CallerGone();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
@@ -104,12 +104,43 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
     const target = upstreamRequest(integration, usable, { context, request, rawPath, rawQuery, method, body });
     const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
     try {
-      return await pool.request({ ...target.options, signal: abort.signal });
+      return await pool.request({ ...target.options, signal: abort });
     } catch (error) {
-      if (abort.signal.aborted) throw new ClientGone();
+      if (abort.aborted) throw new ClientGone();
       throw upstreamFailure(error) ?? error;
     }
   };
+
+  // The common case streams the provider's answer straight into the socket (undici's stream(): no Readable in
+  // between); a 401 that a refresh may cure is set aside, and the refreshed call goes the buffered way below.
+  if (body.replayable && request.headers[RETRY_HEADER] === undefined) {
+    const renewable = services.refresher.mayRenewAfterRejection(integration, credential);
+    const target = upstreamRequest(integration, credential, { context, request, rawPath, rawQuery, method, body });
+    const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
+    let rejected = false;
+    try {
+      await pool.stream({ ...target.options, signal: abort }, ({ statusCode, headers }) => {
+        if (statusCode === 401 && renewable) {
+          rejected = true;
+          return discard();
+        }
+        if (statusCode < 100 || statusCode > 599) {
+          throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
+        }
+        return answerWith(context, reply, statusCode, clientResponseHeaders(headers));
+      });
+    } catch (error) {
+      // Once the answer started, all that is left is to cut the connection (as a failed stream would).
+      if (reply.sent) return reply.raw.destroy();
+      if (abort.aborted) {
+        request.log.info('the client closed the connection before the provider answered');
+        return reply.code(499).send();
+      }
+      throw upstreamFailure(error) ?? error;
+    }
+    if (!rejected) return reply;
+    credential = (await services.refresher.afterRejection(integration, credential, allowPrivate).catch(refreshFailure)) ?? credential;
+  }
 
   let response: Dispatcher.ResponseData | undefined;
   try {
@@ -125,7 +156,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
         }
       }
     }
-    response = await retryWhenAsked(context, request, method, body.replayable, response, abort.signal, () => send(credential));
+    response = await retryWhenAsked(context, request, method, body.replayable, response, abort, () => send(credential));
     if (response.statusCode < 100 || response.statusCode > 599) {
       throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${response.statusCode})`);
     }
@@ -147,16 +178,68 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
   return reply.send(response.body);
 }
 
+/** Takes the reply over from Fastify and writes the provider's status and headers; undici writes the body into it. */
+function answerWith(context: AppContext, reply: FastifyReply, statusCode: number, headers: Record<string, string | string[]>): Writable {
+  // Headers set earlier (CORS, in onRequest) go out too; the provider's win on a clash, as with reply.headers().
+  const all = { ...reply.getHeaders(), ...headers } as OutgoingHttpHeaders;
+  // During shutdown, close the connection after this answer (app.ts does the same for Fastify's replies).
+  if (context.lifecycle.closing) all.connection = 'close';
+  reply.hijack();
+  reply.raw.writeHead(statusCode, all);
+  return reply.raw;
+}
+
+/** Where the body of an answer nobody reads goes. */
+const discard = () =>
+  new Writable({
+    write: (_chunk, _encoding, callback) => callback(),
+  });
+
+/** The user's own limit first, so one busy user does not spend the project's budget with refused requests. */
+function rateLimitRefusal(services: ProxyServices, projectId: string, userId: string): { scope: string; seconds: number } | undefined {
+  const byUser = services.userLimiter.take(`${projectId}:${userId}`);
+  if (!byUser.ok) return { scope: 'user', seconds: byUser.retryAfterSeconds };
+  const byProject = services.projectLimiter.take(projectId);
+  if (!byProject.ok) return { scope: 'project', seconds: byProject.retryAfterSeconds };
+  return undefined;
+}
+
+/**
+ * Says 'abort' when the caller hangs up before its answer is complete, so undici stops the provider's request.
+ * undici takes an EventEmitter as its signal, which costs far less per request than an AbortController; a real
+ * AbortSignal is made only for the waits between retries.
+ */
+class CallerGone extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
+
+  signal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.aborted) controller.abort();
+    else this.once('abort', () => controller.abort());
+    return controller.signal;
+  }
+}
+
 /** The caller hung up: nothing is left to answer. */
 class ClientGone extends Error {}
 
 /** By type (`hubspot`, `custom.<slug>`) or, under /proxy/custom/, by the custom integration's id. */
 async function proxiedIntegration(context: AppContext, projectId: string, params: ProxyRequest['params']): Promise<ProjectIntegration> {
-  if (params.integrationId === undefined) return requireActiveIntegration(context.db, projectId, { type: params.integrationType ?? '' });
+  const catalog = await projectCatalog(context, projectId);
+  if (params.integrationId === undefined) {
+    const type = params.integrationType ?? '';
+    const integration = catalog.byType.get(type);
+    if (!integration?.isActive) throw integrationNotFound(type);
+    return integration;
+  }
   // The integration's id (as /sdk/integrations lists it), or the custom integration's own id (management API).
-  const integration =
-    (await findIntegration(context.db, projectId, { id: params.integrationId })) ??
-    (await listIntegrations(context.db, projectId)).find((candidate) => candidate.customIntegrationId === params.integrationId);
+  const integration = catalog.byId.get(params.integrationId) ?? catalog.byCustomIntegrationId.get(params.integrationId);
   if (!integration?.isActive || integration.customIntegrationId === null) {
     throw apiError('INTEGRATION_NOT_FOUND', 'No active custom integration with that id in this project');
   }
@@ -202,9 +285,7 @@ function upstreamRequest(
   credential: UsableCredential,
   p: { context: AppContext; request: FastifyRequest; rawPath: string; rawQuery: string; method: string; body: ProxyBody },
 ): UpstreamTarget {
-  const { row, secrets } = credential;
-  const templates = templateContext(p.context, parseJson<Record<string, string>>(row.inputs, {}), parseJson<Record<string, unknown>>(row.provider_data, {}));
-  const api = resolveApiRequest(integration.definition, { secrets, context: templates });
+  const api = preparedApiRequest(p.context, integration, credential);
   // The caller's path and query were checked when the request arrived.
   const url = joinUpstreamUrl(api.baseUrl, p.rawPath, p.rawQuery, api.query);
   const headers = upstreamRequestHeaders(p.request.headers, api.headers);
@@ -223,6 +304,21 @@ function upstreamRequest(
   };
 }
 
+/**
+ * A credential's API base URL, headers and query, rendered from the integration's templates once per cached
+ * credential row (a write gives a new row object) rather than on every call.
+ */
+const prepared = new WeakMap<CredentialRow, { definition: IntegrationDefinition; secrets: CredentialSecrets; api: Readonly<ApiRequestParts> }>();
+
+function preparedApiRequest(context: AppContext, integration: ProjectIntegration, { row, secrets }: UsableCredential): Readonly<ApiRequestParts> {
+  const known = prepared.get(row);
+  if (known && known.definition === integration.definition && known.secrets === secrets) return known.api;
+  const templates = templateContext(context, parseJson<Record<string, string>>(row.inputs, {}), parseJson<Record<string, unknown>>(row.provider_data, {}));
+  const api = deepFreeze(resolveApiRequest(integration.definition, { secrets, context: templates }));
+  prepared.set(row, { definition: integration.definition, secrets, api });
+  return api;
+}
+
 /** Opt-in retries on 429 and 503 for idempotent requests, after the provider's Retry-After, bounded in count and time. */
 async function retryWhenAsked(
   context: AppContext,
@@ -230,7 +326,7 @@ async function retryWhenAsked(
   method: string,
   replayable: boolean,
   first: Dispatcher.ResponseData,
-  signal: AbortSignal,
+  gone: CallerGone,
   again: () => Promise<Dispatcher.ResponseData>,
 ): Promise<Dispatcher.ResponseData> {
   const asked = request.headers[RETRY_HEADER];
@@ -244,7 +340,7 @@ async function retryWhenAsked(
     if (waited + wait > retryMaxWaitMs) break;
     await response.body.dump();
     try {
-      await setTimeout(wait, undefined, { signal });
+      await setTimeout(wait, undefined, { signal: gone.signal() });
     } catch {
       throw new ClientGone();
     }
@@ -269,12 +365,17 @@ function refreshFailure(error: unknown): never {
   throw error;
 }
 
+/** Credentials stamped lately by this process: their cached rows still show the old last_used_at. */
+const stamped = new LRUCache<string, true>({ max: 20_000, ttl: LAST_USED_RESOLUTION_SECONDS * 1000 });
+
 /** Marks the credential as in use, so the background refresh keeps it fresh; not awaited by the request. */
-function stampLastUse(context: AppContext, credentialId: string): void {
+function stampLastUse(context: AppContext, row: CredentialRow): void {
+  if (!lastUseIsStale(row) || stamped.has(row.id)) return;
+  stamped.set(row.id, true);
   context.db
     .updateTable('credentials')
     .set({ last_used_at: isoNow() })
-    .where('id', '=', credentialId)
+    .where('id', '=', row.id)
     .execute()
-    .catch((error: unknown) => context.log.warn({ err: error, credentialId }, 'could not record when a credential was last used'));
+    .catch((error: unknown) => context.log.warn({ err: error, credentialId: row.id }, 'could not record when a credential was last used'));
 }

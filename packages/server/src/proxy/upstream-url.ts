@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
 
 /**
@@ -30,12 +31,8 @@ export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, 
  * then joins per attempt). Still refuses a result outside the base.
  */
 export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
-  const base = new URL(baseUrl);
-  if (base.search || base.hash || baseUrl.includes('#') || baseUrl.includes('?')) {
-    // An integration definition mistake, not the caller's: a 500 with the details in the log.
-    throw new Error('An integration API base URL must not have a query or fragment');
-  }
-  const basePath = base.pathname.replace(/\/$/, '');
+  const base = parsedBase(baseUrl);
+  const basePath = base.path;
   const url = new URL(rawPath === '' ? `${base.origin}${basePath}` : `${base.origin}${basePath}/${rawPath}`);
 
   const query = joinQuery(rawQuery, credentialQuery);
@@ -47,6 +44,22 @@ export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: stri
     throw invalidPath('The path must stay under the integration API base URL');
   }
   return url;
+}
+
+/** API base URLs parsed once: a process proxies to a few hundred at most, each on every call. */
+const bases = new LRUCache<string, { origin: string; path: string }>({ max: 1_000 });
+
+function parsedBase(baseUrl: string): { origin: string; path: string } {
+  const known = bases.get(baseUrl);
+  if (known) return known;
+  const base = new URL(baseUrl);
+  if (base.search || base.hash || baseUrl.includes('#') || baseUrl.includes('?')) {
+    // An integration definition mistake, not the caller's: a 500 with the details in the log.
+    throw new Error('An integration API base URL must not have a query or fragment');
+  }
+  const parsed = { origin: base.origin, path: base.pathname.replace(/\/$/, '') };
+  bases.set(baseUrl, parsed);
+  return parsed;
 }
 
 const MAX_DECODE_ROUNDS = 5;
@@ -84,9 +97,18 @@ function checkPath(rawPath: string): void {
 
 /** The checks `upstreamUrl` makes on the caller's part, for refusing a request before any work is done for it. */
 export function checkProxyTarget(rawPath: string, rawQuery: string): void {
+  const key = `${rawPath}?${rawQuery}`;
+  if (checked.has(key)) return;
   checkPath(rawPath);
   checkQuery(rawQuery);
+  checked.set(key, true);
 }
+
+/**
+ * Paths and queries that passed the checks lately: an app calls the same few endpoints all day, and the checks
+ * (several decoding rounds, many patterns) are a pure function of the text. Bounded by total length, not count.
+ */
+const checked = new LRUCache<string, true>({ maxSize: 4 * 1024 * 1024, sizeCalculation: (_value, key) => key.length + 64 });
 
 /**
  * Raw control characters only: encoded ones (`%0A` in a multi-line SOQL query, Slack message text) are data to the

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
-import { parseJson } from '../json.js';
+import type { AppContext } from '../app-context.js';
+import { deepFreeze, parseJson } from '../json.js';
 import type { Dialect } from '../storage/database.js';
 import type { ConnectedUserRow, Database } from '../storage/schema.js';
 
@@ -43,6 +44,18 @@ export async function ensureConnectedUser(db: Kysely<Database>, projectId: strin
     .execute();
   return toConnectedUser((await findBySub(db, projectId, sub))!);
 }
+
+/**
+ * The connected user for a verified token, from memory when warm (first call: ensureConnectedUser). Frozen: every
+ * request of that user shares the object.
+ */
+export function connectedUserOf(context: Pick<AppContext, 'db' | 'caches'>, projectId: string, sub: string): Promise<ConnectedUser> {
+  return context.caches.get('connected-user', `${projectId}\n${sub}`, async () => deepFreeze(await ensureConnectedUser(context.db, projectId, sub)));
+}
+
+/** After a write to a connected user (its metadata), on every instance. */
+export const connectedUserChanged = (context: Pick<AppContext, 'db' | 'caches'>, user: Pick<ConnectedUser, 'projectId' | 'userId'>) =>
+  context.caches.changed(context.db, 'connected-user', `${user.projectId}\n${user.userId}`);
 
 /**
  * Serializes writes to one connected user's data (metadata, installs) inside a transaction. SQLite runs one

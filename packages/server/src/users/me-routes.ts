@@ -2,7 +2,7 @@ import { ErrorResponse, UserMetaChange, UserState } from '@switchboard/wire';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { sendError } from '../http/error-reply.js';
-import { mergeUserMeta } from './connected-users.js';
+import { connectedUserChanged, mergeUserMeta } from './connected-users.js';
 import { buildUserState } from './user-state.js';
 
 const MAX_META_BYTES = 64 * 1024;
@@ -29,6 +29,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           return sendError(reply, 400, { message: 'meta must be at most 64 KB of JSON', code: 'META_TOO_LARGE', field: 'meta' });
         }
         const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
+        await connectedUserChanged(context, user);
         return buildUserState(context, request.sdk.project, user, request.sdk.permissions);
       },
     );

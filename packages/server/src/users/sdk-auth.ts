@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { apiError } from '../errors.js';
-import { listSigningKeys, type Project } from '../projects/project-store.js';
-import { projectOfRequest } from '../projects/request-project.js';
-import { ensureConnectedUser, type ConnectedUser } from './connected-users.js';
+import { projectOfRequest } from '../projects/project-lookup.js';
+import type { Project, SigningKey } from '../projects/project-store.js';
+import { connectedUserOf, type ConnectedUser } from './connected-users.js';
 import { parsePermissions, type TokenPermissions } from './permissions.js';
 import { bearerToken, verifyUserToken } from './user-token.js';
 
@@ -26,18 +26,17 @@ declare module 'fastify' {
 /** onRequest hook for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
 export function sdkAuth(context: AppContext) {
   return async (request: FastifyRequest<{ Params: { projectId: string } }>) => {
-    const project = await projectOfRequest(context.db, request, request.params.projectId);
-    if (!project) throw apiError('PROJECT_NOT_FOUND', 'No such project');
-    request.sdk = await principalOf(context, project, bearerToken(request.headers.authorization));
+    const lookup = await projectOfRequest(context, request, request.params.projectId);
+    if (!lookup) throw apiError('PROJECT_NOT_FOUND', 'No such project');
+    request.sdk = await principalOf(context, lookup.project, lookup.signingKeys, bearerToken(request.headers.authorization));
   };
 }
 
 /** Verifies a user token for a project and finds (or records) its connected user. */
-export async function principalOf(context: AppContext, project: Project, token: string): Promise<SdkPrincipal> {
-  const keys = await listSigningKeys(context.db, project.id);
+export async function principalOf(context: AppContext, project: Project, keys: readonly SigningKey[], token: string): Promise<SdkPrincipal> {
   const verified = await verifyUserToken(token, project.id, keys);
   // Before the connected user is created: a token refused for its claim changes nothing.
   const permissions = parsePermissions(verified.claims);
-  const user = await ensureConnectedUser(context.db, project.id, verified.sub);
+  const user = await connectedUserOf(context, project.id, verified.sub);
   return { project, user, claims: verified.claims, permissions };
 }

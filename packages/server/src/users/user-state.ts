@@ -1,7 +1,7 @@
 import type { IntegrationState, UserState } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
-import { listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
-import { listUserCredentials, type Credential } from '../credentials/credential-store.js';
+import { projectCatalog } from '../catalog/integration-store.js';
+import { toCredential, userCredentialRows, type Credential } from '../credentials/credential-store.js';
 import { credentialView } from '../credentials/credential-view.js';
 import type { Project } from '../projects/project-store.js';
 import type { ConnectedUser } from './connected-users.js';
@@ -42,16 +42,15 @@ function integrationState(credentials: Credential[]): IntegrationState {
  * what the token's JWT permissions show: its accounts, and integrations offered to it or holding one of its accounts.
  */
 export async function buildUserState(context: AppContext, project: Project, user: ConnectedUser, permissions: TokenPermissions): Promise<UserState> {
-  const [integrations, credentials] = await Promise.all([
-    listIntegrations(context.db, project.id, { activeOnly: true }),
-    listUserCredentials(context.db, user.id),
-  ]);
+  const [catalog, rows] = await Promise.all([projectCatalog(context, project.id), userCredentialRows(context, { projectId: project.id, connectedUserId: user.id })]);
+  const credentials = rows.map(toCredential);
   const byIntegration = new Map<string, Credential[]>();
   for (const credential of credentials) {
     byIntegration.set(credential.integrationId, [...(byIntegration.get(credential.integrationId) ?? []), credential]);
   }
   const states: Record<string, IntegrationState> = {};
-  for (const integration of integrations as ProjectIntegration[]) {
+  for (const integration of catalog.all) {
+    if (!integration.isActive) continue;
     const visible = visibleCredentials(permissions, integration.type, byIntegration.get(integration.id) ?? []);
     if (visible.length === 0 && !integrationVisible(permissions, integration.type)) continue;
     states[integration.type] = integrationState(visible);

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ApiError, apiError, type CodeWithStatus } from '../errors.js';
 import type { SigningKey } from '../projects/project-store.js';
 
@@ -19,12 +20,11 @@ const CLOCK_SKEW_SECONDS = 60;
 const invalid = (code: CodeWithStatus<401>, message: string) => apiError(code, message);
 
 // Parsing PEM on every request would dominate the cost of a verification.
-const keyCache = new Map<string, KeyObject>();
+const keyCache = new LRUCache<string, KeyObject>({ max: 1_000 });
 function publicKeyObject(pem: string): KeyObject {
   let key = keyCache.get(pem);
   if (!key) {
     key = createPublicKey(pem);
-    if (keyCache.size > 1000) keyCache.clear();
     keyCache.set(pem, key);
   }
   return key;
@@ -47,20 +47,18 @@ function audienceNamesProject(aud: string | string[], projectId: string): boolea
  * be one of the project's keys now (a removed key ends its tokens at once) and the token to be unexpired; it is
  * keyed by the whole token, which nobody can forge.
  */
-const verified = new Map<string, { result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>();
-const VERIFIED_CACHE_SIZE = 10_000;
+const verified = new LRUCache<string, { result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
 
-export async function verifyUserToken(token: string, projectId: string, keys: SigningKey[]): Promise<VerifiedUserToken> {
+export async function verifyUserToken(token: string, projectId: string, keys: readonly SigningKey[]): Promise<VerifiedUserToken> {
   const cacheKey = `${projectId}\n${token}`;
   const known = verified.get(cacheKey);
   if (known && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
   const { result, publicKeyPem } = await verifyWithKeys(token, projectId, keys);
-  if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
   verified.set(cacheKey, { result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
   return result;
 }
 
-async function verifyWithKeys(token: string, projectId: string, keys: SigningKey[]): Promise<{ result: VerifiedUserToken; publicKeyPem: string }> {
+async function verifyWithKeys(token: string, projectId: string, keys: readonly SigningKey[]): Promise<{ result: VerifiedUserToken; publicKeyPem: string }> {
   let header;
   try {
     header = decodeProtectedHeader(token);

@@ -2,7 +2,7 @@ import type { Workflow } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
-import { findUserCredential, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
+import { credentialsChanged, findUserCredential, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
 import { apiError } from '../errors.js';
 import { chooseCredential } from '../proxy/choose-credential.js';
 import type { TokenPermissions } from '../users/permissions.js';
@@ -54,6 +54,7 @@ export async function setWorkflowEnabled(context: AppContext, request: Enablemen
   if ((current?.enabled ?? false) !== enabled) {
     const config = { ...credential.config, configuredWorkflows: { ...configured, [workflow.id]: { ...current, enabled, settings } } };
     await replaceCredentialConfig(context.db, credential.id, config);
+    await credentialsChanged(context, { projectId: request.projectId, connectedUserId: request.connectedUserId });
     await recordCredentialEvent(context.db, {
       projectId: request.projectId,
       credentialId: credential.id,

@@ -52,6 +52,7 @@ export async function patchSecrets(server: TestServer, credentialId: string, pat
     .set({ secrets_sealed: sealCredentialSecrets(server.server.context.secrets, credentialId, secrets) })
     .where('id', '=', credentialId)
     .execute();
+  await server.server.context.caches.clear();
 }
 
 /** Moves a credential's token expiry (seconds from now; negative: already expired) and its last refresh back. */
@@ -61,6 +62,8 @@ export async function setTokenExpiry(server: TestServer, credentialId: string, s
     .set({ expires_at: new Date(Date.now() + secondsFromNow * 1000).toISOString(), refreshed_at: new Date(Date.now() - 3600_000).toISOString() })
     .where('id', '=', credentialId)
     .execute();
+  // Written behind the servers' backs: every instance must read the row again.
+  await server.server.context.caches.clear();
 }
 
 export async function credentialRow(server: TestServer, credentialId: string) {
