@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { InputFieldType, JsonObject, SelectOption, Timestamp } from './common.js';
+import { JsonObject, Timestamp } from './common.js';
+import { CustomInputField } from './management.js';
 
 /**
  * Workflows: a trigger and a tree of steps, stored as versioned JSON. Strings in a step may hold variables:
@@ -154,19 +155,7 @@ export type Trigger = Static<typeof Trigger>;
 export type TriggerType = Trigger['type'];
 
 /** A setting the user gives when they enable the workflow (the Connect Portal asks for it); steps read `{{settings.<id>}}`. */
-export const WorkflowSetting = Type.Object(
-  {
-    id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }),
-    label: Type.String({ minLength: 1, maxLength: 100 }),
-    type: InputFieldType,
-    required: Type.Optional(Type.Boolean()),
-    help: Type.Optional(Type.String({ maxLength: 500 })),
-    placeholder: Type.Optional(Type.String({ maxLength: 200 })),
-    pattern: Type.Optional(Type.String({ maxLength: 500 })),
-    options: Type.Optional(Type.Array(SelectOption, { maxItems: 100 })),
-  },
-  { additionalProperties: false },
-);
+export const WorkflowSetting = Type.Omit(CustomInputField, ['secret'], { additionalProperties: false });
 export type WorkflowSetting = Static<typeof WorkflowSetting>;
 
 /** A workflow's definition: what `switchboard workflows pull` writes to a file and `push` reads back. */
