@@ -114,6 +114,8 @@ export interface ManagementClient {
   getWorkflowRun(runId: string): Promise<WorkflowRunDetail>;
   /** `POST …/workflow-runs/:id/cancel`: the run stops before its next step. */
   cancelWorkflowRun(runId: string): Promise<WorkflowRun>;
+  /** `POST …/workflow-runs/:id/replay`: a FAILED run again from its failed step (409 `WORKFLOW_RUN_NOT_FAILED` otherwise). */
+  replayWorkflowRun(runId: string): Promise<WorkflowRun>;
 }
 
 /** Filters of `listWorkflowRuns`; `since`/`until` are ISO 8601 times. */
@@ -230,6 +232,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     },
     getWorkflowRun: async (runId) => call<WorkflowRunDetail>('GET', `/workflow-runs/${segment(runId, 'runId')}`),
     cancelWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/cancel`),
+    replayWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/replay`),
   };
 }
 

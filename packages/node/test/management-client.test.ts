@@ -184,6 +184,8 @@ describe('createManagementClient', () => {
       expect(page.nextCursor).toEqual(expect.any(String));
       expect((await management.cancelWorkflowRun(run.id)).status).toBe('CANCELLED');
       await expectApiError(management.cancelWorkflowRun(run.id), 409, 'WORKFLOW_RUN_FINISHED');
+      // Only a FAILED run is replayed; the server's own suite replays one.
+      await expectApiError(management.replayWorkflowRun(run.id), 409, 'WORKFLOW_RUN_NOT_FAILED');
       await management.cancelWorkflowRun(fromUser.runs[0]!.id);
     });
 

@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   SIGNING_KEY_EXISTS: { status: 409, meaning: '`POST …/signing-keys` with an `id` the project already has (also when two requests race for it)' },
   WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger for an account that has not enabled the workflow: enableWorkflow first' },
   WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
+  WORKFLOW_RUN_NOT_FAILED: { status: 409, meaning: 'replaying a run that has not failed: only a FAILED run can be replayed' },
 
   BODY_TOO_LARGE: { status: 413, meaning: 'the body is over 1 MB' },
   URL_TOO_LONG: { status: 414, meaning: 'a path parameter is longer than the router allows' },
