@@ -208,6 +208,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await workflows!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
     await jobs.start();
+    // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
+    await workflows!.recover();
   }
   return { app, context, devProject, jobs, workflows, close: () => app.close() };
 }

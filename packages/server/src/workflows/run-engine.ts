@@ -107,6 +107,7 @@ export class WorkflowEngine {
     return this.context.config.workflows.projectConcurrency;
   }
 
+  /** Registers the engine's job handlers and sweeps; call recover() once the job queue has started. */
   async start(): Promise<void> {
     await this.jobs.work<{ runId: string }>(WORKFLOW_RUN_QUEUE, async ({ runId }) => this.execute(runId));
     await this.jobs.work(WORKFLOW_RECOVERY_QUEUE, async () => this.recover());
@@ -118,7 +119,7 @@ export class WorkflowEngine {
       });
       await this.jobs.every(WORKFLOW_SCHEDULE_QUEUE, SCHEDULE_TICK_SECONDS);
     }
-    await this.recover();
+    // The first recover() is the caller's, once the job queue has started: it sends jobs.
   }
 
   /**

@@ -6,8 +6,8 @@ export interface RecordedCall {
   key: string;
 }
 
-/** What the recorder does with a call: answer 200, answer `status`, or hold it unanswered until released. */
-export type CallHandling = 'ok' | 'hold' | { status: number };
+/** What the recorder does with a call: answer 200, answer `status` (after `delayMs`), or hold it until released. */
+export type CallHandling = 'ok' | 'hold' | { status: number; delayMs?: number };
 
 export interface CallRecorder {
   /** Its base URL, for Request steps' `url`. */
@@ -48,7 +48,9 @@ export async function startCallRecorder(handle: (call: RecordedCall, index: numb
       response.once('close', () => holding.delete(response));
       return;
     }
-    response.writeHead(handling.status, { 'content-type': 'application/json' }).end('{"error":"refused"}');
+    const answer = () => response.writeHead(handling.status, { 'content-type': 'application/json' }).end(handling.status < 400 ? '{"ok":true}' : '{"error":"refused"}');
+    if (handling.delayMs) setTimeout(answer, handling.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
