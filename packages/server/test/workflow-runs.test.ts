@@ -273,6 +273,40 @@ describe.each(testDatabases)('workflow runs, on %s', (database) => {
     }
   });
 
+  it('replays a run that failed inside a fan-out: the items that succeeded are not called again, the rest run', async () => {
+    let failures = 0;
+    const recorder = await startCallRecorder((call) => (call.path === '/item/2' && ++failures === 1 ? { status: 503 } : 'ok'));
+    try {
+      await api('PUT', '/app-events/Replay%20Each', {});
+      const workflowId = await publish({
+        name: 'Replayable fan-out',
+        trigger: { type: 'appEvent', event: 'Replay Each' },
+        steps: [
+          { id: 'each', type: 'fanOut', items: '{{trigger.payload.items}}', concurrency: 1, steps: [{ id: 'send', type: 'request', method: 'POST', url: `${recorder.url}/item/{{item}}` }] },
+          { id: 'after', type: 'request', method: 'POST', url: `${recorder.url}/after` },
+        ],
+      });
+      const { sub } = await userWith(workflowId);
+      const [accepted] = (await json<{ runs: { id: string }[] }>(await api('POST', '/app-events/Replay%20Each/trigger', { userId: sub, payload: { items: [0, 1, 2, 3] } }))).runs;
+      const runId = accepted!.id;
+      expect(await finished(runId)).toMatchObject({ status: 'FAILED', error: { stepKey: 'each[2].send' } });
+      await json(await api('POST', `/workflow-runs/${runId}/replay`));
+      const replayed = await finished(runId);
+      expect(replayed.status).toBe('SUCCEEDED');
+      expect(recorder.calls.map((call) => `${call.path} ${call.key.slice(runId.length)}`)).toEqual([
+        '/item/0 :each[0].send',
+        '/item/1 :each[1].send',
+        '/item/2 :each[2].send',
+        '/item/2 :each[2].send:replay-1',
+        '/item/3 :each[3].send',
+        '/after :after',
+      ]);
+      expect(replayed.steps.find((step: Json) => step.key === 'each').output).toHaveLength(4);
+    } finally {
+      await recorder.close();
+    }
+  });
+
   it('lists runs newest first with filters and pages; cancels a waiting run, which then never runs its next step', async () => {
     const workflowId = await publish({
       name: 'Slow',
