@@ -221,6 +221,19 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
     });
   });
 
+  describe('Request triggers', () => {
+    // On SQLite the embedded queue starts a run the moment it is queued, so the run's own speed is all that counts.
+    it.runIf(database === 'sqlite')('wake the waiting call as soon as the run writes its answer on this instance, well within a 1-second timeout', async () => {
+      const workflowId = await publish({ name: 'Quick answer', trigger: { type: 'request', timeoutSeconds: 1 }, steps: [{ id: 'answer', type: 'response', body: { ok: true } }] });
+      const { sub } = await connectApiKey('quick');
+      await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+      // Polled once a second instead, the call would read the run at the start and again only at its deadline: a 504.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        expect(await json(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }))).toEqual({ ok: true });
+      }
+    });
+  });
+
   describe('schedules', () => {
     it('never fires a time that fell between publishing and the user enabling the workflow', async () => {
       const workflowId = await publish({ name: 'Every minute', trigger: { type: 'schedule', cron: '* * * * *' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
