@@ -23,7 +23,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { loggerOptions } from './http/logger.js';
+import { loggedPath, loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -124,7 +124,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   app.addHook('onResponse', async (request, reply) => {
     // At LOG_LEVEL=warn and above the line is never written: do not build it.
     if (!INFO_OR_BELOW.has(request.log.level)) return;
-    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).

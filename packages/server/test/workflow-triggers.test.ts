@@ -156,6 +156,10 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
       expect(run.trigger.headers['x-sandbox-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
       expect(run.trigger.headers['x-sandbox-event-id']).toEqual(expect.any(String));
       expect(run.steps[0].output.body).toMatchObject({ name: 'Ada', email: 'sandbox@example.com' });
+      // The token admits deliveries: request logs show the route without it.
+      const token = url.split('/').at(-1)!;
+      expect(server.logs.some((line) => line.includes(`/webhooks/workflows/${workflowId}/[token]`))).toBe(true);
+      expect(server.logs.join('\n')).not.toContain(token);
     });
 
     it('refuses a missing or wrong signature with 401 and starts no run; an unknown token is 404, a disabled account 409', async () => {
