@@ -1,4 +1,3 @@
-import { on } from 'node:events';
 import { Cron } from 'croner';
 import type { AppEventAccepted, WorkflowDefinition } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
@@ -146,11 +145,16 @@ export async function triggerRequest(
   await engine.enqueue(run.id);
 
   const deadline = Date.now() + (definition.trigger.timeoutSeconds ?? REQUEST_TRIGGER_TIMEOUT_SECONDS) * 1000;
-  // Listening before the first read, so an answer written in between is not missed.
-  const woken = new AbortController();
-  const updates = on(runUpdates, run.id, { signal: woken.signal });
+  // Listening before the first read, and flagging every update, so one written during a read is not missed.
+  const wake = { updated: false, resolve: undefined as (() => void) | undefined };
+  const listener = () => {
+    wake.updated = true;
+    wake.resolve?.();
+  };
+  runUpdates.on(run.id, listener);
   try {
     while (Date.now() < deadline) {
+      wake.updated = false;
       const current = await findRun(context.db, run.id);
       if (current?.response) return parseJson<TriggerAnswer>(current.response, { status: 200, headers: {}, body: null });
       if (current && TERMINAL.includes(current.status as never)) {
@@ -158,21 +162,25 @@ export async function triggerRequest(
         const error = parseJson<{ message?: string }>(current.error, {});
         throw apiError('WORKFLOW_RUN_FAILED', `The workflow run failed before its Response step: ${error.message ?? current.status}`, { runId: run.id });
       }
-      await nextUpdate(updates, Math.min(RESPONSE_FALLBACK_POLL_MS, deadline - Date.now()));
+      if (!wake.updated) await untilWoken(wake, Math.min(RESPONSE_FALLBACK_POLL_MS, deadline - Date.now()));
     }
   } finally {
-    woken.abort();
+    runUpdates.off(run.id, listener);
   }
   throw apiError('WORKFLOW_RESPONSE_TIMEOUT', 'The workflow did not reach its Response step in time; the run goes on', { runId: run.id });
 }
 
-/** The run's next update on this instance, or `ms` passing, whichever comes first. */
-async function nextUpdate(updates: AsyncIterator<unknown>, ms: number): Promise<void> {
+/** Waits for the run's next update on this instance, or `ms`, whichever comes first. */
+async function untilWoken(wake: { resolve: (() => void) | undefined }, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([updates.next(), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+    await new Promise<void>((resolve) => {
+      wake.resolve = resolve;
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
   } finally {
     clearTimeout(timer);
+    wake.resolve = undefined;
   }
 }
 
