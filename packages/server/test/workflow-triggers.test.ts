@@ -115,6 +115,25 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
       expect(detail).toMatchObject({ status: 'SUCCEEDED', credentialId: result.credentialId, trigger: { integration: 'sandbox' } });
       expect(detail.steps[0].output.body).toMatchObject({ id: 'ada@example.com' });
     });
+
+    it('runs when the user connects again an account that was enabled while broken: the connect itself starts it', async () => {
+      const { id: workflowId } = await json<{ id: string }>(
+        await api('POST', '/workflows', { name: 'On repair', integration: 'sandbox', trigger: { type: 'integrationEnabled' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] }),
+        201,
+      );
+      await json(await api('POST', `/workflows/${workflowId}/publish`));
+      const sub = newUser('oauth-repaired');
+      const { credentialId } = postedResult((await connectSandbox(server, sub, { login: 'lin@example.com' })).page) as { credentialId: string };
+      // The provider stopped accepting the account (as a failed refresh marks it); the user enables the workflow anyway.
+      await server.server.context.db.updateTable('credentials').set({ status: 'INVALID' }).where('id', '=', credentialId).execute();
+      await json(await saveWorkflowConfig(sub, credentialId, workflowId, { enabled: true, settings: {} }));
+      expect(await runsOf(workflowId)).toEqual([]);
+      // Connecting the same provider account again repairs it in place, and that connect starts the run.
+      expect(postedResult((await connectSandbox(server, sub, { login: 'lin@example.com' })).page)).toMatchObject({ status: 'success', credentialId });
+      const [run, ...others] = await runsOf(workflowId);
+      expect(others).toEqual([]);
+      expect(await finished(run!.id)).toMatchObject({ status: 'SUCCEEDED', credentialId, triggerType: 'integrationEnabled' });
+    });
   });
 
   describe('Webhook', () => {
