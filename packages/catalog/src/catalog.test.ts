@@ -126,6 +126,15 @@ describe('defineIntegration', () => {
     );
   });
 
+  it('checks a webhook signature spec: a header name, and a secret the integration has', () => {
+    const signed = (secret: NonNullable<IntegrationDefinition['webhookSignature']>['secret'], header = 'X-Signature') =>
+      defineIntegration({ ...base, webhookSignature: { header, algorithm: 'hmac-sha256', encoding: 'hex', secret } });
+    expect(signed({ from: 'credentialField', field: 'apiKey' }).webhookSignature?.header).toBe('X-Signature');
+    expect(() => signed({ from: 'credentialField', field: 'nope' })).toThrow(/webhookSignature.secret names nope, which is no secret field/);
+    expect(() => signed({ from: 'clientSecret' })).toThrow(/clientSecret needs an OAuth integration/);
+    expect(() => signed({ from: 'credentialField', field: 'apiKey' }, 'X Bad: header')).toThrow(/webhookSignature.header must be a header name/);
+  });
+
   it('accepts plain post-install inputs on any auth kind', () => {
     const postInstallInputs = [{ id: 'folder', label: 'Folder', type: 'text' as const, pattern: '[a-z]+' }];
     expect(defineIntegration({ ...base, postInstallInputs }).postInstallInputs).toEqual(postInstallInputs);

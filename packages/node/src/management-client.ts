@@ -26,6 +26,7 @@ import type {
   WorkflowRunDetail,
   WorkflowRunsPage,
   WorkflowVersion,
+  WorkflowWebhookUrl,
 } from './types.js';
 
 /**
@@ -94,6 +95,8 @@ export interface ManagementClient {
   rollbackWorkflow(workflowId: string, version: number): Promise<Workflow>;
   /** `GET …/workflows/:id/versions`: the history, newest first. */
   listWorkflowVersions(workflowId: string): Promise<WorkflowVersion[]>;
+  /** `GET …/workflows/:id/webhook-urls`: a Webhook trigger's URL for each account that enabled it (of one user, with `userId`). */
+  listWorkflowWebhookUrls(workflowId: string, userId?: string): Promise<WorkflowWebhookUrl[]>;
   /** `PATCH …/workflows/:id`: an inactive workflow starts no runs. */
   setWorkflowActive(workflowId: string, isActive: boolean): Promise<Workflow>;
   removeWorkflow(workflowId: string): Promise<void>;
@@ -207,6 +210,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     publishWorkflow: async (workflowId) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/publish`),
     rollbackWorkflow: async (workflowId, version) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/rollback`, { version }),
     listWorkflowVersions: async (workflowId) => call<WorkflowVersion[]>('GET', `/workflows/${segment(workflowId, 'workflowId')}/versions`),
+    async listWorkflowWebhookUrls(workflowId, userId) {
+      const query = userId === undefined ? '' : `?${new URLSearchParams({ userId: nonEmpty(userId, 'userId') }).toString()}`;
+      return (await call<{ data: WorkflowWebhookUrl[] }>('GET', `/workflows/${segment(workflowId, 'workflowId')}/webhook-urls${query}`)).data;
+    },
     setWorkflowActive: async (workflowId, isActive) => call<Workflow>('PATCH', `/workflows/${segment(workflowId, 'workflowId')}`, { isActive }),
     async removeWorkflow(workflowId) {
       await call('DELETE', `/workflows/${segment(workflowId, 'workflowId')}`);

@@ -45,6 +45,7 @@ export type {
   WorkflowRunStep,
   WorkflowSetting,
   WorkflowVersion,
+  WorkflowWebhookUrl,
 } from '@switchboard/wire';
 
 /** One connected account in `GET /sdk/me`'s `allCredentials`: the same view as {@link Credential}. */

@@ -150,6 +150,35 @@ describe('createManagementClient', () => {
       await management.removeAppEvent('Order Paid');
     });
 
+    it("lists a Webhook trigger's URL per account, and a delivery to it starts that user's run", async () => {
+      const created = await management.createWorkflow({
+        name: 'Node webhook',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'webhook' },
+        steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+      });
+      expect(created.webhookUrl).toBe(`${server.url}/webhooks/workflows/${created.id}`);
+      await management.publishWorkflow(created.id);
+      const userId = `node-webhook-${randomUUID()}`;
+      const user = createUserClient({ host: server.url, projectId: server.projectId, userToken: () => signUserToken(server.server.devProject!.privateKeyPem, userId) });
+      await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_webhook' });
+      await user.enableWorkflow(created.id);
+      const [url, ...more] = await management.listWorkflowWebhookUrls(created.id, userId);
+      expect(more).toEqual([]);
+      expect(url).toMatchObject({ userId, enabled: true, url: expect.stringContaining(`${created.webhookUrl}/`) });
+      expect(await management.listWorkflowWebhookUrls(created.id, 'nobody')).toEqual([]);
+      await expectLocalError(() => management.listWorkflowWebhookUrls(created.id, ''), 'INVALID_OPTIONS');
+      // The sandbox signs with the account's key, as its catalog entry says.
+      const sent = await fetch(`${server.url}/sandbox/api/webhooks/send`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sbx_node_webhook', 'content-type': 'application/json' },
+        body: JSON.stringify({ url: url!.url, event: { ping: true } }),
+      });
+      const { delivered } = (await sent.json()) as { delivered: { status: number; body: { runId: string } } };
+      expect(delivered.status).toBe(202);
+      expect(await management.getWorkflowRun(delivered.body.runId)).toMatchObject({ userId, triggerType: 'webhook', trigger: { body: { ping: true } } });
+    });
+
     it('sends app events for a user, runs a Request-triggered workflow, and reads and cancels runs', async () => {
       await management.putAppEvent('Node Ping');
       const onPing = await management.createWorkflow({

@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   SECRET_KEY_INVALID: { status: 401, meaning: 'the project secret key is not valid' },
   ADMIN_KEY_INVALID: { status: 401, meaning: 'the admin key is not valid' },
   CREDENTIAL_INVALID: { status: 401, meaning: 'the provider no longer accepts this account: the user must connect it again' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, meaning: "a webhook whose signature header (the integration's `webhookSignature`) is missing or wrong: no run starts" },
 
   // 403: known, but not allowed.
   PERMISSION_DENIED: { status: 403, meaning: "the user token's permissions do not allow this call through this account" },
@@ -87,6 +88,7 @@ export const ERROR_CODES = {
   APP_EVENT_NOT_FOUND: { status: 404, meaning: 'an app event with a name the project does not define' },
   SECRET_NOT_FOUND: { status: 404, meaning: 'no project secret with this name' },
   WORKFLOW_RUN_NOT_FOUND: { status: 404, meaning: 'no such workflow run in this project' },
+  WEBHOOK_NOT_FOUND: { status: 404, meaning: "a webhook URL whose token names no account's enablement of a published, active workflow with a Webhook trigger" },
   ICON_NOT_FOUND: { status: 404, meaning: 'no integration (built-in or custom) with this icon' },
   SDK_NOT_BUILT: { status: 404, meaning: 'the browser SDK file is missing: run `npm run build`' },
   SOURCE_MAP_NOT_FOUND: { status: 404, meaning: 'the browser SDK was built without a source map' },
@@ -102,7 +104,7 @@ export const ERROR_CODES = {
   INTEGRATION_MISCONFIGURED: { status: 409, meaning: "the integration's definition cannot make the request with this account (a template needs a value it lacks); `field` names the placeholder" },
   CUSTOM_INTEGRATION_EXISTS: { status: 409, meaning: 'a custom integration with this slug exists in the project' },
   SIGNING_KEY_EXISTS: { status: 409, meaning: '`POST …/signing-keys` with an `id` the project already has (also when two requests race for it)' },
-  WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger for an account that has not enabled the workflow: enableWorkflow first' },
+  WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger, or a webhook, for an account that has not enabled the workflow (or turned it off): enableWorkflow first' },
   WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
   WORKFLOW_RUN_NOT_FAILED: { status: 409, meaning: 'replaying a run that has not failed: only a FAILED run can be replayed' },
 

@@ -27,4 +27,6 @@ export default defineIntegration({
     authorization: { type: 'header', name: 'X-Api-Key', value: '{{apiKey}}' },
   },
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+  // Webhooks from the sandbox to an API-key account are signed with that account's key.
+  webhookSignature: { header: 'X-Sandbox-Signature', algorithm: 'hmac-sha256', encoding: 'hex', prefix: 'sha256=', secret: { from: 'credentialField', field: 'apiKey' } },
 });

@@ -35,4 +35,6 @@ export default defineIntegration({
       help: 'Which of your sandbox contacts the app may sync. You can change this later.',
     },
   ],
+  // The sandbox signs the webhooks it sends (POST /sandbox/api/webhooks/send) with the OAuth app's client secret.
+  webhookSignature: { header: 'X-Sandbox-Signature', algorithm: 'hmac-sha256', encoding: 'hex', prefix: 'sha256=', secret: { from: 'clientSecret' } },
 });

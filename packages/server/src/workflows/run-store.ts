@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import type { RunStatus, WorkflowRun, WorkflowRunDetail, WorkflowRunStep } from '@switchboard/wire';
 import { isoIn, isoNow } from '../clock.js';
@@ -39,7 +40,7 @@ export interface NewRun {
   triggerType: string;
   triggerInput: unknown;
   timeoutSeconds: number;
-  /** For a scheduled run: the run is not created when one with this key exists. */
+  /** For a run that must start once (a scheduled time, an Integration enabled run): not created when one with this key exists. */
   scheduleKey?: string;
 }
 
@@ -81,6 +82,12 @@ export async function createRunOnce(db: Db, run: NewRun): Promise<RunRow | undef
 
 export const findRun = (db: Db, runId: string) => db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirst();
 
+/**
+ * Emits the run's id after its status or answer is written by this process: a Request trigger waiting here for its
+ * Response step wakes at once instead of polling (runs executed by another instance are still polled, slower).
+ */
+export const runUpdates = new EventEmitter().setMaxListeners(0);
+
 export async function setRunStatus(db: Db, runId: string, status: RunStatus, extra: { error?: unknown; response?: unknown } = {}): Promise<void> {
   const now = isoNow();
   await db
@@ -97,6 +104,7 @@ export async function setRunStatus(db: Db, runId: string, status: RunStatus, ext
     // A finished run stays finished: a cancellation is not overwritten by a worker that was still going.
     .where('status', 'not in', TERMINAL as RunStatus[])
     .execute();
+  runUpdates.emit(runId);
 }
 
 /**
