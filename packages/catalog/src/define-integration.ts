@@ -11,6 +11,7 @@
  * Inputs that end up in a URL must declare a `pattern`, so that a user cannot steer a URL to another host.
  */
 
+import { actionProblems, type IntegrationAction } from './define-action.js';
 import { isValidInputPattern, templatePlaceholders } from './template-syntax.js';
 
 /** A field the Connect Portal (or a headless install flow) asks the user for. */
@@ -187,6 +188,8 @@ export interface IntegrationDefinition {
    * be `secret` or of type `password`. `required` tells a form what to insist on; a config may be saved in parts.
    */
   postInstallInputs?: InputField[];
+  /** Calls a workflow's Action step (and an agent) makes by name, declared as data (define-action.ts). */
+  actions?: IntegrationAction[];
 }
 
 // Custom integrations are addressed as `custom.<slug>`.
@@ -215,6 +218,7 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
   for (const input of [...declaredFields(definition), ...(definition.postInstallInputs ?? [])]) {
     if (input.pattern !== undefined && !isValidInputPattern(input.pattern)) problems.push(`input ${input.id} has a pattern that is no regular expression`);
   }
+  problems.push(...actionProblems(definition.actions ?? []).map((problem) => problem.message));
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }

@@ -8,6 +8,7 @@ import { findProject } from '../projects/project-store.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { openProjectSecrets } from './project-secrets.js';
 import { abandonedRuns, finishStep, findRun, leaseRun, releaseRun, runSteps, setRunStatus, startStep, TERMINAL, type RunRow, type StepRow } from './run-store.js';
+import { performAction } from './step-actions.js';
 import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepResponse } from './step-requests.js';
 import { holds, redact, resolve, type VariableScope } from './variables.js';
 import { definitionAt } from './workflow-store.js';
@@ -259,8 +260,11 @@ export class WorkflowEngine {
         await setRunStatus(this.context.db, state.run.id, 'RUNNING', { response });
         return response;
       }
-      case 'action':
-        throw new StepFailure('ACTION_NOT_FOUND', `${state.integration.type} declares no action ${step.action}`, false);
+      case 'action': {
+        if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
+        const target = { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate };
+        return performAction(this.context, this.refresher, target, step.action, resolve(step.input ?? {}, scope), { idempotencyKey: started.idempotency_key, timeoutMs });
+      }
       default:
         throw new StepFailure('STEP_FAILED', 'Unknown step', false);
     }
@@ -320,6 +324,8 @@ function stepInput(step: Step, scope: VariableScope): unknown {
       return resolve({ method: step.method, path: step.path, url: step.url, query: step.query, body: step.body }, scope);
     case 'function':
       return resolve(step.input ?? {}, scope);
+    case 'action':
+      return { action: step.action, input: resolve(step.input ?? {}, scope) };
     case 'response':
       return resolve({ status: step.status, body: step.body }, scope);
     case 'conditional':
