@@ -125,6 +125,175 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
     });
   });
 
+  /**
+   * Each provider's catalog actions, carried by a custom integration whose API base URL is a loopback server that
+   * answers as the provider documents; the test asserts exactly what was sent and what the step gave on.
+   */
+  describe("each provider's catalog actions, against a server speaking its documented API", () => {
+    const token = (prefix: string) => `${prefix}${newUser().slice(-12)}`;
+    const authorized = (request: RecordedRequest, key: string) => request.headers.authorization === `Bearer ${key}`;
+
+    it('Slack: lists channels, then sends a message to the first (chat.postMessage, JSON body); ok:false fails the step with its error', async () => {
+      const type = await simulated('slack-sim', 'slack', '/slack/api', '/auth.test');
+      const key = token('xoxb-');
+      sim.route('GET', '/slack/api/auth.test', (req) => (authorized(req, key) ? { body: { ok: true, team_id: 'T0001', team: 'Acme', url: 'https://acme.slack.com/' } } : { body: { ok: false, error: 'invalid_auth' } }));
+      sim.route('GET', '/slack/api/conversations.list', () => ({
+        body: { ok: true, channels: [{ id: 'C0123', name: 'deals', is_channel: true }, { id: 'C0456', name: 'random', is_channel: true }], response_metadata: { next_cursor: 'dGVhbTpDMDYxRkE1UEI=' } },
+      }));
+      sim.route('POST', '/slack/api/chat.postMessage', (req) =>
+        req.body.channel === 'C_GONE'
+          ? { body: { ok: false, error: 'channel_not_found' } }
+          : { body: { ok: true, channel: req.body.channel, ts: '1503435956.000247', message: { type: 'message', text: req.body.text, user: 'U012AB3CD', ts: '1503435956.000247' } } },
+      );
+      const workflowId = await publish(type, [
+        { id: 'channels', type: 'action', action: 'SLACK_LIST_CHANNELS', input: { types: 'public_channel,private_channel', limit: 2, excludeArchived: true } },
+        { id: 'post', type: 'action', action: 'SLACK_SEND_MESSAGE', input: { channel: '{{trigger.payload.channel}}', text: 'New deal: {{trigger.payload.deal}} in #{{steps.channels.output.channels.0.name}}' } },
+      ]);
+      const sub = await userWith(type, key, workflowId);
+      const found = await run(sub, { channel: 'C0123', deal: 'Acme' });
+      expect(found.status).toBe('SUCCEEDED');
+
+      const [list] = sent('/slack/api/conversations.list');
+      expect(list).toMatchObject({ method: 'GET', rawBody: '' });
+      expect(list!.query).toEqual({ types: 'public_channel,private_channel', exclude_archived: 'true', limit: '2' });
+      expect(list!.headers.authorization).toBe(`Bearer ${key}`);
+      expect(stepOf(found, 'channels').output).toEqual({
+        channels: [{ id: 'C0123', name: 'deals', is_channel: true }, { id: 'C0456', name: 'random', is_channel: true }],
+        nextCursor: 'dGVhbTpDMDYxRkE1UEI=',
+      });
+      const [post] = sent('/slack/api/chat.postMessage');
+      expect(post).toMatchObject({ method: 'POST', query: {} });
+      expect(post!.headers).toMatchObject({ authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': `${found.id}:post` });
+      expect(JSON.parse(post!.rawBody)).toEqual({ channel: 'C0123', text: 'New deal: Acme in #deals' });
+      expect(stepOf(found, 'post').output).toEqual({ channel: 'C0123', ts: '1503435956.000247', message: { type: 'message', text: 'New deal: Acme in #deals', user: 'U012AB3CD', ts: '1503435956.000247' } });
+
+      const gone = await run(sub, { channel: 'C_GONE', deal: 'Acme' });
+      expect(gone.status).toBe('FAILED');
+      expect(stepOf(gone, 'post').error).toEqual({ code: 'ACTION_FAILED', message: 'SLACK_SEND_MESSAGE: the API answered channel_not_found' });
+    });
+
+    it('HubSpot: creates a contact (CRM v3 properties) and searches contacts; a 409 fails the step with HubSpot\'s message', async () => {
+      const type = await simulated('hubspot-sim', 'hubspot', '/hubapi', '/account-info/v3/details');
+      const key = token('CJT');
+      sim.route('GET', '/hubapi/account-info/v3/details', (req) => (authorized(req, key) ? { body: { portalId: 62515, accountType: 'STANDARD' } } : { status: 401, body: { status: 'error', message: 'Authentication credentials not found.' } }));
+      const contact = { id: '512', properties: { createdate: '2026-12-01T10:00:00.000Z', email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace', hs_object_id: '512' }, createdAt: '2026-12-01T10:00:00.000Z', updatedAt: '2026-12-01T10:00:00.000Z', archived: false };
+      sim.route('POST', '/hubapi/crm/v3/objects/contacts', (req) =>
+        (req.body.properties as Json).email === 'taken@example.com'
+          ? { status: 409, body: { status: 'error', message: 'Contact already exists. Existing ID: 512', correlationId: 'aeb5f871-7f07-4993-9211-075dc63e7cbf', category: 'CONFLICT' } }
+          : { status: 201, body: contact },
+      );
+      sim.route('POST', '/hubapi/crm/v3/objects/contacts/search', () => ({ body: { total: 1, results: [contact], paging: { next: { after: '1' } } } }));
+      const workflowId = await publish(type, [
+        { id: 'create', type: 'action', action: 'HUBSPOT_CREATE_CONTACT', input: { email: '{{trigger.payload.email}}', firstName: 'Ada', lastName: 'Lovelace' } },
+        { id: 'search', type: 'action', action: 'HUBSPOT_SEARCH_CONTACTS', input: { query: '{{steps.create.output.properties.email}}', properties: ['email', 'firstname'], limit: 10 } },
+      ]);
+      const sub = await userWith(type, key, workflowId);
+      const found = await run(sub, { email: 'ada@example.com' });
+      expect(found.status).toBe('SUCCEEDED');
+      const [create] = sent('/hubapi/crm/v3/objects/contacts');
+      expect(create).toMatchObject({ method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+      expect(JSON.parse(create!.rawBody)).toEqual({ properties: { email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace' } });
+      expect(stepOf(found, 'create').output).toEqual({ id: '512', properties: contact.properties, createdAt: '2026-12-01T10:00:00.000Z' });
+      const [search] = sent('/hubapi/crm/v3/objects/contacts/search');
+      expect(JSON.parse(search!.rawBody)).toEqual({ query: 'ada@example.com', properties: ['email', 'firstname'], limit: 10 });
+      expect(stepOf(found, 'search').output).toEqual({ total: 1, results: [contact], nextAfter: '1' });
+
+      const taken = await run(sub, { email: 'taken@example.com' });
+      expect(stepOf(taken, 'create').error).toEqual({ code: 'REQUEST_FAILED', message: 'HUBSPOT_CREATE_CONTACT: the API answered 409: Contact already exists. Existing ID: 512' });
+    });
+
+    it('Salesforce: creates a record of an object from its fields, then runs a SOQL query (GET /query?q=)', async () => {
+      const type = await simulated('salesforce-sim', 'salesforce', '/salesforce-instance/services/data/v60.0', `${sim.url}/salesforce-instance/services/oauth2/userinfo`);
+      const key = token('00Dxx0000001gPL!');
+      sim.route('GET', '/salesforce-instance/services/oauth2/userinfo', (req) => (authorized(req, key) ? { body: { user_id: '005xx000001Sv6A', organization_id: '00Dxx0000001gPL' } } : { status: 403, body: 'Bad_OAuth_Token' }));
+      sim.route('POST', '/salesforce-instance/services/data/v60.0/sobjects/Contact', () => ({ status: 201, body: { id: '003xx000004TmiQAAS', errors: [], success: true } }));
+      const records = [{ attributes: { type: 'Contact', url: '/services/data/v60.0/sobjects/Contact/003xx000004TmiQAAS' }, Id: '003xx000004TmiQAAS', Name: 'Ada Lovelace' }];
+      sim.route('GET', '/salesforce-instance/services/data/v60.0/query', () => ({ body: { totalSize: 1, done: true, records } }));
+      const workflowId = await publish(type, [
+        { id: 'create', type: 'action', action: 'SALESFORCE_CREATE_RECORD', input: { objectType: 'Contact', fields: { FirstName: 'Ada', LastName: '{{trigger.payload.lastName}}', Email: 'ada@example.com' } } },
+        { id: 'query', type: 'action', action: 'SALESFORCE_SOQL_QUERY', input: { query: "SELECT Id, Name FROM Contact WHERE Id = '{{steps.create.output.id}}'" } },
+      ]);
+      const sub = await userWith(type, key, workflowId);
+      const found = await run(sub, { lastName: 'Lovelace' });
+      expect(found.status).toBe('SUCCEEDED');
+      const [create] = sent('/salesforce-instance/services/data/v60.0/sobjects/Contact');
+      expect(create).toMatchObject({ method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+      expect(JSON.parse(create!.rawBody)).toEqual({ FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@example.com' });
+      expect(stepOf(found, 'create').output).toEqual({ id: '003xx000004TmiQAAS', success: true, errors: [] });
+      const [query] = sent('/salesforce-instance/services/data/v60.0/query');
+      expect(query).toMatchObject({ method: 'GET', rawBody: '' });
+      expect(query!.query).toEqual({ q: "SELECT Id, Name FROM Contact WHERE Id = '003xx000004TmiQAAS'" });
+      expect(stepOf(found, 'query').output).toEqual({ totalSize: 1, done: true, records });
+    });
+
+    it('GitHub: lists the repositories, then opens an issue in one (POST /repos/:owner/:repo/issues)', async () => {
+      const type = await simulated('github-sim', 'github', '/github', '/user');
+      const key = token('gho_');
+      sim.route('GET', '/github/user', (req) => (authorized(req, key) ? { body: { id: 1, login: 'octocat' } } : { status: 401, body: { message: 'Bad credentials' } }));
+      sim.route('GET', '/github/user/repos', () => ({ body: [{ id: 1296269, name: 'Hello-World', full_name: 'octocat/Hello-World', owner: { login: 'octocat' }, private: false }] }));
+      sim.route('POST', '/github/repos/octocat/Hello-World/issues', (req) => ({
+        status: 201,
+        body: { id: 1, node_id: 'MDU6SXNzdWUx', number: 1347, title: req.body.title, state: 'open', html_url: 'https://github.com/octocat/Hello-World/issues/1347', labels: [{ name: 'bug' }] },
+      }));
+      const workflowId = await publish(type, [
+        { id: 'repos', type: 'action', action: 'GITHUB_LIST_REPOS', input: { affiliation: 'owner', sort: 'updated', perPage: 50 } },
+        {
+          id: 'issue',
+          type: 'action',
+          action: 'GITHUB_CREATE_ISSUE',
+          input: { owner: '{{steps.repos.output.0.owner.login}}', repo: '{{steps.repos.output.0.name}}', title: '{{trigger.payload.title}}', body: 'Reported from the app', labels: ['bug'] },
+        },
+      ]);
+      const sub = await userWith(type, key, workflowId);
+      const found = await run(sub, { title: 'Found a bug' });
+      expect(found.status).toBe('SUCCEEDED');
+      const [repos] = sent('/github/user/repos');
+      expect(repos).toMatchObject({ method: 'GET', rawBody: '', headers: { authorization: `Bearer ${key}` } });
+      expect(repos!.query).toEqual({ affiliation: 'owner', sort: 'updated', per_page: '50' });
+      expect(stepOf(found, 'repos').output).toEqual([{ id: 1296269, name: 'Hello-World', full_name: 'octocat/Hello-World', owner: { login: 'octocat' }, private: false }]);
+      const [issue] = sent('/github/repos/octocat/Hello-World/issues');
+      expect(issue).toMatchObject({ method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+      expect(JSON.parse(issue!.rawBody)).toEqual({ title: 'Found a bug', body: 'Reported from the app', labels: ['bug'] });
+      expect(stepOf(found, 'issue').output).toEqual({ number: 1347, id: 1, url: 'https://github.com/octocat/Hello-World/issues/1347', state: 'open', title: 'Found a bug' });
+    });
+
+    it("Google Drive: searches files (GET /files?q=), then reads the first one's metadata", async () => {
+      const type = await simulated('drive-sim', 'googledrive', '/drive/v3', `${sim.url}/google/oauth2/v3/userinfo`);
+      const key = token('ya29.');
+      sim.route('GET', '/google/oauth2/v3/userinfo', (req) => (authorized(req, key) ? { body: { sub: '1098', email: 'ada@example.com' } } : { status: 401, body: { error: 'invalid_token' } }));
+      const file = { kind: 'drive#file', id: '1Bx9_abc-XYZ', name: 'Q4 report.pdf', mimeType: 'application/pdf' };
+      sim.route('GET', '/drive/v3/files', () => ({ body: { kind: 'drive#fileList', incompleteSearch: false, files: [file], nextPageToken: '~!!~AI9FV7Q' } }));
+      sim.route('GET', `/drive/v3/files/${file.id}`, () => ({ body: { ...file, size: '2048', webViewLink: 'https://drive.google.com/file/d/1Bx9_abc-XYZ/view' } }));
+      const workflowId = await publish(type, [
+        { id: 'files', type: 'action', action: 'GOOGLE_DRIVE_LIST_FILES', input: { q: "name contains '{{trigger.payload.term}}' and trashed = false", pageSize: 10, orderBy: 'modifiedTime desc' } },
+        { id: 'meta', type: 'action', action: 'GOOGLE_DRIVE_GET_FILE', input: { fileId: '{{steps.files.output.files.0.id}}', fields: 'id, name, mimeType, size, webViewLink' } },
+      ]);
+      const sub = await userWith(type, key, workflowId);
+      const found = await run(sub, { term: 'report' });
+      expect(found.status).toBe('SUCCEEDED');
+      const [list] = sent('/drive/v3/files');
+      expect(list).toMatchObject({ method: 'GET', rawBody: '', headers: { authorization: `Bearer ${key}` } });
+      expect(list!.query).toEqual({ q: "name contains 'report' and trashed = false", pageSize: '10', orderBy: 'modifiedTime desc' });
+      expect(stepOf(found, 'files').output).toEqual({ files: [file], nextPageToken: '~!!~AI9FV7Q' });
+      const [meta] = sent(`/drive/v3/files/${file.id}`);
+      expect(meta).toMatchObject({ method: 'GET', headers: { authorization: `Bearer ${key}` } });
+      expect(meta!.query).toEqual({ fields: 'id, name, mimeType, size, webViewLink' });
+      expect(stepOf(found, 'meta').output).toEqual({ ...file, size: '2048', webViewLink: 'https://drive.google.com/file/d/1Bx9_abc-XYZ/view' });
+    });
+
+    it('a custom integration may declare actions; one that names no input, or whose schema does not compile, is refused by field', async () => {
+      const declare = (actions: unknown[]) => api('POST', '/custom-integrations', apiKeyCustomIntegration(`acts-${newUser().slice(-6)}`, `${sim.url}/x`, { actions }));
+      const good = { name: 'THING_MAKE', title: 'Make', description: 'Makes a thing', method: 'POST', path: '/things', inputSchema: { type: 'object', properties: { size: { type: 'integer' } } }, body: { size: '{{size}}' } };
+      await json(await declare([good]), 201);
+      const unnamed = await expectError(await declare([{ ...good, body: { colour: '{{colour}}' } }]), 400, 'INVALID_ACTION', 'actions.0.body');
+      expect(unnamed.message).toBe('action THING_MAKE: {{colour}} names no input property');
+      const typo = await expectError(await declare([good, { ...good, name: 'THING_SIZE', inputSchema: { type: 'object', properties: { size: { type: 'integer', minimun: 1 } } } }]), 400, 'INVALID_ACTION', 'actions.1.inputSchema');
+      expect(typo.message).toMatch(/^action THING_SIZE: inputSchema is not a valid JSON Schema: .*minimun/);
+      const badName = await expectError(await declare([{ ...good, name: 'make' }]), 400, 'VALIDATION_ERROR', 'actions.0.name');
+      expect(badName.message).toMatch(/^actions\.0\.name /);
+    });
+  });
+
   describe('definitions are checked on write', () => {
     const refused = async (integration: string, step: Json) => api('POST', '/workflows', { name: 'Refused', integration, trigger: { type: 'appEvent', event: 'Go' }, steps: [{ id: 'a', type: 'request', method: 'GET', path: '/me' }, step] });
 

@@ -111,10 +111,10 @@ function checkPlaceholders(input: CustomIntegrationInput): void {
 function checkActions(input: CustomIntegrationInput): void {
   const actions = (input.actions ?? []) as IntegrationAction[];
   const [problem] = actionProblems(actions);
-  if (problem) throw apiError('INVALID_ACTION', problem.message, { field: `actions[${problem.index}].${problem.field}` });
+  if (problem) throw apiError('INVALID_ACTION', problem.message, { field: `actions.${problem.index}.${problem.field}` });
   actions.forEach((action, index) => {
     const schemaProblem = inputSchemaProblem(action.inputSchema);
-    if (schemaProblem) throw apiError('INVALID_ACTION', `action ${action.name}: inputSchema ${schemaProblem}`, { field: `actions[${index}].inputSchema` });
+    if (schemaProblem) throw apiError('INVALID_ACTION', `action ${action.name}: inputSchema ${schemaProblem}`, { field: `actions.${index}.inputSchema` });
   });
 }
 
