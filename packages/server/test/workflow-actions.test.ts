@@ -333,5 +333,23 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
       await expectError(await api('GET', '/integrations/nope/actions'), 404, 'INTEGRATION_NOT_FOUND', 'type');
       await expectError(await management(server, 'sk_wrong', 'GET', `/projects/${server.projectId}/integrations/slack/actions`), 401, 'SECRET_KEY_INVALID');
     });
+
+    it("lists, for a user token, the actions of the integrations the user has connected, as tools an agent can call", async () => {
+      const sub = newUser('agent');
+      const tools = async (query = '') => json<{ actions: Record<string, Json[]> }>(await server.sdk(sub, `/actions${query}`));
+      expect(await tools()).toEqual({ actions: {} });
+      await json(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: `sbx_${sub.slice(-8)}` } } }), 201);
+      const listed = await tools();
+      expect(Object.keys(listed.actions)).toEqual(['sandbox-apikey']);
+      const create = findBuiltInIntegration('sandbox-apikey')!.actions!.find((action) => action.name === 'SANDBOX_CREATE_CONTACT')!;
+      expect(listed.actions['sandbox-apikey']).toContainEqual({
+        type: 'function',
+        function: { name: 'SANDBOX_CREATE_CONTACT', title: 'Create a contact', description: create.description, parameters: create.inputSchema },
+      });
+      expect(await tools('?integrations=sandbox-apikey,slack')).toEqual(listed);
+      expect(await tools('?integrations=slack')).toEqual({ actions: {} });
+      const anonymous = await fetch(`${server.url}/projects/${server.projectId}/sdk/actions`);
+      expect(anonymous.status).toBe(401);
+    });
   });
 });

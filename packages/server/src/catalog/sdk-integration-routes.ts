@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, IntegrationMetadata, SdkIntegration } from '@switchboard/wire';
+import type { IntegrationAction } from '@switchboard/catalog';
+import { ActionToolList, ErrorResponse, IntegrationMetadata, SdkIntegration, type ActionTool } from '@switchboard/wire';
+import { listUserCredentials } from '../credentials/credential-store.js';
 import { integrationVisible } from '../users/permissions.js';
 import { lacksOAuthClient, projectCatalog, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
@@ -41,6 +43,12 @@ function integrationViewOf(publicUrl: string, integration: ProjectIntegration, p
   return known.view;
 }
 
+/** An action as a function-calling tool: what an agent (or a language model) is given to choose and call it. */
+const actionTool = (action: IntegrationAction): ActionTool => ({
+  type: 'function',
+  function: { name: action.name, title: action.title, description: action.description, parameters: action.inputSchema },
+});
+
 /** GET /sdk/integrations and GET /sdk/metadata: the project's active integrations the user token is offered. */
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   const { publicUrl } = context.config;
@@ -51,6 +59,29 @@ export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTyp
       for (const workflow of workflows) byIntegration.set(workflow.integrationId, [...(byIntegration.get(workflow.integrationId) ?? []), workflow]);
       return connectable(catalog.all, request.sdk.permissions).map((integration) => integrationViewOf(publicUrl, integration, byIntegration.get(integration.id) ?? []));
     });
+
+    app.get(
+      '/actions',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "The actions of each integration the user has connected, as tools an agent can call",
+          querystring: Type.Object({ integrations: Type.Optional(Type.String({ maxLength: 2_000, description: 'Comma-separated integration types; all connected ones without it' })) }),
+          response: { 200: ActionToolList, '4xx': ErrorResponse },
+        },
+      },
+      async (request) => {
+        const wanted = request.query.integrations?.split(',').map((type) => type.trim()).filter(Boolean);
+        const [catalog, credentials] = await Promise.all([projectCatalog(context, request.sdk.project.id), listUserCredentials(context.db, request.sdk.user.id)]);
+        const connected = new Set(credentials.filter((credential) => credential.status === 'VALID').map((credential) => credential.integrationId));
+        const actions: Record<string, ActionTool[]> = {};
+        for (const integration of connectable(catalog.all, request.sdk.permissions)) {
+          if (!connected.has(integration.id) || (wanted && !wanted.includes(integration.type))) continue;
+          if (integration.definition.actions?.length) actions[integration.type] = integration.definition.actions.map(actionTool);
+        }
+        return { actions };
+      },
+    );
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration', response: { 200: Type.Array(IntegrationMetadata), '4xx': ErrorResponse } } }, async (request) => {
       const integrations = connectable((await projectCatalog(context, request.sdk.project.id)).all, request.sdk.permissions);
