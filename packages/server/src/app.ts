@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
+import { sdkActionRoutes } from './catalog/sdk-action-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
@@ -67,8 +68,8 @@ export interface SwitchboardServer {
 export async function buildServer(config: ServerConfig, options: { logStream?: NodeJS.WritableStream } = {}): Promise<SwitchboardServer> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
-    // Behind a load balancer the client address and scheme come from X-Forwarded-*.
-    trustProxy: true,
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*, when the peer is trusted to say so.
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Proxied paths are long (`/sdk/proxy/<type>/<provider path>`); the provider path is a route parameter.
@@ -166,6 +167,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
+      await sdk.register(sdkActionRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(workflowSdkRoutes(context, workflows));
