@@ -3,7 +3,8 @@ import { findBuiltInIntegration } from '@switchboard/catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyCustomIntegration, defineCustomIntegration, management } from './support/management.js';
 import { startProviderSimulator, type ProviderSimulator, type RecordedRequest } from './support/provider-simulator.js';
-import { expectError, json, newUser } from './support/sdk-flows.js';
+import { patchSecrets, sandboxTokenRequests, setTokenExpiry, storedSecrets } from './support/proxy.js';
+import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
@@ -114,6 +115,33 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
         await sleep(100);
       }
       expect(stepOf(listed, 'list').output).toEqual([]);
+    });
+
+    it('keeps the credential fresh as a Request step does: refreshes a token near expiry, and once more after a 401', async () => {
+      const workflowId = await publish('sandbox', [{ id: 'create', type: 'action', action: 'SANDBOX_CREATE_CONTACT', input: { name: '{{trigger.payload.name}}', email: 'fresh@example.com' } }]);
+      const sub = newUser('oauth-actions');
+      const credentialId = postedResult((await connectSandbox(server, sub, { login: `actions-${sub.slice(-6)}@example.com` })).page).credentialId as string;
+      await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+      const refreshes = async () => (await sandboxTokenRequests(server.url)).refresh_token;
+
+      const old = await storedSecrets(server, credentialId);
+      await setTokenExpiry(server, credentialId, 30);
+      let before = await refreshes();
+      const nearExpiry = await run(sub, { name: 'Near expiry' });
+      expect(nearExpiry.status).toBe('SUCCEEDED');
+      expect(stepOf(nearExpiry, 'create').output).toMatchObject({ name: 'Near expiry' });
+      expect(await refreshes()).toBe(before + 1);
+      expect((await storedSecrets(server, credentialId)).accessToken).not.toBe(old.accessToken);
+
+      await setTokenExpiry(server, credentialId, 3000);
+      await patchSecrets(server, credentialId, { accessToken: 'a-token-the-sandbox-never-issued' });
+      before = await refreshes();
+      const rejected = await run(sub, { name: 'After a 401' });
+      expect(rejected.status).toBe('SUCCEEDED');
+      expect(stepOf(rejected, 'create').output).toMatchObject({ name: 'After a 401' });
+      expect(await refreshes()).toBe(before + 1);
+      // The token never reaches the history.
+      expect(JSON.stringify(rejected)).not.toContain((await storedSecrets(server, credentialId)).accessToken);
     });
 
     it("fails the step with the provider's status and words when the API answers an error", async () => {
@@ -279,6 +307,23 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
       expect(meta).toMatchObject({ method: 'GET', headers: { authorization: `Bearer ${key}` } });
       expect(meta!.query).toEqual({ fields: 'id, name, mimeType, size, webViewLink' });
       expect(stepOf(found, 'meta').output).toEqual({ ...file, size: '2048', webViewLink: 'https://drive.google.com/file/d/1Bx9_abc-XYZ/view' });
+    });
+
+    it('a run whose action the custom integration no longer declares fails the step with ACTION_NOT_FOUND', async () => {
+      const definition = apiKeyCustomIntegration('edited-sim', `${sim.url}/edited`, {
+        testEndpointUrl: '/ok',
+        actions: [{ name: 'EDITED_PING', title: 'Ping', description: 'Pings', method: 'GET', path: '/ping', inputSchema: { type: 'object', properties: {} } }],
+      });
+      const { id, type } = await defineCustomIntegration(server, definition);
+      sim.route('GET', '/edited/ok', () => ({ body: { ok: true } }));
+      sim.route('GET', '/edited/ping', () => ({ body: { pong: true } }));
+      const workflowId = await publish(type, [{ id: 'ping', type: 'action', action: 'EDITED_PING' }]);
+      const sub = await userWith(type, 'edited-key', workflowId);
+      expect(stepOf(await run(sub, {}), 'ping').output).toEqual({ pong: true });
+      await json(await api('PUT', `/custom-integrations/${id}`, { ...definition, actions: [] }));
+      const found = await run(sub, {});
+      expect(found.status).toBe('FAILED');
+      expect(stepOf(found, 'ping').error).toEqual({ code: 'ACTION_NOT_FOUND', message: `${type} declares no action EDITED_PING` });
     });
 
     it('a custom integration may declare actions; one that names no input, or whose schema does not compile, is refused by field', async () => {
