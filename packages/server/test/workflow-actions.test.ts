@@ -326,6 +326,43 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
       expect(stepOf(found, 'ping').error).toEqual({ code: 'ACTION_NOT_FOUND', message: `${type} declares no action EDITED_PING` });
     });
 
+    it("keeps a project secret out of the step's error when the provider echoes it back", async () => {
+      const { type } = await defineCustomIntegration(
+        server,
+        apiKeyCustomIntegration('echo-sim', `${sim.url}/echo-sim`, {
+          testEndpointUrl: '/ok',
+          actions: [
+            { name: 'ECHO_SIGN', title: 'Sign', description: 'Signs', method: 'POST', path: '/sign', inputSchema: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] }, body: { key: '{{key}}' } },
+            { name: 'ECHO_CHECK', title: 'Check', description: 'Checks', method: 'POST', path: '/check', inputSchema: { type: 'object', properties: { key: { type: 'string' } } }, body: { key: '{{key}}' }, okPath: 'ok', errorPath: 'reason' },
+          ],
+        }),
+      );
+      sim.route('GET', '/echo-sim/ok', () => ({ body: {} }));
+      sim.route('POST', '/echo-sim/sign', (req) => ({ status: 400, body: { message: `The key ${String(req.body.key)} is not valid` } }));
+      sim.route('POST', '/echo-sim/check', (req) => ({ body: { ok: false, reason: `unknown key ${String(req.body.key)}` } }));
+      const secret = `sk_echo_${newUser().slice(-12)}`;
+      expect((await api('PUT', '/secrets/ECHO_KEY', { value: secret })).status).toBe(204);
+      const sign = await publish(type, [{ id: 'sign', type: 'action', action: 'ECHO_SIGN', input: { key: '{{secrets.ECHO_KEY}}' } }]);
+      const sub = await userWith(type, 'echo-key', sign);
+      const signed = await run(sub, {});
+      expect(sent('/echo-sim/sign').at(-1)!.body).toEqual({ key: secret });
+      expect(stepOf(signed, 'sign').error).toEqual({ code: 'REQUEST_FAILED', message: 'ECHO_SIGN: the API answered 400: The key [secret] is not valid' });
+      await json(await server.sdk(sub, `/workflows/${sign}`, { method: 'DELETE' }));
+      const check = await publish(type, [{ id: 'check', type: 'action', action: 'ECHO_CHECK', input: { key: '{{secrets.ECHO_KEY}}' } }]);
+      await json(await server.sdk(sub, `/workflows/${check}`, { method: 'POST' }));
+      const checked = await run(sub, {});
+      expect(stepOf(checked, 'check').error).toEqual({ code: 'ACTION_FAILED', message: 'ECHO_CHECK: the API answered unknown key [secret]' });
+      expect(JSON.stringify([signed, checked])).not.toContain(secret);
+      // Nor is it in the journal as stored: the history's own redaction is not what hides it.
+      const db = server.server.context.db;
+      const stored = await Promise.all([signed.id, checked.id].map(async (id: string) => [
+        await db.selectFrom('workflow_runs').selectAll().where('id', '=', id).execute(),
+        await db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', id).execute(),
+      ]));
+      expect(JSON.stringify(stored)).toContain('[secret]');
+      expect(JSON.stringify(stored)).not.toContain(secret);
+    });
+
     it('a custom integration may declare actions; one that names no input, or whose schema does not compile, is refused by field', async () => {
       const declare = (actions: unknown[]) => api('POST', '/custom-integrations', apiKeyCustomIntegration(`acts-${newUser().slice(-6)}`, `${sim.url}/x`, { actions }));
       const good = { name: 'THING_MAKE', title: 'Make', description: 'Makes a thing', method: 'POST', path: '/things', inputSchema: { type: 'object', properties: { size: { type: 'integer' } } }, body: { size: '{{size}}' } };

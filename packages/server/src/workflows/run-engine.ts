@@ -263,7 +263,7 @@ export class WorkflowEngine {
       case 'action': {
         if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
         const target = { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate };
-        return performAction(this.context, this.refresher, target, step.action, resolve(step.input ?? {}, scope), { idempotencyKey: started.idempotency_key, timeoutMs });
+        return performAction(this.context, this.refresher, target, step.action, resolve(step.input ?? {}, scope), { idempotencyKey: started.idempotency_key, timeoutMs, secrets: state.secrets });
       }
       default:
         throw new StepFailure('STEP_FAILED', 'Unknown step', false);

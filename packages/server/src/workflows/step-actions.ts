@@ -6,6 +6,7 @@ import type { TokenRefresher } from '../credentials/token-refresh.js';
 import { readPath } from '../providers/json-path.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { callIntegration, StepFailure, type StepRequest, type StepResponse } from './step-requests.js';
+import { redact } from './variables.js';
 
 /**
  * Action steps: an action the integration declares (define-action.ts in the catalog) turned into a request of the
@@ -92,7 +93,7 @@ export async function performAction(
   target: { integration: ProjectIntegration; credential: CredentialRow; allowPrivate: boolean },
   name: string,
   input: unknown,
-  options: { idempotencyKey: string; timeoutMs: number },
+  options: { idempotencyKey: string; timeoutMs: number; secrets: Record<string, string> },
 ): Promise<unknown> {
   const action = findAction(target.integration, name);
   // The definition was checked on write; the integration's actions may have changed since (a custom one edited).
@@ -100,10 +101,13 @@ export async function performAction(
   const problem = actionInputProblem(action, input);
   if (problem) throw new StepFailure('ACTION_INPUT_INVALID', `${name} ${problem.field} ${problem.message}`, false);
   try {
-    return actionOutput(action, await callIntegration(context, refresher, target, actionRequest(action, input as Record<string, unknown>), options));
+    const call = { idempotencyKey: options.idempotencyKey, timeoutMs: options.timeoutMs };
+    return actionOutput(action, await callIntegration(context, refresher, target, actionRequest(action, input as Record<string, unknown>), call));
   } catch (error) {
+    if (error instanceof StepFailure && error.code === 'ACTION_FAILED') throw new StepFailure(error.code, redact(error.message, options.secrets) as string, error.retryable);
     if (error instanceof StepFailure && error.answer) {
-      const reason = providerReason(error.answer.body);
+      // A provider may echo what it was sent: a project secret in an input stays out of the history.
+      const reason = redact(providerReason(error.answer.body), options.secrets) as string | undefined;
       throw new StepFailure(error.code, `${name}: the API answered ${error.answer.status}${reason ? `: ${reason}` : ''}`, error.retryable);
     }
     throw error;
