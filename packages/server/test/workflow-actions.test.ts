@@ -397,6 +397,9 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
       expect(missing.message).toBe('steps[1].input.email is required by SANDBOX_CREATE_CONTACT');
       const fixed = await expectError(await refused('sandbox-apikey', { id: 'b', type: 'action', action: 'SANDBOX_CREATE_CONTACT', input: { name: 'Ada', email: 'nope' } }), 400, 'INVALID_WORKFLOW', 'steps[1].input.email');
       expect(fixed.message).toMatch(/^steps\[1\]\.input\.email must match pattern/);
+      // A fixed input is checked even beside one that holds a variable.
+      const beside = await expectError(await refused('sandbox-apikey', { id: 'b', type: 'action', action: 'SANDBOX_CREATE_CONTACT', input: { name: '{{trigger.payload.name}}', email: 42 } }), 400, 'INVALID_WORKFLOW', 'steps[1].input.email');
+      expect(beside.message).toBe('steps[1].input.email must be string (SANDBOX_CREATE_CONTACT)');
       // A step inside a branch is named by its place.
       const nested = await refused('sandbox-apikey', { id: 'b', type: 'conditional', if: { left: '1', operator: 'equals', right: 1 }, then: [{ id: 'c', type: 'action', action: 'NOPE_NOPE' }] });
       await expectError(nested, 400, 'INVALID_WORKFLOW', 'steps[1].then[0].action');

@@ -58,3 +58,15 @@ export function actionInputProblem(action: IntegrationAction, input: unknown): {
   if (validate(input)) return undefined;
   return describe(validate.errors![0]!);
 }
+
+/**
+ * How one input's value fails its own property schema, or undefined: for checking the inputs a definition fixes
+ * while others still hold variables (keywords across properties wait for the run).
+ */
+export function actionInputValueProblem(action: IntegrationAction, name: string, value: unknown): { field: string; message: string } | undefined {
+  const property = action.inputSchema.properties[name];
+  if (!property) return undefined;
+  const validate = validatorOf({ type: 'object', properties: { [name]: property } });
+  if (validate({ [name]: value })) return undefined;
+  return describe(validate.errors![0]!);
+}

@@ -1,5 +1,5 @@
 import { builtInIntegrations, templatePlaceholders } from '@switchboard/catalog';
-import { actionInputProblem } from '../catalog/action-inputs.js';
+import { actionInputProblem, actionInputValueProblem } from '../catalog/action-inputs.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { findAction } from './step-actions.js';
 
@@ -32,9 +32,11 @@ export function actionStepProblem(integration: ProjectIntegration, name: string,
   }
   const missing = (schema.required ?? []).find((key) => input[key] === undefined);
   if (missing) return { field: `input.${missing}`, message: `is required by ${name}` };
-  // With variables, the values are only known at run time: the step checks them then.
-  const fixed = Object.fromEntries(Object.entries(input).filter(([, value]) => !holdsVariables(value)));
-  if (Object.keys(fixed).length < Object.keys(input).length) return undefined;
-  const problem = actionInputProblem(action, fixed);
+  // An input holding a variable is only known at run time: the step checks it then. The others are checked now.
+  const fixed = Object.entries(input).filter(([, value]) => !holdsVariables(value));
+  const problem =
+    fixed.length === Object.keys(input).length
+      ? actionInputProblem(action, input)
+      : fixed.map(([key, value]) => actionInputValueProblem(action, key, value)).find((found) => found !== undefined);
   return problem && { field: problem.field, message: `${problem.message} (${name})` };
 }
