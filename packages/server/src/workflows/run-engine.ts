@@ -24,6 +24,7 @@ import {
   type RunRow,
   type StepRow,
 } from './run-store.js';
+import { performAction } from './step-actions.js';
 import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepRequest, type StepResponse } from './step-requests.js';
 import { holds, redact, resolve, type VariableScope } from './variables.js';
 import { definitionAt } from './workflow-store.js';
@@ -316,8 +317,11 @@ export class WorkflowEngine {
         await setRunStatus(this.context.db, state.run.id, 'RUNNING', { response });
         return response;
       }
-      case 'action':
-        throw new StepFailure('ACTION_NOT_FOUND', `${state.integration.type} declares no action ${step.action}`, false);
+      case 'action': {
+        if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
+        const target = { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate };
+        return performAction(this.context, this.refresher, target, step.action, fields.input, { idempotencyKey: started.idempotency_key, timeoutMs, secrets: state.secrets });
+      }
       default:
         throw new StepFailure('STEP_FAILED', 'Unknown step', false);
     }
@@ -375,6 +379,8 @@ function resolveFields(step: Step, scope: VariableScope): Record<string, unknown
       return resolve({ method: step.method, path: step.path, url: step.url, query: step.query, headers: step.headers, body: step.body }, scope) as Record<string, unknown>;
     case 'function':
       return { input: resolve(step.input ?? {}, scope) };
+    case 'action':
+      return { action: step.action, input: resolve(step.input ?? {}, scope) };
     case 'response':
       return { status: step.status ?? 200, headers: resolve(step.headers ?? {}, scope), body: resolve(step.body ?? null, scope) };
     default:
