@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from './config.js';
 import type { InstallLimiters } from './connect/install-limits.js';
+import type { EventSink } from './events/event-sink.js';
 import type { UpstreamPools } from './providers/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
@@ -23,4 +24,6 @@ export interface AppContext {
   lifecycle: { closing: boolean };
   /** Per-user limits on OAuth starts and typed-credential installs. */
   installLimits: InstallLimiters;
+  /** Where credentials and workflow runs report what happened (webhook deliveries subscribe to it). */
+  events: EventSink;
 }
