@@ -45,6 +45,14 @@ export type {
   WorkflowRunStep,
   WorkflowSetting,
   WorkflowVersion,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookDestination,
+  WebhookDestinationChanges,
+  WebhookDestinationInput,
+  WebhookDestinationWithSecret,
+  WebhookEventType,
 } from '@switchboard/wire';
 
 /** One connected account in `GET /sdk/me`'s `allCredentials`: the same view as {@link Credential}. */
