@@ -6,6 +6,9 @@ import { credentialEvents, eventually, proxy, setTokenExpiry, storedSecrets } fr
 import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from './support/webhook-receiver.js';
+import { isoIn } from '../src/clock.js';
+import { claimAttempt, insertDeliveries } from '../src/webhooks/delivery-store.js';
+import type { WebhookDeliveries } from '../src/webhooks/webhook-deliveries.js';
 
 type Json = Record<string, any>;
 const ALL_EVENTS = ['credential.created', 'credential.refresh_failed', 'credential.deleted', 'workflow.run.failed', 'workflow.run.succeeded'];
@@ -185,6 +188,56 @@ describe.each(testDatabases)('webhooks, on %s', (database) => {
     });
     await expectError(await api('POST', `/webhook-deliveries/${pending!.id}/replay`), 409, 'WEBHOOK_DELIVERY_PENDING');
     expect((await settled(hook.id)).attempts).toHaveLength(3);
+  });
+
+  describe('a try whose job was lost, or whose worker died mid-try', () => {
+    const sweep = () => (server.server.context.events as WebhookDeliveries).sweep();
+    const payload = JSON.stringify({ type: 'credential.created', timestamp: new Date().toISOString(), data: { credentialId: 'lost-one' } });
+    const stranded = async (destinationId: string) =>
+      (await insertDeliveries(server.server.context.db, { projectId: server.projectId, eventId: `msg_lost_${destinationId}`, type: 'credential.created', payload }, [destinationId]))[0]!;
+    const overdue = (id: string) => server.server.context.db.updateTable('webhook_deliveries').set({ next_attempt_at: isoIn(-120) }).where('id', '=', id).execute();
+
+    it('a delivery recorded but never queued is sent by the sweep', async ({ onTestFinished }) => {
+      const hook = await destination(['credential.created'], onTestFinished);
+      const id = await stranded(hook.id);
+      await overdue(id);
+      await sweep();
+      const delivery = await settled(hook.id);
+      expect(delivery).toMatchObject({ id, status: 'SUCCEEDED' });
+      expect(delivery.attempts.map((a: Json) => a.attempt)).toEqual([1]);
+      expect(verify(hook.secret, receiver.received(hook.path)[0]!)).toMatchObject({ data: { credentialId: 'lost-one' } });
+    });
+
+    it('a try taken by a worker that died counts as made: the sweep queues the next one', async ({ onTestFinished }) => {
+      const hook = await destination(['credential.created'], onTestFinished);
+      const id = await stranded(hook.id);
+      expect(await claimAttempt(server.server.context.db, id, 1, isoIn(-120))).toBeDefined();
+      await sweep();
+      const delivery = await settled(hook.id);
+      expect(delivery.status).toBe('SUCCEEDED');
+      expect(delivery.attempts.map((a: Json) => a.attempt)).toEqual([2]);
+      expect(receiver.received(hook.path)).toHaveLength(1);
+    });
+
+    it('when the lost try was the last of its round, the delivery is DEAD and nothing is sent', async ({ onTestFinished }) => {
+      const hook = await destination(['credential.created'], onTestFinished);
+      const id = await stranded(hook.id);
+      for (const attempt of [1, 2, 3]) expect(await claimAttempt(server.server.context.db, id, attempt, isoIn(-120))).toBeDefined();
+      await sweep();
+      expect((await settled(hook.id)).status).toBe('DEAD');
+      await sleep(1_000);
+      expect(receiver.received(hook.path)).toHaveLength(0);
+    });
+
+    it('leaves alone a try that is still running or not yet due', async ({ onTestFinished }) => {
+      const hook = await destination(['credential.created'], onTestFinished);
+      const id = await stranded(hook.id);
+      expect(await claimAttempt(server.server.context.db, id, 1, isoIn(600))).toBeDefined();
+      await sweep();
+      await sleep(1_500);
+      expect(receiver.received(hook.path)).toHaveLength(0);
+      expect((await deliveriesOf(hook.id))[0]).toMatchObject({ id, status: 'PENDING', attempts: [] });
+    });
   });
 
   describe('each event is sent when it happens, to the destinations that asked for it', () => {
