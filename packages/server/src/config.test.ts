@@ -26,6 +26,7 @@ const INTEGER_SETTINGS: [string, (config: ServerConfig) => number, number, numbe
   ['SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', (c) => c.webhooks.maxAttempts, 8, 1, 50],
   ['SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS', (c) => c.webhooks.maxRetryAfterSeconds, 3_600, 0, 86_400],
   ['SWITCHBOARD_WEBHOOK_TIMEOUT_MS', (c) => c.webhooks.timeoutMs, 15_000, 100, 120_000],
+  ['SWITCHBOARD_WEBHOOK_RETENTION_DAYS', (c) => c.webhooks.retentionDays, 30, 1, 3_650],
 ];
 
 /** Every on/off setting and its default (with the dev project on). */
@@ -67,7 +68,7 @@ describe('loadConfig', () => {
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
       workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60 },
-      webhooks: { maxAttempts: 8, backoffSeconds: [5, 60, 300, 1_800, 7_200, 18_000, 72_000], maxRetryAfterSeconds: 3_600, timeoutMs: 15_000 },
+      webhooks: { maxAttempts: 8, backoffSeconds: [5, 60, 300, 1_800, 7_200, 18_000, 72_000], maxRetryAfterSeconds: 3_600, timeoutMs: 15_000, retentionDays: 30 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),

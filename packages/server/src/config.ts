@@ -77,6 +77,8 @@ export interface WebhooksConfig {
   maxRetryAfterSeconds: number;
   /** How long one try waits for the receiver's answer, ms. */
   timeoutMs: number;
+  /** Finished deliveries and their tries are removed this many days after their last try. */
+  retentionDays: number;
 }
 
 export interface ProxyConfig {
@@ -221,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       backoffSeconds: integers('SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS', env.SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS, [5, 60, 300, 1_800, 7_200, 18_000, 72_000], 0, 86_400),
       maxRetryAfterSeconds: integer('SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS', env.SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS, 3_600, 0, 86_400),
       timeoutMs: integer('SWITCHBOARD_WEBHOOK_TIMEOUT_MS', env.SWITCHBOARD_WEBHOOK_TIMEOUT_MS, 15_000, 100, 120_000),
+      retentionDays: integer('SWITCHBOARD_WEBHOOK_RETENTION_DAYS', env.SWITCHBOARD_WEBHOOK_RETENTION_DAYS, 30, 1, 3_650),
     },
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.

@@ -229,6 +229,22 @@ describe.each(testDatabases)('webhooks, on %s', (database) => {
       expect(receiver.received(hook.path)).toHaveLength(0);
     });
 
+    it('removes finished deliveries older than the retention, with their tries, and keeps the rest', async ({ onTestFinished }) => {
+      const hook = await destination(['credential.created'], onTestFinished);
+      await connectApiKey();
+      const { id: old } = await settled(hook.id);
+      await connectApiKey();
+      await eventually('the second delivery', async () => (await deliveriesOf(hook.id)).filter((d) => d.status === 'SUCCEEDED').length === 2);
+      const db = server.server.context.db;
+      await db.updateTable('webhook_deliveries').set({ updated_at: isoIn(-31 * 86_400) }).where('id', '=', old).execute();
+      await sweep();
+      const left = await deliveriesOf(hook.id);
+      expect(left).toHaveLength(1);
+      expect(left[0]!.id).not.toBe(old);
+      expect(await db.selectFrom('webhook_attempts').select('attempt').where('delivery_id', '=', old).execute()).toEqual([]);
+      await expectError(await api('GET', `/webhook-deliveries/${old}`), 404, 'WEBHOOK_DELIVERY_NOT_FOUND');
+    });
+
     it('leaves alone a try that is still running or not yet due', async ({ onTestFinished }) => {
       const hook = await destination(['credential.created'], onTestFinished);
       const id = await stranded(hook.id);

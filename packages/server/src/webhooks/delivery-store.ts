@@ -177,3 +177,9 @@ const toDelivery = (row: WebhookDeliveryRow, attempts: WebhookAttempt[]): Webhoo
   dateCreated: row.created_at,
   dateUpdated: row.updated_at,
 });
+
+/** Removes finished deliveries (with their tries) last touched before `before`; answers how many. */
+export async function pruneDeliveries(db: Db, before: string): Promise<number> {
+  const result = await db.deleteFrom('webhook_deliveries').where('status', '!=', 'PENDING').where('updated_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

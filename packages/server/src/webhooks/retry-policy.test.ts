@@ -3,7 +3,7 @@ import type { WebhooksConfig } from '../config.js';
 import { nextStep } from './retry-policy.js';
 import type { AttemptOutcome } from './send-attempt.js';
 
-const config: WebhooksConfig = { maxAttempts: 4, backoffSeconds: [5, 60], maxRetryAfterSeconds: 120, timeoutMs: 1000 };
+const config: WebhooksConfig = { maxAttempts: 4, backoffSeconds: [5, 60], maxRetryAfterSeconds: 120, timeoutMs: 1000, retentionDays: 30 };
 const answered = (statusCode: number, retryAfterMs?: number): AttemptOutcome => ({ statusCode, error: null, responseExcerpt: null, durationMs: 3, retryAfterMs });
 const noAnswer = (error: string): AttemptOutcome => ({ statusCode: null, error, responseExcerpt: null, durationMs: 3, retryAfterMs: undefined });
 

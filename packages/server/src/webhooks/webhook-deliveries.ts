@@ -5,7 +5,7 @@ import type { EventSink, PlatformEvent } from '../events/event-sink.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { findProject } from '../projects/project-store.js';
 import type { WebhookDeliveryRow } from '../storage/schema.js';
-import { claimAttempt, endDelivery, insertDeliveries, overdueDeliveries, recordAttempt, reopenDelivery, skipLostAttempt } from './delivery-store.js';
+import { claimAttempt, endDelivery, insertDeliveries, overdueDeliveries, pruneDeliveries, recordAttempt, reopenDelivery, skipLostAttempt } from './delivery-store.js';
 import { signingSecretsOf, subscribedDestinations } from './destination-store.js';
 import { nextStep } from './retry-policy.js';
 import { sendAttempt } from './send-attempt.js';
@@ -108,10 +108,11 @@ export class WebhookDeliveries implements EventSink {
   /**
    * Deliveries overdue past the grace: the job for their next try was lost, or their worker died mid-try (that
    * try then counts as made). Each gets a job for the try after the last one started, or is DEAD when that was
-   * the round's last.
+   * the round's last. Finished deliveries past the retention are removed.
    */
   async sweep(): Promise<void> {
     const { db, config } = this.context;
+    await pruneDeliveries(db, isoIn(-config.webhooks.retentionDays * 86_400));
     for (const overdue of await overdueDeliveries(db, isoIn(-OVERDUE_GRACE_SECONDS))) {
       const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', overdue.id).executeTakeFirst();
       if (!row || row.status !== 'PENDING') continue;

@@ -36,6 +36,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_deliveries_by_destination').on('webhook_deliveries').columns(['destination_id', 'created_at']).execute();
   await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+  // The sweep removes finished deliveries by age.
+  await db.schema.createIndex('webhook_deliveries_by_age').on('webhook_deliveries').columns(['updated_at']).execute();
 
   await db.schema
     .createTable('webhook_attempts')
