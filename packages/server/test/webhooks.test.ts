@@ -434,6 +434,28 @@ describe.each(testDatabases)('webhooks, on %s', (database) => {
       await expectError(await management(server, undefined, 'GET', `/projects/${server.projectId}/webhook-destinations`), 401, 'SECRET_KEY_MISSING');
     });
 
+    it('a destination whose project may no longer reach private networks is refused at delivery by the SSRF guard: FAILED, nothing sent', async () => {
+      const created = await json<{ project: { id: string }; secretKey: string }>(
+        await management(server, server.adminKey, 'POST', '/projects', { name: 'Was private', allowPrivateUpstreams: true }),
+        201,
+      );
+      const project = created.project.id;
+      const own = (method: string, path: string, body?: unknown) => management(server, created.secretKey, method, `/projects/${project}${path}`, body);
+      const { destination: hook } = await json<{ destination: Json }>(await own('POST', '/webhook-destinations', { url: receiver.url('/was-private'), events: ['credential.created'] }), 201);
+      await json(await own('PATCH', '', { allowPrivateUpstreams: false }));
+
+      await server.server.context.events.publish({ type: 'credential.created', projectId: project, data: { credentialId: 'guarded' } });
+      const deliveries = await json<Json[]>(await own('GET', `/webhook-destinations/${hook.id}/deliveries`));
+      expect(deliveries).toHaveLength(1);
+      let delivery: Json = deliveries[0]!;
+      await eventually('the refused try', async () => {
+        delivery = await json<Json>(await own('GET', `/webhook-deliveries/${delivery.id}`));
+        return delivery.status !== 'PENDING';
+      });
+      expect(delivery).toMatchObject({ status: 'FAILED', attempts: [expect.objectContaining({ status: null, error: 'UPSTREAM_ADDRESS_BLOCKED' })] });
+      expect(receiver.received('/was-private')).toEqual([]);
+    });
+
     it('a project that may not reach private networks cannot point a destination at one, nor use plain http', async () => {
       const other = await createManagedProject(server, 'Public only');
       const otherApi = (method: string, path: string, body?: unknown) => management(server, other.secretKey, method, `/projects/${other.projectId}${path}`, body);
