@@ -28,6 +28,7 @@ import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 // The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
 import { runFunction } from './workflows/function-sandbox.js';
+import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
@@ -207,6 +208,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));
     await workflows!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await scheduleRunRetention(context, jobs);
     await jobs.start();
   }
   return { app, context, devProject, jobs, workflows, close: () => app.close() };

@@ -23,6 +23,8 @@ const INTEGER_SETTINGS: [string, (config: ServerConfig) => number, number, numbe
   ['SWITCHBOARD_OAUTH_STARTS_PER_MINUTE', (c) => c.limits.oauthStartsPerMinute, 10, 0, 10_000],
   ['SWITCHBOARD_PENDING_OAUTH_SESSIONS', (c) => c.limits.pendingOAuthSessions, 20, 0, 10_000],
   ['SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE', (c) => c.limits.credentialInstallsPerMinute, 10, 0, 10_000],
+  ['SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', (c) => c.workflows.runRetentionDays, 90, 0, 36_500],
+  ['SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', (c) => c.workflows.retentionSweepSeconds, 3600, 1, 86_400],
 ];
 
 /** Every on/off setting and its default (with the dev project on). */
@@ -62,7 +64,7 @@ describe('loadConfig', () => {
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
-      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60 },
+      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, runRetentionDays: 90, retentionSweepSeconds: 3600 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),
