@@ -4,7 +4,7 @@
  * @switchboard/wire, the schemas the server serializes with; this file adds the SDK's own options and events.
  */
 
-import type { Credential, InstallField, IntegrationMetadata, UserState } from '@switchboard/wire';
+import type { Credential, InstallField, IntegrationMetadata, SdkWorkflow, UserState } from '@switchboard/wire';
 
 export type { CredentialStatus, InstallField, IntegrationMetadata, IntegrationState } from '@switchboard/wire';
 
@@ -41,6 +41,9 @@ export interface WorkflowChangeEvent {
   workflowId: string;
   workflowStateChange: { enabled: boolean };
 }
+
+/** A published, active workflow of an integration, as `getWorkflows(type)` lists it. */
+export type WorkflowInfo = Pick<SdkWorkflow, 'id' | 'name' | 'description' | 'triggerType' | 'defaultEnabled' | 'settings'>;
 
 export interface WorkflowTriggerOptions {
   /** The request's JSON body: `{{trigger.body}}` in the workflow. */
@@ -142,6 +145,8 @@ export interface SwitchboardSDK {
   getUser(): SwitchboardUser;
   getIntegrationMetadata(): IntegrationMetadata[];
   getIntegrationMetadata(integrationType: string): IntegrationMetadata | undefined;
+  /** The integration's published workflows, as of `authenticate` (enabled or not: see `configuredWorkflows`). */
+  getWorkflows(integrationType: string): WorkflowInfo[];
   /** Call from the user's click: the OAuth popup opens synchronously within it. */
   installIntegration(integrationType: string, options?: InstallOptions): Promise<IntegrationInstallEvent>;
   installFlow: InstallFlow;

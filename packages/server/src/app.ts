@@ -30,6 +30,7 @@ import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 // The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
 import { runFunction } from './workflows/function-sandbox.js';
+import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
 import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
@@ -225,6 +226,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await workflows!.start();
     await webhooks!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await scheduleRunRetention(context, jobs);
     await jobs.start();
     // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
     await workflows!.recover();

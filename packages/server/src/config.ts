@@ -68,6 +68,10 @@ export interface WorkflowsConfig {
   recoveryIntervalSeconds: number;
   /** Runs of one project executing at once, across all instances; more stay QUEUED until one ends or waits. */
   projectConcurrency: number;
+  /** Finished runs older than this many days are removed with their step journal (0 keeps them forever). */
+  runRetentionDays: number;
+  /** How often the retention sweep runs, once across all instances. */
+  retentionSweepSeconds: number;
 }
 
 export interface WebhooksConfig {
@@ -218,6 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workflows: {
       runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
       recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+      runRetentionDays: integer('SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', env.SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS, 90, 0, 36_500),
+      retentionSweepSeconds: integer('SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', env.SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS, 3600, 1, 86_400),
       projectConcurrency: integer('SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY', env.SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY, 50, 1, 10_000),
     },
     webhooks: {

@@ -3,6 +3,7 @@ import type { ConnectedAccount, IntegrationMetadata, IntegrationState } from '@s
 import { ACCOUNT_STATUS_LABELS, accountEmail, accountName, accountsOf, type IntegrationStatus } from '../status.js';
 import { IntegrationIcon } from './IntegrationIcon.js';
 import { StatusBadge } from './StatusBadge.js';
+import { WorkflowsPanel } from './WorkflowsPanel.js';
 
 /** The outcome of "Send a test request" for one account. */
 export type TestResult = { ok: true; body: unknown } | { ok: false; title: string; body?: unknown };
@@ -91,6 +92,7 @@ export function IntegrationDetails(props: IntegrationDetailsProps) {
           ))}
         </ul>
       )}
+      {accounts.length > 0 && <WorkflowsPanel integrationType={metadata.type} integrationName={metadata.name} state={state} />}
     </section>
   );
 }
