@@ -32,7 +32,7 @@ import { WorkflowEngine } from './workflows/run-engine.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
-import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
@@ -159,7 +159,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   }
   await app.register(oauthCallbackRoute(context));
   await app.register(popupStartRoutes(context));
-  await app.register(portalPlaceholderRoutes());
+  await app.register(portalRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.
