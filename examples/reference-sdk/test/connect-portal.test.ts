@@ -98,8 +98,14 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByText('Connected as').waitFor();
     await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved', credentialId: expect.any(String) });
 
+    // The post-install options come first, saved to the account.
+    await frame.getByRole('heading', { name: 'A few more details' }).waitFor();
+    await frame.getByLabel('Contacts to sync').selectOption('starred');
+    await frame.getByRole('button', { name: 'Finish' }).click();
+
     // Settings: required field checked in the portal first, then saved to the account's config.
-    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    await frame.getByRole('tab', { name: 'Configuration' }).waitFor();
+    await frame.getByRole('button', { name: 'Save settings' }).waitFor();
     await frame.getByRole('button', { name: 'Save settings' }).click();
     await frame.getByText('Enter channel.').waitFor();
     await frame.getByLabel('Channel').fill('#alerts');
@@ -107,7 +113,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByRole('button', { name: 'Save settings' }).click();
     await frame.getByText('Settings saved.').waitFor();
     const [credential] = await sdk<SdkCredential[]>(sub, '/sdk/credentials');
-    expect(credential!.config.sharedSettings).toMatchObject({ channel: '#alerts', priority: 'high' });
+    expect(credential!.config.sharedSettings).toMatchObject({ contactList: 'starred', channel: '#alerts', priority: 'high' });
 
     // A workflow switched on shows in /sdk/me.
     await frame.getByRole('switch', { name: 'Post alerts' }).click();
@@ -153,7 +159,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     const sub = freshUser('portal-key');
     await reference.signIn(sub);
     const frame = await startConnect(reference, 'sandbox-apikey');
-    await frame.getByLabel('API key').fill('not-a-sandbox-key');
+    await frame.getByLabel('API key', { exact: true }).fill('not-a-sandbox-key');
     await frame.getByRole('button', { name: 'Connect' }).click();
     const refusal = frame.getByRole('alert');
     await refusal.waitFor();
@@ -162,7 +168,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(await connectOutcome(reference.page)).toEqual({ state: 'pending' });
     await screenshot(reference.page, 'portal-apikey-refused');
 
-    await frame.getByLabel('API key').fill('sbx_portal');
+    await frame.getByLabel('API key', { exact: true }).fill('sbx_portal');
     await frame.getByRole('button', { name: 'Connect' }).click();
     await frame.getByText('Connected as').waitFor();
     await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved', credentialId: expect.any(String) });
@@ -177,9 +183,9 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await reference.page.evaluate(() => window.harness.prepareInstall('sandbox-apikey'));
     await reference.page.getByTestId('install').click();
     const frame = portalFrame(reference.page);
-    await frame.getByLabel('API key').waitFor();
+    await frame.getByLabel('API key', { exact: true }).waitFor();
     expect(await frame.getByRole('tab').count()).toBe(0);
-    await frame.getByLabel('API key').fill('sbx_headless');
+    await frame.getByLabel('API key', { exact: true }).fill('sbx_headless');
     await frame.getByRole('button', { name: 'Connect' }).click();
     await expect.poll(() => reference.page.evaluate(() => window.harness.lastInstall?.state)).toBe('resolved');
     await expect.poll(() => portalShown(reference.page)).toBe(false);
@@ -199,13 +205,23 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await reference.page.keyboard.press('Shift+Tab');
     expect(await focusedInDialog()).toBe(true);
     // Tab to the Connect button and press Enter.
-    await frame.getByRole('button', { name: 'Connect Sandbox' }).focus();
+    const connectButton = frame.getByRole('button', { name: 'Connect Sandbox' });
+    for (let i = 0; i < 10 && !(await connectButton.evaluate((button) => button === document.activeElement)); i++) await reference.page.keyboard.press('Tab');
+    expect(await connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
     await connectThroughPopup(reference, frame, freshLogin('keys'), () => reference.page.keyboard.press('Enter'));
     await frame.getByText('Connected as').waitFor();
-    await frame.getByRole('tab', { name: 'Overview' }).focus();
+    const finish = frame.getByRole('button', { name: 'Finish' });
+    for (let i = 0; i < 10 && !(await finish.evaluate((button) => button === document.activeElement)); i++) await reference.page.keyboard.press('Tab');
+    await reference.page.keyboard.press('Enter');
+    // Finished: the keyboard is on the Configuration tab; the arrow keys switch tabs; Escape closes.
+    const configurationTab = frame.getByRole('tab', { name: 'Configuration' });
+    await expect.poll(() => configurationTab.evaluate((tab) => tab === document.activeElement)).toBe(true);
+    await frame.getByRole('button', { name: 'Save settings' }).waitFor();
+    await reference.page.keyboard.press('ArrowLeft');
+    await frame.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
     await reference.page.keyboard.press('ArrowRight');
     await frame.getByRole('button', { name: 'Save settings' }).waitFor();
-    await frame.locator('[role="dialog"]').focus();
+    expect(await focusedInDialog()).toBe(true);
     await reference.page.keyboard.press('Escape');
     await expect.poll(() => portalShown(reference.page)).toBe(false);
   });
@@ -219,7 +235,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByText('Connected as').waitFor();
     await frame.getByRole('button', { name: 'Add another account' }).click();
     await connectThroughPopup(reference, frame, 'second-account');
-    const switcher = frame.getByLabel('Sandbox account');
+    const switcher = frame.getByLabel('Sandbox account', { exact: true });
     await switcher.waitFor();
     const options = await switcher.locator('option').allTextContents();
     expect(options).toHaveLength(2);
@@ -232,11 +248,16 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await expect.poll(() => portalShown(reference.page)).toBe(false);
     const [first, second] = credentials;
     frame = await startConnect(reference, 'sandbox', { allowMultipleCredentials: true, selectedCredentialId: first!.id });
-    expect(await frame.getByLabel('Sandbox account').inputValue()).toBe(first!.id);
+    expect(await frame.getByLabel('Sandbox account', { exact: true }).inputValue()).toBe(first!.id);
     await frame.getByRole('button', { name: 'Disconnect' }).click();
     await frame.getByRole('alertdialog').getByRole('button', { name: 'Disconnect' }).click();
     await expect.poll(async () => (await sdk<SdkCredential[]>(sub, '/sdk/credentials')).map((credential) => credential.id)).toEqual([second!.id]);
+    // The reference SDK ends the connect() session of the account it was opened for: the portal closes.
+    await expect.poll(() => portalShown(reference.page)).toBe(false);
+    // Opened again, it shows the one account left.
+    frame = await startConnect(reference, 'sandbox', { allowMultipleCredentials: true });
     await frame.getByText('Connected as').waitFor();
+    expect(await frame.getByLabel('Sandbox account', { exact: true }).count()).toBe(0);
   });
 
   it('a page on a foreign origin can neither frame the portal nor drive it by messages', async () => {

@@ -34,6 +34,8 @@ export function App({ store }: { store: UpdateStore }) {
   const [tab, setTab] = useState<'overview' | 'configuration'>('overview');
   const [selected, setSelected] = useState<string>();
   const [adding, setAdding] = useState(false);
+  /** A connect flow is under way: the connect view stays until it reports the new account. */
+  const [connectFlow, setConnectFlow] = useState(false);
   /** Accounts just connected in this portal, whose post-install inputs are still to ask. */
   const [awaitingPostInstall, setAwaitingPostInstall] = useState<string>();
   const shownRef = useRef(false);
@@ -61,6 +63,7 @@ export function App({ store }: { store: UpdateStore }) {
       integrationIdRef.current = integration?.id;
       setSelected(undefined);
       setAdding(false);
+      setConnectFlow(false);
       setAwaitingPostInstall(undefined);
       setTab('overview');
     }
@@ -71,7 +74,14 @@ export function App({ store }: { store: UpdateStore }) {
     if (!received) return;
     if (show && !shownRef.current) {
       shownRef.current = true;
-      void invoke('updateContainerStyle', { isModalShown: true }).then(() => invoke('onOpen')).catch(() => undefined);
+      void invoke('updateContainerStyle', { isModalShown: true })
+        .then(() => {
+          // Shown now: take the keyboard's focus from the page into the dialog, so Tab and Escape reach it.
+          window.focus();
+          document.querySelector<HTMLElement>('[role="dialog"]')?.focus();
+          return invoke('onOpen');
+        })
+        .catch(() => undefined);
     } else if (!show && shownRef.current) {
       shownRef.current = false;
       void invoke('updateContainerStyle', { isModalShown: false }).catch(() => undefined);
@@ -93,6 +103,7 @@ export function App({ store }: { store: UpdateStore }) {
   const onConnected = useCallback(
     (credentialId: string) => {
       setAdding(false);
+      setConnectFlow(false);
       setSelected(credentialId);
       if (headless && !(integration?.postInstallInputs?.length && !modal.apiInstallationOptions?.bypassPostOAuthPrompt)) {
         close();
@@ -109,7 +120,7 @@ export function App({ store }: { store: UpdateStore }) {
   if (!received || !integration || !show) return null;
 
   const allowMultiple = modal.apiInstallationOptions?.allowMultipleCredentials === true;
-  const connecting = !current || adding;
+  const connecting = !current || adding || connectFlow;
   const description = modal.config?.description;
   const overview = modal.config?.overview;
 
@@ -122,6 +133,8 @@ export function App({ store }: { store: UpdateStore }) {
       adding={adding}
       invoke={invoke}
       onConnected={onConnected}
+      onStart={() => setConnectFlow(true)}
+      onStop={() => setConnectFlow(false)}
       onCancel={adding ? () => setAdding(false) : undefined}
     />
   );
@@ -160,7 +173,18 @@ export function App({ store }: { store: UpdateStore }) {
           )}
         </>
       ) : awaitingPostInstall === current.id ? (
-        <PostInstall integration={integration} account={current} invoke={invoke} onDone={() => (setAwaitingPostInstall(undefined), headless ? close() : setTab('configuration'))} />
+        <PostInstall
+          integration={integration}
+          account={current}
+          invoke={invoke}
+          onDone={() => {
+            setAwaitingPostInstall(undefined);
+            if (headless) return close();
+            setTab('configuration');
+            // The form that had the focus is gone: the keyboard continues from the selected tab.
+            requestAnimationFrame(() => document.getElementById('tab-configuration')?.focus());
+          }}
+        />
       ) : (
         <>
           <div className="tabs" role="tablist" aria-label="Sections">
@@ -239,9 +263,9 @@ function AccountSwitcher({
   return (
     <div className="accounts">
       {accounts.length > 1 ? (
-        <label className="account-select">
-          <span>{integration.name} account</span>
-          <select value={currentId} onChange={(event) => onSelect(event.target.value)}>
+        <div className="account-select">
+          <label htmlFor="account-switcher">{integration.name} account</label>
+          <select id="account-switcher" value={currentId} onChange={(event) => onSelect(event.target.value)}>
             {accounts.map((account, index) => (
               <option key={account.id} value={account.id}>
                 {accountLabel(account, index)}
@@ -249,7 +273,7 @@ function AccountSwitcher({
               </option>
             ))}
           </select>
-        </label>
+        </div>
       ) : (
         <p className="connected-as">
           <span className="dot" aria-hidden="true" /> Connected as <strong>{accountLabel(accounts[0]!, 0)}</strong>

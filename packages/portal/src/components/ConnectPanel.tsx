@@ -15,6 +15,10 @@ interface ConnectPanelProps {
   adding: boolean;
   invoke: Invoke;
   onConnected: (credentialId: string) => void;
+  /** A flow started (the popup is open, a key is being checked): the panel must stay until it ends. */
+  onStart: () => void;
+  /** The flow ended without a new account. */
+  onStop: () => void;
   onCancel: (() => void) | undefined;
 }
 
@@ -30,7 +34,7 @@ function oauthFailure(error: NonNullable<ModalState['connectionError']>, name: s
  * Connecting an account: the account-type choice, inputs needed before OAuth, then the OAuth popup (opened by the
  * SDK on the page, from this click) or the form for an API key or basic auth.
  */
-export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, invoke, onConnected, onCancel }: ConnectPanelProps) {
+export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, invoke, onConnected, onStart, onStop, onCancel }: ConnectPanelProps) {
   const options = modal.apiInstallationOptions ?? {};
   const givenAccountType = typeof options.accountType === 'string' ? options.accountType : undefined;
   const allowedTypes = Array.isArray(options.accountType) ? options.accountType : undefined;
@@ -58,9 +62,10 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
       onConnected(added);
     } else if (modal.connectionError && seq > waiting.since) {
       setWaiting(undefined);
+      onStop();
       setError(oauthFailure(modal.connectionError, integration.name));
     }
-  }, [waiting, knownAccounts, modal.connectionError, seq, integration.name, onConnected]);
+  }, [waiting, knownAccounts, modal.connectionError, seq, integration.name, onConnected, onStop]);
 
   useEffect(() => {
     if (error) headingRef.current?.focus();
@@ -69,6 +74,7 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
   const startOAuth = (endUserSuppliedValues?: Record<string, unknown>) => {
     setError(undefined);
     setWaiting({ since: seq, before: new Set(knownAccounts) });
+    onStart();
     // Posted inside this click, so the SDK may open its popup (user activation reaches the parent page).
     invoke('startOAuthFlow', integration.type, {
       ...options,
@@ -77,6 +83,7 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
       ...(endUserSuppliedValues && { endUserSuppliedValues }),
     }).catch((failure: unknown) => {
       setWaiting(undefined);
+      onStop();
       const { message } = serverError(failure);
       setError(/popup|blocked/i.test(message) ? 'Your browser blocked the sign-in window. Allow pop-ups for this site, then click Connect again.' : `${message} Try again.`);
     });
@@ -130,7 +137,14 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
         <div className="waiting" role="status">
           <p>Finish signing in to {integration.name} in the window that opened. This closes by itself when you are done.</p>
           <div className="actions">
-            <button type="button" className="secondary" onClick={() => setWaiting(undefined)}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setWaiting(undefined);
+                onStop();
+              }}
+            >
               I closed the window
             </button>
           </div>
