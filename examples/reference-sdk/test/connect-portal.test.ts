@@ -45,6 +45,8 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
         { id: 'channel', label: 'Channel', type: 'text', required: true, help: 'Where alerts are posted, e.g. #alerts.' },
         { id: 'digest', label: 'Daily digest', type: 'boolean' },
         { id: 'priority', label: 'Priority', type: 'enum', options: [{ value: 'low', label: 'Low' }, { value: 'high', label: 'High' }] },
+        { id: 'team', label: 'Team', type: 'customDropdown' },
+        { id: 'contact', label: 'Contact to notify', type: 'dynamicEnum', source: { path: '/contacts', itemsPath: 'data', valueField: 'id', labelField: 'name' } },
       ],
     };
     expect((await api('PUT', '/integrations/sandbox', { portal })).status).toBe(200);
@@ -81,7 +83,8 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     const reference = await open();
     const sub = freshUser('portal-oauth');
     await reference.signIn(sub);
-    const frame = await startConnect(reference, 'sandbox');
+    const teams = [{ label: 'Sales', value: 'sales' }, { label: 'Support', value: 'support' }];
+    const frame = await startConnect(reference, 'sandbox', { dropdowns: { team: teams } });
     expect(await portalShown(reference.page)).toBe(true);
     await expect.poll(() => reference.page.evaluate(() => window.events.length)).toBe(0);
 
@@ -101,6 +104,8 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     // The post-install options come first, saved to the account.
     await frame.getByRole('heading', { name: 'A few more details' }).waitFor();
     await frame.getByLabel('Contacts to sync').selectOption('starred');
+    // A contact in the new sandbox account, for the dynamic enum to find through the Proxy API.
+    const contact = await reference.page.evaluate(() => window.paragon.request('sandbox', '/contacts', { method: 'POST', body: { name: 'Ada Lovelace', email: 'ada@example.com' } }) as Promise<{ id: string }>);
     await frame.getByRole('button', { name: 'Finish' }).click();
 
     // Settings: required field checked in the portal first, then saved to the account's config.
@@ -110,10 +115,15 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByText('Enter channel.').waitFor();
     await frame.getByLabel('Channel').fill('#alerts');
     await frame.getByLabel('Priority').selectOption('high');
+    // Options from the page (connect's dropdowns) and from the provider's API.
+    expect(await frame.getByLabel('Team').locator('option').allTextContents()).toEqual(['Choose…', 'Sales', 'Support']);
+    await frame.getByLabel('Team').selectOption('support');
+    await frame.getByLabel('Contact to notify').locator('option', { hasText: 'Ada Lovelace' }).waitFor({ state: 'attached' });
+    await frame.getByLabel('Contact to notify').selectOption(contact.id);
     await frame.getByRole('button', { name: 'Save settings' }).click();
     await frame.getByText('Settings saved.').waitFor();
     const [credential] = await sdk<SdkCredential[]>(sub, '/sdk/credentials');
-    expect(credential!.config.sharedSettings).toMatchObject({ contactList: 'starred', channel: '#alerts', priority: 'high' });
+    expect(credential!.config.sharedSettings).toMatchObject({ contactList: 'starred', channel: '#alerts', priority: 'high', team: 'support', contact: contact.id });
 
     // A workflow switched on shows in /sdk/me.
     await frame.getByRole('switch', { name: 'Post alerts' }).click();

@@ -98,7 +98,8 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
       });
     } catch (failure) {
       const problem = serverError(failure);
-      throw { message: `${problem.message}${/check|try/i.test(problem.message) ? '' : ' Check it and try again.'}`, field: problem.field };
+      const sentence = /[.!?]$/.test(problem.message) ? problem.message : `${problem.message}.`;
+      throw { message: /check|try/i.test(sentence) ? sentence : `${sentence} Check it and try again.`, field: problem.field };
     }
     if (!credential?.id) throw { message: 'The server did not answer with the new account. Try again.' };
     await invoke('updateCredentialData', credential, integration);
