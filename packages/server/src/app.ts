@@ -36,7 +36,7 @@ import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
-import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
@@ -176,7 +176,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(popupStartRoutes(context));
   // Webhook triggers: addressed by their URL's token, outside the SDK's user-token scope.
   await app.register(webhookTriggerRoutes(context, workflows));
-  await app.register(portalPlaceholderRoutes());
+  await app.register(portalRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.

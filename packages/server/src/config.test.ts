@@ -74,6 +74,7 @@ describe('loadConfig', () => {
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),
+      portalDir: expect.stringMatching(/[/\\]packages[/\\]portal[/\\]dist[/\\]?$/),
     });
   });
 

@@ -56,6 +56,8 @@ export interface ServerConfig {
   demo: boolean;
   /** The built demo app (SWITCHBOARD_DEMO_DIR; default examples/catalog/dist of this repository). */
   demoDir: string;
+  /** The built Connect Portal app (SWITCHBOARD_PORTAL_DIR; default packages/portal/dist of this repository). */
+  portalDir: string;
 }
 
 export interface WorkflowsConfig {
@@ -135,6 +137,7 @@ export interface LimitsConfig {
  * packages/server/dist/config.js at run time sit at the same depth below the repository root.
  */
 const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../../../examples/catalog/dist/', import.meta.url));
+const DEFAULT_PORTAL_DIR = fileURLToPath(new URL('../../portal/dist/', import.meta.url));
 
 /** The shortest SWITCHBOARD_ADMIN_KEY accepted. */
 export const MIN_ADMIN_KEY_LENGTH = 32;
@@ -238,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.
     demo: truthy(env.SWITCHBOARD_DEMO, devProject),
     demoDir: resolve(env.SWITCHBOARD_DEMO_DIR || DEFAULT_DEMO_DIR),
+    portalDir: resolve(env.SWITCHBOARD_PORTAL_DIR || DEFAULT_PORTAL_DIR),
     ...overrides,
   };
   if (config.demo && !config.devProject) {
