@@ -1,0 +1,429 @@
+/**
+ * The Connect Portal: Switchboard's portal app (`<host>/ui`) in an iframe, spoken to with the reference SDK's
+ * protocol so that one portal serves both SDKs. The SDK posts `UI_UPDATE` (`nextContext`, `nextModalState`); the
+ * portal calls SDK functions back with `SDK_FUNCTION_INVOCATION` and gets `SDK_FUNCTION_RESPONSE` or
+ * `SDK_FUNCTION_ERROR`. Messages go to, and are taken from, the portal's exact origin and window only.
+ *
+ * This module works on the page's document (the only one besides environment.ts that does); Chromium tests it.
+ */
+import { switchboardErrorOf, type Session } from './api-client.js';
+import { SwitchboardError } from './errors.js';
+import { callSafely } from './events.js';
+import type { IntegrationInfo } from './integrations.js';
+import type { Switchboard } from './sdk.js';
+import type { ConnectedAccount, ConnectOptions, DropdownSource, IntegrationInstallEvent, PortalEvent, SwitchboardUser } from './types.js';
+
+type Styles = Record<string, string>;
+
+/**
+ * Inline `!important` declarations beat every author stylesheet, `!important` or not, and `all: initial` first undoes
+ * whatever a host rule on `dialog`, `iframe`, `div` or `*` would add (opacity, transforms, filters, borders...).
+ */
+const pin = (element: HTMLElement, styles: Styles) => {
+  element.style.cssText = Object.entries({ all: 'initial', ...styles })
+    .map(([name, value]) => `${name}:${value}!important`)
+    .join(';');
+};
+
+const shellStyles = (inContainer: boolean, shown: boolean): Styles => ({
+  display: shown ? 'block' : 'none',
+  position: inContainer ? 'absolute' : 'fixed',
+  inset: '0',
+  width: '100%',
+  height: '100%',
+  'max-width': 'none',
+  'max-height': 'none',
+  margin: '0',
+  padding: '0',
+  border: '0',
+  background: 'transparent',
+  overflow: 'hidden',
+  'z-index': '2147483647',
+});
+
+/** The install options the portal may pass on to an install (the rest of ConnectOptions are the page's callbacks). */
+const INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'preOptions', 'oauthTimeout'] as const;
+
+interface PortalSession {
+  integration: IntegrationInfo;
+  options: ConnectOptions;
+  /** A headless `installIntegration` that needed the portal for typed input: it closes once the account exists. */
+  headless: boolean;
+  /** What had the focus before the portal opened, to give it back. */
+  returnFocus: Element | null;
+  opened: boolean;
+  installed?: IntegrationInstallEvent;
+  /** What the portal reported with `emitError`: connect() rejects with it if no account was connected. */
+  failure?: SwitchboardError;
+  connectionError?: { name: string; message: string; code?: string; field?: string };
+  settle(event: IntegrationInstallEvent | undefined | SwitchboardError): void;
+  unsubscribe: (() => void)[];
+}
+
+const plainError = (error: unknown) => {
+  const { name = 'Error', message = String(error), code, field } = error as SwitchboardError;
+  return { name, message, ...(code && { code }), ...(field && { field }) };
+};
+
+export class ConnectPortal {
+  private shell: HTMLElement | undefined;
+  private frame: HTMLIFrameElement | undefined;
+  private loaded = false;
+  private origin = '';
+  private session: PortalSession | undefined;
+  private savedOverflow: [string, string][] = [];
+  private readonly loaders: Record<string, Extract<DropdownSource, { loadOptions: unknown }>['loadOptions']> = {};
+
+  constructor(private readonly sdk: Switchboard) {
+    sdk.events.subscribe('onUserChange', () => this.render());
+  }
+
+  /** Loads the portal in its hidden iframe ahead of time, so that `connect()` only has to show it. */
+  preload(): void {
+    if (typeof document !== 'undefined' && document.body) this.ensureFrame(undefined);
+  }
+
+  /** Shows the portal for `integration`; resolves with the install event, or undefined once it closes without one. */
+  open(integration: IntegrationInfo, options: ConnectOptions, headless: boolean): Promise<IntegrationInstallEvent | undefined> {
+    const returnFocus = document.activeElement;
+    if (this.session) this.close();
+    const container = typeof options.container === 'string' ? document.querySelector<HTMLElement>(options.container) : options.container;
+    if (options.container !== undefined && !container) {
+      console.warn(`[switchboard] connect(): no element ${String(options.container)}; showing the portal over the page`);
+    }
+    for (const [key, source] of Object.entries(options.dropdowns ?? {})) {
+      if (!Array.isArray(source) && typeof source?.loadOptions === 'function') this.loaders[key] = source.loadOptions;
+    }
+    return new Promise((resolve, reject) => {
+      const events = this.sdk.events;
+      const mine = (type: string) => type === integration.type;
+      const session: PortalSession = {
+        integration,
+        options,
+        headless,
+        returnFocus,
+        opened: false,
+        settle: (result) => (result instanceof SwitchboardError ? reject(result) : resolve(result)),
+        unsubscribe: [
+          events.subscribe('onIntegrationInstall', (event, user) => {
+            if (!mine(event.integrationType) || this.session !== session) return;
+            session.installed = event;
+            session.connectionError = undefined;
+            callSafely(() => (options.onInstall ?? options.onSuccess)?.(event, user));
+            if (headless && !options.showPortalAfterInstall) this.close();
+          }),
+          events.subscribe('onIntegrationUninstall', (event, user) => {
+            if (mine(event.integrationType)) callSafely(() => options.onUninstall?.(event, user));
+          }),
+          events.subscribe('onWorkflowChange', (event, user) => {
+            if (event.integrationId === integration.id) callSafely(() => options.onWorkflowChange?.(event, user));
+          }),
+        ],
+      };
+      this.session = session;
+      this.ensureFrame(container ?? undefined);
+      this.render();
+    });
+  }
+
+  /** Hides the portal, gives the focus back and settles `connect()`'s promise. */
+  close(): void {
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    session.unsubscribe.forEach((stop) => stop());
+    this.show(false);
+    this.render();
+    const focusable = session.returnFocus as HTMLElement | null;
+    if (focusable?.isConnected && typeof focusable.focus === 'function') focusable.focus();
+    if (session.opened) this.emit('onPortalClose', session, session.options.onClose);
+    session.settle(session.installed ?? session.failure);
+  }
+
+  /** The iframe and its shell: a modal `<dialog>` over the page (the top layer: no host z-index or transform reaches it), or a box in `container`. */
+  private ensureFrame(container: HTMLElement | undefined): void {
+    const host = this.sessionHost();
+    const parent = container ?? document.body;
+    const src = host && `${this.sdk.portalUrl ?? `${host.host}/ui`}?projectId=${encodeURIComponent(host.projectId)}`;
+    if (this.shell && this.frame && this.shell.parentElement === parent && (!src || this.frame.src === src)) return;
+    this.shell?.remove();
+    const shell = document.createElement(container ? 'div' : 'dialog');
+    const frame = document.createElement('iframe');
+    pin(shell, shellStyles(Boolean(container), false));
+    pin(frame, { display: 'block', width: '100%', height: '100%', border: '0', margin: '0', padding: '0', background: 'transparent' });
+    frame.title = 'Connect Portal';
+    frame.allow = 'clipboard-write';
+    this.loaded = false;
+    frame.addEventListener('load', () => {
+      this.loaded = true;
+      this.render();
+    });
+    if (!this.shell) {
+      window.addEventListener('message', (event) => this.receive(event));
+      document.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && this.session) {
+          event.preventDefault();
+          this.close();
+        }
+      });
+    }
+    // Esc on the page's side of a modal dialog: close through the portal's own path.
+    shell.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      this.close();
+    });
+    if (src) {
+      this.origin = new URL(src).origin;
+      frame.src = src;
+    }
+    shell.append(frame);
+    parent.append(shell);
+    this.shell = shell;
+    this.frame = frame;
+  }
+
+  private sessionHost(): Session | undefined {
+    try {
+      return this.sdk.api.current();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `updateContainerStyle({ isModalShown })`: the portal shows itself once it has drawn the integration. */
+  private show(shown: boolean): void {
+    const { shell, frame, session } = this;
+    if (!shell || !frame) return;
+    const inContainer = shell.tagName !== 'DIALOG';
+    if (shown && !session) return;
+    pin(shell, shellStyles(inContainer, shown));
+    const dialog = shell as HTMLDialogElement;
+    if (inContainer) {
+      // nothing more: the page around stays usable
+    } else if (shown && !dialog.open) {
+      dialog.showModal();
+      this.lockScroll(true);
+    } else if (!shown && dialog.open) {
+      dialog.close();
+      this.lockScroll(false);
+    }
+    if (shown) frame.focus();
+  }
+
+  private lockScroll(lock: boolean): void {
+    const elements = [document.documentElement, document.body];
+    if (lock) {
+      this.savedOverflow = elements.map((element) => [element.style.getPropertyValue('overflow'), element.style.getPropertyPriority('overflow')]);
+      elements.forEach((element) => element.style.setProperty('overflow', 'hidden', 'important'));
+    } else {
+      elements.forEach((element, index) => {
+        const [value, priority] = this.savedOverflow[index] ?? ['', ''];
+        if (value) element.style.setProperty('overflow', value, priority);
+        else element.style.removeProperty('overflow');
+      });
+    }
+  }
+
+  /** `onOpen()`: the portal is on screen. */
+  private opened(): void {
+    const session = this.session;
+    if (!session) return;
+    this.show(true);
+    if (session.opened) return;
+    session.opened = true;
+    this.emit('onPortalOpen', session, session.options.onOpen);
+  }
+
+  private emit(name: 'onPortalOpen' | 'onPortalClose', session: PortalSession, callback: ConnectOptions['onOpen']): void {
+    const event: PortalEvent = { integrationId: session.integration.id, integrationType: session.integration.type };
+    const user = this.sdk.getUser();
+    if (callback) callSafely(() => callback(event, user));
+    this.sdk.events.emit(name, event, user);
+  }
+
+  /** `UI_UPDATE`: the state the portal renders, as the reference SDK sends it. */
+  private render(): void {
+    const frame = this.frame;
+    const host = this.sessionHost();
+    if (!frame?.contentWindow || !this.loaded || !this.origin) return;
+    const session = this.session;
+    const user = this.sdk.getUser();
+    const options = session?.options ?? {};
+    const environments = Object.fromEntries(
+      ['ZEUS', 'CONNECT', 'CDN', 'DASHBOARD', 'HERMES', 'WORKER_PROXY', 'PASSPORT'].map((name) => [`${name}_PUBLIC_URL`, host?.host]),
+    );
+    const message = {
+      messageType: 'UI_UPDATE',
+      nextContext: {
+        // The portal is Switchboard's own page (this exact origin): it calls the SDK REST API as the user, like the
+        // reference SDK's portal does with this token.
+        user: host && user.authenticated ? { ...user, token: host.userToken } : user,
+        projectId: host?.projectId,
+        environments,
+        project: user.authenticated ? user.project : undefined,
+        endUserIntegrationConfig: session && { overrideRedirectUrl: options.overrideRedirectUrl },
+      },
+      nextModalState: {
+        integration: session?.integration ?? null,
+        config: session && withDropdowns(session.integration.configs[0]?.values, options.dropdowns),
+        apiInstallationOptions: {
+          isApiInstallation: Boolean(session?.headless),
+          showPortalAfterInstall: Boolean(options.showPortalAfterInstall),
+          bypassPostOAuthPrompt: Boolean(options.bypassPostOAuthPrompt),
+          allowMultipleCredentials: Boolean(options.allowMultipleCredentials),
+          selectedCredentialId: options.selectedCredentialId,
+          accountType: options.accountType,
+        },
+        selectedCredentialId: options.selectedCredentialId,
+        connectionError: session?.connectionError,
+        shouldShowPortalAfterInstall: false,
+        overlayStyle: { overflow: 'auto' },
+        theme: { mode: options.theme ?? 'auto', accentColor: options.accentColor },
+      },
+    };
+    frame.contentWindow.postMessage(message, this.origin);
+  }
+
+  /** A message from the portal: taken only from its window and exact origin. */
+  private receive(event: MessageEvent): void {
+    const data = event.data as { messageType?: unknown; id?: unknown; type?: unknown; parameters?: unknown } | null;
+    const target = this.frame?.contentWindow;
+    if (!target || event.source !== target || event.origin !== this.origin) return;
+    if (data?.messageType !== 'SDK_FUNCTION_INVOCATION' || typeof data.type !== 'string') return;
+    const { id, type } = data;
+    const call = Object.prototype.hasOwnProperty.call(this.functions, type) ? this.functions[type] : undefined;
+    const reply = (message: Record<string, unknown>) => target.postMessage(message, this.origin);
+    // Called synchronously, within the message event: an OAuth popup opened here still counts as the user's click.
+    new Promise((resolve) => {
+      if (!call) throw new SwitchboardError(`The portal may not call ${type}`, 'INVALID_ARGUMENT');
+      resolve(call(...(Array.isArray(data.parameters) ? data.parameters : [])));
+    }).then(
+      (result) => reply({ messageType: 'SDK_FUNCTION_RESPONSE', id, type, result }),
+      (error: unknown) => reply({ messageType: 'SDK_FUNCTION_ERROR', error: true, id, type, ...plainError(error) }),
+    );
+  }
+
+  /** The SDK functions the portal may call, by the reference SDK's names. */
+  private readonly functions: Record<string, (...args: any[]) => unknown> = {
+    updateContainerStyle: (style?: { isModalShown?: boolean }) => (style?.isModalShown ? this.opened() : this.show(false)),
+    onOpen: () => this.opened(),
+    onClose: () => this.close(),
+    closePortal: () => this.close(),
+    getUser: () => this.sdk.getUser(),
+    installIntegration: (type: string, options?: Record<string, unknown>) => this.install(type, options),
+    startOAuthFlow: (type: string, options?: { endUserSuppliedValues?: Record<string, string> }) => {
+      this.install(type, { ...options, ...(options?.endUserSuppliedValues && { preOptions: options.endUserSuppliedValues }) }).catch(() => undefined);
+    },
+    uninstallIntegration: (type: string, options?: { selectedCredentialId?: string }) => this.sdk.uninstallIntegration(type, options),
+    enableWorkflow: (id: string, options?: { selectedCredentialId?: string }) => this.sdk.enableWorkflow(id, options),
+    disableWorkflow: (id: string, options?: { selectedCredentialId?: string }) => this.sdk.disableWorkflow(id, options),
+    request: (type: string, path: string, options?: object) => this.sdk.request(type, path, options),
+    sendConnectRequest: (path: string, init?: RequestInit, prefixed?: boolean) => this.apiCall(path, init, prefixed !== false),
+    emitError: (error?: { message?: string; code?: string; name?: string }) => {
+      const session = this.session;
+      if (!session) return;
+      const failure = new SwitchboardError(String(error?.message ?? 'The Connect Portal failed'), error?.code ?? 'CONNECT_PORTAL_UNAVAILABLE');
+      if (error?.name) failure.name = error.name;
+      session.failure = failure;
+      callSafely(() => session.options.onError?.(failure));
+    },
+    // The SDK raises install, uninstall and workflow events from what it sees happen: the portal's own are not needed.
+    triggerSDKEvent: () => undefined,
+    _loadCustomDropdownOptions: (key: string, cursor?: string, search?: string) => {
+      const load = this.loaders[key];
+      if (!load) throw new SwitchboardError(`No dropdown loader for ${key}`, 'INVALID_ARGUMENT', undefined, key);
+      return load(cursor, search);
+    },
+  };
+
+  /** An OAuth install the user started in the portal (with the connect() options); failures reach `onError`. */
+  private async install(type: string, options: Record<string, unknown> = {}): Promise<IntegrationInstallEvent> {
+    const session = this.session;
+    const given = session?.options ?? {};
+    const merged: Record<string, unknown> = {};
+    for (const key of INSTALL_KEYS) if (given[key] !== undefined) merged[key] = given[key];
+    for (const key of INSTALL_KEYS) if (options[key] !== undefined) merged[key] = options[key];
+    try {
+      return await this.sdk.oauthInstallFromClick(type, merged);
+    } catch (error) {
+      if (session && this.session === session) {
+        session.connectionError = plainError(error);
+        this.render();
+        callSafely(() => given.onError?.(error as Error));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * `sendConnectRequest(path, init)`: a call to the SDK REST API as the user (`/sdk/...`, or the full
+   * `/projects/<this project>/sdk/...` path), answered with its JSON. After a change, the user state is reloaded and
+   * the accounts and workflows that changed raise their events, whichever endpoint the portal used.
+   */
+  private async apiCall(path: string, init: RequestInit = {}, prefixed = true): Promise<unknown> {
+    const session = this.sdk.api.current();
+    const prefix = `${prefixed ? '' : `/projects/${session.projectId}`}/sdk/`;
+    const relative = String(path).startsWith(prefix) ? String(path).slice(prefix.length - 1) : '';
+    if (!relative || /(^|\/)\.\.?(\/|\?|$)/.test(relative)) throw new SwitchboardError('Not an SDK REST API path of this project', 'INVALID_ARGUMENT', undefined, 'path');
+    const method = (init.method ?? 'GET').toUpperCase();
+    const before = this.sdk.getUser();
+    const response = await this.sdk.api.send(relative, {
+      method,
+      headers: { ...(init.body !== undefined && { 'Content-Type': 'application/json' }), ...(init.headers as Record<string, string>) },
+      ...(init.body !== undefined && { body: init.body }),
+    });
+    if (!response.ok) throw (await switchboardErrorOf(response)) ?? new SwitchboardError(`Switchboard answered ${response.status}`, 'UNEXPECTED_RESPONSE', response.status);
+    const text = await response.text();
+    const result: unknown = text ? JSON.parse(text) : undefined;
+    if (method !== 'GET') announceChanges(this.sdk, before, await this.sdk.refreshUser());
+    return result;
+  }
+}
+
+/** The integration's portal config with the page's dropdown choices filled in (`customDropdownOptions`), as the reference SDK does. */
+function withDropdowns(config: IntegrationInfo['configs'][number]['values'] | undefined, dropdowns: ConnectOptions['dropdowns']) {
+  if (!config || !dropdowns) return config;
+  const copy = JSON.parse(JSON.stringify(config)) as typeof config;
+  const fill = (inputs: unknown) => {
+    if (!Array.isArray(inputs)) return;
+    for (const input of inputs as { key?: string; id?: string; customDropdownOptions?: unknown; refreshOnOpen?: boolean }[]) {
+      const source = dropdowns[input.key ?? input.id ?? ''];
+      if (!source) continue;
+      if (Array.isArray(source)) input.customDropdownOptions = source;
+      else {
+        input.customDropdownOptions = [];
+        input.refreshOnOpen = Boolean(source.refreshOnOpen);
+      }
+    }
+  };
+  fill((copy.sharedMeta as { inputs?: unknown }).inputs);
+  for (const workflow of Object.values(copy.workflowMeta)) fill((workflow as { inputs?: unknown }).inputs);
+  return copy;
+}
+
+/** Raises the events for the accounts and workflow states that differ between two user states. */
+function announceChanges(sdk: Switchboard, before: SwitchboardUser, after: SwitchboardUser): void {
+  const accounts = (user: SwitchboardUser, type: string): ConnectedAccount[] => (user.authenticated && user.integrations[type]?.allCredentials) || [];
+  for (const integration of sdk.getIntegrations()) {
+    const { id: integrationId, type: integrationType } = integration;
+    const old = accounts(before, integrationType);
+    const now = accounts(after, integrationType);
+    for (const credential of now) {
+      const previous = old.find((candidate) => candidate.id === credential.id);
+      if (!previous) {
+        if (credential.status === 'VALID') sdk.events.emit('onIntegrationInstall', { integrationId, integrationType, credentialId: credential.id, credential }, after);
+        continue;
+      }
+      const was = previous.config.configuredWorkflows ?? {};
+      for (const [workflowId, state] of Object.entries(credential.config.configuredWorkflows ?? {})) {
+        const enabled = Boolean(state.enabled);
+        if (enabled !== Boolean(was[workflowId]?.enabled)) sdk.events.emit('onWorkflowChange', { integrationId, workflowId, workflowStateChange: { enabled } }, after);
+      }
+    }
+    for (const { id } of old) {
+      if (!now.some((candidate) => candidate.id === id)) {
+        sdk.events.emit('onIntegrationUninstall', { integrationId, integrationType, credentialId: id, removedCredentialIds: [id] }, after);
+      }
+    }
+  }
+}
