@@ -259,6 +259,29 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     await screenshot(page, 'sdk-portal-host-css');
   });
 
+  it('shows the portal inside a container the page names, leaving the page scrollable', async () => {
+    const { page } = await signedIn();
+    await page.evaluate(() => {
+      const slot = document.createElement('section');
+      slot.id = 'slot';
+      slot.style.cssText = 'position:relative;width:480px;height:360px;margin:40px';
+      document.body.prepend(slot);
+    });
+    await open(page, 'sandbox-apikey', { connectOptions: { container: '#slot' } });
+    await portalFrame(page);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('#slot > div')!).display === 'block');
+    const placed = await page.evaluate(() => {
+      const frame = document.querySelector('#slot iframe')!.getBoundingClientRect();
+      const slot = document.getElementById('slot')!.getBoundingClientRect();
+      return { frame: [frame.x, frame.y, frame.width, frame.height], slot: [slot.x, slot.y, slot.width, slot.height], dialogs: document.querySelectorAll('dialog').length, overflow: getComputedStyle(document.documentElement).overflow };
+    });
+    expect(placed.frame).toEqual(placed.slot);
+    expect(placed.dialogs).toBe(0);
+    expect(placed.overflow).toBe('visible');
+    await page.evaluate(() => (window as unknown as { switchboard: { closePortal(): void } }).switchboard.closePortal());
+    expect(await outcome(page)).toEqual({ resolved: null });
+  });
+
   it('shows nothing for an integration the project does not offer, and says why in the console', async () => {
     const { page } = await signedIn();
     const warnings: string[] = [];
