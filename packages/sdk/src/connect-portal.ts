@@ -11,7 +11,7 @@ import { SwitchboardError } from './errors.js';
 import { callSafely } from './events.js';
 import type { IntegrationInfo } from './integrations.js';
 import type { Switchboard } from './sdk.js';
-import type { ConnectedAccount, ConnectOptions, DropdownSource, IntegrationInstallEvent, PortalEvent, SwitchboardUser } from './types.js';
+import type { ConnectedAccount, ConnectOptions, IntegrationInstallEvent, PortalEvent, SwitchboardUser } from './types.js';
 
 type Styles = Record<string, string>;
 
@@ -43,6 +43,8 @@ const shellStyles = (inContainer: boolean, shown: boolean): Styles => ({
 
 /** The install options the portal may pass on to an install (the rest of ConnectOptions are the page's callbacks). */
 const INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'preOptions', 'oauthTimeout'] as const;
+/** The connect() options the portal reads in `apiInstallationOptions`. */
+const PORTAL_INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'showPortalAfterInstall', 'bypassPostOAuthPrompt'] as const;
 
 interface PortalSession {
   integration: IntegrationInfo;
@@ -53,16 +55,20 @@ interface PortalSession {
   returnFocus: Element | null;
   opened: boolean;
   installed?: IntegrationInstallEvent;
-  /** What the portal reported with `emitError`: connect() rejects with it if no account was connected. */
-  failure?: SwitchboardError;
-  connectionError?: { name: string; message: string; code?: string; field?: string };
-  settle(event: IntegrationInstallEvent | undefined | SwitchboardError): void;
+  connectionError?: ReturnType<typeof connectionError>;
+  settle(event: IntegrationInstallEvent | undefined): void;
   unsubscribe: (() => void)[];
 }
 
 const plainError = (error: unknown) => {
   const { name = 'Error', message = String(error), code, field } = error as SwitchboardError;
   return { name, message, ...(code && { code }), ...(field && { field }) };
+};
+
+/** A failed OAuth install as the portal reads it (the reference SDK's popup error message), with our fields too. */
+const connectionError = (error: unknown) => {
+  const plain = plainError(error);
+  return { type: 'oauth_error_callback', error: plain.message, errorResponse: { message: plain.message, code: plain.code }, ...plain };
 };
 
 export class ConnectPortal {
@@ -72,7 +78,6 @@ export class ConnectPortal {
   private origin = '';
   private session: PortalSession | undefined;
   private savedOverflow: [string, string][] = [];
-  private readonly loaders: Record<string, Extract<DropdownSource, { loadOptions: unknown }>['loadOptions']> = {};
 
   constructor(private readonly sdk: Switchboard) {
     sdk.events.subscribe('onUserChange', () => this.render());
@@ -91,10 +96,7 @@ export class ConnectPortal {
     if (options.container !== undefined && !container) {
       console.warn(`[switchboard] connect(): no element ${String(options.container)}; showing the portal over the page`);
     }
-    for (const [key, source] of Object.entries(options.dropdowns ?? {})) {
-      if (!Array.isArray(source) && typeof source?.loadOptions === 'function') this.loaders[key] = source.loadOptions;
-    }
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const events = this.sdk.events;
       const mine = (type: string) => type === integration.type;
       const session: PortalSession = {
@@ -103,7 +105,7 @@ export class ConnectPortal {
         headless,
         returnFocus,
         opened: false,
-        settle: (result) => (result instanceof SwitchboardError ? reject(result) : resolve(result)),
+        settle: resolve,
         unsubscribe: [
           events.subscribe('onIntegrationInstall', (event, user) => {
             if (!mine(event.integrationType) || this.session !== session) return;
@@ -137,7 +139,7 @@ export class ConnectPortal {
     const focusable = session.returnFocus as HTMLElement | null;
     if (focusable?.isConnected && typeof focusable.focus === 'function') focusable.focus();
     if (session.opened) this.emit('onPortalClose', session, session.options.onClose);
-    session.settle(session.installed ?? session.failure);
+    session.settle(session.installed);
   }
 
   /** The iframe and its shell: a modal `<dialog>` over the page (the top layer: no host z-index or transform reaches it), or a box in `container`. */
@@ -158,16 +160,8 @@ export class ConnectPortal {
       this.loaded = true;
       this.render();
     });
-    if (!this.shell) {
-      window.addEventListener('message', (event) => this.receive(event));
-      document.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape' && this.session) {
-          event.preventDefault();
-          this.close();
-        }
-      });
-    }
-    // Esc on the page's side of a modal dialog: close through the portal's own path.
+    if (!this.shell) window.addEventListener('message', (event) => this.receive(event));
+    // Esc with the focus on the page's side of the modal dialog (inside the portal, the portal handles it).
     shell.addEventListener('cancel', (event) => {
       event.preventDefault();
       this.close();
@@ -250,14 +244,13 @@ export class ConnectPortal {
     const user = this.sdk.getUser();
     const options = session?.options ?? {};
     const environments = Object.fromEntries(
-      ['ZEUS', 'CONNECT', 'CDN', 'DASHBOARD', 'HERMES', 'WORKER_PROXY', 'PASSPORT'].map((name) => [`${name}_PUBLIC_URL`, host?.host]),
+      ['ZEUS', 'CONNECT', 'CDN'].map((name) => [`${name}_PUBLIC_URL`, host?.host]),
     );
     const message = {
       messageType: 'UI_UPDATE',
       nextContext: {
-        // The portal is Switchboard's own page (this exact origin): it calls the SDK REST API as the user, like the
-        // reference SDK's portal does with this token.
-        user: host && user.authenticated ? { ...user, token: host.userToken } : user,
+        // Without the user token (the reference SDK sends it): the portal makes every call through the SDK.
+        user,
         projectId: host?.projectId,
         environments,
         project: user.authenticated ? user.project : undefined,
@@ -268,16 +261,11 @@ export class ConnectPortal {
         config: session && withDropdowns(session.integration.configs[0]?.values, options.dropdowns),
         apiInstallationOptions: {
           isApiInstallation: Boolean(session?.headless),
-          showPortalAfterInstall: Boolean(options.showPortalAfterInstall),
-          bypassPostOAuthPrompt: Boolean(options.bypassPostOAuthPrompt),
-          allowMultipleCredentials: Boolean(options.allowMultipleCredentials),
-          selectedCredentialId: options.selectedCredentialId,
-          accountType: options.accountType,
+          ...Object.fromEntries(PORTAL_INSTALL_KEYS.map((key) => [key, options[key]])),
         },
         selectedCredentialId: options.selectedCredentialId,
         connectionError: session?.connectionError,
         shouldShowPortalAfterInstall: false,
-        overlayStyle: { overflow: 'auto' },
         theme: { mode: options.theme ?? 'auto', accentColor: options.accentColor },
       },
     };
@@ -309,50 +297,69 @@ export class ConnectPortal {
     onOpen: () => this.opened(),
     onClose: () => this.close(),
     closePortal: () => this.close(),
-    getUser: () => this.sdk.getUser(),
-    installIntegration: (type: string, options?: Record<string, unknown>) => this.install(type, options),
-    startOAuthFlow: (type: string, options?: { endUserSuppliedValues?: Record<string, string> }) => {
-      this.install(type, { ...options, ...(options?.endUserSuppliedValues && { preOptions: options.endUserSuppliedValues }) }).catch(() => undefined);
+    // From the user's click in the portal: the popup opens now; a blocked one is the answer, the rest arrives as UI_UPDATE.
+    startOAuthFlow: (type: string, options: Record<string, unknown> = {}) => {
+      this.install(type, { ...options, ...(options.endUserSuppliedValues !== undefined && { preOptions: options.endUserSuppliedValues }) }).catch(() => undefined);
     },
     uninstallIntegration: (type: string, options?: { selectedCredentialId?: string }) => this.sdk.uninstallIntegration(type, options),
     enableWorkflow: (id: string, options?: { selectedCredentialId?: string }) => this.sdk.enableWorkflow(id, options),
     disableWorkflow: (id: string, options?: { selectedCredentialId?: string }) => this.sdk.disableWorkflow(id, options),
     request: (type: string, path: string, options?: object) => this.sdk.request(type, path, options),
     sendConnectRequest: (path: string, init?: RequestInit, prefixed?: boolean) => this.apiCall(path, init, prefixed !== false),
-    emitError: (error?: { message?: string; code?: string; name?: string }) => {
-      const session = this.session;
-      if (!session) return;
-      const failure = new SwitchboardError(String(error?.message ?? 'The Connect Portal failed'), error?.code ?? 'CONNECT_PORTAL_UNAVAILABLE');
-      if (error?.name) failure.name = error.name;
-      session.failure = failure;
-      callSafely(() => session.options.onError?.(failure));
-    },
     // The SDK raises install, uninstall and workflow events from what it sees happen: the portal's own are not needed.
     triggerSDKEvent: () => undefined,
-    _loadCustomDropdownOptions: (key: string, cursor?: string, search?: string) => {
-      const load = this.loaders[key];
-      if (!load) throw new SwitchboardError(`No dropdown loader for ${key}`, 'INVALID_ARGUMENT', undefined, key);
-      return load(cursor, search);
-    },
+    // The SDK reloaded the user state after sendConnectRequest already.
+    updateCredentialData: () => undefined,
+    updateIntegrationUserSettings: (type: string, values: Record<string, unknown>, options?: { selectedCredentialId?: string }) =>
+      this.saveSettings(type, options?.selectedCredentialId, (config) => ({ ...config, sharedSettings: { ...config.sharedSettings, ...values } })),
+    updateWorkflowUserSettings: (type: string, workflowId: string, values: Record<string, unknown>, options?: { selectedCredentialId?: string }) =>
+      this.saveSettings(type, options?.selectedCredentialId, (config) => {
+        const workflow = config.configuredWorkflows?.[workflowId];
+        return { ...config, configuredWorkflows: { ...config.configuredWorkflows, [workflowId]: { ...workflow, settings: { ...workflow?.settings, ...values } } } };
+      }),
   };
 
-  /** An OAuth install the user started in the portal (with the connect() options); failures reach `onError`. */
-  private async install(type: string, options: Record<string, unknown> = {}): Promise<IntegrationInstallEvent> {
+  /**
+   * An OAuth install the user started in the portal, with the connect() options. A popup the browser blocked throws
+   * at once (the portal's answer); a later failure becomes the portal's `connectionError` and reaches `onError`.
+   */
+  private install(type: string, options: Record<string, unknown>): Promise<IntegrationInstallEvent> {
     const session = this.session;
     const given = session?.options ?? {};
     const merged: Record<string, unknown> = {};
-    for (const key of INSTALL_KEYS) if (given[key] !== undefined) merged[key] = given[key];
-    for (const key of INSTALL_KEYS) if (options[key] !== undefined) merged[key] = options[key];
+    for (const key of INSTALL_KEYS) merged[key] = options[key] ?? given[key];
+    const failed = (error: unknown) => {
+      if (!session || this.session !== session) return;
+      session.connectionError = connectionError(error);
+      this.render();
+      callSafely(() => given.onError?.(error as Error));
+    };
     try {
-      return await this.sdk.oauthInstallFromClick(type, merged);
+      const pending = this.sdk.oauthInstallFromClick(type, merged);
+      pending.catch(failed);
+      return pending;
     } catch (error) {
-      if (session && this.session === session) {
-        session.connectionError = plainError(error);
-        this.render();
-        callSafely(() => given.onError?.(error as Error));
-      }
+      failed(error);
       throw error;
     }
+  }
+
+  /** Saves a change of an account's config (`PATCH /sdk/credentials/:id`); a refused value is answered in `errors`, by field. */
+  private async saveSettings(type: string, credentialId: string | undefined, change: (config: ConnectedAccount['config']) => ConnectedAccount['config']) {
+    const user = this.sdk.getUser();
+    const state = user.authenticated ? user.integrations[type] : undefined;
+    const account = state?.allCredentials.find((candidate) => candidate.id === (credentialId ?? state.credentialId));
+    if (!account) throw new SwitchboardError(`No ${type} account to save settings on`, 'CREDENTIAL_NOT_FOUND', 404, 'selectedCredentialId');
+    const errors: Record<string, string> = {};
+    try {
+      await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(account.id)}`, { config: change(account.config) });
+    } catch (error) {
+      const { field, message } = error as SwitchboardError;
+      if (!field) throw error;
+      // The server names the field by its path in the config (`config.sharedSettings.<id>`): the portal, by its id.
+      errors[field.split('.').pop()!] = message;
+    }
+    return { userState: await this.sdk.refreshUser(), errors };
   }
 
   /**
@@ -386,14 +393,9 @@ function withDropdowns(config: IntegrationInfo['configs'][number]['values'] | un
   const copy = JSON.parse(JSON.stringify(config)) as typeof config;
   const fill = (inputs: unknown) => {
     if (!Array.isArray(inputs)) return;
-    for (const input of inputs as { key?: string; id?: string; customDropdownOptions?: unknown; refreshOnOpen?: boolean }[]) {
+    for (const input of inputs as { key?: string; id?: string; customDropdownOptions?: unknown }[]) {
       const source = dropdowns[input.key ?? input.id ?? ''];
-      if (!source) continue;
-      if (Array.isArray(source)) input.customDropdownOptions = source;
-      else {
-        input.customDropdownOptions = [];
-        input.refreshOnOpen = Boolean(source.refreshOnOpen);
-      }
+      if (source) input.customDropdownOptions = source;
     }
   };
   fill((copy.sharedMeta as { inputs?: unknown }).inputs);

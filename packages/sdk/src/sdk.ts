@@ -169,7 +169,14 @@ export class Switchboard implements SwitchboardSDK {
       options.onError?.(error as Error);
       return Promise.reject(error);
     }
-    return this.oauthInstallFromClick(integrationType, options).then(
+    let pending: Promise<IntegrationInstallEvent>;
+    try {
+      pending = this.oauthInstallFromClick(integrationType, options);
+    } catch (error) {
+      options.onError?.(error as Error);
+      return Promise.reject(error);
+    }
+    return pending.then(
       (event) => {
         options.onSuccess?.(event, this.user);
         options.onInstall?.(event, this.user);
@@ -182,29 +189,26 @@ export class Switchboard implements SwitchboardSDK {
     );
   }
 
-  /** @internal An OAuth install from the user's click (the page's or the portal's): the popup opens before any await. */
+  /**
+   * @internal An OAuth install from the user's click (the page's or the portal's): the popup opens before any await.
+   * Throws at once what is wrong before the popup (a blocked one included).
+   */
   oauthInstallFromClick(integrationType: string, options: InstallOptions): Promise<IntegrationInstallEvent> {
-    let popup: PopupWindow;
-    try {
-      this.api.current();
-      const integration = this.integration(integrationType);
-      if (integration.authenticationType !== 'oauth') {
-        throw new SwitchboardError(
-          `${integration.name} is connected with typed credentials: use installFlow.start('${integrationType}') to ask for them`,
-          'INSTALL_FLOW_REQUIRED',
-        );
-      }
-      const problem = fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {});
-      if (problem) {
-        throw new SwitchboardError(`${problem.message}: pass installOptions.preOptions or use installFlow`, 'INSTALL_FLOW_REQUIRED', undefined, problem.field);
-      }
-      this.checkCanInstall(integration, options);
-      // Synchronously, before any await: browsers allow popups only within the user's click.
-      popup = openOAuthPopup(this.environment);
-    } catch (error) {
-      return Promise.reject(error);
+    this.api.current();
+    const integration = this.integration(integrationType);
+    if (integration.authenticationType !== 'oauth') {
+      throw new SwitchboardError(
+        `${integration.name} is connected with typed credentials: use installFlow.start('${integrationType}') to ask for them`,
+        'INSTALL_FLOW_REQUIRED',
+      );
     }
-    return this.oauthInstall(integrationType, popup, options);
+    const problem = fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {});
+    if (problem) {
+      throw new SwitchboardError(`${problem.message}: pass installOptions.preOptions or use installFlow`, 'INSTALL_FLOW_REQUIRED', undefined, problem.field);
+    }
+    this.checkCanInstall(integration, options);
+    // Synchronously, before any await: browsers allow popups only within the user's click.
+    return this.oauthInstall(integrationType, openOAuthPopup(this.environment), options);
   }
 
   /** @internal The project's active integrations, as `GET /sdk/integrations` listed them. */

@@ -92,10 +92,8 @@ export interface InstallOptions {
   onError?: (error: Error) => void;
 }
 
-/** A custom dropdown's choices: a list, or a loader the portal calls page by page as the user scrolls or searches. */
-export type DropdownSource =
-  | { label: string; value: string }[]
-  | { loadOptions(cursor?: string, search?: string): Promise<{ options: { label: string; value: string }[]; nextPageCursor?: string | null }>; refreshOnOpen?: boolean };
+/** A custom dropdown's choices, as the portal lists them. */
+export type DropdownSource = { label: string; value: string }[];
 
 /** `connect(type, options)`: the install options, plus what the Connect Portal shows and reports. */
 export interface ConnectOptions extends InstallOptions {

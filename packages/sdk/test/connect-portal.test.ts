@@ -110,7 +110,9 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(update.messageType).toBe('UI_UPDATE');
     expect(update.nextModalState.integration).toMatchObject({ type: 'sandbox-apikey', isActive: true });
     expect(update.nextModalState.apiInstallationOptions.isApiInstallation).toBe(false);
-    expect(update.nextContext).toMatchObject({ projectId, user: { authenticated: true, token: userToken }, environments: { ZEUS_PUBLIC_URL: server.url } });
+    expect(update.nextContext).toMatchObject({ projectId, user: { authenticated: true }, environments: { ZEUS_PUBLIC_URL: server.url } });
+    // The portal makes every call through the SDK: the user token stays on the page.
+    expect(JSON.stringify(update)).not.toContain(userToken);
 
     await page.waitForFunction(() => (window as unknown as { log: LogEntry[] }).log.length >= 2);
     expect(await log(page)).toEqual([
@@ -185,7 +187,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect((await outcome(page)).resolved).toMatchObject({ integrationType: 'sandbox-apikey' });
   });
 
-  it('runs OAuth from a click inside the portal: the popup opens, consent connects the account', async () => {
+  it('runs OAuth from a click inside the portal (the popup opens, consent connects the account), then saves the account\'s settings', async () => {
     const { page } = await signedIn();
     await open(page, 'sandbox');
     const frame = await portalFrame(page);
@@ -198,6 +200,16 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     await page.waitForFunction(() => (window as unknown as { log: LogEntry[] }).log.some((entry) => entry.name === 'onInstall'));
     const user = await page.evaluate(() => (window as unknown as { switchboard: { getUser(): any } }).switchboard.getUser());
     expect(user.integrations.sandbox.allCredentials).toHaveLength(1);
+
+    type Call = (type: string, ...parameters: unknown[]) => Promise<{ messageType: string; result: any; code?: string }>;
+    const saved = await frame.evaluate(() => (window as unknown as { call: Call }).call('updateIntegrationUserSettings', 'sandbox', { contactList: 'starred' }, {}));
+    expect(saved).toMatchObject({ messageType: 'SDK_FUNCTION_RESPONSE', result: { errors: {} } });
+    expect(saved.result.userState.integrations.sandbox.allCredentials[0].config.sharedSettings).toEqual({ contactList: 'starred' });
+    const refused = await frame.evaluate(() => (window as unknown as { call: Call }).call('updateIntegrationUserSettings', 'sandbox', { contactList: 'nobody' }, {}));
+    expect(refused.result.errors).toHaveProperty('contactList');
+    // The portal heard of the change too.
+    const last = await frame.evaluate(() => (window as unknown as { received: any[] }).received.at(-1));
+    expect(last.nextContext.user.integrations.sandbox.allCredentials[0].config.sharedSettings).toEqual({ contactList: 'starred' });
   });
 
   it('ignores SDK calls from another window of the portal origin and from the page itself', async () => {
@@ -221,8 +233,8 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => document.querySelector('dialog')?.open)).toBe(true);
     const frame = await portalFrame(page);
-    const reply = await frame.evaluate(() => (window as unknown as { call(type: string): Promise<Record<string, unknown>> }).call('getUser'));
-    expect(reply).toMatchObject({ messageType: 'SDK_FUNCTION_RESPONSE', result: { authenticated: true } });
+    const reply = await frame.evaluate(() => (window as unknown as { call(type: string): Promise<Record<string, unknown>> }).call('updateCredentialData'));
+    expect(reply).toMatchObject({ messageType: 'SDK_FUNCTION_RESPONSE', type: 'updateCredentialData' });
     // Functions outside the list the portal may call are refused.
     const refused = await frame.evaluate(() => (window as unknown as { call(type: string): Promise<Record<string, unknown>> }).call('logout'));
     expect(refused).toMatchObject({ messageType: 'SDK_FUNCTION_ERROR', code: 'INVALID_ARGUMENT' });

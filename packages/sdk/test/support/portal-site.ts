@@ -64,9 +64,9 @@ document.getElementById('form').addEventListener('submit', function (event) {
     document.getElementById('error').textContent = reply.messageType === 'SDK_FUNCTION_ERROR' ? reply.code + ': ' + reply.message : '';
   });
 });
-document.getElementById('connect').addEventListener('click', function () { call('installIntegration', current.type, {}); });
-document.getElementById('close').addEventListener('click', function () { call('onClose'); });
-addEventListener('keydown', function (event) { if (event.key === 'Escape') call('onClose'); });
+document.getElementById('connect').addEventListener('click', function () { call('startOAuthFlow', current.type, {}); });
+document.getElementById('close').addEventListener('click', function () { call('closePortal'); });
+addEventListener('keydown', function (event) { if (event.key === 'Escape') call('closePortal'); });
 </script></body></html>`;
 
 const hostPage = (serverOrigin: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Customer app</title>
