@@ -257,6 +257,35 @@ export function describeCatalogFlows(mode: DemoMode): void {
       await catalog.activity('onIntegrationUninstall', 'sandbox').waitFor();
     });
 
+    it('switches between headless and Connect Portal with the keyboard, and between light and dark, keeping both in the address', async () => {
+      const catalog = await open('switch');
+      const { page } = catalog;
+      const switcher = page.getByTestId('mode-switch');
+      const headless = switcher.getByRole('radio', { name: /^Headless/ });
+      const portal = switcher.getByRole('radio', { name: /^Connect Portal/ });
+      expect(await headless.isChecked()).toBe(true);
+      await headless.focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await portal.isChecked()).toBe(true);
+      expect(new URL(page.url()).searchParams.get('mode')).toBe('portal');
+
+      const dark = switcher.getByRole('radio', { name: 'Dark' });
+      await switcher.getByRole('radio', { name: 'Light' }).check();
+      await shot(page, 'catalog-light');
+      await dark.check();
+      expect(await page.evaluate(() => [document.documentElement.dataset.theme, getComputedStyle(document.documentElement).backgroundColor])).toEqual(['dark', 'rgb(15, 19, 24)']);
+      expect(new URL(page.url()).searchParams.get('theme')).toBe('dark');
+      await shot(page, 'catalog-dark');
+      await page.setViewportSize({ width: 360, height: 740 });
+      await shot(page, 'catalog-dark-360');
+
+      // A reload keeps both choices.
+      await page.reload();
+      await page.getByTestId('user-id').waitFor();
+      expect(await page.getByTestId('mode-switch').getByRole('radio', { name: /^Connect Portal/ }).isChecked()).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    });
+
     it('shows an account the server invalidated as Needs reconnecting, and Reconnect repairs it in place', async () => {
       const catalog = await open('invalid');
       const { page } = catalog;
