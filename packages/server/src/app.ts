@@ -67,8 +67,8 @@ export interface SwitchboardServer {
 export async function buildServer(config: ServerConfig, options: { logStream?: NodeJS.WritableStream } = {}): Promise<SwitchboardServer> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
-    // Behind a load balancer the client address and scheme come from X-Forwarded-*.
-    trustProxy: true,
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*, when the peer is trusted to say so.
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Proxied paths are long (`/sdk/proxy/<type>/<provider path>`); the provider path is a route parameter.
