@@ -79,7 +79,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
   it('opens over the page as a modal: scroll locked, focus inside, onOpen and onPortalOpen fired, the portal told the integration and the user', async () => {
     const { page, userToken, projectId } = await signedIn();
     await page.evaluate(() => window.scrollTo(0, 200));
-    await open(page, 'sandbox-apikey');
+    await open(page, 'sandbox-apikey', { connectOptions: { theme: 'dark', accentColor: '#7048e8' } });
     const frame = await portalFrame(page);
     await waitShown(page);
 
@@ -110,6 +110,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(update.messageType).toBe('UI_UPDATE');
     expect(update.nextModalState.integration).toMatchObject({ type: 'sandbox-apikey', isActive: true });
     expect(update.nextModalState.apiInstallationOptions.isApiInstallation).toBe(false);
+    expect(update.nextModalState.theme).toEqual({ mode: 'dark', accentColor: '#7048e8' });
     expect(update.nextContext).toMatchObject({ projectId, user: { authenticated: true }, environments: { ZEUS_PUBLIC_URL: server.url } });
     // The portal makes every call through the SDK: the user token stays on the page.
     expect(JSON.stringify(update)).not.toContain(userToken);
@@ -210,6 +211,14 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     // The portal heard of the change too.
     const last = await frame.evaluate(() => (window as unknown as { received: any[] }).received.at(-1));
     expect(last.nextContext.user.integrations.sandbox.allCredentials[0].config.sharedSettings).toEqual({ contactList: 'starred' });
+
+    // Disconnecting from the portal: onUninstall for this portal, onIntegrationUninstall for everyone.
+    const credentialId = user.integrations.sandbox.allCredentials[0].id;
+    const removed = await frame.evaluate((id) => (window as unknown as { call: Call }).call('uninstallIntegration', 'sandbox', { selectedCredentialId: id }), credentialId);
+    expect(removed.messageType).toBe('SDK_FUNCTION_RESPONSE');
+    const uninstalls = (await log(page)).filter((entry) => entry.name.includes('ninstall'));
+    expect(uninstalls.map((entry) => `${entry.via}:${entry.name}`)).toEqual(['subscribe:onIntegrationUninstall', 'connect:onUninstall']);
+    expect(uninstalls[1]!.event).toMatchObject({ integrationType: 'sandbox', credentialId });
   });
 
   it('ignores SDK calls from another window of the portal origin and from the page itself', async () => {

@@ -81,7 +81,7 @@ window.log = [];
 window.connectOptions = {};
 document.getElementById('open').addEventListener('click', function () {
   var callbacks = {};
-  ['onOpen', 'onClose', 'onInstall', 'onError'].forEach(function (name) {
+  ['onOpen', 'onClose', 'onInstall', 'onUninstall', 'onWorkflowChange', 'onError'].forEach(function (name) {
     callbacks[name] = function (event) { log.push({ via: 'connect', name: name, event: event && event.message ? { message: event.message, code: event.code } : event }); };
   });
   var method = window.openWith === 'installIntegration' ? 'installIntegration' : 'connect';
