@@ -17,7 +17,8 @@ type Styles = Record<string, string>;
 
 /**
  * Inline `!important` declarations beat every author stylesheet, `!important` or not, and `all: initial` first undoes
- * whatever a host rule on `dialog`, `iframe`, `div` or `*` would add (opacity, transforms, filters, borders...).
+ * whatever a host rule on `dialog`, `iframe`, `div` or `*` would add (opacity, transforms, filters, borders...), and
+ * the browser's own dialog margins, padding, border and background.
  */
 const pin = (element: HTMLElement, styles: Styles) => {
   element.style.cssText = Object.entries({ all: 'initial', ...styles })
@@ -31,12 +32,6 @@ const shellStyles = (inContainer: boolean, shown: boolean): Styles => ({
   inset: '0',
   width: '100%',
   height: '100%',
-  'max-width': 'none',
-  'max-height': 'none',
-  margin: '0',
-  padding: '0',
-  border: '0',
-  background: 'transparent',
   overflow: 'hidden',
   'z-index': '2147483647',
 });
@@ -151,8 +146,8 @@ export class ConnectPortal {
     this.shell?.remove();
     const shell = document.createElement(container ? 'div' : 'dialog');
     const frame = document.createElement('iframe');
+    pin(frame, {});
     pin(shell, shellStyles(Boolean(container), false));
-    pin(frame, { display: 'block', width: '100%', height: '100%', border: '0', margin: '0', padding: '0', background: 'transparent' });
     frame.title = 'Connect Portal';
     frame.allow = 'clipboard-write';
     this.loaded = false;
@@ -201,7 +196,11 @@ export class ConnectPortal {
       dialog.close();
       this.lockScroll(false);
     }
-    if (shown) frame.focus();
+    if (!shown) return;
+    // The frame's colour scheme is the portal's: on a mismatch the browser paints the frame opaque, hiding the page.
+    const theme = session!.options.theme;
+    pin(frame, { display: 'block', width: '100%', height: '100%', 'color-scheme': theme === 'dark' || theme === 'light' ? theme : 'light dark' });
+    frame.focus();
   }
 
   private lockScroll(lock: boolean): void {
@@ -258,7 +257,12 @@ export class ConnectPortal {
       },
       nextModalState: {
         integration: session?.integration ?? null,
-        config: session && withDropdowns(session.integration.configs[0]?.values, options.dropdowns),
+        // The page's look over the integration's own portal settings, where the portal reads them.
+        config: session && {
+          ...withDropdowns(session.integration.configs[0]?.values, options.dropdowns),
+          ...(options.theme && { theme: options.theme }),
+          ...(options.accentColor && { accentColor: options.accentColor }),
+        },
         apiInstallationOptions: {
           isApiInstallation: Boolean(session?.headless),
           ...Object.fromEntries(PORTAL_INSTALL_KEYS.map((key) => [key, options[key]])),
@@ -266,7 +270,6 @@ export class ConnectPortal {
         selectedCredentialId: options.selectedCredentialId,
         connectionError: session?.connectionError,
         shouldShowPortalAfterInstall: false,
-        theme: { mode: options.theme ?? 'auto', accentColor: options.accentColor },
       },
     };
     frame.contentWindow.postMessage(message, this.origin);

@@ -99,9 +99,9 @@ export type DropdownSource = { label: string; value: string }[];
 export interface ConnectOptions extends InstallOptions {
   /** Show the portal inside this element (or the element this selector finds) instead of over the whole page. */
   container?: HTMLElement | string;
-  /** The portal's colours: `light`, `dark`, or `auto` (the user's system setting, the default). */
-  theme?: 'light' | 'dark' | 'auto';
-  /** The portal's accent colour (buttons, links, focus rings), a CSS colour such as `#4f46e5`. */
+  /** The portal's colours: `light`, `dark`, or `system` (the user's setting); without it, the integration's portal setting. */
+  theme?: 'light' | 'dark' | 'system';
+  /** The portal's accent colour (buttons, links, focus rings), `#rgb` or `#rrggbb`; without it, the integration's. */
   accentColor?: string;
   /** Choices for the integration's custom dropdown inputs, by input key. */
   dropdowns?: Record<string, DropdownSource>;

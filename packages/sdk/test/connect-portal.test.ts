@@ -110,7 +110,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(update.messageType).toBe('UI_UPDATE');
     expect(update.nextModalState.integration).toMatchObject({ type: 'sandbox-apikey', isActive: true });
     expect(update.nextModalState.apiInstallationOptions.isApiInstallation).toBe(false);
-    expect(update.nextModalState.theme).toEqual({ mode: 'dark', accentColor: '#7048e8' });
+    expect(update.nextModalState.config).toMatchObject({ theme: 'dark', accentColor: '#7048e8', description: expect.any(String) });
     expect(update.nextContext).toMatchObject({ projectId, user: { authenticated: true }, environments: { ZEUS_PUBLIC_URL: server.url } });
     // The portal makes every call through the SDK: the user token stays on the page.
     expect(JSON.stringify(update)).not.toContain(userToken);
