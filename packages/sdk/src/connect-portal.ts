@@ -49,6 +49,7 @@ interface PortalSession {
   /** What had the focus before the portal opened, to give it back. */
   returnFocus: Element | null;
   opened: boolean;
+  revealed?: boolean;
   installed?: IntegrationInstallEvent;
   connectionError?: ReturnType<typeof connectionError>;
   settle(event: IntegrationInstallEvent | undefined): void;
@@ -120,7 +121,25 @@ export class ConnectPortal {
       this.session = session;
       this.ensureFrame(container ?? undefined);
       this.render();
+      this.reveal();
     });
+  }
+
+  /**
+   * Shows the (still transparent) frame as soon as the portal has loaded, before it draws: the portal's dialog then
+   * mounts visible and can take the focus, and the page is inert at once. A portal that does not say it is shown
+   * within 5 s (not Switchboard's, or broken) is closed, so an invisible frame never holds the page.
+   */
+  private reveal(): void {
+    const session = this.session;
+    if (!session || !this.loaded || session.revealed) return;
+    session.revealed = true;
+    this.show(true);
+    setTimeout(() => {
+      if (this.session !== session || session.opened) return;
+      console.warn('[switchboard] connect(): the Connect Portal did not open');
+      this.close();
+    }, 5000);
   }
 
   /** Hides the portal, gives the focus back and settles `connect()`'s promise. */
@@ -154,6 +173,7 @@ export class ConnectPortal {
     frame.addEventListener('load', () => {
       this.loaded = true;
       this.render();
+      this.reveal();
     });
     if (!this.shell) window.addEventListener('message', (event) => this.receive(event));
     // Esc with the focus on the page's side of the modal dialog (inside the portal, the portal handles it).
@@ -368,7 +388,7 @@ export class ConnectPortal {
   /**
    * `sendConnectRequest(path, init)`: a call to the SDK REST API as the user (`/sdk/...`, or the full
    * `/projects/<this project>/sdk/...` path), answered with its JSON. After a change, the user state is reloaded and
-   * the accounts and workflows that changed raise their events, whichever endpoint the portal used.
+   * a new account raises its install event.
    */
   private async apiCall(path: string, init: RequestInit = {}, prefixed = true): Promise<unknown> {
     const session = this.sdk.api.current();
@@ -385,7 +405,7 @@ export class ConnectPortal {
     if (!response.ok) throw (await switchboardErrorOf(response)) ?? new SwitchboardError(`Switchboard answered ${response.status}`, 'UNEXPECTED_RESPONSE', response.status);
     const text = await response.text();
     const result: unknown = text ? JSON.parse(text) : undefined;
-    if (method !== 'GET') announceChanges(this.sdk, before, await this.sdk.refreshUser());
+    if (method !== 'GET') announceInstalls(this.sdk, before, await this.sdk.refreshUser());
     return result;
   }
 }
@@ -406,28 +426,16 @@ function withDropdowns(config: IntegrationInfo['configs'][number]['values'] | un
   return copy;
 }
 
-/** Raises the events for the accounts and workflow states that differ between two user states. */
-function announceChanges(sdk: Switchboard, before: SwitchboardUser, after: SwitchboardUser): void {
+/**
+ * Raises `onIntegrationInstall` for each account that is new in `after`: the portal connects typed credentials with
+ * `sendConnectRequest('/sdk/credentials')`. (Its other changes go through SDK functions, which raise their own events.)
+ */
+function announceInstalls(sdk: Switchboard, before: SwitchboardUser, after: SwitchboardUser): void {
   const accounts = (user: SwitchboardUser, type: string): ConnectedAccount[] => (user.authenticated && user.integrations[type]?.allCredentials) || [];
-  for (const integration of sdk.getIntegrations()) {
-    const { id: integrationId, type: integrationType } = integration;
-    const old = accounts(before, integrationType);
-    const now = accounts(after, integrationType);
-    for (const credential of now) {
-      const previous = old.find((candidate) => candidate.id === credential.id);
-      if (!previous) {
-        if (credential.status === 'VALID') sdk.events.emit('onIntegrationInstall', { integrationId, integrationType, credentialId: credential.id, credential }, after);
-        continue;
-      }
-      const was = previous.config.configuredWorkflows ?? {};
-      for (const [workflowId, state] of Object.entries(credential.config.configuredWorkflows ?? {})) {
-        const enabled = Boolean(state.enabled);
-        if (enabled !== Boolean(was[workflowId]?.enabled)) sdk.events.emit('onWorkflowChange', { integrationId, workflowId, workflowStateChange: { enabled } }, after);
-      }
-    }
-    for (const { id } of old) {
-      if (!now.some((candidate) => candidate.id === id)) {
-        sdk.events.emit('onIntegrationUninstall', { integrationId, integrationType, credentialId: id, removedCredentialIds: [id] }, after);
+  for (const { id: integrationId, type: integrationType } of sdk.getIntegrations()) {
+    for (const credential of accounts(after, integrationType)) {
+      if (credential.status === 'VALID' && !accounts(before, integrationType).some((old) => old.id === credential.id)) {
+        sdk.events.emit('onIntegrationInstall', { integrationId, integrationType, credentialId: credential.id, credential }, after);
       }
     }
   }

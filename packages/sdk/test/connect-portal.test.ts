@@ -41,7 +41,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
   });
 
   /** The customer's page, signed in as a fresh demo user, with the SDK pointed at the stand-in portal. */
-  async function signedIn(): Promise<{ page: Page; userToken: string; projectId: string }> {
+  async function signedIn(portalUrl = site.portalUrl): Promise<{ page: Page; userToken: string; projectId: string }> {
     const response = await fetch(`${server.url}/demo/session?user=portal-${randomBytes(4).toString('hex')}`);
     const session = (await response.json()) as { projectId: string; userToken: string };
     const page = await context.newPage();
@@ -52,7 +52,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
         sdk.configureGlobal({ host, portalUrl });
         await sdk.authenticate(projectId, userToken);
       },
-      { host: server.url, portalUrl: site.portalUrl, ...session },
+      { host: server.url, portalUrl, ...session },
     );
     return { page, ...session };
   }
@@ -301,6 +301,17 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(placed.overflow).toBe('visible');
     await page.evaluate(() => (window as unknown as { switchboard: { closePortal(): void } }).switchboard.closePortal());
     expect(await outcome(page)).toEqual({ resolved: null });
+  });
+
+  it('closes a frame that never says it is shown after 5 s, so the page is not held by an invisible portal', async () => {
+    const { page } = await signedIn(`${site.portalOrigin}/silent`);
+    const warned = page.waitForEvent('console', { predicate: (message) => message.text().includes('did not open'), timeout: 8000 });
+    await open(page, 'sandbox');
+    await page.waitForFunction(() => document.querySelector('dialog')?.open === true);
+    await warned;
+    expect(await outcome(page)).toEqual({ resolved: null });
+    expect(await page.evaluate(() => [document.querySelector('dialog')?.open, getComputedStyle(document.documentElement).overflow, document.activeElement?.id])).toEqual([false, 'visible', 'open']);
+    expect(await log(page)).toEqual([]);
   });
 
   it('shows nothing for an integration the project does not offer, and says why in the console', async () => {

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
  * A customer's page and a Connect Portal page on one loopback port, reached by two host names so that they are two
  * origins: `http://localhost:<port>/host.html` (the customer's page, loading the SDK by script tag from Switchboard)
  * and `http://127.0.0.1:<port>/ui` (a minimal page that speaks the reference SDK's portal protocol, as the portal
- * app does), plus `/foreign.html` for messages from an origin that is neither.
+ * app does), plus `/foreign.html` (posts SDK calls from another window of the portal's origin) and `/silent` (a page
+ * that never answers).
  */
 export interface PortalSite {
   port: number;
@@ -98,7 +99,7 @@ addEventListener('message', function (event) { if (event.data === 'fire') parent
 export function startPortalSite(serverOrigin: string): Promise<PortalSite> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://site').pathname;
-    const page = path === '/ui' ? PORTAL_PAGE : path === '/host.html' ? hostPage(serverOrigin) : path === '/foreign.html' ? FOREIGN_PAGE : undefined;
+    const page = path === '/ui' ? PORTAL_PAGE : path === '/silent' ? '<!doctype html><title>Not a portal</title><p>Nothing here' : path === '/host.html' ? hostPage(serverOrigin) : path === '/foreign.html' ? FOREIGN_PAGE : undefined;
     response.writeHead(page ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     response.end(page ?? 'not found');
   });
