@@ -275,6 +275,7 @@ export function App({ host, build, projectId, userToken, deepLink, params }: App
                         onConnect={() => connect(metadata.type)}
                         onDisconnect={() => askDisconnect(metadata.type)}
                         onOpen={() => setSelected(metadata.type)}
+                        {...(mode === 'portal' && { onManage: () => connect(metadata.type, {}) })}
                       />
                     ))}
                   </ul>
