@@ -310,7 +310,13 @@ export class ConnectPortal {
       resolve(call(...(Array.isArray(data.parameters) ? data.parameters : [])));
     }).then(
       (result) => reply({ messageType: 'SDK_FUNCTION_RESPONSE', id, type, result }),
-      (error: unknown) => reply({ messageType: 'SDK_FUNCTION_ERROR', error: true, id, type, ...plainError(error) }),
+      (error: unknown) => {
+        const plain = plainError(error);
+        // A server refusal's message is its `{ message, code, field }` as JSON text, as the reference SDK sends it (the
+        // portal reads the field from it); `code` and `field` are also given as they are.
+        const message = (error as SwitchboardError).status ? JSON.stringify({ message: plain.message, code: plain.code, field: plain.field }) : plain.message;
+        reply({ messageType: 'SDK_FUNCTION_ERROR', error: true, id, type, ...plain, message });
+      },
     );
   }
 
@@ -367,22 +373,14 @@ export class ConnectPortal {
     }
   }
 
-  /** Saves a change of an account's config (`PATCH /sdk/credentials/:id`); a refused value is answered in `errors`, by field. */
+  /** Saves a change of an account's config (`PATCH /sdk/credentials/:id`); a refused value rejects, naming its field. */
   private async saveSettings(type: string, credentialId: string | undefined, change: (config: ConnectedAccount['config']) => ConnectedAccount['config']) {
     const user = this.sdk.getUser();
     const state = user.authenticated ? user.integrations[type] : undefined;
     const account = state?.allCredentials.find((candidate) => candidate.id === (credentialId ?? state.credentialId));
     if (!account) throw new SwitchboardError(`No ${type} account to save settings on`, 'CREDENTIAL_NOT_FOUND', 404, 'selectedCredentialId');
-    const errors: Record<string, string> = {};
-    try {
-      await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(account.id)}`, { config: change(account.config) });
-    } catch (error) {
-      const { field, message } = error as SwitchboardError;
-      if (!field) throw error;
-      // The server names the field by its path in the config (`config.sharedSettings.<id>`): the portal, by its id.
-      errors[field.split('.').pop()!] = message;
-    }
-    return { userState: await this.sdk.refreshUser(), errors };
+    await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(account.id)}`, { config: change(account.config) });
+    return { userState: await this.sdk.refreshUser(), errors: {} };
   }
 
   /**
