@@ -37,7 +37,7 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     // One sealed value of each kind: the dev project's sandbox client secret (created at start), an API-key
-    // credential, a pending OAuth session's PKCE verifier, and a project secret.
+    // credential, a pending OAuth session's PKCE verifier, a project secret and webhook signing secrets.
     const installed = await server.sdk('rotating-user', '/credentials', {
       method: 'POST',
       json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_rotate_me' } },
@@ -60,6 +60,15 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
     // A project environment secret for workflow steps.
     const secret = await management(server, server.secretKey, 'PUT', `/projects/${server.projectId}/secrets/ROTATED_TOKEN`, { value: 'env-secret-1' });
     expect(secret.status).toBe(204);
+    // A webhook destination whose secret was rotated holds both its signing secret and the one before.
+    const hook = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/webhook-destinations`, {
+      url: 'https://hooks.example.com/switchboard',
+      events: ['credential.created'],
+    });
+    expect(hook.status).toBe(201);
+    const { destination } = (await hook.json()) as { destination: { id: string } };
+    const rotated = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/webhook-destinations/${destination.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
   });
   afterAll(async () => server?.close());
 
