@@ -115,6 +115,8 @@ export async function saveConnectedAccount(
     await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'installed', detail: { providerId: account.providerId } });
     return { credential, created: true };
   });
+  // Once committed: workflows may start runs for the account (an Integration enabled trigger).
+  await context.accounts.changed({ projectId: integration.projectId, connectedUserId, credentialId: saved.credential.id });
   // After the commit: the customer's backend hears of an account that exists.
   if (saved.created) await context.events.publish(credentialEvent('credential.created', integration, saved.credential));
   return saved;
