@@ -11,6 +11,7 @@
  * Inputs that end up in a URL must declare a `pattern`, so that a user cannot steer a URL to another host.
  */
 
+import { actionProblems, type IntegrationAction } from './define-action.js';
 import { isValidInputPattern, templatePlaceholders } from './template-syntax.js';
 
 /** A field the Connect Portal (or a headless install flow) asks the user for. */
@@ -205,6 +206,8 @@ export interface IntegrationDefinition {
   postInstallInputs?: InputField[];
   /** How the provider signs its webhooks; without it, a Webhook trigger's URL alone (an unguessable token) admits a delivery. */
   webhookSignature?: WebhookSignatureSpec;
+  /** Calls a workflow's Action step (and an agent) makes by name, declared as data (define-action.ts). */
+  actions?: IntegrationAction[];
 }
 
 // Custom integrations are addressed as `custom.<slug>`.
@@ -234,6 +237,7 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
     if (input.pattern !== undefined && !isValidInputPattern(input.pattern)) problems.push(`input ${input.id} has a pattern that is no regular expression`);
   }
   problems.push(...webhookSignatureProblems(definition));
+  problems.push(...actionProblems(definition.actions ?? []).map((problem) => problem.message));
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }

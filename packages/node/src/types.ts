@@ -5,6 +5,8 @@
 import type { Credential, InstallField } from '@switchboard/wire';
 
 export type {
+  ActionTool,
+  ActionToolList,
   AppEvent,
   AppEventAccepted,
   AppEventInput,
@@ -22,6 +24,7 @@ export type {
   CustomIntegration,
   CustomIntegrationInput,
   InstallOptions,
+  IntegrationAction,
   IntegrationMetadata,
   IntegrationSettings,
   IntegrationState,

@@ -116,6 +116,21 @@ describe('createManagementClient', () => {
       expect((await management.listIntegrations()).map((i) => i.type)).toContain('github');
     });
 
+    it("listIntegrationActions answers a catalog integration's actions; the user client lists a connected account's as tools", async () => {
+      const actions = await management.listIntegrationActions('sandbox-apikey');
+      expect(actions.map((action) => action.name)).toEqual(['SANDBOX_LIST_CONTACTS', 'SANDBOX_CREATE_CONTACT', 'SANDBOX_GET_CONTACT', 'SANDBOX_UPDATE_CONTACT', 'SANDBOX_DELETE_CONTACT']);
+      expect(actions[1]).toMatchObject({ method: 'POST', path: '/contacts', inputSchema: { type: 'object', required: ['name', 'email'] } });
+      await expectApiError(management.listIntegrationActions('no-such-provider'), 404, 'INTEGRATION_NOT_FOUND');
+
+      const user = userClient();
+      expect(await user.listActions()).toEqual({ actions: {} });
+      await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_actions' });
+      const tools = await user.listActions({ integrations: ['sandbox-apikey'] });
+      expect(tools.actions['sandbox-apikey']?.map((tool) => tool.function.name)).toEqual(actions.map((action) => action.name));
+      expect(tools.actions['sandbox-apikey']?.[1]).toEqual({ type: 'function', function: { name: 'SANDBOX_CREATE_CONTACT', title: actions[1]!.title, description: actions[1]!.description, parameters: actions[1]!.inputSchema } });
+      expect(await user.listActions({ integrations: ['slack'] })).toEqual({ actions: {} });
+    });
+
     it('an integration not in the catalog answers 404 INTEGRATION_NOT_FOUND', async () => {
       await expectApiError(management.configureIntegration('no-such-provider', { isActive: true }), 404, 'INTEGRATION_NOT_FOUND');
     });
@@ -213,6 +228,8 @@ describe('createManagementClient', () => {
       expect(page.nextCursor).toEqual(expect.any(String));
       expect((await management.cancelWorkflowRun(run.id)).status).toBe('CANCELLED');
       await expectApiError(management.cancelWorkflowRun(run.id), 409, 'WORKFLOW_RUN_FINISHED');
+      // Only a FAILED run is replayed; the server's own suite replays one.
+      await expectApiError(management.replayWorkflowRun(run.id), 409, 'WORKFLOW_RUN_NOT_FAILED');
       await management.cancelWorkflowRun(fromUser.runs[0]!.id);
     });
 

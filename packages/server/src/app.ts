@@ -6,6 +6,7 @@ import { AccountEvents } from './account-events.js';
 import type { AppContext } from './app-context.js';
 import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
+import { sdkActionRoutes } from './catalog/sdk-action-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
@@ -175,6 +176,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
+      await sdk.register(sdkActionRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(workflowSdkRoutes(context, workflows));
@@ -217,6 +219,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await workflows!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
     await jobs.start();
+    // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
+    await workflows!.recover();
   }
   return { app, context, devProject, jobs, workflows, close: () => app.close() };
 }

@@ -63,7 +63,7 @@ describe('loadConfig', () => {
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
-      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60 },
+      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),

@@ -64,6 +64,8 @@ export interface WorkflowsConfig {
   runLeaseSeconds: number;
   /** How often each instance looks for runs whose worker died. */
   recoveryIntervalSeconds: number;
+  /** Runs of one project executing at once, across all instances; more stay QUEUED until one ends or waits. */
+  projectConcurrency: number;
 }
 
 export interface ProxyConfig {
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workflows: {
       runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
       recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+      projectConcurrency: integer('SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY', env.SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY, 50, 1, 10_000),
     },
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.

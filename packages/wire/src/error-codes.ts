@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   INVALID_API_AUTHORIZATION: { status: 400, meaning: 'a custom integration\'s `apiAuthorization` is not `Header-Name: value {{accessToken}}`' },
   INVALID_PATTERN: { status: 400, meaning: "a custom integration's input pattern is not a valid regular expression; `field` names it" },
   INVALID_POST_INSTALL_INPUT: { status: 400, meaning: "a custom integration's post-install input is not valid; `field` names it" },
+  INVALID_ACTION: { status: 400, meaning: "a custom integration's action is not valid: its name, a template naming no input, an input schema that does not compile; `field` names it" },
   UNKNOWN_PLACEHOLDER: { status: 400, meaning: "a custom integration's template names a `{{placeholder}}` that is no input field or known value; `field` names it" },
   INVALID_ICON: { status: 400, meaning: "a custom integration's `iconSvg` is not an SVG document of at most 64 KB without scripts or external references" },
   INVALID_CUSTOM_INTEGRATION: { status: 400, meaning: 'a custom integration does not make a valid integration definition' },
@@ -106,6 +107,7 @@ export const ERROR_CODES = {
   SIGNING_KEY_EXISTS: { status: 409, meaning: '`POST …/signing-keys` with an `id` the project already has (also when two requests race for it)' },
   WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger, or a webhook, for an account that has not enabled the workflow (or turned it off): enableWorkflow first' },
   WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
+  WORKFLOW_RUN_NOT_FAILED: { status: 409, meaning: 'replaying a run that has not failed: only a FAILED run can be replayed' },
 
   BODY_TOO_LARGE: { status: 413, meaning: 'the body is over 1 MB' },
   URL_TOO_LONG: { status: 414, meaning: 'a path parameter is longer than the router allows' },

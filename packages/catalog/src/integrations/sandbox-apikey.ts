@@ -1,4 +1,5 @@
 import { defineIntegration } from '../define-integration.js';
+import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
 
 /** The built-in sandbox API reached with an API key instead of OAuth. */
@@ -29,4 +30,5 @@ export default defineIntegration({
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
   // Webhooks from the sandbox to an API-key account are signed with that account's key.
   webhookSignature: { header: 'X-Sandbox-Signature', algorithm: 'hmac-sha256', encoding: 'hex', prefix: 'sha256=', secret: { from: 'credentialField', field: 'apiKey' } },
+  actions: sandboxActions,
 });

@@ -244,7 +244,7 @@ export interface WorkflowRunStepTable {
   step_id: string;
   /** RUNNING | SUCCEEDED | FAILED | WAITING */
   status: string;
-  /** JSON, secrets redacted, large values truncated. */
+  /** JSON, project secrets redacted; kept whole (a resumed run reads it), shown truncated past 64 KB. */
   input: string | null;
   output: string | null;
   error: string | null;

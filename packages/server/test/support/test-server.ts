@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A fresh Postgres schema per server, so suites never see each other's rows. */
-async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.TEST_DATABASE_URL!;
   const schema = `sb_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
