@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { management } from './support/management.js';
+import { apiKeyCustomIntegration, management } from './support/management.js';
 import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
@@ -226,6 +226,30 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
       expect(await finished(delivered.body.runId)).toMatchObject({ status: 'SUCCEEDED', userId: sub, trigger: { body: { contact: { name: 'Grace' } } } });
       const forged = `sha256=${createHmac('sha256', 'not-the-client-secret').update('{}').digest('hex')}`;
       await expectError(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sandbox-signature': forged }, body: '{}' }), 401, 'WEBHOOK_SIGNATURE_INVALID');
+    });
+
+    it('reads a form body as an object and text as text; refuses malformed JSON with 400 INVALID_JSON and starts nothing', async () => {
+      // An integration without a signature spec: the URL's token alone admits a delivery.
+      await json(await api('POST', '/custom-integrations', apiKeyCustomIntegration('unsigned-hooks', `${server.url}/sandbox/api`, { testEndpointUrl: '/me' })), 201);
+      const { id: workflowId } = await json<{ id: string }>(await api('POST', '/workflows', { name: 'Unsigned', integration: 'custom.unsigned-hooks', trigger: { type: 'webhook' }, steps: [{ id: 'me', type: 'request', method: 'GET', url: `${server.url}/health` }] }), 201);
+      await json(await api('POST', `/workflows/${workflowId}/publish`));
+      const sub = newUser('unsigned');
+      await json(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'custom.unsigned-hooks', payload: { apiKey: 'sbx_unsigned' } } }), 201);
+      await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+      const { url } = await json<Json>(await server.sdk(sub, `/workflows/${workflowId}/webhook-url`));
+      const post = (contentType: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': contentType, cookie: 'session=1', authorization: 'Bearer not-for-the-history' }, body });
+
+      const form = await json<{ runId: string }>(await post('application/x-www-form-urlencoded', 'name=Ada&plan=pro'), 202);
+      const text = await json<{ runId: string }>(await post('text/plain', 'hello'), 202);
+      const formRun = await json<Json>(await api('GET', `/workflow-runs/${form.runId}`));
+      expect(formRun.trigger.body).toEqual({ name: 'Ada', plan: 'pro' });
+      // Credentials and cookies of a delivery never reach the run history; its other headers do.
+      expect(formRun.trigger.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(formRun.trigger.headers.cookie).toBeUndefined();
+      expect(formRun.trigger.headers.authorization).toBeUndefined();
+      expect((await json<Json>(await api('GET', `/workflow-runs/${text.runId}`))).trigger.body).toBe('hello');
+      await expectError(await post('application/json', '{"name":'), 400, 'INVALID_JSON');
+      expect(await runsOf(workflowId)).toHaveLength(2);
     });
 
     it('the sandbox delivers only to webhook URLs of this server, never to another address', async () => {
