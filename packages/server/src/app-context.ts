@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
+import type { AccountEvents } from './account-events.js';
 import type { ServerConfig } from './config.js';
 import type { InstallLimiters } from './connect/install-limits.js';
 import type { UpstreamPools } from './providers/upstream-pools.js';
@@ -23,4 +24,6 @@ export interface AppContext {
   lifecycle: { closing: boolean };
   /** Per-user limits on OAuth starts and typed-credential installs. */
   installLimits: InstallLimiters;
+  /** Announces accounts connected, re-authorized or configured (the workflows domain listens). */
+  accounts: AccountEvents;
 }

@@ -2,9 +2,11 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { AccountEvents } from './account-events.js';
 import type { AppContext } from './app-context.js';
 import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
+import { sdkActionRoutes } from './catalog/sdk-action-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
@@ -22,7 +24,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { loggerOptions } from './http/logger.js';
+import { loggedPath, loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -30,6 +32,7 @@ import type { JobQueue } from './jobs/job-queue.js';
 import { runFunction } from './workflows/function-sandbox.js';
 import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
+import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
@@ -45,6 +48,7 @@ import { openStorage } from './storage/database.js';
 import { LookupCaches } from './storage/lookup-caches.js';
 import { meRoutes } from './users/me-routes.js';
 import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
+import { webhookTriggerRoutes } from './workflows/webhook-trigger-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
@@ -68,8 +72,8 @@ export interface SwitchboardServer {
 export async function buildServer(config: ServerConfig, options: { logStream?: NodeJS.WritableStream } = {}): Promise<SwitchboardServer> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
-    // Behind a load balancer the client address and scheme come from X-Forwarded-*.
-    trustProxy: true,
+    // Behind a load balancer the client address and scheme come from X-Forwarded-*, when the peer is trusted to say so.
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Proxied paths are long (`/sdk/proxy/<type>/<provider path>`); the provider path is a route parameter.
@@ -100,11 +104,15 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     caches,
     lifecycle: { closing: false },
     installLimits: installLimiters(config.limits),
+    accounts: new AccountEvents(app.log),
   };
   const refresher = new TokenRefresher(context);
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
   const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction, (engine) => fireSchedules(context, engine));
+  context.accounts.listen(async (change) => {
+    await onAccountChanged(context, workflows, change);
+  });
   app.addHook('onClose', async () => {
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();
@@ -118,7 +126,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   app.addHook('onResponse', async (request, reply) => {
     // At LOG_LEVEL=warn and above the line is never written: do not build it.
     if (!INFO_OR_BELOW.has(request.log.level)) return;
-    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
@@ -160,6 +168,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   }
   await app.register(oauthCallbackRoute(context));
   await app.register(popupStartRoutes(context));
+  // Webhook triggers: addressed by their URL's token, outside the SDK's user-token scope.
+  await app.register(webhookTriggerRoutes(context, workflows));
   await app.register(portalPlaceholderRoutes());
   await app.register(
     async (sdk) => {
@@ -167,6 +177,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
+      await sdk.register(sdkActionRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(workflowSdkRoutes(context, workflows));
@@ -210,6 +221,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
     await scheduleRunRetention(context, jobs);
     await jobs.start();
+    // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
+    await workflows!.recover();
   }
   return { app, context, devProject, jobs, workflows, close: () => app.close() };
 }

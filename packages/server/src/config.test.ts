@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       sandboxTokenTtlSeconds: 3600,
       devProject: true,
       logLevel: 'info',
+      trustProxy: 'loopback,linklocal,uniquelocal',
       proxy: {
         connectTimeoutMs: 10_000,
         headersTimeoutMs: 60_000,
@@ -64,7 +65,7 @@ describe('loadConfig', () => {
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
-      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, runRetentionDays: 90, retentionSweepSeconds: 3600 },
+      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50, runRetentionDays: 90, retentionSweepSeconds: 3600 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),
@@ -139,6 +140,21 @@ describe('loadConfig', () => {
       const config = loadConfig({ SWITCHBOARD_DATA_DIR: 'data', SWITCHBOARD_SDK_FILE: 'sdk/switchboard.js', SWITCHBOARD_DEMO_DIR: 'demo' });
       expect(config).toMatchObject({ dataDir: resolve('data'), sdkFile: resolve('sdk/switchboard.js'), demoDir: resolve('demo') });
       expect(loadConfig({ SWITCHBOARD_SDK_FILE: '' }).sdkFile).toBeUndefined();
+    });
+  });
+
+  describe('SWITCHBOARD_TRUST_PROXY', () => {
+    it.each([
+      ['true', true],
+      ['off', false],
+      ['10.0.0.0/8, 192.0.2.1,loopback', '10.0.0.0/8,192.0.2.1,loopback'],
+      ['fd00::/8', 'fd00::/8'],
+    ])('reads %s', (value, expected) => {
+      expect(loadConfig({ SWITCHBOARD_TRUST_PROXY: value }).trustProxy).toEqual(expected);
+    });
+
+    it.each(['10.0.0.0/33', 'proxy.internal', '2', '10.0.0.1/8/1', '10.0.0.1,'])('refuses %s, naming the setting and the entry', (value) => {
+      expect(() => loadConfig({ SWITCHBOARD_TRUST_PROXY: value })).toThrow(/SWITCHBOARD_TRUST_PROXY: "[^"]*" is not an address/);
     });
   });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +29,12 @@ export interface ServerConfig {
   devProject: boolean;
   /** pino level (LOG_LEVEL). */
   logLevel: string;
+  /**
+   * Which peers may name the client address and scheme in X-Forwarded-* (SWITCHBOARD_TRUST_PROXY): addresses, CIDR
+   * ranges or the names loopback / linklocal / uniquelocal; or true / false. Default: private and
+   * loopback peers, so a client on the internet cannot pick its own address for the per-address limits.
+   */
+  trustProxy: string | boolean;
   /** Proxy: upstream settings (SWITCHBOARD_PROXY_*); see docs/configuration.md. */
   proxy: ProxyConfig;
   /** OAuth token lifecycle (SWITCHBOARD_REFRESH_*). */
@@ -57,6 +64,8 @@ export interface WorkflowsConfig {
   runLeaseSeconds: number;
   /** How often each instance looks for runs whose worker died. */
   recoveryIntervalSeconds: number;
+  /** Runs of one project executing at once, across all instances; more stay QUEUED until one ends or waits. */
+  projectConcurrency: number;
   /** Finished runs older than this many days are removed with their step journal (0 keeps them forever). */
   runRetentionDays: number;
   /** How often the retention sweep runs, once across all instances. */
@@ -127,6 +136,27 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return parsed;
 }
 
+/** Private networks and this host: where a load balancer or a reverse proxy in front of Switchboard connects from. */
+export const DEFAULT_TRUSTED_PROXIES = 'loopback,linklocal,uniquelocal';
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(value: string | undefined): string | boolean {
+  if (value === undefined || value.trim() === '') return DEFAULT_TRUSTED_PROXIES;
+  const text = value.trim().toLowerCase();
+  if (['true', 'yes', 'on'].includes(text)) return true;
+  if (['false', 'no', 'off', 'none'].includes(text)) return false;
+  const entries = text.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const version = isIP(address ?? '');
+    const bitsValid = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.has(entry) && (version === 0 || !bitsValid || extra !== undefined)) {
+      throw new Error(`SWITCHBOARD_TRUST_PROXY: "${entry}" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal (or set true or false)`);
+    }
+  }
+  return entries.join(',');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
   const port = overrides.port ?? integer('PORT', env.PORT, 4000, 0, 65535);
   const publicUrl = (overrides.publicUrl ?? env.SWITCHBOARD_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -143,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sandboxTokenTtlSeconds: integer('SWITCHBOARD_SANDBOX_TOKEN_TTL', env.SWITCHBOARD_SANDBOX_TOKEN_TTL, 3600, 1, 86_400 * 30),
     devProject,
     logLevel: env.LOG_LEVEL || 'info',
+    trustProxy: trustProxy(env.SWITCHBOARD_TRUST_PROXY),
     proxy: {
       connectTimeoutMs: integer('SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS', env.SWITCHBOARD_PROXY_CONNECT_TIMEOUT_MS, 10_000, 1, 600_000),
       headersTimeoutMs: integer('SWITCHBOARD_PROXY_HEADERS_TIMEOUT_MS', env.SWITCHBOARD_PROXY_HEADERS_TIMEOUT_MS, 60_000, 1, 3_600_000),
@@ -170,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workflows: {
       runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
       recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+      projectConcurrency: integer('SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY', env.SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY, 50, 1, 10_000),
       runRetentionDays: integer('SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', env.SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS, 90, 0, 36_500),
       retentionSweepSeconds: integer('SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', env.SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS, 3600, 1, 86_400),
     },

@@ -72,3 +72,38 @@ describe.each(testDatabases)('the admin key on %s', (database) => {
     });
   });
 });
+
+describe('the client address behind a proxy', () => {
+  // Only 127.0.0.1 is a trusted proxy here: it may name the client in X-Forwarded-For; any other peer may not.
+  let server: TestServer;
+  const untrusted = new Agent({ localAddress: '127.0.0.4' });
+  const trusted = new Agent({ localAddress: '127.0.0.1' });
+
+  beforeAll(async () => {
+    server = await startTestServer('sqlite', { SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE: '3', SWITCHBOARD_TRUST_PROXY: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await Promise.all([untrusted.close(), trusted.close()]);
+    await server?.close();
+  });
+
+  const guess = async (agent: Agent, key: string, forwardedFor: string) =>
+    (await undiciFetch(`${server.url}/api/v1/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ name: 'Guessed' }),
+      dispatcher: agent,
+    })) as unknown as Response;
+
+  it('is not taken from X-Forwarded-For sent by an untrusted peer: a guesser cannot rotate its way past the limit', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) await expectError(await guess(untrusted, `ak_guess_${attempt}`, `198.51.100.${attempt}`), 401, 'ADMIN_KEY_INVALID');
+    await expectError(await guess(untrusted, 'ak_guess_3', '198.51.100.200'), 429, 'RATE_LIMITED');
+  });
+
+  it('is taken from X-Forwarded-For sent by a trusted proxy: each client behind it has its own budget', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) await expectError(await guess(trusted, `ak_guess_${attempt}`, '203.0.113.7'), 401, 'ADMIN_KEY_INVALID');
+    await expectError(await guess(trusted, 'ak_guess_3', '203.0.113.7'), 429, 'RATE_LIMITED');
+    // Another client behind the same proxy is not throttled for the first one's guesses.
+    await expectError(await guess(trusted, 'ak_guess_4', '203.0.113.8'), 401, 'ADMIN_KEY_INVALID');
+  });
+});

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   INVALID_API_AUTHORIZATION: { status: 400, meaning: 'a custom integration\'s `apiAuthorization` is not `Header-Name: value {{accessToken}}`' },
   INVALID_PATTERN: { status: 400, meaning: "a custom integration's input pattern is not a valid regular expression; `field` names it" },
   INVALID_POST_INSTALL_INPUT: { status: 400, meaning: "a custom integration's post-install input is not valid; `field` names it" },
+  INVALID_ACTION: { status: 400, meaning: "a custom integration's action is not valid: its name, a template naming no input, an input schema that does not compile; `field` names it" },
   UNKNOWN_PLACEHOLDER: { status: 400, meaning: "a custom integration's template names a `{{placeholder}}` that is no input field or known value; `field` names it" },
   INVALID_ICON: { status: 400, meaning: "a custom integration's `iconSvg` is not an SVG document of at most 64 KB without scripts or external references" },
   INVALID_CUSTOM_INTEGRATION: { status: 400, meaning: 'a custom integration does not make a valid integration definition' },
@@ -64,6 +65,7 @@ export const ERROR_CODES = {
   SECRET_KEY_INVALID: { status: 401, meaning: 'the project secret key is not valid' },
   ADMIN_KEY_INVALID: { status: 401, meaning: 'the admin key is not valid' },
   CREDENTIAL_INVALID: { status: 401, meaning: 'the provider no longer accepts this account: the user must connect it again' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, meaning: "a webhook whose signature header (the integration's `webhookSignature`) is missing or wrong: no run starts" },
 
   // 403: known, but not allowed.
   PERMISSION_DENIED: { status: 403, meaning: "the user token's permissions do not allow this call through this account" },
@@ -87,6 +89,7 @@ export const ERROR_CODES = {
   APP_EVENT_NOT_FOUND: { status: 404, meaning: 'an app event with a name the project does not define' },
   SECRET_NOT_FOUND: { status: 404, meaning: 'no project secret with this name' },
   WORKFLOW_RUN_NOT_FOUND: { status: 404, meaning: 'no such workflow run in this project' },
+  WEBHOOK_NOT_FOUND: { status: 404, meaning: "a webhook URL whose token names no account's enablement of a published, active workflow with a Webhook trigger" },
   ICON_NOT_FOUND: { status: 404, meaning: 'no integration (built-in or custom) with this icon' },
   SDK_NOT_BUILT: { status: 404, meaning: 'the browser SDK file is missing: run `npm run build`' },
   SOURCE_MAP_NOT_FOUND: { status: 404, meaning: 'the browser SDK was built without a source map' },
@@ -102,8 +105,9 @@ export const ERROR_CODES = {
   INTEGRATION_MISCONFIGURED: { status: 409, meaning: "the integration's definition cannot make the request with this account (a template needs a value it lacks); `field` names the placeholder" },
   CUSTOM_INTEGRATION_EXISTS: { status: 409, meaning: 'a custom integration with this slug exists in the project' },
   SIGNING_KEY_EXISTS: { status: 409, meaning: '`POST …/signing-keys` with an `id` the project already has (also when two requests race for it)' },
-  WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger for an account that has not enabled the workflow: enableWorkflow first' },
+  WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger, or a webhook, for an account that has not enabled the workflow (or turned it off): enableWorkflow first' },
   WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
+  WORKFLOW_RUN_NOT_FAILED: { status: 409, meaning: 'replaying a run that has not failed: only a FAILED run can be replayed' },
 
   BODY_TOO_LARGE: { status: 413, meaning: 'the body is over 1 MB' },
   URL_TOO_LONG: { status: 414, meaning: 'a path parameter is longer than the router allows' },

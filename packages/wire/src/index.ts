@@ -10,4 +10,5 @@ export * from './integrations.js';
 export * from './install.js';
 export * from './management.js';
 export * from './workflows.js';
+export * from './actions.js';
 export * from './error-codes.js';

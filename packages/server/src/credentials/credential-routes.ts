@@ -93,6 +93,8 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           integrationId: credential.integrationId,
           event: 'config_updated',
         });
+        // Saved settings may complete a workflow's required ones: an Integration enabled run may start now.
+        await context.accounts.changed({ projectId: credential.projectId, connectedUserId: user.id, credentialId: credential.id });
         return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
       },
     );

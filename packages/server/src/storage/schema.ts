@@ -189,6 +189,23 @@ export interface ProjectSecretTable {
   updated_at: string;
 }
 
+/** A workflow enabled (or once enabled) on an account, kept by the server (migration 0006). */
+export interface WorkflowEnablementTable {
+  id: string;
+  project_id: string;
+  workflow_id: string;
+  credential_id: string;
+  connected_user_id: string;
+  /** 1 while the account's config has the workflow enabled. */
+  enabled: number;
+  /** When it was last turned on: schedules fire only later times; an Integration enabled run is keyed by it. */
+  enabled_at: string;
+  /** SHA-256 (hex) of the Webhook trigger's URL token for this account. */
+  webhook_token_hash: string;
+  /** The token, sealed; null until first issued. */
+  webhook_token_sealed: string | null;
+}
+
 /** One run of a workflow for one connected user. */
 export interface WorkflowRunTable {
   id: string;
@@ -227,7 +244,7 @@ export interface WorkflowRunStepTable {
   step_id: string;
   /** RUNNING | SUCCEEDED | FAILED | WAITING */
   status: string;
-  /** JSON, secrets redacted, large values truncated. */
+  /** JSON, project secrets redacted; kept whole (a resumed run reads it), shown truncated past 64 KB. */
   input: string | null;
   output: string | null;
   error: string | null;
@@ -278,6 +295,7 @@ export interface Database {
   project_secrets: ProjectSecretTable;
   workflow_runs: WorkflowRunTable;
   workflow_run_steps: WorkflowRunStepTable;
+  workflow_enablements: WorkflowEnablementTable;
 }
 
 export type ProjectRow = Selectable<ProjectTable>;
