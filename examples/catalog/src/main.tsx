@@ -16,7 +16,14 @@ boot(params).then(
     root.render(
       <StrictMode>
         <SwitchboardProvider sdk={sdk}>
-          <App host={host} build={build} projectId={session.projectId} deepLink={params.get('connect') ?? undefined} />
+          <App
+            host={host}
+            build={build}
+            projectId={session.projectId}
+            userToken={session.userToken}
+            deepLink={params.get('connect') ?? undefined}
+            params={params}
+          />
         </SwitchboardProvider>
       </StrictMode>,
     );
