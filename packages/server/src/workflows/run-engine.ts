@@ -397,6 +397,8 @@ function stepInput(step: Step, fields: Record<string, unknown>): unknown {
     }
     case 'function':
       return fields.input;
+    case 'action':
+      return { action: fields.action, input: fields.input };
     case 'response':
       return { status: fields.status, body: fields.body };
     case 'conditional':
