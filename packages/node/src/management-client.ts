@@ -28,6 +28,12 @@ import type {
   WorkflowRunsPage,
   WorkflowVersion,
   WorkflowWebhookUrl,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookDestination,
+  WebhookDestinationChanges,
+  WebhookDestinationInput,
+  WebhookDestinationWithSecret,
 } from './types.js';
 
 /**
@@ -122,6 +128,21 @@ export interface ManagementClient {
   cancelWorkflowRun(runId: string): Promise<WorkflowRun>;
   /** `POST …/workflow-runs/:id/replay`: a FAILED run again from its failed step (409 `WORKFLOW_RUN_NOT_FAILED` otherwise). */
   replayWorkflowRun(runId: string): Promise<WorkflowRun>;
+  /** `GET …/webhook-destinations`: never their signing secrets. */
+  listWebhookDestinations(): Promise<WebhookDestination[]>;
+  getWebhookDestination(destinationId: string): Promise<WebhookDestination>;
+  /** `POST …/webhook-destinations`: answers the signing secret (`whsec_…`) this once; keep it to verify deliveries. */
+  createWebhookDestination(input: WebhookDestinationInput): Promise<WebhookDestinationWithSecret>;
+  /** `PATCH …/webhook-destinations/:id`: URL, events, description, enabled. */
+  updateWebhookDestination(destinationId: string, changes: WebhookDestinationChanges): Promise<WebhookDestination>;
+  removeWebhookDestination(destinationId: string): Promise<void>;
+  /** `POST …/webhook-destinations/:id/rotate-secret`: a new secret, this once; the old one also signs for 24 hours. */
+  rotateWebhookSecret(destinationId: string): Promise<WebhookDestinationWithSecret>;
+  /** `GET …/webhook-destinations/:id/deliveries`: newest first, each with its tries. */
+  listWebhookDeliveries(destinationId: string, filter?: { status?: WebhookDeliveryStatus; limit?: number }): Promise<WebhookDelivery[]>;
+  getWebhookDelivery(deliveryId: string): Promise<WebhookDelivery>;
+  /** `POST …/webhook-deliveries/:id/replay`: sends a finished delivery again, with the same `webhook-id`. */
+  replayWebhookDelivery(deliveryId: string): Promise<WebhookDelivery>;
 }
 
 /** Filters of `listWorkflowRuns`; `since`/`until` are ISO 8601 times. */
@@ -244,6 +265,22 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     getWorkflowRun: async (runId) => call<WorkflowRunDetail>('GET', `/workflow-runs/${segment(runId, 'runId')}`),
     cancelWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/cancel`),
     replayWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/replay`),
+
+    listWebhookDestinations: () => call<WebhookDestination[]>('GET', '/webhook-destinations'),
+    getWebhookDestination: async (destinationId) => call<WebhookDestination>('GET', `/webhook-destinations/${segment(destinationId, 'destinationId')}`),
+    createWebhookDestination: (input) => call<WebhookDestinationWithSecret>('POST', '/webhook-destinations', input),
+    updateWebhookDestination: async (destinationId, changes) =>
+      call<WebhookDestination>('PATCH', `/webhook-destinations/${segment(destinationId, 'destinationId')}`, changes),
+    async removeWebhookDestination(destinationId) {
+      await call('DELETE', `/webhook-destinations/${segment(destinationId, 'destinationId')}`);
+    },
+    rotateWebhookSecret: async (destinationId) => call<WebhookDestinationWithSecret>('POST', `/webhook-destinations/${segment(destinationId, 'destinationId')}/rotate-secret`),
+    async listWebhookDeliveries(destinationId, filter = {}) {
+      const query = new URLSearchParams(Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === undefined ? [] : [[key, String(value)]]))).toString();
+      return call<WebhookDelivery[]>('GET', `/webhook-destinations/${segment(destinationId, 'destinationId')}/deliveries${query ? `?${query}` : ''}`);
+    },
+    getWebhookDelivery: async (deliveryId) => call<WebhookDelivery>('GET', `/webhook-deliveries/${segment(deliveryId, 'deliveryId')}`),
+    replayWebhookDelivery: async (deliveryId) => call<WebhookDelivery>('POST', `/webhook-deliveries/${segment(deliveryId, 'deliveryId')}/replay`),
   };
 }
 

@@ -49,6 +49,14 @@ export type {
   WorkflowSetting,
   WorkflowVersion,
   WorkflowWebhookUrl,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookDestination,
+  WebhookDestinationChanges,
+  WebhookDestinationInput,
+  WebhookDestinationWithSecret,
+  WebhookEventType,
 } from '@switchboard/wire';
 
 /** One connected account in `GET /sdk/me`'s `allCredentials`: the same view as {@link Credential}. */

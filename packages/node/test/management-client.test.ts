@@ -12,6 +12,8 @@ import {
 } from '@switchboard/node';
 import { apiKeyCustomIntegration } from '../../server/test/support/management.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { startWebhookReceiver } from '../../server/test/support/webhook-receiver.js';
+import { Webhook } from 'standardwebhooks';
 import { expectApiError, expectLocalError, expectNotLeaked } from './support/helpers.js';
 
 describe('createManagementClient', () => {
@@ -258,6 +260,41 @@ describe('createManagementClient', () => {
       expect((await user.getUser()).integrations['sandbox-apikey']?.configuredWorkflows).toEqual({ [workflow.id]: { enabled: true, settings: {} } });
       expect((await user.disableWorkflow(workflow.id)).config.configuredWorkflows?.[workflow.id]?.enabled).toBe(false);
       await expectApiError(user.enableWorkflow('no-such-workflow'), 404, 'WORKFLOW_NOT_FOUND');
+    });
+  });
+
+  describe('webhook destinations', () => {
+    it('creates a destination, receives a signed event, reads its delivery, replays it, rotates the secret and removes it', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        const created = await management.createWebhookDestination({ url: receiver.url('/node-client'), events: ['credential.created'], description: 'From the Node client' });
+        expect(created.signingSecret).toMatch(/^whsec_/);
+        const { id } = created.destination;
+        expect(await management.listWebhookDestinations()).toContainEqual(created.destination);
+        expect(await management.getWebhookDestination(id)).toEqual(created.destination);
+        expect(await management.updateWebhookDestination(id, { description: 'Renamed' })).toMatchObject({ id, description: 'Renamed' });
+
+        const user = userClient();
+        await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_hooks' });
+        let deliveries: Awaited<ReturnType<ManagementClient['listWebhookDeliveries']>> = [];
+        for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50))) {
+          deliveries = await management.listWebhookDeliveries(id, { status: 'SUCCEEDED' });
+          if (deliveries.length > 0) break;
+        }
+        expect(deliveries).toHaveLength(1);
+        const [request] = receiver.received('/node-client');
+        expect(new Webhook(created.signingSecret).verify(request!.body, request!.headers as Record<string, string>)).toMatchObject({ type: 'credential.created' });
+
+        expect(await management.getWebhookDelivery(deliveries[0]!.id)).toEqual(deliveries[0]);
+        expect(await management.replayWebhookDelivery(deliveries[0]!.id)).toMatchObject({ id: deliveries[0]!.id, status: 'PENDING' });
+        const rotated = await management.rotateWebhookSecret(id);
+        expect(rotated.signingSecret).not.toBe(created.signingSecret);
+        await management.removeWebhookDestination(id);
+        await expectApiError(management.getWebhookDestination(id), 404, 'WEBHOOK_DESTINATION_NOT_FOUND');
+        await expectApiError(management.createWebhookDestination({ url: 'ftp://example.com', events: ['credential.created'] }), 400, 'INVALID_URL');
+      } finally {
+        await receiver.close();
+      }
     });
   });
 

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { AccountEvents } from './account-events.js';
+import { AccountEvents } from './events/account-events.js';
 import type { AppContext } from './app-context.js';
 import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
@@ -30,18 +30,21 @@ import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 // The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
 import { runFunction } from './workflows/function-sandbox.js';
+import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
 import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
-import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
 import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
+import { noEvents } from './events/event-sink.js';
+import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 import { loadMasterKeys } from './secrets/master-keys.js';
 import { openStorage } from './storage/database.js';
 import { LookupCaches } from './storage/lookup-caches.js';
@@ -104,10 +107,14 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     lifecycle: { closing: false },
     installLimits: installLimiters(config.limits),
     accounts: new AccountEvents(app.log),
+    events: noEvents,
   };
   const refresher = new TokenRefresher(context);
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
+  // Webhook deliveries are durable on the job queue too; without it, events are not recorded (docs/webhooks.md).
+  const webhooks = jobs && new WebhookDeliveries(context, jobs);
+  if (webhooks) context.events = webhooks;
   const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction, (engine) => fireSchedules(context, engine));
   context.accounts.listen(async (change) => {
     await onAccountChanged(context, workflows, change);
@@ -169,7 +176,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(popupStartRoutes(context));
   // Webhook triggers: addressed by their URL's token, outside the SDK's user-token scope.
   await app.register(webhookTriggerRoutes(context, workflows));
-  await app.register(portalPlaceholderRoutes());
+  await app.register(portalRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.
@@ -203,7 +210,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     },
     { prefix: '/v2/projects/:projectId/sdk' },
   );
-  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows), { prefix: '/api/v1' });
+  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows, webhooks), { prefix: '/api/v1' });
 
   if (config.sandbox) {
     await registerSandbox(app, {
@@ -217,7 +224,9 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await scheduleTokenRefresh(context, jobs, refresher);
     await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));
     await workflows!.start();
+    await webhooks!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await scheduleRunRetention(context, jobs);
     await jobs.start();
     // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
     await workflows!.recover();

@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   INVALID_CONTENT_LENGTH: { status: 400, meaning: '`Content-Length` is not a number, or given twice; the connection is closed' },
   INVALID_HEADER: { status: 400, meaning: 'a header name or value with a character HTTP does not allow; on the Proxy API also a forwarded value with CR, LF or NUL' },
   MALFORMED_REQUEST: { status: 400, meaning: "anything else Node's HTTP parser refuses; the connection is closed" },
-  INVALID_URL: { status: 400, meaning: "the URL's percent-encoding is malformed, or a custom integration's URL is not http(s) (or plain http where https is required); `field` names it" },
+  INVALID_URL: { status: 400, meaning: "the URL's percent-encoding is malformed, or a custom integration's URL is not http(s) (or plain http where https is required); `field` names it (webhook destinations: docs/webhooks.md)" },
   INVALID_INPUT: { status: 400, meaning: 'install inputs (or a reference-SDK JSON parameter) are not an object; `field` names it' },
   UNKNOWN_FIELD: { status: 400, meaning: 'an install input that is not a field of the integration; `field` names it' },
   MISSING_FIELD: { status: 400, meaning: 'a required install input is missing; `field` names it' },
@@ -90,10 +90,13 @@ export const ERROR_CODES = {
   SECRET_NOT_FOUND: { status: 404, meaning: 'no project secret with this name' },
   WORKFLOW_RUN_NOT_FOUND: { status: 404, meaning: 'no such workflow run in this project' },
   WEBHOOK_NOT_FOUND: { status: 404, meaning: "a webhook URL whose token names no account's enablement of a published, active workflow with a Webhook trigger" },
+  WEBHOOK_DESTINATION_NOT_FOUND: { status: 404, meaning: 'no webhook destination with this id in the project' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, meaning: 'no webhook delivery with this id in the project' },
   ICON_NOT_FOUND: { status: 404, meaning: 'no integration (built-in or custom) with this icon' },
   SDK_NOT_BUILT: { status: 404, meaning: 'the browser SDK file is missing: run `npm run build`' },
   SOURCE_MAP_NOT_FOUND: { status: 404, meaning: 'the browser SDK was built without a source map' },
   DEMO_NOT_BUILT: { status: 404, meaning: 'the demo app is not built: run `npm run build`' },
+  PORTAL_NOT_BUILT: { status: 404, meaning: 'the Connect Portal app is not built: run `npm run build`' },
 
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'a method the Proxy API does not forward (TRACE, WebDAV methods); `Allow` lists those it does' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'the request did not arrive in time; the connection is closed' },
@@ -108,6 +111,7 @@ export const ERROR_CODES = {
   WORKFLOW_NOT_ENABLED: { status: 409, meaning: 'a Request trigger, or a webhook, for an account that has not enabled the workflow (or turned it off): enableWorkflow first' },
   WORKFLOW_RUN_FINISHED: { status: 409, meaning: 'cancelling a run that has already ended' },
   WORKFLOW_RUN_NOT_FAILED: { status: 409, meaning: 'replaying a run that has not failed: only a FAILED run can be replayed' },
+  WEBHOOK_DELIVERY_PENDING: { status: 409, meaning: 'replaying a webhook delivery whose tries are still under way: wait until it is SUCCEEDED, FAILED or DEAD' },
 
   BODY_TOO_LARGE: { status: 413, meaning: 'the body is over 1 MB' },
   URL_TOO_LONG: { status: 414, meaning: 'a path parameter is longer than the router allows' },
@@ -127,6 +131,7 @@ export const ERROR_CODES = {
   TOKEN_REFRESH_UNAVAILABLE: { status: 503, meaning: "the provider's token endpoint could not be reached and the token has expired; try again shortly" },
   DATABASE_UNAVAILABLE: { status: 503, meaning: 'Postgres cannot be reached (restarting, failing over); `Retry-After: 5`' },
   WORKFLOW_RUNS_UNAVAILABLE: { status: 503, meaning: 'a trigger while this server runs no background jobs (`SWITCHBOARD_JOBS=0`): workflows run on the job queue' },
+  WEBHOOKS_UNAVAILABLE: { status: 503, meaning: 'a webhook replay while this server runs no background jobs (`SWITCHBOARD_JOBS=0`): deliveries run on the job queue' },
   UPSTREAM_TIMEOUT: { status: 504, meaning: 'the provider did not answer a proxied call in time' },
   WORKFLOW_RESPONSE_TIMEOUT: { status: 504, meaning: "a Request trigger whose run did not reach its Response step within the trigger's timeout; the run goes on, `runId` names it" },
 } as const satisfies Record<string, { status: number | readonly number[] | '4xx'; meaning: string }>;
@@ -137,7 +142,6 @@ export const ERROR_CODES = {
  */
 export const REPORTED_ERROR_CODES = {
   OAUTH_STATE_EXPIRED: { meaning: 'the OAuth flow expired before the user finished; the `error` of `GET /sdk/oauth/:state`' },
-  CONNECT_PORTAL_UNAVAILABLE: { meaning: "the Connect Portal is not on this server; the portal page posts it to the SDK, which rejects `connect()`" },
 } as const satisfies Record<string, { meaning: string }>;
 
 /** A code Switchboard answers with an error status. */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
+import { credentialEvent } from '../credentials/credential-events.js';
 import {
   credentialsChanged,
   insertCredential,
@@ -116,5 +117,7 @@ export async function saveConnectedAccount(
   });
   // Once committed: workflows may start runs for the account (an Integration enabled trigger).
   await context.accounts.changed({ projectId: integration.projectId, connectedUserId, credentialId: saved.credential.id });
+  // After the commit: the customer's backend hears of an account that exists.
+  if (saved.created) await context.events.publish(credentialEvent('credential.created', integration, saved.credential));
   return saved;
 }

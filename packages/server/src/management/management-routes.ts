@@ -39,6 +39,8 @@ import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
 import type { WorkflowEngine } from '../workflows/run-engine.js';
 import { workflowManagementRoutes } from '../workflows/workflow-management-routes.js';
+import type { WebhookDeliveries } from '../webhooks/webhook-deliveries.js';
+import { webhookRoutes } from '../webhooks/webhook-routes.js';
 
 function checkOrigins(origins: string[] | undefined) {
   origins?.forEach((origin, index) => {
@@ -81,7 +83,12 @@ function checkPublicKey(pem: string) {
 }
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
-export function managementRoutes(context: AppContext, adminKey: string, workflows: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
+export function managementRoutes(
+  context: AppContext,
+  adminKey: string,
+  workflows: WorkflowEngine | undefined,
+  webhooks?: WebhookDeliveries,
+): FastifyPluginAsyncTypebox {
   const adminKeyGuard = new AdminKeyGuard(adminKey, RateLimiter.perMinute(context.config.limits.adminKeyFailuresPerMinute));
   return async (app) => {
     app.post(
@@ -108,6 +115,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
       await projectScope.register(workflowManagementRoutes(context, workflows));
+      await projectScope.register(webhookRoutes(context, webhooks));
 
       scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 

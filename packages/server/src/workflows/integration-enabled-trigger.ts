@@ -1,4 +1,4 @@
-import type { AccountChange } from '../account-events.js';
+import type { AccountChange } from '../events/account-events.js';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { parseJson } from '../json.js';

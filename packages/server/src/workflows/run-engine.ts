@@ -7,6 +7,7 @@ import { parseJson } from '../json.js';
 import { findProject } from '../projects/project-store.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { openProjectSecrets } from './project-secrets.js';
+import { runEvent } from './run-events.js';
 import {
   abandonedRuns,
   finishStep,
@@ -186,6 +187,7 @@ export class WorkflowEngine {
       const outcome = await this.sequence(state, state.definition.steps, scope, '');
       if (outcome.done) {
         await setRunStatus(this.context.db, runId, 'SUCCEEDED');
+        await this.context.events.publish(runEvent(run, 'succeeded'));
       } else {
         await setRunStatus(this.context.db, runId, 'WAITING');
         await this.enqueue(runId, outcome.wakeAt);
@@ -195,6 +197,7 @@ export class WorkflowEngine {
       const failure = error instanceof RunFailed ? error : new RunFailed('INTERNAL_ERROR', 'The run failed unexpectedly');
       if (!(error instanceof RunFailed)) this.context.log.error({ err: error, runId }, 'workflow run failed unexpectedly');
       await setRunStatus(this.context.db, runId, 'FAILED', { error: { code: failure.code, message: failure.message, ...(failure.stepKey && { stepKey: failure.stepKey }) } });
+      await this.context.events.publish(runEvent(run, 'failed', failure));
     } finally {
       clearInterval(heartbeat);
       await releaseRun(this.context.db, runId);
