@@ -401,7 +401,7 @@ function stepInput(step: Step, fields: Record<string, unknown>): unknown {
     case 'function':
       return fields.input;
     case 'action':
-      return { action: fields.action, input: fields.input };
+      return fields;
     case 'response':
       return { status: fields.status, body: fields.body };
     case 'conditional':
