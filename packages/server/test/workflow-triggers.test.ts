@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyCustomIntegration, management } from './support/management.js';
 import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
+import { publishWorkflow } from './support/workflows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
@@ -15,11 +16,7 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
   let server: TestServer;
   const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
 
-  async function publish(definition: Record<string, unknown>): Promise<string> {
-    const { id } = await json<{ id: string }>(await api('POST', '/workflows', { integration: 'sandbox-apikey', ...definition }), 201);
-    await json(await api('POST', `/workflows/${id}/publish`));
-    return id;
-  }
+  const publish = (definition: Record<string, unknown>) => publishWorkflow(server, definition);
 
   /** A user with a sandbox API-key account (its key is returned: the sandbox signs that account's webhooks with it). */
   async function connectApiKey(label: string): Promise<{ sub: string; credentialId: string; apiKey: string }> {
