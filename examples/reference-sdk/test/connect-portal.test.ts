@@ -309,21 +309,48 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(await portal.getByRole('dialog').count()).toBe(0);
   });
 
-  it('passes axe-core without a serious or critical violation, and is screenshotted dark and at 360 px', async () => {
+  it('passes axe-core without a serious or critical violation, connecting and connected, light and dark, and fits 360 px', async () => {
     const reference = await open();
     await reference.signIn(freshUser('portal-axe'));
     const frame = await startConnect(reference, 'sandbox');
     await frame.getByRole('button', { name: 'Connect Sandbox' }).waitFor();
     expect(await axeViolations(reference.page)).toEqual([]);
-
     await reference.page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(reference.page, 'portal-connect-dark');
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await reference.page.emulateMedia({ colorScheme: 'light' });
+
+    await connectThroughPopup(reference, frame, freshLogin('axe'));
+    await frame.getByRole('button', { name: 'Finish' }).click();
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await frame.getByText('Enter channel.').waitFor();
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await reference.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(reference.page, 'portal-configuration-dark');
     expect(await axeViolations(reference.page)).toEqual([]);
 
     await reference.page.setViewportSize({ width: 360, height: 740 });
     await reference.page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(reference.page, 'portal-connect-360');
-    const overflow = await frame.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(reference.page, 'portal-configuration-360');
+    const overflow = () => frame.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await frame.getByRole('tab', { name: 'Overview' }).click();
+    await screenshot(reference.page, 'portal-overview-360');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+  });
+
+  it("takes the integration's theme and accent colour from its portal settings", async () => {
+    expect((await api('PUT', '/integrations/sandbox-apikey', { portal: { theme: 'dark', accentColor: '#0F766E' } })).status).toBe(200);
+    try {
+      const reference = await open();
+      await reference.signIn(freshUser('portal-theme'));
+      const frame = await startConnect(reference, 'sandbox-apikey');
+      const look = await frame.locator('html').evaluate((root) => ({ theme: root.dataset.theme, accent: root.style.getPropertyValue('--accent'), background: getComputedStyle(document.querySelector('.dialog')!).backgroundColor }));
+      expect(look).toEqual({ theme: 'dark', accent: '#0F766E', background: 'rgb(24, 28, 33)' });
+      await screenshot(reference.page, 'portal-theme-dark-teal');
+      expect(await axeViolations(reference.page)).toEqual([]);
+    } finally {
+      await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
+    }
   });
 });
