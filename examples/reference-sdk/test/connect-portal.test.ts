@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, FrameLocator } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
-import { management } from '../../../packages/server/test/support/management.js';
+import { management, sandboxOAuthCustomIntegration } from '../../../packages/server/test/support/management.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
 import { freshLogin, freshUser, ReferencePage } from './support/reference-page.js';
 import { axeViolations, connectOutcome, portalFrame, portalShown, startConnect } from './support/portal-page.js';
@@ -147,6 +147,39 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => portalShown(reference.page)).toBe(false);
     expect(reference.corsErrors()).toEqual([]);
+  });
+
+  it('a pre-OAuth input (a shop domain) is checked in the portal, then goes with the OAuth popup', async () => {
+    const base = sandboxOAuthCustomIntegration(env.server, 'portal-shop', { overrides: { name: 'Shop' } });
+    const auth = base.auth as Record<string, unknown>;
+    const shopField = { id: 'shop', label: 'Shop domain', type: 'text', required: true, pattern: '[a-z0-9-]+\\.myshop\\.example', placeholder: 'your-store.myshop.example', help: 'The address of your shop.' };
+    const created = await management(env.server, env.server.secretKey, 'POST', `/projects/${env.server.projectId}/custom-integrations`, { ...base, auth: { ...auth, inputFields: [shopField] } });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { type } = (await created.json()) as { type: string };
+
+    const reference = await open();
+    const sub = freshUser('portal-shop');
+    await reference.signIn(sub);
+    const frame = await startConnect(reference, type);
+    await frame.getByLabel('Shop domain').fill('not a shop');
+    await frame.getByRole('button', { name: 'Continue to Shop' }).click();
+    await frame.getByText('Shop domain should look like your-store.myshop.example.').waitFor();
+    expect(reference.page.context().pages()).toHaveLength(1);
+
+    await frame.getByLabel('Shop domain').fill('ada-store.myshop.example');
+    const popupOpened = reference.page.context().waitForEvent('page');
+    await frame.getByRole('button', { name: 'Continue to Shop' }).click();
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close', { timeout: 25_000 });
+    await popup.getByLabel('Sandbox login').waitFor();
+    await approveInPopup(popup, freshLogin('shop'));
+    await closed;
+    await frame.getByText('Connected as').waitFor();
+    await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved' });
+    expect(await sdk<SdkCredential[]>(sub, '/sdk/credentials')).toHaveLength(1);
+    // The SDK asked the server for the authorization URL with the shop the user typed.
+    const buildOAuth = reference.requests.find((url) => url.pathname.endsWith('/sdk/actions/build-oauth'));
+    expect(JSON.parse(buildOAuth!.searchParams.get('endUserSuppliedValues')!)).toEqual({ shop: 'ada-store.myshop.example' });
   });
 
   it('a user who clicks Deny at the provider is told they declined, and can connect again', async () => {

@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { fromInstallField, fromSettingInput, type FieldSpec } from '../fields.js';
 import { serverError } from '../protocol.js';
-import type { Account, Integration, PortalConfigValues, WorkflowMeta } from '../types.js';
+import { integrationType, type Account, type Integration, type PortalConfigValues, type WorkflowMeta } from '../types.js';
 import { FieldsForm } from './FieldsForm.js';
 import type { OptionsLoader } from './Field.js';
 
@@ -39,7 +39,7 @@ export function Configuration({ integration, config, account, invoke, postInstal
       if (!field.source?.path) return [];
       let answer: unknown;
       try {
-        answer = await invoke('request', integration.type, field.source.path, { method: 'GET', selectedCredentialId: account.id });
+        answer = await invoke('request', integrationType(integration), field.source.path, { method: 'GET', selectedCredentialId: account.id });
       } catch (failure) {
         throw new Error(serverError(failure).message);
       }
@@ -54,12 +54,12 @@ export function Configuration({ integration, config, account, invoke, postInstal
         return [{ value: String(value), label: typeof label === 'string' ? label : String(value) }];
       });
     },
-    [invoke, integration.type, account.id],
+    [invoke, integrationType(integration), account.id],
   );
 
   const saveShared = async (values: Record<string, unknown>) => {
     try {
-      await invoke('updateIntegrationUserSettings', integration.type, values, selection);
+      await invoke('updateIntegrationUserSettings', integrationType(integration), values, selection);
     } catch (failure) {
       throw serverError(failure);
     }
@@ -131,7 +131,7 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
       await invoke('triggerSDKEvent', {
         type: 'onWorkflowChange',
         integrationId: integration.id,
-        integrationType: integration.type,
+        integrationType: integrationType(integration),
         workflowId: workflow.id,
         workflowStateChange: { enabled: !enabled },
       });
@@ -168,7 +168,7 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
           loadOptions={loadOptions}
           onSubmit={async (values) => {
             try {
-              await invoke('updateWorkflowUserSettings', integration.type, workflow.id, values, selection);
+              await invoke('updateWorkflowUserSettings', integrationType(integration), workflow.id, values, selection);
             } catch (failure) {
               throw serverError(failure);
             }
