@@ -50,7 +50,13 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
       ],
     };
     expect((await api('PUT', '/integrations/sandbox', { portal })).status).toBe(200);
-    const created = await api('POST', '/workflows', { integration: 'sandbox', name: 'Post alerts', trigger: { type: 'request' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const created = await api('POST', '/workflows', {
+      integration: 'sandbox',
+      name: 'Post alerts',
+      trigger: { type: 'request' },
+      settings: [{ id: 'prefix', label: 'Message prefix', type: 'text', help: 'Put in front of every alert.' }],
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     workflowId = ((await created.json()) as { id: string }).id;
     expect((await api('POST', `/workflows/${workflowId}/publish`)).status).toBe(200);
@@ -126,9 +132,25 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(credential!.config.sharedSettings).toMatchObject({ contactList: 'starred', channel: '#alerts', priority: 'high', team: 'support', contact: contact.id });
 
     // A workflow switched on shows in /sdk/me.
+    await reference.page.evaluate(() => {
+      const changes: unknown[] = [];
+      (window as unknown as { workflowChanges: unknown[] }).workflowChanges = changes;
+      const subscribe = window.paragon.subscribe.bind(window.paragon) as unknown as (name: string, handler: (event: { workflowId: string; workflowStateChange: { enabled: boolean } }) => void) => void;
+      subscribe('onWorkflowChange', (event) => changes.push({ workflowId: event.workflowId, enabled: event.workflowStateChange.enabled }));
+    });
     await frame.getByRole('switch', { name: 'Post alerts' }).click();
     await expect.poll(async () => (await sdk<{ integrations: { sandbox: { configuredWorkflows?: Record<string, { enabled: boolean }> } } }>(sub, '/sdk/me')).integrations.sandbox.configuredWorkflows?.[workflowId]?.enabled).toBe(true);
     await expect(frame.getByRole('switch', { name: 'Post alerts' }).isChecked()).resolves.toBe(true);
+    // The SDK told the page (onWorkflowChange) which workflow changed.
+    await expect.poll(() => reference.page.evaluate(() => (window as unknown as { workflowChanges: unknown[] }).workflowChanges)).toEqual([{ workflowId, enabled: true }]);
+    // An enabled workflow's own settings, saved to it.
+    await frame.getByLabel('Message prefix').fill('[app]');
+    await frame.getByRole('button', { name: 'Save', exact: true }).click();
+    await frame.getByText('Workflow settings saved.').waitFor();
+    const [withWorkflow] = await sdk<SdkCredential[]>(sub, '/sdk/credentials');
+    expect(withWorkflow!.config.configuredWorkflows?.[workflowId]).toMatchObject({ enabled: true, settings: { prefix: '[app]' } });
+    // Each save keeps what the other saved.
+    expect(withWorkflow!.config.sharedSettings).toMatchObject({ channel: '#alerts', team: 'support' });
     await screenshot(reference.page, 'portal-configuration-light');
 
     // Disconnect asks first; Cancel keeps the account.
