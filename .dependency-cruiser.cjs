@@ -7,12 +7,12 @@ const SRC = '^packages/server/src/';
  * Domain folders, top to bottom: a service (any file that is not a route) may import folders below its own, never
  * above. Folders that hold only routes come first. Reorder here, deliberately, when a new dependency is right.
  */
-const DOMAIN_ORDER = ['home', 'portal', 'workflows', 'browser-sdk', 'management', 'proxy', 'connect', 'demo', 'users', 'credentials', 'projects', 'catalog'];
+const DOMAIN_ORDER = ['home', 'portal', 'webhooks', 'workflows', 'browser-sdk', 'management', 'proxy', 'connect', 'demo', 'users', 'credentials', 'projects', 'catalog'];
 const DOMAIN = `${SRC}(${DOMAIN_ORDER.join('|')})/`;
 // http/cors.ts and http/error-handler.ts are the app's Fastify hooks, registered by app.ts: they sit with the routes.
 const ROUTE = `(${SRC}app[.]ts$|-routes?[.]ts$|${SRC}http/(cors|error-handler)[.]ts$)`;
 const OUTBOUND = `${SRC}providers/`;
-const STORAGE = `${SRC}(storage|secrets|jobs|http)/|${SRC}(clock|json|errors|config)[.]ts$`;
+const STORAGE = `${SRC}(storage|secrets|jobs|http|events)/|${SRC}(clock|json|errors|config)[.]ts$`;
 const TEST = '[.]test[.]ts$';
 
 module.exports = {

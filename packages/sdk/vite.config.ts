@@ -12,7 +12,7 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: false,
       // The server serves the script-tag build as /switchboard.js and names its map in a SourceMap header.
       sourcemap: global ? 'hidden' : true,
-      target: 'es2020',
+      target: 'es2022',
       minify: true,
       // Vite keeps whitespace in ES library builds; the shipped module is fully minified, as its size budget assumes.
       rolldownOptions: { output: { minify: true } },

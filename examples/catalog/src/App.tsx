@@ -1,13 +1,17 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { IntegrationMetadata } from '@switchboard/sdk';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ConnectedAccount, IntegrationMetadata } from '@switchboard/sdk';
 import { useIntegrationMetadata, useSwitchboard, useSwitchboardUser } from '@switchboard/react';
 import { ActivityLog, type ActivityEntry } from './components/ActivityLog.js';
+import { ConfirmDisconnect, type DisconnectRequest } from './components/ConfirmDisconnect.js';
+import { ModeSwitch } from './components/ModeSwitch.js';
 import { Banners, type Banner } from './components/Banners.js';
 import { InstallDialog } from './components/InstallDialog.js';
 import { IntegrationCard } from './components/IntegrationCard.js';
 import { IntegrationDetails, type TestResult } from './components/IntegrationDetails.js';
 import { asError, describeError, type ErrorLike } from './errors.js';
-import { accountsOf, integrationState, integrationStatus } from './status.js';
+import { initialMode, initialTheme, rememberInUrl, type ConnectMode, type Theme } from './connect-mode.js';
+import { settingsApi } from './settings-api.js';
+import { accountName, accountsOf, integrationState, integrationStatus } from './status.js';
 import { useInstallFlow, type ConnectOptions } from './use-install-flow.js';
 
 export interface AppProps {
@@ -15,13 +19,16 @@ export interface AppProps {
   host: string;
   build: 'script' | 'module';
   projectId: string;
+  /** The demo user's token, for the settings calls the SDK has no function for (settings-api.ts). */
+  userToken: string;
   /** `?connect=<type>`: start this install right after sign-in. */
   deepLink: string | undefined;
+  params: URLSearchParams;
 }
 
 let nextId = 1;
 
-export function App({ host, build, projectId, deepLink }: AppProps) {
+export function App({ host, build, projectId, userToken, deepLink, params }: AppProps) {
   const sdk = useSwitchboard();
   const user = useSwitchboardUser();
   const integrations = useIntegrationMetadata();
@@ -29,6 +36,13 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
   const [activity, setActivity] = useState<ActivityEntry[]>([]);
   const [banners, setBanners] = useState<Banner[]>([]);
   const [disconnecting, setDisconnecting] = useState<Record<string, ReadonlySet<string>>>({});
+  const [mode, setMode] = useState<ConnectMode>(() => initialMode(params));
+  const [theme, setTheme] = useState<Theme>(() => initialTheme(params));
+  const [confirming, setConfirming] = useState<DisconnectRequest>();
+  const settings = useMemo(() => settingsApi(host, projectId, () => userToken), [host, projectId, userToken]);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
 
   const metadataRef = useRef<IntegrationMetadata[]>(integrations);
   metadataRef.current = integrations;
@@ -93,16 +107,23 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
     if (!user.authenticated && installing) cancelInstall();
   }, [user.authenticated, installing, cancelInstall]);
 
-  /** Connect, or for an integration whose account was invalidated, re-authorize that account in place. */
+  /**
+   * Connect, or for an integration whose account was invalidated, re-authorize that account in place: with this
+   * app's own forms (headless), or in the SDK's Connect Portal.
+   */
   const connect = useCallback(
     (type: string, options?: ConnectOptions) => {
       if (!options) {
         const invalid = accountsOf(integrationState(sdk.getUser(), type)).find((account) => account.status === 'INVALID');
         if (invalid) options = { selectedCredentialId: invalid.id };
       }
-      install.connect(type, options);
+      if (mode === 'portal') {
+        sdk.connect(type, { ...options, theme, onError: (error) => report(asError(error), type) }).catch(() => undefined);
+      } else {
+        install.connect(type, options);
+      }
     },
-    [sdk, install.connect],
+    [sdk, install.connect, mode, theme, report],
   );
 
   // `?connect=<type>`: start right after sign-in. Outside a click, so a browser may block the OAuth popup: the
@@ -116,6 +137,18 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
     window.history.replaceState(null, '', url);
     connect(deepLink);
   }, [deepLink, connect]);
+
+  /** Disconnecting deletes settings and stops workflows: the user confirms first (ConfirmDisconnect). */
+  const askDisconnect = (type: string, selectedCredentialId?: string) => {
+    const account = accountsOf(integrationState(user, type)).find((candidate) => candidate.id === selectedCredentialId);
+    setConfirming({ integrationType: type, ...(selectedCredentialId && { selectedCredentialId }), name: account ? accountName(account) : (nameOf(type) ?? type) });
+  };
+
+  /** Saves an account's settings, then reloads the user state (the SDK's state comes from `GET /sdk/me`). */
+  const saveSettings = async (account: ConnectedAccount, values: Record<string, string>) => {
+    await settings.save(account, values);
+    await sdk.authenticate(projectId, userToken);
+  };
 
   const disconnect = async (type: string, selectedCredentialId?: string) => {
     const key = selectedCredentialId ?? '*';
@@ -194,8 +227,10 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
                 disconnecting={disconnecting[selected] ?? new Set()}
                 onBack={() => setSelected(undefined)}
                 onConnect={(options) => connect(selected, options)}
-                onDisconnect={(credentialId) => void disconnect(selected, credentialId)}
+                onDisconnect={(credentialId) => askDisconnect(selected, credentialId)}
                 onTestRequest={(credentialId) => testRequest(selected, credentialId)}
+                loadSettingFields={() => settings.fields(selected)}
+                onSaveSettings={saveSettings}
               />
             ) : (
               <section aria-labelledby="catalog-title" data-testid="catalog">
@@ -210,6 +245,18 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
                     </p>
                   )}
                 </div>
+                <ModeSwitch
+                  mode={mode}
+                  theme={theme}
+                  onMode={(next) => {
+                    setMode(next);
+                    rememberInUrl('mode', next);
+                  }}
+                  onTheme={(next) => {
+                    setTheme(next);
+                    rememberInUrl('theme', next);
+                  }}
+                />
                 {!user.authenticated ? (
                   <p className="empty" data-testid="signed-out-notice">
                     You are signed out. Reload the page to sign in again.
@@ -226,8 +273,9 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
                         status={statusOf(metadata.type)}
                         busy={(disconnecting[metadata.type]?.size ?? 0) > 0}
                         onConnect={() => connect(metadata.type)}
-                        onDisconnect={() => void disconnect(metadata.type)}
+                        onDisconnect={() => askDisconnect(metadata.type)}
                         onOpen={() => setSelected(metadata.type)}
+                        {...(mode === 'portal' && { onManage: () => connect(metadata.type, {}) })}
                       />
                     ))}
                   </ul>
@@ -263,6 +311,14 @@ export function App({ host, build, projectId, deepLink }: AppProps) {
         </div>
       </div>
 
+      <ConfirmDisconnect
+        request={confirming}
+        onCancel={() => setConfirming(undefined)}
+        onConfirm={() => {
+          if (confirming) void disconnect(confirming.integrationType, confirming.selectedCredentialId);
+          setConfirming(undefined);
+        }}
+      />
       <InstallDialog
         flow={install.flow}
         metadata={flowMetadata}

@@ -5,6 +5,7 @@ import { App } from './App.js';
 import { boot } from './boot.js';
 import { BootError, Booting } from './components/BootScreens.js';
 import './styles.css';
+import './theme-dark.css';
 
 const root = createRoot(document.getElementById('root')!);
 const params = new URLSearchParams(window.location.search);
@@ -15,7 +16,14 @@ boot(params).then(
     root.render(
       <StrictMode>
         <SwitchboardProvider sdk={sdk}>
-          <App host={host} build={build} projectId={session.projectId} deepLink={params.get('connect') ?? undefined} />
+          <App
+            host={host}
+            build={build}
+            projectId={session.projectId}
+            userToken={session.userToken}
+            deepLink={params.get('connect') ?? undefined}
+            params={params}
+          />
         </SwitchboardProvider>
       </StrictMode>,
     );

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { builtInIntegrations, defineIntegration, findBuiltInIntegration, matchesInputPattern, templatePlaceholders, type InputField, type IntegrationDefinition } from './index.js';
+import {
+  actionProblems,
+  builtInIntegrations,
+  defineIntegration,
+  findBuiltInIntegration,
+  matchesInputPattern,
+  templatePlaceholders,
+  type InputField,
+  type IntegrationAction,
+  type IntegrationDefinition,
+} from './index.js';
 
 /** User-typed inputs whose value is placed in one of the definition's URLs. */
 function urlInputs(definition: IntegrationDefinition): InputField[] {
@@ -126,6 +136,15 @@ describe('defineIntegration', () => {
     );
   });
 
+  it('checks a webhook signature spec: a header name, and a secret the integration has', () => {
+    const signed = (secret: NonNullable<IntegrationDefinition['webhookSignature']>['secret'], header = 'X-Signature') =>
+      defineIntegration({ ...base, webhookSignature: { header, algorithm: 'hmac-sha256', encoding: 'hex', secret } });
+    expect(signed({ from: 'credentialField', field: 'apiKey' }).webhookSignature?.header).toBe('X-Signature');
+    expect(() => signed({ from: 'credentialField', field: 'nope' })).toThrow(/webhookSignature.secret names nope, which is no secret field/);
+    expect(() => signed({ from: 'clientSecret' })).toThrow(/clientSecret needs an OAuth integration/);
+    expect(() => signed({ from: 'credentialField', field: 'apiKey' }, 'X Bad: header')).toThrow(/webhookSignature.header must be a header name/);
+  });
+
   it('accepts plain post-install inputs on any auth kind', () => {
     const postInstallInputs = [{ id: 'folder', label: 'Folder', type: 'text' as const, pattern: '[a-z]+' }];
     expect(defineIntegration({ ...base, postInstallInputs }).postInstallInputs).toEqual(postInstallInputs);
@@ -140,5 +159,62 @@ describe('defineIntegration', () => {
         auth: { kind: 'oauth2-client-credentials', tokenUrl: 'https://x/token', fields: [{ id: 'clientId', label: 'Id', type: 'text' }] },
       }),
     ).toThrow(/clientId and clientSecret/);
+  });
+});
+
+describe('integration actions', () => {
+  const declared = builtInIntegrations.flatMap((d) => (d.actions ?? []).map((action) => [d.type, action.name, action] as const));
+
+  it('gives the sandbox integrations and Slack, HubSpot, Salesforce, GitHub and Google Drive a few actions each', () => {
+    for (const type of ['sandbox', 'sandbox-apikey', 'sandbox-client-credentials', 'slack', 'hubspot', 'salesforce', 'github', 'googledrive']) {
+      expect(findBuiltInIntegration(type)?.actions?.length ?? 0, type).toBeGreaterThanOrEqual(2);
+    }
+    expect(findBuiltInIntegration('slack')?.actions?.map((a) => a.name)).toEqual(['SLACK_SEND_MESSAGE', 'SLACK_LIST_CHANNELS']);
+  });
+
+  it.each(declared)('%s action %s is well formed: its templates name declared inputs, path inputs are required', (_t, _name, action) => {
+    expect(actionProblems([action])).toEqual([]);
+    const properties = Object.keys(action.inputSchema.properties);
+    const used = [action.path, ...Object.values(action.query ?? {}), JSON.stringify(action.body ?? null)].flatMap(templatePlaceholders).map((name) => name.split('.')[0]);
+    for (const name of used) expect(properties).toContain(name);
+    for (const name of templatePlaceholders(action.path)) expect(action.inputSchema.required).toContain(name);
+  });
+
+  it("prefixes each integration's action names with one provider name", () => {
+    for (const definition of builtInIntegrations.filter((d) => d.actions?.length)) {
+      const prefixes = new Set(definition.actions!.map((action) => action.name.split('_')[0]));
+      expect(prefixes.size, definition.type).toBe(1);
+    }
+  });
+
+  const valid: IntegrationAction = {
+    name: 'THING_MAKE',
+    title: 'Make a thing',
+    description: 'Makes a thing',
+    method: 'POST',
+    path: '/things/{{kind}}',
+    inputSchema: { type: 'object', properties: { kind: { type: 'string' }, size: { type: 'integer' } }, required: ['kind'] },
+    body: { size: '{{size}}' },
+  };
+
+  it('accepts a well-formed action and refuses each broken part by name', () => {
+    expect(actionProblems([valid])).toEqual([]);
+    const problem = (changes: Partial<IntegrationAction>) => actionProblems([{ ...valid, ...changes }]).map((p) => `${p.field}: ${p.message}`);
+    expect(problem({ name: 'makeThing' })).toEqual([expect.stringMatching(/^name: .*upper snake case/)]);
+    expect(problem({ path: 'things' })).toEqual(['path: action THING_MAKE: path must start with /']);
+    expect(problem({ path: '/things/{{size}}' })).toEqual(['path: action THING_MAKE: {{size}} is in the path, so input size must be required']);
+    expect(problem({ body: { colour: '{{colour}}' } })).toEqual(['body: action THING_MAKE: {{colour}} names no input property']);
+    expect(problem({ query: { q: '{{nope.deep}}' } })).toEqual(['query.q: action THING_MAKE: {{nope.deep}} names no input property']);
+    expect(problem({ method: 'GET' })).toEqual(['body: action THING_MAKE: a GET action sends no body']);
+    expect(problem({ output: 'data..id' })).toEqual([expect.stringMatching(/^output: .*dotted path/)]);
+    expect(problem({ inputSchema: { type: 'object', properties: {}, required: ['kind'] } })).toEqual(
+      expect.arrayContaining(['inputSchema.required: action THING_MAKE: required input kind is not among the properties']),
+    );
+    expect(actionProblems([valid, valid]).map((p) => p.message)).toEqual(['action THING_MAKE: name THING_MAKE repeats']);
+  });
+
+  it('makes defineIntegration refuse an integration with a broken action', () => {
+    const base = findBuiltInIntegration('sandbox-apikey')!;
+    expect(() => defineIntegration({ ...base, actions: [{ ...valid, path: '/things/{{colour}}' }] })).toThrow(/integration sandbox-apikey: .*\{\{colour\}\} names no input property/);
   });
 });

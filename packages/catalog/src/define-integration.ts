@@ -11,6 +11,7 @@
  * Inputs that end up in a URL must declare a `pattern`, so that a user cannot steer a URL to another host.
  */
 
+import { actionProblems, type IntegrationAction } from './define-action.js';
 import { isValidInputPattern, templatePlaceholders } from './template-syntax.js';
 
 /** A field the Connect Portal (or a headless install flow) asks the user for. */
@@ -165,6 +166,22 @@ export interface IdentitySpec extends ResponseMapping {
   headers?: Record<string, string>;
 }
 
+/**
+ * How the provider signs the webhooks it sends (a workflow's Webhook trigger checks it): an HMAC of the raw request
+ * body, in a named header. Switchboard refuses a delivery whose signature is missing or wrong, comparing in constant
+ * time. `secret` says which key signs: the project's OAuth app client secret (`clientSecret`, as Shopify signs), or
+ * one of the account's own secret fields (`credentialField`, a signing secret the user typed at install).
+ */
+export interface WebhookSignatureSpec {
+  /** The request header holding the signature, e.g. `X-Hub-Signature-256`. */
+  header: string;
+  algorithm: 'hmac-sha256';
+  encoding: 'hex' | 'base64';
+  /** Text before the digest in the header, e.g. `sha256=`. */
+  prefix?: string;
+  secret: { from: 'clientSecret' } | { from: 'credentialField'; field: string };
+}
+
 export interface IntegrationDefinition {
   /** The integrationType clients use: `salesforce`, `googleCalendar`, `sandbox`. */
   type: string;
@@ -187,6 +204,10 @@ export interface IntegrationDefinition {
    * be `secret` or of type `password`. `required` tells a form what to insist on; a config may be saved in parts.
    */
   postInstallInputs?: InputField[];
+  /** How the provider signs its webhooks; without it, a Webhook trigger's URL alone (an unguessable token) admits a delivery. */
+  webhookSignature?: WebhookSignatureSpec;
+  /** Calls a workflow's Action step (and an agent) makes by name, declared as data (define-action.ts). */
+  actions?: IntegrationAction[];
 }
 
 // Custom integrations are addressed as `custom.<slug>`.
@@ -215,6 +236,8 @@ export function defineIntegration(definition: IntegrationDefinition): Integratio
   for (const input of [...declaredFields(definition), ...(definition.postInstallInputs ?? [])]) {
     if (input.pattern !== undefined && !isValidInputPattern(input.pattern)) problems.push(`input ${input.id} has a pattern that is no regular expression`);
   }
+  problems.push(...webhookSignatureProblems(definition));
+  problems.push(...actionProblems(definition.actions ?? []).map((problem) => problem.message));
   for (const id of unpatternedUrlInputs(definition)) {
     problems.push(`input ${id} is used in a URL and needs a pattern`);
   }
@@ -263,4 +286,21 @@ function unpatternedUrlInputs(definition: IntegrationDefinition): string[] {
   if (auth.kind === 'oauth2-client-credentials') urls.push(auth.tokenUrl);
   const used = new Set(urls.flatMap(templatePlaceholders));
   return inputs.filter((input) => used.has(input.id) && !input.pattern).map((input) => input.id);
+}
+
+/** A signature spec must name a header, and a secret the integration has: a client secret, or a secret field. */
+function webhookSignatureProblems(definition: IntegrationDefinition): string[] {
+  const spec = definition.webhookSignature;
+  if (!spec) return [];
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9-]{1,100}$/.test(spec.header)) problems.push('webhookSignature.header must be a header name');
+  if (spec.secret.from === 'clientSecret' && definition.auth.kind !== 'oauth2') {
+    problems.push('webhookSignature.secret clientSecret needs an OAuth integration (the project\'s OAuth app holds the secret)');
+  }
+  if (spec.secret.from === 'credentialField') {
+    const { field } = spec.secret;
+    const secret = declaredFields(definition).find((input) => input.id === field && input.secret);
+    if (!secret) problems.push(`webhookSignature.secret names ${field}, which is no secret field of the integration`);
+  }
+  return problems;
 }

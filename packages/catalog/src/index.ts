@@ -16,6 +16,7 @@ import slack from './integrations/slack.js';
 import stripe from './integrations/stripe.js';
 import zendesk from './integrations/zendesk.js';
 
+export * from './define-action.js';
 export * from './define-integration.js';
 export * from './template-syntax.js';
 

@@ -13,6 +13,7 @@ import type {
   CredentialEvent,
   CustomIntegration,
   CustomIntegrationInput,
+  IntegrationAction,
   IntegrationSettings,
   ManagedIntegration,
   Project,
@@ -26,6 +27,13 @@ import type {
   WorkflowRunDetail,
   WorkflowRunsPage,
   WorkflowVersion,
+  WorkflowWebhookUrl,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookDestination,
+  WebhookDestinationChanges,
+  WebhookDestinationInput,
+  WebhookDestinationWithSecret,
 } from './types.js';
 
 /**
@@ -67,6 +75,8 @@ export interface ManagementClient {
   listIntegrations(): Promise<ManagedIntegration[]>;
   /** `PUT …/integrations/:type`: activates (a new one is active unless `isActive: false`) and configures one. */
   configureIntegration(integrationType: string, settings: IntegrationSettings): Promise<ManagedIntegration>;
+  /** `GET …/integrations/:type/actions`: the actions an integration declares, which workflows' Action steps call by name. */
+  listIntegrationActions(integrationType: string): Promise<IntegrationAction[]>;
   /** `GET …/custom-integrations`. */
   listCustomIntegrations(): Promise<CustomIntegration[]>;
   /** `POST …/custom-integrations`: defines an integration at run time, active at once as `custom.<slug>`. */
@@ -94,6 +104,8 @@ export interface ManagementClient {
   rollbackWorkflow(workflowId: string, version: number): Promise<Workflow>;
   /** `GET …/workflows/:id/versions`: the history, newest first. */
   listWorkflowVersions(workflowId: string): Promise<WorkflowVersion[]>;
+  /** `GET …/workflows/:id/webhook-urls`: a Webhook trigger's URL for each account that enabled it (of one user, with `userId`). */
+  listWorkflowWebhookUrls(workflowId: string, userId?: string): Promise<WorkflowWebhookUrl[]>;
   /** `PATCH …/workflows/:id`: an inactive workflow starts no runs. */
   setWorkflowActive(workflowId: string, isActive: boolean): Promise<Workflow>;
   removeWorkflow(workflowId: string): Promise<void>;
@@ -114,6 +126,23 @@ export interface ManagementClient {
   getWorkflowRun(runId: string): Promise<WorkflowRunDetail>;
   /** `POST …/workflow-runs/:id/cancel`: the run stops before its next step. */
   cancelWorkflowRun(runId: string): Promise<WorkflowRun>;
+  /** `POST …/workflow-runs/:id/replay`: a FAILED run again from its failed step (409 `WORKFLOW_RUN_NOT_FAILED` otherwise). */
+  replayWorkflowRun(runId: string): Promise<WorkflowRun>;
+  /** `GET …/webhook-destinations`: never their signing secrets. */
+  listWebhookDestinations(): Promise<WebhookDestination[]>;
+  getWebhookDestination(destinationId: string): Promise<WebhookDestination>;
+  /** `POST …/webhook-destinations`: answers the signing secret (`whsec_…`) this once; keep it to verify deliveries. */
+  createWebhookDestination(input: WebhookDestinationInput): Promise<WebhookDestinationWithSecret>;
+  /** `PATCH …/webhook-destinations/:id`: URL, events, description, enabled. */
+  updateWebhookDestination(destinationId: string, changes: WebhookDestinationChanges): Promise<WebhookDestination>;
+  removeWebhookDestination(destinationId: string): Promise<void>;
+  /** `POST …/webhook-destinations/:id/rotate-secret`: a new secret, this once; the old one also signs for 24 hours. */
+  rotateWebhookSecret(destinationId: string): Promise<WebhookDestinationWithSecret>;
+  /** `GET …/webhook-destinations/:id/deliveries`: newest first, each with its tries. */
+  listWebhookDeliveries(destinationId: string, filter?: { status?: WebhookDeliveryStatus; limit?: number }): Promise<WebhookDelivery[]>;
+  getWebhookDelivery(deliveryId: string): Promise<WebhookDelivery>;
+  /** `POST …/webhook-deliveries/:id/replay`: sends a finished delivery again, with the same `webhook-id`. */
+  replayWebhookDelivery(deliveryId: string): Promise<WebhookDelivery>;
 }
 
 /** Filters of `listWorkflowRuns`; `since`/`until` are ISO 8601 times. */
@@ -174,6 +203,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     listIntegrations: () => call<ManagedIntegration[]>('GET', '/integrations'),
     configureIntegration: async (integrationType, settings) =>
       call<ManagedIntegration>('PUT', `/integrations/${segment(integrationType, 'integrationType')}`, settings ?? {}),
+    listIntegrationActions: (integrationType) => call<IntegrationAction[]>('GET', `/integrations/${segment(integrationType, 'integrationType')}/actions`),
 
     listCustomIntegrations: () => call<CustomIntegration[]>('GET', '/custom-integrations'),
     createCustomIntegration: (definition) => call<CreatedCustomIntegration>('POST', '/custom-integrations', definition),
@@ -205,6 +235,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     publishWorkflow: async (workflowId) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/publish`),
     rollbackWorkflow: async (workflowId, version) => call<Workflow>('POST', `/workflows/${segment(workflowId, 'workflowId')}/rollback`, { version }),
     listWorkflowVersions: async (workflowId) => call<WorkflowVersion[]>('GET', `/workflows/${segment(workflowId, 'workflowId')}/versions`),
+    async listWorkflowWebhookUrls(workflowId, userId) {
+      const query = userId === undefined ? '' : `?${new URLSearchParams({ userId: nonEmpty(userId, 'userId') }).toString()}`;
+      return (await call<{ data: WorkflowWebhookUrl[] }>('GET', `/workflows/${segment(workflowId, 'workflowId')}/webhook-urls${query}`)).data;
+    },
     setWorkflowActive: async (workflowId, isActive) => call<Workflow>('PATCH', `/workflows/${segment(workflowId, 'workflowId')}`, { isActive }),
     async removeWorkflow(workflowId) {
       await call('DELETE', `/workflows/${segment(workflowId, 'workflowId')}`);
@@ -230,6 +264,23 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     },
     getWorkflowRun: async (runId) => call<WorkflowRunDetail>('GET', `/workflow-runs/${segment(runId, 'runId')}`),
     cancelWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/cancel`),
+    replayWorkflowRun: async (runId) => call<WorkflowRun>('POST', `/workflow-runs/${segment(runId, 'runId')}/replay`),
+
+    listWebhookDestinations: () => call<WebhookDestination[]>('GET', '/webhook-destinations'),
+    getWebhookDestination: async (destinationId) => call<WebhookDestination>('GET', `/webhook-destinations/${segment(destinationId, 'destinationId')}`),
+    createWebhookDestination: (input) => call<WebhookDestinationWithSecret>('POST', '/webhook-destinations', input),
+    updateWebhookDestination: async (destinationId, changes) =>
+      call<WebhookDestination>('PATCH', `/webhook-destinations/${segment(destinationId, 'destinationId')}`, changes),
+    async removeWebhookDestination(destinationId) {
+      await call('DELETE', `/webhook-destinations/${segment(destinationId, 'destinationId')}`);
+    },
+    rotateWebhookSecret: async (destinationId) => call<WebhookDestinationWithSecret>('POST', `/webhook-destinations/${segment(destinationId, 'destinationId')}/rotate-secret`),
+    async listWebhookDeliveries(destinationId, filter = {}) {
+      const query = new URLSearchParams(Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === undefined ? [] : [[key, String(value)]]))).toString();
+      return call<WebhookDelivery[]>('GET', `/webhook-destinations/${segment(destinationId, 'destinationId')}/deliveries${query ? `?${query}` : ''}`);
+    },
+    getWebhookDelivery: async (deliveryId) => call<WebhookDelivery>('GET', `/webhook-deliveries/${segment(deliveryId, 'deliveryId')}`),
+    replayWebhookDelivery: async (deliveryId) => call<WebhookDelivery>('POST', `/webhook-deliveries/${segment(deliveryId, 'deliveryId')}/replay`),
   };
 }
 

@@ -5,6 +5,8 @@
 import type { Credential, InstallField } from '@switchboard/wire';
 
 export type {
+  ActionTool,
+  ActionToolList,
   AppEvent,
   AppEventAccepted,
   AppEventInput,
@@ -22,6 +24,7 @@ export type {
   CustomIntegration,
   CustomIntegrationInput,
   InstallOptions,
+  IntegrationAction,
   IntegrationMetadata,
   IntegrationSettings,
   IntegrationState,
@@ -45,6 +48,15 @@ export type {
   WorkflowRunStep,
   WorkflowSetting,
   WorkflowVersion,
+  WorkflowWebhookUrl,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookDestination,
+  WebhookDestinationChanges,
+  WebhookDestinationInput,
+  WebhookDestinationWithSecret,
+  WebhookEventType,
 } from '@switchboard/wire';
 
 /** One connected account in `GET /sdk/me`'s `allCredentials`: the same view as {@link Credential}. */

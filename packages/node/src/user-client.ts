@@ -3,7 +3,7 @@ import { SwitchboardError } from './errors.js';
 import { createHttpClient, type CredentialSource } from './http-client.js';
 import { encodeProxyBody, type ProxyBody } from './request-body.js';
 import { unwrapOutput } from './response-body.js';
-import type { AppEventAccepted, Credential, InstallOptions, IntegrationMetadata, SdkIntegration, UninstallResult, UserState } from './types.js';
+import type { ActionToolList, AppEventAccepted, Credential, InstallOptions, IntegrationMetadata, SdkIntegration, UninstallResult, UserState } from './types.js';
 
 /**
  * The SDK REST API from a customer's backend, acting as one connected user (the user token's `sub`): what the
@@ -88,6 +88,11 @@ export interface UserClient {
   event(name: string, payload?: unknown): Promise<AppEventAccepted>;
   /** `POST /sdk/triggers/:id`: runs a workflow with a Request trigger; answers its Response step's body. */
   workflow<T = unknown>(workflowId: string, options?: { body?: unknown; query?: Record<string, string>; selectedCredentialId?: string }): Promise<T>;
+  /**
+   * `GET /sdk/actions`: the actions of each integration the user has connected, by integration type, as
+   * function-calling tools to give an agent; `integrations` keeps only those types.
+   */
+  listActions(options?: { integrations?: string[] }): Promise<ActionToolList>;
 }
 
 /**
@@ -165,6 +170,11 @@ export function createUserClient(options: UserClientOptions): UserClient {
 
     enableWorkflow: (workflowId, workflowOptions) => changeWorkflow('POST', workflowId, workflowOptions),
     disableWorkflow: (workflowId, workflowOptions) => changeWorkflow('DELETE', workflowId, workflowOptions),
+
+    async listActions(actionOptions = {}) {
+      const query = actionOptions.integrations ? `?integrations=${encodeURIComponent(actionOptions.integrations.join(','))}` : '';
+      return (await http.call({ method: 'GET', path: `${sdk}/actions${query}` })).body as ActionToolList;
+    },
 
     async event(name, payload) {
       return (await http.call({ method: 'POST', path: `${sdk}/events/trigger`, json: { name: nonEmpty(name, 'name'), payload: payload ?? {} } })).body as AppEventAccepted;

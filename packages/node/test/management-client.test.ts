@@ -12,6 +12,8 @@ import {
 } from '@switchboard/node';
 import { apiKeyCustomIntegration } from '../../server/test/support/management.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { startWebhookReceiver } from '../../server/test/support/webhook-receiver.js';
+import { Webhook } from 'standardwebhooks';
 import { expectApiError, expectLocalError, expectNotLeaked } from './support/helpers.js';
 
 describe('createManagementClient', () => {
@@ -116,6 +118,21 @@ describe('createManagementClient', () => {
       expect((await management.listIntegrations()).map((i) => i.type)).toContain('github');
     });
 
+    it("listIntegrationActions answers a catalog integration's actions; the user client lists a connected account's as tools", async () => {
+      const actions = await management.listIntegrationActions('sandbox-apikey');
+      expect(actions.map((action) => action.name)).toEqual(['SANDBOX_LIST_CONTACTS', 'SANDBOX_CREATE_CONTACT', 'SANDBOX_GET_CONTACT', 'SANDBOX_UPDATE_CONTACT', 'SANDBOX_DELETE_CONTACT']);
+      expect(actions[1]).toMatchObject({ method: 'POST', path: '/contacts', inputSchema: { type: 'object', required: ['name', 'email'] } });
+      await expectApiError(management.listIntegrationActions('no-such-provider'), 404, 'INTEGRATION_NOT_FOUND');
+
+      const user = userClient();
+      expect(await user.listActions()).toEqual({ actions: {} });
+      await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_actions' });
+      const tools = await user.listActions({ integrations: ['sandbox-apikey'] });
+      expect(tools.actions['sandbox-apikey']?.map((tool) => tool.function.name)).toEqual(actions.map((action) => action.name));
+      expect(tools.actions['sandbox-apikey']?.[1]).toEqual({ type: 'function', function: { name: 'SANDBOX_CREATE_CONTACT', title: actions[1]!.title, description: actions[1]!.description, parameters: actions[1]!.inputSchema } });
+      expect(await user.listActions({ integrations: ['slack'] })).toEqual({ actions: {} });
+    });
+
     it('an integration not in the catalog answers 404 INTEGRATION_NOT_FOUND', async () => {
       await expectApiError(management.configureIntegration('no-such-provider', { isActive: true }), 404, 'INTEGRATION_NOT_FOUND');
     });
@@ -148,6 +165,35 @@ describe('createManagementClient', () => {
       expect(refused.field).toBe('steps[0].seconds');
       expect((await management.listAppEvents()).map((event) => event.name)).toContain('Order Paid');
       await management.removeAppEvent('Order Paid');
+    });
+
+    it("lists a Webhook trigger's URL per account, and a delivery to it starts that user's run", async () => {
+      const created = await management.createWorkflow({
+        name: 'Node webhook',
+        integration: 'sandbox-apikey',
+        trigger: { type: 'webhook' },
+        steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+      });
+      expect(created.webhookUrl).toBe(`${server.url}/webhooks/workflows/${created.id}`);
+      await management.publishWorkflow(created.id);
+      const userId = `node-webhook-${randomUUID()}`;
+      const user = createUserClient({ host: server.url, projectId: server.projectId, userToken: () => signUserToken(server.server.devProject!.privateKeyPem, userId) });
+      await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_webhook' });
+      await user.enableWorkflow(created.id);
+      const [url, ...more] = await management.listWorkflowWebhookUrls(created.id, userId);
+      expect(more).toEqual([]);
+      expect(url).toMatchObject({ userId, enabled: true, url: expect.stringContaining(`${created.webhookUrl}/`) });
+      expect(await management.listWorkflowWebhookUrls(created.id, 'nobody')).toEqual([]);
+      await expectLocalError(() => management.listWorkflowWebhookUrls(created.id, ''), 'INVALID_OPTIONS');
+      // The sandbox signs with the account's key, as its catalog entry says.
+      const sent = await fetch(`${server.url}/sandbox/api/webhooks/send`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'sbx_node_webhook', 'content-type': 'application/json' },
+        body: JSON.stringify({ url: url!.url, event: { ping: true } }),
+      });
+      const { delivered } = (await sent.json()) as { delivered: { status: number; body: { runId: string } } };
+      expect(delivered.status).toBe(202);
+      expect(await management.getWorkflowRun(delivered.body.runId)).toMatchObject({ userId, triggerType: 'webhook', trigger: { body: { ping: true } } });
     });
 
     it('sends app events for a user, runs a Request-triggered workflow, and reads and cancels runs', async () => {
@@ -184,6 +230,8 @@ describe('createManagementClient', () => {
       expect(page.nextCursor).toEqual(expect.any(String));
       expect((await management.cancelWorkflowRun(run.id)).status).toBe('CANCELLED');
       await expectApiError(management.cancelWorkflowRun(run.id), 409, 'WORKFLOW_RUN_FINISHED');
+      // Only a FAILED run is replayed; the server's own suite replays one.
+      await expectApiError(management.replayWorkflowRun(run.id), 409, 'WORKFLOW_RUN_NOT_FAILED');
       await management.cancelWorkflowRun(fromUser.runs[0]!.id);
     });
 
@@ -212,6 +260,41 @@ describe('createManagementClient', () => {
       expect((await user.getUser()).integrations['sandbox-apikey']?.configuredWorkflows).toEqual({ [workflow.id]: { enabled: true, settings: {} } });
       expect((await user.disableWorkflow(workflow.id)).config.configuredWorkflows?.[workflow.id]?.enabled).toBe(false);
       await expectApiError(user.enableWorkflow('no-such-workflow'), 404, 'WORKFLOW_NOT_FOUND');
+    });
+  });
+
+  describe('webhook destinations', () => {
+    it('creates a destination, receives a signed event, reads its delivery, replays it, rotates the secret and removes it', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        const created = await management.createWebhookDestination({ url: receiver.url('/node-client'), events: ['credential.created'], description: 'From the Node client' });
+        expect(created.signingSecret).toMatch(/^whsec_/);
+        const { id } = created.destination;
+        expect(await management.listWebhookDestinations()).toContainEqual(created.destination);
+        expect(await management.getWebhookDestination(id)).toEqual(created.destination);
+        expect(await management.updateWebhookDestination(id, { description: 'Renamed' })).toMatchObject({ id, description: 'Renamed' });
+
+        const user = userClient();
+        await user.connectCredential('sandbox-apikey', { apiKey: 'sbx_node_hooks' });
+        let deliveries: Awaited<ReturnType<ManagementClient['listWebhookDeliveries']>> = [];
+        for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50))) {
+          deliveries = await management.listWebhookDeliveries(id, { status: 'SUCCEEDED' });
+          if (deliveries.length > 0) break;
+        }
+        expect(deliveries).toHaveLength(1);
+        const [request] = receiver.received('/node-client');
+        expect(new Webhook(created.signingSecret).verify(request!.body, request!.headers as Record<string, string>)).toMatchObject({ type: 'credential.created' });
+
+        expect(await management.getWebhookDelivery(deliveries[0]!.id)).toEqual(deliveries[0]);
+        expect(await management.replayWebhookDelivery(deliveries[0]!.id)).toMatchObject({ id: deliveries[0]!.id, status: 'PENDING' });
+        const rotated = await management.rotateWebhookSecret(id);
+        expect(rotated.signingSecret).not.toBe(created.signingSecret);
+        await management.removeWebhookDestination(id);
+        await expectApiError(management.getWebhookDestination(id), 404, 'WEBHOOK_DESTINATION_NOT_FOUND');
+        await expectApiError(management.createWebhookDestination({ url: 'ftp://example.com', events: ['credential.created'] }), 400, 'INVALID_URL');
+      } finally {
+        await receiver.close();
+      }
     });
   });
 

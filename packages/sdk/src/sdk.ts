@@ -2,14 +2,16 @@ import type { AppEventAccepted, UninstallResult } from '@switchboard/wire';
 import { ApiClient, type Session } from './api-client.js';
 import { browserEnvironment, httpOrigin, type BrowserEnvironment, type PopupWindow } from './environment.js';
 import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, SwitchboardError, UserNotAuthenticatedError } from './errors.js';
+import { ConnectPortal } from './connect-portal.js';
 import { EventHub } from './events.js';
 import { HeadlessInstallFlow } from './install-flow.js';
-import { fieldProblem, metadataOf, serverInstallOptions, type IntegrationInfo } from './integrations.js';
+import { fieldProblem, metadataOf, serverInstallOptions, workflowsOf, type IntegrationInfo } from './integrations.js';
 import { clampOAuthTimeout, DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type OAuthTiming } from './oauth-popup.js';
 import { proxyRequest } from './proxy-request.js';
 import type {
   AuthenticatedUser,
   ConnectedAccount,
+  ConnectOptions,
   InstallOptions,
   IntegrationInstallEvent,
   IntegrationMetadata,
@@ -22,6 +24,7 @@ import type {
   UninstallOptions,
   WorkflowChangeEvent,
   WorkflowOptions,
+  WorkflowInfo,
   WorkflowTriggerOptions,
 } from './types.js';
 import { tokenClaims, tokenExpired } from './user-token.js';
@@ -41,6 +44,10 @@ const SIGNED_OUT: SwitchboardUser = Object.freeze({ authenticated: false });
 const sameUser = (a: Session | undefined, b: Session | undefined) =>
   a !== undefined && b !== undefined && a.projectId === b.projectId && a.claims.sub === b.claims.sub && a.host === b.host;
 
+/** An integration that needs typed input before (or instead of) OAuth, which the portal asks for. */
+const needsTypedInput = (integration: IntegrationInfo, options: InstallOptions) =>
+  integration.authenticationType !== 'oauth' || fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {}) !== undefined;
+
 function normalizeHost(host: unknown): string {
   if (typeof host !== 'string' || !httpOrigin(host)) {
     throw new SwitchboardError('host must be an http(s) URL, e.g. https://switchboard.example.com', 'INVALID_HOST', undefined, 'host');
@@ -54,7 +61,10 @@ export class Switchboard implements SwitchboardSDK {
   /** @internal */ readonly environment: BrowserEnvironment;
   /** @internal */ readonly api: ApiClient;
   /** @internal */ readonly events = new EventHub();
+  /** @internal */ readonly portal = new ConnectPortal(this);
   private host: string | undefined;
+  /** @internal Where the Connect Portal app is served; `<host>/ui` unless configureGlobal names another URL. */
+  portalUrl: string | undefined;
   private session: Session | undefined;
   private user: SwitchboardUser = SIGNED_OUT;
   private integrations: IntegrationInfo[] = [];
@@ -68,8 +78,9 @@ export class Switchboard implements SwitchboardSDK {
     this.installFlow = new HeadlessInstallFlow(this);
   }
 
-  configureGlobal(options: { host: string }): void {
+  configureGlobal(options: { host: string; portalUrl?: string }): void {
     this.host = normalizeHost(options?.host);
+    this.portalUrl = options.portalUrl === undefined ? undefined : normalizeHost(options.portalUrl);
   }
 
   async authenticate(projectId: string, userToken: string, options: { metadata?: Record<string, unknown> } = {}): Promise<void> {
@@ -94,6 +105,8 @@ export class Switchboard implements SwitchboardSDK {
       this.integrations = integrations;
       this.setUser(user);
       if (options.metadata) await this.setUserMetadata(options.metadata);
+      // As the reference SDK does: the portal loads hidden, so connect() only has to show it.
+      this.portal.preload();
     } catch (error) {
       if (this.session === session) this.logout();
       throw error;
@@ -112,29 +125,63 @@ export class Switchboard implements SwitchboardSDK {
     return integration && metadataOf(integration);
   }
 
-  installIntegration(integrationType: string, options: InstallOptions = {}): Promise<IntegrationInstallEvent> {
-    let popup: PopupWindow;
+  getWorkflows(integrationType: string): WorkflowInfo[] {
+    return workflowsOf(this.integrations.find((candidate) => candidate.type === integrationType));
+  }
+
+  /**
+   * Shows the Connect Portal for an active integration; a type the project does not offer (unknown, or not active)
+   * shows nothing and says why in the console, as the reference SDK's `connect` does nothing for it.
+   */
+  connect(integrationType: string, options: ConnectOptions = {}): Promise<IntegrationInstallEvent | undefined> {
     try {
       this.api.current();
-      const integration = this.integration(integrationType);
-      if (integration.authenticationType !== 'oauth') {
-        throw new SwitchboardError(
-          `${integration.name} is connected with typed credentials: use installFlow.start('${integrationType}') to ask for them`,
-          'INSTALL_FLOW_REQUIRED',
-        );
+      if (options.overrideRedirectUrl !== undefined && !httpOrigin(options.overrideRedirectUrl)) {
+        throw new SwitchboardError('overrideRedirectUrl must be an http(s) URL', 'INVALID_ARGUMENT', undefined, 'overrideRedirectUrl');
       }
-      const problem = fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {});
-      if (problem) {
-        throw new SwitchboardError(`${problem.message}: pass installOptions.preOptions or use installFlow`, 'INSTALL_FLOW_REQUIRED', undefined, problem.field);
-      }
-      this.checkCanInstall(integration, options);
-      // Synchronously, before any await: browsers allow popups only within the user's click.
-      popup = openOAuthPopup(this.environment);
     } catch (error) {
       options.onError?.(error as Error);
       return Promise.reject(error);
     }
-    return this.oauthInstall(integrationType, popup, options).then(
+    const integration = this.integrations.find((candidate) => candidate.type === integrationType && candidate.isActive);
+    if (!integration) {
+      console.warn(`[switchboard] connect(): no active integration ${String(integrationType)} in this project, nothing to show`);
+      return Promise.resolve(undefined);
+    }
+    return this.portal.open(integration, options, false);
+  }
+
+  closePortal(): void {
+    this.portal.close();
+  }
+
+  installIntegration(integrationType: string, options: InstallOptions = {}): Promise<IntegrationInstallEvent> {
+    let integration: IntegrationInfo;
+    try {
+      this.api.current();
+      integration = this.integration(integrationType);
+      if (needsTypedInput(integration, options) && typeof document !== 'undefined') {
+        this.checkCanInstall(integration, options);
+        // Typed input (an API key, a pre-OAuth input): the portal asks for it alone, then closes by itself.
+        return this.portal.open(integration, options, true).then((event) => {
+          if (event) return event;
+          const error = new SwitchboardError('The portal was closed before an account was connected', 'INSTALL_CANCELLED');
+          options.onError?.(error);
+          throw error;
+        });
+      }
+    } catch (error) {
+      options.onError?.(error as Error);
+      return Promise.reject(error);
+    }
+    let pending: Promise<IntegrationInstallEvent>;
+    try {
+      pending = this.oauthInstallFromClick(integrationType, options);
+    } catch (error) {
+      options.onError?.(error as Error);
+      return Promise.reject(error);
+    }
+    return pending.then(
       (event) => {
         options.onSuccess?.(event, this.user);
         options.onInstall?.(event, this.user);
@@ -145,6 +192,33 @@ export class Switchboard implements SwitchboardSDK {
         throw error;
       },
     );
+  }
+
+  /**
+   * @internal An OAuth install from the user's click (the page's or the portal's): the popup opens before any await.
+   * Throws at once what is wrong before the popup (a blocked one included).
+   */
+  oauthInstallFromClick(integrationType: string, options: InstallOptions): Promise<IntegrationInstallEvent> {
+    this.api.current();
+    const integration = this.integration(integrationType);
+    if (integration.authenticationType !== 'oauth') {
+      throw new SwitchboardError(
+        `${integration.name} is connected with typed credentials: use installFlow.start('${integrationType}') to ask for them`,
+        'INSTALL_FLOW_REQUIRED',
+      );
+    }
+    const problem = fieldProblem(integration.preOAuthInputs ?? [], options.preOptions ?? {});
+    if (problem) {
+      throw new SwitchboardError(`${problem.message}: pass installOptions.preOptions or use installFlow`, 'INSTALL_FLOW_REQUIRED', undefined, problem.field);
+    }
+    this.checkCanInstall(integration, options);
+    // Synchronously, before any await: browsers allow popups only within the user's click.
+    return this.oauthInstall(integrationType, openOAuthPopup(this.environment), options);
+  }
+
+  /** @internal The project's active integrations, as `GET /sdk/integrations` listed them. */
+  getIntegrations(): readonly IntegrationInfo[] {
+    return this.integrations;
   }
 
   async uninstallIntegration(integrationType: string, options: UninstallOptions = {}): Promise<IntegrationUninstallEvent> {
@@ -232,6 +306,7 @@ export class Switchboard implements SwitchboardSDK {
   }
 
   logout(): void {
+    this.portal.close();
     const wasSignedIn = this.session !== undefined || this.user.authenticated;
     this.session = undefined;
     this.integrations = [];

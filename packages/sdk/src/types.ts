@@ -4,7 +4,7 @@
  * @switchboard/wire, the schemas the server serializes with; this file adds the SDK's own options and events.
  */
 
-import type { Credential, InstallField, IntegrationMetadata, UserState } from '@switchboard/wire';
+import type { Credential, InstallField, IntegrationMetadata, SdkWorkflow, UserState } from '@switchboard/wire';
 
 export type { CredentialStatus, InstallField, IntegrationMetadata, IntegrationState } from '@switchboard/wire';
 
@@ -42,6 +42,15 @@ export interface WorkflowChangeEvent {
   workflowStateChange: { enabled: boolean };
 }
 
+/** A published, active workflow of an integration, as `getWorkflows(type)` lists it. */
+export type WorkflowInfo = Pick<SdkWorkflow, 'id' | 'name' | 'description' | 'triggerType' | 'defaultEnabled' | 'settings'>;
+
+/** `onPortalOpen` / `onPortalClose` (and `connect()`'s `onOpen` / `onClose`). */
+export interface PortalEvent {
+  integrationId: string;
+  integrationType: string;
+}
+
 export interface WorkflowTriggerOptions {
   /** The request's JSON body: `{{trigger.body}}` in the workflow. */
   body?: unknown;
@@ -62,8 +71,8 @@ export interface SdkEvents {
   onIntegrationInstall: IntegrationInstallEvent;
   onIntegrationUninstall: IntegrationUninstallEvent;
   onWorkflowChange: WorkflowChangeEvent;
-  onPortalOpen: { integrationType?: string };
-  onPortalClose: { integrationType?: string };
+  onPortalOpen: PortalEvent;
+  onPortalClose: PortalEvent;
   /** Any change of `getUser()`: authenticate, install, uninstall, metadata, logout. Not in the reference SDK. */
   onUserChange: Record<string, never>;
 }
@@ -84,6 +93,34 @@ export interface InstallOptions {
   onSuccess?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
   onInstall?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
   onError?: (error: Error) => void;
+}
+
+/** A custom dropdown's choices, as the portal lists them. */
+export type DropdownSource = { label: string; value: string }[];
+
+/** `connect(type, options)`: the install options, plus what the Connect Portal shows and reports. */
+export interface ConnectOptions extends InstallOptions {
+  /** Show the portal inside this element (or the element this selector finds) instead of over the whole page. */
+  container?: HTMLElement | string;
+  /** The portal's colours: `light`, `dark`, or `system` (the user's setting); without it, the integration's portal setting. */
+  theme?: 'light' | 'dark' | 'system';
+  /** The portal's accent colour (buttons, links, focus rings), `#rgb` or `#rrggbb`; without it, the integration's. */
+  accentColor?: string;
+  /** Choices for the integration's custom dropdown inputs, by input key. */
+  dropdowns?: Record<string, DropdownSource>;
+  /**
+   * An http(s) page of yours, handed to the portal in its context as the reference SDK does. Switchboard's OAuth still
+   * returns through Switchboard's own callback page.
+   */
+  overrideRedirectUrl?: string;
+  /** After a headless install that showed the portal for typed input, keep it open on the connected account. */
+  showPortalAfterInstall?: boolean;
+  /** Skip the settings the integration asks for after connecting (they stay optional). */
+  bypassPostOAuthPrompt?: boolean;
+  onOpen?: (event: PortalEvent, user: SwitchboardUser) => void;
+  onClose?: (event: PortalEvent, user: SwitchboardUser) => void;
+  onUninstall?: (event: IntegrationUninstallEvent, user: SwitchboardUser) => void;
+  onWorkflowChange?: (event: WorkflowChangeEvent, user: SwitchboardUser) => void;
 }
 
 export interface UninstallOptions {
@@ -136,12 +173,22 @@ export interface InstallFlow {
 
 export interface SwitchboardSDK {
   /** Point the SDK at a Switchboard server; by default it talks to the origin its script came from. */
-  configureGlobal(options: { host: string }): void;
+  configureGlobal(options: { host: string; portalUrl?: string }): void;
   authenticate(projectId: string, userToken: string, options?: { metadata?: Record<string, unknown> }): Promise<void>;
   /** The last known state; `{ authenticated: false }` before `authenticate`. */
   getUser(): SwitchboardUser;
   getIntegrationMetadata(): IntegrationMetadata[];
   getIntegrationMetadata(integrationType: string): IntegrationMetadata | undefined;
+  /** The integration's published workflows, as of `authenticate` (enabled or not: see `configuredWorkflows`). */
+  getWorkflows(integrationType: string): WorkflowInfo[];
+  /**
+   * Shows the Connect Portal for an active integration of the project; resolves with the install event if the user
+   * connected an account, or `undefined` once the portal closed without one (at once, with a console warning, for a type
+   * the project does not offer).
+   */
+  connect(integrationType: string, options?: ConnectOptions): Promise<IntegrationInstallEvent | undefined>;
+  /** Closes the Connect Portal if it is open. */
+  closePortal(): void;
   /** Call from the user's click: the OAuth popup opens synchronously within it. */
   installIntegration(integrationType: string, options?: InstallOptions): Promise<IntegrationInstallEvent>;
   installFlow: InstallFlow;

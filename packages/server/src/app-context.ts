@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
+import type { AccountEvents } from './events/account-events.js';
 import type { ServerConfig } from './config.js';
 import type { InstallLimiters } from './connect/install-limits.js';
+import type { EventSink } from './events/event-sink.js';
 import type { UpstreamPools } from './providers/upstream-pools.js';
 import type { SecretBox } from './secrets/envelope.js';
 import type { Storage } from './storage/database.js';
@@ -23,4 +25,8 @@ export interface AppContext {
   lifecycle: { closing: boolean };
   /** Per-user limits on OAuth starts and typed-credential installs. */
   installLimits: InstallLimiters;
+  /** Announces accounts connected, re-authorized or configured (the workflows domain listens). */
+  accounts: AccountEvents;
+  /** Where credentials and workflow runs report what happened (webhook deliveries subscribe to it). */
+  events: EventSink;
 }

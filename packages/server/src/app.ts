@@ -2,9 +2,11 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { AccountEvents } from './events/account-events.js';
 import type { AppContext } from './app-context.js';
 import { sdkScriptRoutes } from './browser-sdk/sdk-script-routes.js';
 import { iconRoutes } from './catalog/icon-routes.js';
+import { sdkActionRoutes } from './catalog/sdk-action-routes.js';
 import { sdkIntegrationRoutes } from './catalog/sdk-integration-routes.js';
 import type { ServerConfig } from './config.js';
 import { credentialInstallRoute } from './connect/credential-install-route.js';
@@ -22,13 +24,15 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { loggerOptions } from './http/logger.js';
+import { loggedPath, loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 // The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
 import { runFunction } from './workflows/function-sandbox.js';
+import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
+import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
@@ -39,11 +43,14 @@ import { UpstreamPools } from './providers/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
 import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
+import { noEvents } from './events/event-sink.js';
+import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 import { loadMasterKeys } from './secrets/master-keys.js';
 import { openStorage } from './storage/database.js';
 import { LookupCaches } from './storage/lookup-caches.js';
 import { meRoutes } from './users/me-routes.js';
 import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
+import { webhookTriggerRoutes } from './workflows/webhook-trigger-routes.js';
 import { sdkAuth } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
@@ -99,11 +106,19 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     caches,
     lifecycle: { closing: false },
     installLimits: installLimiters(config.limits),
+    accounts: new AccountEvents(app.log),
+    events: noEvents,
   };
   const refresher = new TokenRefresher(context);
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
+  // Webhook deliveries are durable on the job queue too; without it, events are not recorded (docs/webhooks.md).
+  const webhooks = jobs && new WebhookDeliveries(context, jobs);
+  if (webhooks) context.events = webhooks;
   const workflows = jobs && new WorkflowEngine(context, refresher, jobs, runFunction, (engine) => fireSchedules(context, engine));
+  context.accounts.listen(async (change) => {
+    await onAccountChanged(context, workflows, change);
+  });
   app.addHook('onClose', async () => {
     // Jobs first (they use the rest), then connections to providers, then storage.
     await jobs?.stop();
@@ -117,7 +132,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   app.addHook('onResponse', async (request, reply) => {
     // At LOG_LEVEL=warn and above the line is never written: do not build it.
     if (!INFO_OR_BELOW.has(request.log.level)) return;
-    request.log.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
@@ -159,6 +174,8 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   }
   await app.register(oauthCallbackRoute(context));
   await app.register(popupStartRoutes(context));
+  // Webhook triggers: addressed by their URL's token, outside the SDK's user-token scope.
+  await app.register(webhookTriggerRoutes(context, workflows));
   await app.register(portalRoutes(context));
   await app.register(
     async (sdk) => {
@@ -166,6 +183,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       sdk.addHook('onRequest', sdkAuth(context));
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
+      await sdk.register(sdkActionRoutes(context));
       await sdk.register(oauthSdkRoutes(context));
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(workflowSdkRoutes(context, workflows));
@@ -192,7 +210,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     },
     { prefix: '/v2/projects/:projectId/sdk' },
   );
-  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows), { prefix: '/api/v1' });
+  await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows, webhooks), { prefix: '/api/v1' });
 
   if (config.sandbox) {
     await registerSandbox(app, {
@@ -206,8 +224,12 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await scheduleTokenRefresh(context, jobs, refresher);
     await jobs.work(OAUTH_SESSION_SWEEP_QUEUE, async () => pruneOAuthSessions(context.db));
     await workflows!.start();
+    await webhooks!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await scheduleRunRetention(context, jobs);
     await jobs.start();
+    // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
+    await workflows!.recover();
   }
   return { app, context, devProject, jobs, workflows, close: () => app.close() };
 }

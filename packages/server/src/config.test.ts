@@ -23,6 +23,12 @@ const INTEGER_SETTINGS: [string, (config: ServerConfig) => number, number, numbe
   ['SWITCHBOARD_OAUTH_STARTS_PER_MINUTE', (c) => c.limits.oauthStartsPerMinute, 10, 0, 10_000],
   ['SWITCHBOARD_PENDING_OAUTH_SESSIONS', (c) => c.limits.pendingOAuthSessions, 20, 0, 10_000],
   ['SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE', (c) => c.limits.credentialInstallsPerMinute, 10, 0, 10_000],
+  ['SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', (c) => c.webhooks.maxAttempts, 8, 1, 50],
+  ['SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS', (c) => c.webhooks.maxRetryAfterSeconds, 3_600, 0, 86_400],
+  ['SWITCHBOARD_WEBHOOK_TIMEOUT_MS', (c) => c.webhooks.timeoutMs, 15_000, 100, 120_000],
+  ['SWITCHBOARD_WEBHOOK_RETENTION_DAYS', (c) => c.webhooks.retentionDays, 30, 1, 3_650],
+  ['SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', (c) => c.workflows.runRetentionDays, 90, 0, 36_500],
+  ['SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', (c) => c.workflows.retentionSweepSeconds, 3600, 1, 86_400],
 ];
 
 /** Every on/off setting and its default (with the dev project on). */
@@ -63,7 +69,8 @@ describe('loadConfig', () => {
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
-      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60 },
+      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50, runRetentionDays: 90, retentionSweepSeconds: 3600 },
+      webhooks: { maxAttempts: 8, backoffSeconds: [5, 60, 300, 1_800, 7_200, 18_000, 72_000], maxRetryAfterSeconds: 3_600, timeoutMs: 15_000, retentionDays: 30 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),
@@ -104,6 +111,18 @@ describe('loadConfig', () => {
         expect(read(config), value).toBe(false);
       }
       for (const value of ['1', 'true', 'yes', 'on', 'TRUE']) expect(read(loadConfig(env(value))), value).toBe(true);
+    });
+  });
+
+  describe('SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS', () => {
+    it('is a comma-separated list of waits in seconds', () => {
+      expect(loadConfig({ SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS: '1, 2,30' }).webhooks.backoffSeconds).toEqual([1, 2, 30]);
+    });
+
+    it('refuses an entry that is not a whole number from 0 to 86400, naming the variable', () => {
+      for (const value of ['1,,2', '-1', '1.5', 'soon', '86401']) {
+        expect(() => loadConfig({ SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS: value }), value).toThrow('SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS must be a whole number from 0 to 86400');
+      }
     });
   });
 

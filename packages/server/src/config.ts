@@ -45,6 +45,8 @@ export interface ServerConfig {
   jobs: boolean;
   /** Workflow runs (SWITCHBOARD_WORKFLOW_*); see docs/workflows.md. */
   workflows: WorkflowsConfig;
+  /** Webhook deliveries to the customer's backend (SWITCHBOARD_WEBHOOK_*); see docs/webhooks.md. */
+  webhooks: WebhooksConfig;
   /**
    * The browser SDK's script-tag build served at /switchboard.js (SWITCHBOARD_SDK_FILE). Undefined: the
    * `@switchboard/sdk/switchboard.global.js` file of the installed SDK package, looked up when requested.
@@ -66,6 +68,25 @@ export interface WorkflowsConfig {
   runLeaseSeconds: number;
   /** How often each instance looks for runs whose worker died. */
   recoveryIntervalSeconds: number;
+  /** Runs of one project executing at once, across all instances; more stay QUEUED until one ends or waits. */
+  projectConcurrency: number;
+  /** Finished runs older than this many days are removed with their step journal (0 keeps them forever). */
+  runRetentionDays: number;
+  /** How often the retention sweep runs, once across all instances. */
+  retentionSweepSeconds: number;
+}
+
+export interface WebhooksConfig {
+  /** Tries of one delivery in all, the first included; after the last failed one it is DEAD. */
+  maxAttempts: number;
+  /** Waits before the second, third... try, seconds; the last one repeats for further tries. */
+  backoffSeconds: number[];
+  /** A receiver's `Retry-After` is honoured up to this many seconds. */
+  maxRetryAfterSeconds: number;
+  /** How long one try waits for the receiver's answer, ms. */
+  timeoutMs: number;
+  /** Finished deliveries and their tries are removed this many days after their last try. */
+  retentionDays: number;
 }
 
 export interface ProxyConfig {
@@ -123,6 +144,12 @@ export const MIN_ADMIN_KEY_LENGTH = 32;
 
 const truthy = (value: string | undefined, fallback: boolean) =>
   value === undefined || value === '' ? fallback : !['0', 'false', 'no', 'off'].includes(value.toLowerCase());
+
+/** A comma-separated list of whole numbers, each from min to max. */
+function integers(name: string, value: string | undefined, fallback: number[], min: number, max: number): number[] {
+  if (value === undefined || value === '') return fallback;
+  return value.split(',').map((part) => integer(name, part.trim() || 'x', 0, min, max));
+}
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -198,6 +225,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workflows: {
       runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
       recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+      runRetentionDays: integer('SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', env.SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS, 90, 0, 36_500),
+      retentionSweepSeconds: integer('SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', env.SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS, 3600, 1, 86_400),
+      projectConcurrency: integer('SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY', env.SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY, 50, 1, 10_000),
+    },
+    webhooks: {
+      maxAttempts: integer('SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS', env.SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS, 8, 1, 50),
+      // About 27 hours from the first try to the eighth.
+      backoffSeconds: integers('SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS', env.SWITCHBOARD_WEBHOOK_BACKOFF_SECONDS, [5, 60, 300, 1_800, 7_200, 18_000, 72_000], 0, 86_400),
+      maxRetryAfterSeconds: integer('SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS', env.SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS, 3_600, 0, 86_400),
+      timeoutMs: integer('SWITCHBOARD_WEBHOOK_TIMEOUT_MS', env.SWITCHBOARD_WEBHOOK_TIMEOUT_MS, 15_000, 100, 120_000),
+      retentionDays: integer('SWITCHBOARD_WEBHOOK_RETENTION_DAYS', env.SWITCHBOARD_WEBHOOK_RETENTION_DAYS, 30, 1, 3_650),
     },
     sdkFile: env.SWITCHBOARD_SDK_FILE ? resolve(env.SWITCHBOARD_SDK_FILE) : undefined,
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.

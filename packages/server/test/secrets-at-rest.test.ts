@@ -20,6 +20,18 @@ describe.each(testDatabases)('secrets at rest on %s', (database) => {
 
   beforeAll(async () => {
     server = await startTestServer(database);
+    // A webhook destination first, so the installs below are recorded as deliveries too.
+    const management = (method: string, path: string, body?: unknown) =>
+      fetch(`${server.url}/api/v1/projects/${server.projectId}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.secretKey}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    const { destination, signingSecret } = await json(await management('POST', '/webhook-destinations', { url: 'http://127.0.0.1:9/hooks', events: ['credential.created'] }), 201);
+    expect(signingSecret).toMatch(/^whsec_.{40,}/);
+    secrets['webhook signing secret'] = signingSecret;
+    secrets['webhook signing key'] = signingSecret.slice('whsec_'.length);
+    responses.push(await (await management('GET', '/webhook-destinations')).text());
     const flow = await connectSandbox(server, sub, { login: 'secret-keeper' });
     const oauthCredentialId = postedResult(flow.page).credentialId as string;
     const code = new URL(flow.callbackUrl).searchParams.get('code');
@@ -69,6 +81,8 @@ describe.each(testDatabases)('secrets at rest on %s', (database) => {
     for (const path of ['/me', '/credentials']) responses.push(await (await server.sdk(sub, path)).text());
     const users = await fetch(`${server.url}/api/v1/projects/${server.projectId}/connected-users`, { headers: { authorization: `Bearer ${server.secretKey}` } });
     responses.push(await users.text());
+    responses.push(await (await management('GET', `/webhook-destinations/${destination.id}/deliveries`)).text());
+    expect(responses.at(-1)).toContain(oauthCredentialId);
   });
   afterAll(async () => server?.close());
 

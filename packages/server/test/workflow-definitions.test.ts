@@ -121,7 +121,7 @@ describe.each(testDatabases)('workflow definitions in the management API, on %s'
     ['no name', { name: '' }, 'INVALID_WORKFLOW', 'name', /./],
     ['an integration not in the project', { integration: 'nowhere' }, 'INVALID_WORKFLOW', 'integration', /not in this project/],
     ['an app event not defined', { trigger: { type: 'appEvent', event: 'Never Defined' } }, 'INVALID_WORKFLOW', 'trigger.event', /define "Never Defined" first/],
-    ['an action the integration does not declare', { steps: [{ id: 'a', type: 'action', action: 'sendMessage' }] }, 'INVALID_WORKFLOW', 'steps[0].action', /declares no action/],
+    ['an action the integration does not declare', { steps: [{ id: 'a', type: 'action', action: 'sendMessage' }] }, 'INVALID_WORKFLOW', 'steps[0].action', /sendMessage is no action of sandbox(-apikey)?; its actions are SANDBOX_LIST_CONTACTS/],
   ];
 
   it.each(refusals)('refuses %s with 400, naming the field, and stores nothing', async (_case, overrides, code, field, message) => {

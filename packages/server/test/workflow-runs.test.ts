@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app.js';
 import { PERMISSIONS_CLAIM } from '../src/users/permissions.js';
+import { createRun } from '../src/workflows/run-store.js';
+import { startCallRecorder } from './support/call-recorder.js';
 import { management } from './support/management.js';
 import { expectError, json, newUser } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
@@ -196,6 +198,113 @@ describe.each(testDatabases)('workflow runs, on %s', (database) => {
     // ...and the history shows neither it nor the API key.
     expect(JSON.stringify(detail)).not.toContain(secret);
     expect(JSON.stringify(detail)).toContain('[secret]');
+  });
+
+  it('keeps the journal at rest free of project secrets, even one an API echoed, and shows a large output as its size', async () => {
+    const secret = `sec_${Math.random().toString(36).slice(2, 12)}`;
+    expect((await api('PUT', '/secrets/JOURNAL_TOKEN', { value: secret })).status).toBe(204);
+    const workflowId = await publish({
+      name: 'Journal at rest',
+      trigger: { type: 'request' },
+      steps: [
+        { id: 'echo', type: 'request', method: 'POST', path: '/echo', headers: { 'x-note': '{{secrets.JOURNAL_TOKEN}}' }, body: { token: '{{secrets.JOURNAL_TOKEN}}' } },
+        { id: 'big', type: 'function', code: '(input) => input.token.length + "x".repeat(100000)', input: { token: '{{steps.echo.output.body.token}}' } },
+      ],
+    });
+    const { sub } = await userWith(workflowId);
+    const answer = await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} });
+    const runId = ((await answer.json()) as { runId: string }).runId;
+    const detail = await finished(runId);
+    expect({ status: detail.status, error: detail.error }).toEqual({ status: 'SUCCEEDED', error: null });
+    // The later step saw the echoed value whole (its length), while the stored rows never hold it.
+    const rows = await server.server.context.db.selectFrom('workflow_run_steps').selectAll().where('run_id', '=', runId).execute();
+    expect(rows).toHaveLength(2);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(secret);
+    expect(JSON.parse(rows.find((row) => row.step_key === 'echo')!.output!).body.body.token).toBe('[secret]');
+    const big = detail.steps.find((step: Json) => step.key === 'big');
+    expect(big.output).toEqual({ truncated: true, size: 100_000 + String(secret.length).length + 2, start: expect.stringMatching(new RegExp(`^"${secret.length}x+$`)) });
+    expect(big.output.start).toHaveLength(1024);
+  });
+
+  it('replays a failed run from its failed step: the finished steps keep their journal and are not called again', async () => {
+    let flakyCalls = 0;
+    const recorder = await startCallRecorder((call) => (call.path === '/flaky' && ++flakyCalls === 1 ? { status: 500 } : 'ok'));
+    try {
+      await api('PUT', '/app-events/Replay%20Me', {});
+      const workflowId = await publish({
+        name: 'Replayable',
+        trigger: { type: 'appEvent', event: 'Replay Me' },
+        steps: ['first', 'flaky', 'last'].map((id) => ({ id, type: 'request', method: 'POST', url: `${recorder.url}/${id}` })),
+      });
+      const { sub } = await userWith(workflowId);
+      const [accepted] = (await json<{ runs: { id: string }[] }>(await api('POST', '/app-events/Replay%20Me/trigger', { userId: sub }))).runs;
+      const runId = accepted!.id;
+      const failed = await finished(runId);
+      expect(failed).toMatchObject({ status: 'FAILED', error: { code: 'REQUEST_FAILED', stepKey: 'flaky' } });
+      const firstBefore = failed.steps.find((step: Json) => step.key === 'first');
+
+      expect(await json(await api('POST', `/workflow-runs/${runId}/replay`))).toMatchObject({ id: runId, status: 'QUEUED', error: null, dateFinished: null });
+      const replayed = await finished(runId);
+      expect(replayed).toMatchObject({ status: 'SUCCEEDED', error: null });
+      expect(replayed.steps.map((step: Json) => [step.key, step.status, step.attempts])).toEqual([
+        ['first', 'SUCCEEDED', 1],
+        ['flaky', 'SUCCEEDED', 1],
+        ['last', 'SUCCEEDED', 1],
+      ]);
+      // The finished step's journal is the one from before the replay.
+      expect(replayed.steps.find((step: Json) => step.key === 'first')).toEqual(firstBefore);
+      // The failed step is a new try: a new key, so an API that stored its failed answer does not answer it again.
+      expect(recorder.calls).toEqual([
+        { path: '/first', key: `${runId}:first` },
+        { path: '/flaky', key: `${runId}:flaky` },
+        { path: '/flaky', key: `${runId}:flaky:replay-1` },
+        { path: '/last', key: `${runId}:last` },
+      ]);
+
+      // Only a FAILED run is replayed, and nothing changes otherwise.
+      const refused = await expectError(await api('POST', `/workflow-runs/${runId}/replay`), 409, 'WORKFLOW_RUN_NOT_FAILED');
+      expect(refused).toMatchObject({ status: 'SUCCEEDED' });
+      expect((await json<Json>(await api('GET', `/workflow-runs/${runId}`))).steps).toEqual(replayed.steps);
+      await expectError(await api('POST', '/workflow-runs/no-such-run/replay'), 404, 'WORKFLOW_RUN_NOT_FOUND');
+      expect(recorder.calls).toHaveLength(4);
+    } finally {
+      await recorder.close();
+    }
+  });
+
+  it('replays a run that failed inside a fan-out: the items that succeeded are not called again, the rest run', async () => {
+    let failures = 0;
+    const recorder = await startCallRecorder((call) => (call.path === '/item/2' && ++failures === 1 ? { status: 503 } : 'ok'));
+    try {
+      await api('PUT', '/app-events/Replay%20Each', {});
+      const workflowId = await publish({
+        name: 'Replayable fan-out',
+        trigger: { type: 'appEvent', event: 'Replay Each' },
+        steps: [
+          { id: 'each', type: 'fanOut', items: '{{trigger.payload.items}}', concurrency: 1, steps: [{ id: 'send', type: 'request', method: 'POST', url: `${recorder.url}/item/{{item}}` }] },
+          { id: 'after', type: 'request', method: 'POST', url: `${recorder.url}/after` },
+        ],
+      });
+      const { sub } = await userWith(workflowId);
+      const [accepted] = (await json<{ runs: { id: string }[] }>(await api('POST', '/app-events/Replay%20Each/trigger', { userId: sub, payload: { items: [0, 1, 2, 3] } }))).runs;
+      const runId = accepted!.id;
+      expect(await finished(runId)).toMatchObject({ status: 'FAILED', error: { stepKey: 'each[2].send' } });
+      await json(await api('POST', `/workflow-runs/${runId}/replay`));
+      const replayed = await finished(runId);
+      expect(replayed.status).toBe('SUCCEEDED');
+      expect(recorder.calls.map((call) => `${call.path} ${call.key.slice(runId.length)}`)).toEqual([
+        '/item/0 :each[0].send',
+        '/item/1 :each[1].send',
+        '/item/2 :each[2].send',
+        '/item/2 :each[2].send:replay-1',
+        '/item/3 :each[3].send',
+        '/after :after',
+      ]);
+      expect(replayed.steps.find((step: Json) => step.key === 'each').output).toHaveLength(4);
+    } finally {
+      await recorder.close();
+    }
   });
 
   it('lists runs newest first with filters and pages; cancels a waiting run, which then never runs its next step', async () => {
@@ -395,6 +504,106 @@ describe.each(testDatabases)('a run whose worker died mid-step, on %s', (databas
     }
   });
 
+});
+
+describe.each(testDatabases)('runs of a project at its concurrency limit, and runs another worker holds, on %s', (database) => {
+  let server: TestServer;
+  let recorder: Awaited<ReturnType<typeof startCallRecorder>>;
+  let workflowId: string;
+  let sub: string;
+  const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+  const statuses = async (runIds: string[]) => Promise.all(runIds.map(async (id) => (await json<Json>(await api('GET', `/workflow-runs/${id}`))).status as string));
+  const count = (list: string[], status: string) => list.filter((item) => item === status).length;
+
+  beforeAll(async () => {
+    server = await startTestServer(database, { SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY: '2' });
+    // Every call is held until the test answers it: a run stays RUNNING as long as the test wants.
+    recorder = await startCallRecorder(() => 'hold');
+    await api('PUT', '/app-events/Work', {});
+    ({ id: workflowId } = await json<{ id: string }>(
+      await api('POST', '/workflows', { name: 'Work', integration: 'sandbox-apikey', trigger: { type: 'appEvent', event: 'Work' }, steps: [{ id: 'work', type: 'request', method: 'POST', url: `${recorder.url}/work` }] }),
+      201,
+    ));
+    await api('POST', `/workflows/${workflowId}/publish`);
+    sub = newUser('limited');
+    await json(await server.sdk(sub, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_limited' } } }), 201);
+    await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+  });
+  afterAll(async () => {
+    recorder?.releaseAll();
+    await recorder?.close();
+    await server?.close();
+  });
+
+  it('keeps runs over the limit QUEUED and starts them as others finish, never more than the limit at once', async () => {
+    const runIds: string[] = [];
+    for (let i = 0; i < 5; i += 1) runIds.push((await json<{ runs: { id: string }[] }>(await api('POST', '/app-events/Work/trigger', { userId: sub }))).runs[0]!.id);
+
+    await recorder.arrived(2);
+    // Time for a third run to start if the limit let it (the queue itself would take four at once).
+    await sleep(1500);
+    expect(recorder.calls).toHaveLength(2);
+    let now = await statuses(runIds);
+    expect([count(now, 'RUNNING'), count(now, 'QUEUED')]).toEqual([2, 3]);
+
+    // Two finish: the next two start, the last still waits.
+    recorder.releaseAll();
+    await recorder.arrived(4);
+    await sleep(1500);
+    expect(recorder.calls).toHaveLength(4);
+    now = await statuses(runIds);
+    expect([count(now, 'SUCCEEDED'), count(now, 'RUNNING'), count(now, 'QUEUED')]).toEqual([2, 2, 1]);
+
+    recorder.releaseAll();
+    await recorder.arrived(5);
+    recorder.releaseAll();
+    await expect.poll(async () => statuses(runIds), { timeout: 15_000 }).toEqual(runIds.map(() => 'SUCCEEDED'));
+    expect(recorder.maxHeld()).toBe(2);
+    // Each run made its one call, with its own key.
+    expect(new Set(recorder.calls.map((call) => call.key))).toEqual(new Set(runIds.map((id) => `${id}:work`)));
+  });
+
+  it('skips a run another worker holds without failing the job, and the recovery sweep finishes it once that lease lapses', async () => {
+    const engine = server.server.workflows!;
+    const { db } = server.server.context;
+    const user = await db.selectFrom('connected_users').select('id').where('external_id', '=', sub).executeTakeFirstOrThrow();
+    const credential = await db.selectFrom('credentials').select('id').where('connected_user_id', '=', user.id).executeTakeFirstOrThrow();
+    const { id: runId } = await createRun(db, {
+      projectId: server.projectId,
+      workflowId,
+      workflowVersion: 1,
+      connectedUserId: user.id,
+      credentialId: credential.id,
+      triggerType: 'appEvent',
+      triggerInput: { event: 'Work', payload: {} },
+      timeoutSeconds: 3600,
+    });
+    // What another instance's hold looks like: the lease taken, the run not started yet (its worker may be just
+    // about to, or have died right after taking it). This instance's job for the run comes meanwhile.
+    await db.updateTable('workflow_runs').set({ lease_until: new Date(Date.now() + 60_000).toISOString() }).where('id', '=', runId).execute();
+    const logged = server.logs.length;
+    const calls = recorder.calls.length;
+    await engine.enqueue(runId);
+    await expect(engine.execute(runId)).resolves.toBeUndefined();
+    await sleep(1500);
+    expect(recorder.calls).toHaveLength(calls);
+    expect(await statuses([runId])).toEqual(['QUEUED']);
+    if (database === 'sqlite') {
+      // The job is done with on its first attempt: no retry waits in the queue.
+      const jobs = await db.selectFrom('jobs').select(['state', 'attempts']).where('data', 'like', `%${runId}%`).execute();
+      expect(jobs).toEqual([{ state: 'completed', attempts: 1 }]);
+    }
+    // Quiet: nothing logged as a failure or a retry.
+    expect(server.logs.slice(logged).filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
+
+    // The holder died: once its lease lapses, the sweep resumes the run here.
+    await db.updateTable('workflow_runs').set({ lease_until: new Date(Date.now() - 1000).toISOString() }).where('id', '=', runId).execute();
+    await engine.recover();
+    await recorder.arrived(calls + 1);
+    recorder.releaseAll();
+    await expect.poll(async () => statuses([runId]), { timeout: 15_000 }).toEqual(['SUCCEEDED']);
+    expect(recorder.calls.slice(calls)).toEqual([{ path: '/work', key: `${runId}:work` }]);
+  });
 });
 
 describe.each(testDatabases)('schedule triggers, on %s', (database) => {

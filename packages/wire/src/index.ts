@@ -10,4 +10,6 @@ export * from './integrations.js';
 export * from './install.js';
 export * from './management.js';
 export * from './workflows.js';
+export * from './actions.js';
+export * from './webhooks.js';
 export * from './error-codes.js';

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { InputFieldType, JsonObject, SelectOption, Timestamp } from './common.js';
+import { IntegrationAction } from './actions.js';
 import { Credential } from './credentials.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
@@ -204,6 +205,8 @@ export const CustomIntegrationInput = Type.Object(
     providerIdPath: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** Options asked once an account is connected, kept in the credential's `config.sharedSettings`; never secret. */
     postInstallInputs: Type.Optional(Type.Array(CustomInputField, { maxItems: 20, description: 'Options asked once an account is connected; never secret' })),
+    /** Calls workflows' Action steps make by name (docs/workflows.md). */
+    actions: Type.Optional(Type.Array(IntegrationAction, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );

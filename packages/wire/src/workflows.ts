@@ -190,10 +190,30 @@ export const Workflow = Type.Object({
   latestVersion: Type.Integer(),
   /** The latest version's definition (the draft when it is newer than the published one). */
   definition: WorkflowDefinition,
+  /**
+   * For a workflow whose (latest) trigger is a Webhook: its address. Each account that enables it has its own URL
+   * below it, `<webhookUrl>/<token>` (…/webhook-urls lists them); null for other triggers.
+   */
+  webhookUrl: Type.Union([Type.String(), Type.Null()]),
   dateCreated: Timestamp,
   dateUpdated: Timestamp,
 });
 export type Workflow = Static<typeof Workflow>;
+
+/** One account's webhook URL for a workflow with a Webhook trigger: POST to it starts a run for that account. */
+export const WorkflowWebhookUrl = Type.Object({
+  credentialId: Type.String(),
+  /** The connected user's id in your app. */
+  userId: Type.String(),
+  url: Type.String(),
+  /** False while the user has the workflow turned off: the URL then answers 409 WORKFLOW_NOT_ENABLED. */
+  enabled: Type.Boolean(),
+});
+export type WorkflowWebhookUrl = Static<typeof WorkflowWebhookUrl>;
+
+/** What a webhook URL answers at once (202): the run it started. */
+export const WebhookAccepted = Type.Object({ runId: Type.String() });
+export type WebhookAccepted = Static<typeof WebhookAccepted>;
 
 /** One entry of a workflow's history. */
 export const WorkflowVersion = Type.Object({

@@ -13,9 +13,11 @@ export interface IntegrationCardProps {
   onConnect(): void;
   onDisconnect(): void;
   onOpen(): void;
+  /** Connect Portal mode: open the portal on the connected account (settings, workflows, disconnect). */
+  onManage?: () => void;
 }
 
-export function IntegrationCard({ metadata, state, status, busy, onConnect, onDisconnect, onOpen }: IntegrationCardProps) {
+export function IntegrationCard({ metadata, state, status, busy, onConnect, onDisconnect, onOpen, onManage }: IntegrationCardProps) {
   const accounts = accountsOf(state);
   const headingId = `card-${metadata.type}`;
   const summary =
@@ -52,6 +54,10 @@ export function IntegrationCard({ metadata, state, status, busy, onConnect, onDi
         ) : status === 'needs-reconnecting' ? (
           <button type="button" className="button primary" onClick={onConnect}>
             Reconnect<span className="visually-hidden"> {metadata.name}</span>
+          </button>
+        ) : onManage ? (
+          <button type="button" className="button primary" onClick={onManage}>
+            Manage<span className="visually-hidden"> {metadata.name}</span>
           </button>
         ) : null}
         <button type="button" className="button" onClick={onOpen}>

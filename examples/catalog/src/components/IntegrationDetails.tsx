@@ -1,8 +1,10 @@
-import { useState } from 'react';
-import type { ConnectedAccount, IntegrationMetadata, IntegrationState } from '@switchboard/sdk';
+import { useMemo, useState, type ReactNode } from 'react';
+import type { ConnectedAccount, InstallField, IntegrationMetadata, IntegrationState } from '@switchboard/sdk';
 import { ACCOUNT_STATUS_LABELS, accountEmail, accountName, accountsOf, type IntegrationStatus } from '../status.js';
+import { AccountSettings } from './AccountSettings.js';
 import { IntegrationIcon } from './IntegrationIcon.js';
 import { StatusBadge } from './StatusBadge.js';
+import { WorkflowsPanel } from './WorkflowsPanel.js';
 
 /** The outcome of "Send a test request" for one account. */
 export type TestResult = { ok: true; body: unknown } | { ok: false; title: string; body?: unknown };
@@ -17,10 +19,17 @@ export interface IntegrationDetailsProps {
   onConnect(options?: { allowMultipleCredentials?: boolean; selectedCredentialId?: string }): void;
   onDisconnect(selectedCredentialId?: string): void;
   onTestRequest(selectedCredentialId: string): Promise<TestResult>;
+  loadSettingFields(): Promise<InstallField[]>;
+  onSaveSettings(account: ConnectedAccount, values: Record<string, string>): Promise<void>;
 }
 
 export function IntegrationDetails(props: IntegrationDetailsProps) {
-  const { metadata, state, status, disconnecting, onBack, onConnect, onDisconnect } = props;
+  const { metadata, state, status, disconnecting, onBack, onConnect, onDisconnect, loadSettingFields, onSaveSettings } = props;
+  // One request for the fields, whatever the number of accounts.
+  const fields = useMemo(() => {
+    let loaded: Promise<InstallField[]> | undefined;
+    return () => (loaded ??= loadSettingFields());
+  }, [metadata.type]);
   const accounts = accountsOf(state);
   const connecting = status === 'connecting';
 
@@ -87,10 +96,12 @@ export function IntegrationDetails(props: IntegrationDetailsProps) {
               onReconnect={() => onConnect({ selectedCredentialId: account.id })}
               onDisconnect={() => onDisconnect(account.id)}
               onTestRequest={() => props.onTestRequest(account.id)}
+              settings={<AccountSettings account={account} loadFields={fields} save={(values) => onSaveSettings(account, values)} />}
             />
           ))}
         </ul>
       )}
+      {accounts.length > 0 && <WorkflowsPanel integrationType={metadata.type} integrationName={metadata.name} state={state} />}
     </section>
   );
 }
@@ -108,7 +119,9 @@ function AccountRow({
   onReconnect,
   onDisconnect,
   onTestRequest,
+  settings,
 }: {
+  settings: ReactNode;
   account: ConnectedAccount;
   busy: boolean;
   onReconnect(): void;
@@ -171,6 +184,7 @@ function AccountRow({
           <span className="visually-hidden"> {name}</span>
         </button>
       </div>
+      {!invalid && settings}
       {result && (
         <div className={`test-result ${result.ok ? 'ok' : 'failed'}`} data-testid="test-result" data-ok={String(result.ok)}>
           <p className="test-result-title">

@@ -188,6 +188,10 @@ export function describeCatalogFlows(mode: DemoMode): void {
       const secondRow = catalog.accounts.filter({ has: page.getByTestId('account-name').filter({ hasText: second }) });
       const secondId = (await secondRow.getAttribute('data-credential-id'))!;
       await secondRow.getByRole('button', { name: /^Disconnect/ }).click();
+      // Asked first; Cancel keeps the account, Disconnect removes it.
+      const confirm = page.getByTestId('confirm-disconnect');
+      await confirm.getByRole('heading', { name: `Disconnect ${second}?` }).waitFor();
+      await confirm.getByRole('button', { name: 'Disconnect' }).click();
       await expect.poll(() => catalog.accounts.count()).toBe(1);
       expect(await catalog.accounts.getByTestId('account-name').textContent()).toBe(first);
       const uninstalled = catalog.activity('onIntegrationUninstall', 'sandbox');
@@ -197,6 +201,89 @@ export function describeCatalogFlows(mode: DemoMode): void {
       await page.getByRole('button', { name: /All integrations/ }).click();
       expect(await catalog.cardStatus('sandbox')).toBe('connected');
       expect(await catalog.card('sandbox').getByTestId('card-accounts').textContent()).toBe(first);
+    });
+
+    it('shows an account\'s saved settings in its details and saves a change to them with the REST API', async () => {
+      const catalog = await open('settings');
+      const { page } = catalog;
+      await catalog.connectSandbox(login('settings'));
+      await catalog.openDetails('sandbox');
+      const row = catalog.accounts.first();
+      const credentialId = (await row.getAttribute('data-credential-id'))!;
+      const settings = row.getByTestId('account-settings');
+      expect(await settings.getByTestId('setting-contactList').textContent()).toBe('Not set');
+
+      await settings.getByRole('button', { name: 'Edit settings' }).click();
+      await settings.getByLabel('Contacts to sync').selectOption('starred');
+      await settings.getByRole('button', { name: 'Save settings' }).click();
+      await settings.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+      expect(await settings.getByTestId('setting-contactList').textContent()).toBe('Starred contacts');
+      await shot(page, 'details-settings-saved');
+
+      // Saved on the account: the SDK's state and the server's credential both say so.
+      const user = await page.evaluate(() => (window as unknown as { switchboard: SwitchboardSDK }).switchboard.getUser());
+      expect(user).toMatchObject({ integrations: { sandbox: { allCredentials: [{ id: credentialId, config: { sharedSettings: { contactList: 'starred' } } }] } } });
+      const session = (await (await fetch(`${env.serverOrigin}/demo/session?user=${catalog.userId.slice('demo-'.length)}`)).json()) as { projectId: string; userToken: string };
+      const credentials = (await (
+        await fetch(`${env.serverOrigin}/projects/${session.projectId}/sdk/credentials?integration=sandbox`, { headers: { authorization: `Bearer ${session.userToken}` } })
+      ).json()) as { id: string; config: { sharedSettings?: Record<string, unknown> } }[];
+      expect(credentials).toMatchObject([{ id: credentialId, config: { sharedSettings: { contactList: 'starred' } } }]);
+    });
+
+    it('asks before disconnecting: Cancel (and Esc) keep the account, Disconnect removes it', async () => {
+      const catalog = await open('confirm');
+      const { page } = catalog;
+      await catalog.connectSandbox(login('confirm'));
+      const confirm = page.getByTestId('confirm-disconnect');
+      const disconnectCard = catalog.card('sandbox').getByRole('button', { name: /^Disconnect/ });
+
+      await disconnectCard.click();
+      await confirm.getByRole('heading', { name: 'Disconnect Sandbox?' }).waitFor();
+      // The safe choice has the focus: Enter by reflex cancels.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+      await shot(page, 'confirm-disconnect');
+      await page.keyboard.press('Enter');
+      await confirm.waitFor({ state: 'hidden' });
+      await disconnectCard.click();
+      await confirm.getByRole('heading').waitFor();
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'hidden' });
+      expect(await catalog.cardStatus('sandbox')).toBe('connected');
+      expect(await page.getByTestId('activity-entry').count()).toBe(1);
+
+      await disconnectCard.click();
+      await confirm.getByRole('button', { name: 'Disconnect' }).click();
+      await catalog.waitForCardStatus('sandbox', 'not-connected', 'Not connected');
+      await catalog.activity('onIntegrationUninstall', 'sandbox').waitFor();
+    });
+
+    it('switches between headless and Connect Portal with the keyboard, and between light and dark, keeping both in the address', async () => {
+      const catalog = await open('switch');
+      const { page } = catalog;
+      const switcher = page.getByTestId('mode-switch');
+      const headless = switcher.getByRole('radio', { name: /^Headless/ });
+      const portal = switcher.getByRole('radio', { name: /^Connect Portal/ });
+      expect(await headless.isChecked()).toBe(true);
+      await headless.focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await portal.isChecked()).toBe(true);
+      expect(new URL(page.url()).searchParams.get('mode')).toBe('portal');
+
+      const dark = switcher.getByRole('radio', { name: 'Dark' });
+      await switcher.getByRole('radio', { name: 'Light' }).check();
+      await shot(page, 'catalog-light');
+      await dark.check();
+      expect(await page.evaluate(() => [document.documentElement.dataset.theme, getComputedStyle(document.documentElement).backgroundColor])).toEqual(['dark', 'rgb(15, 19, 24)']);
+      expect(new URL(page.url()).searchParams.get('theme')).toBe('dark');
+      await shot(page, 'catalog-dark');
+      await page.setViewportSize({ width: 360, height: 740 });
+      await shot(page, 'catalog-dark-360');
+
+      // A reload keeps both choices.
+      await page.reload();
+      await page.getByTestId('user-id').waitFor();
+      expect(await page.getByTestId('mode-switch').getByRole('radio', { name: /^Connect Portal/ }).isChecked()).toBe(true);
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     });
 
     it('shows an account the server invalidated as Needs reconnecting, and Reconnect repairs it in place', async () => {

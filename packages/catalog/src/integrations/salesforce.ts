@@ -32,4 +32,58 @@ export default defineIntegration({
     providerIdPath: 'user_id',
     providerData: { organizationId: 'organization_id', name: 'name', email: 'email', username: 'preferred_username' },
   },
+  // REST API resources of the org's instance (developer.salesforce.com/docs/atlas.en-us.api_rest.meta).
+  actions: [
+    {
+      name: 'SALESFORCE_CREATE_RECORD',
+      title: 'Create a record',
+      description: 'Creates a record of any object (Account, Contact, Lead, a custom My_Object__c) from its field values; answers id and success.',
+      method: 'POST',
+      path: '/sobjects/{{objectType}}',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          objectType: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,79}$', description: 'The API name of the object, e.g. Contact' },
+          fields: { type: 'object', minProperties: 1, description: 'Field API names and values, e.g. { "LastName": "Lovelace" }' },
+        },
+        required: ['objectType', 'fields'],
+        additionalProperties: false,
+      },
+      body: '{{fields}}',
+      output: { id: 'id', success: 'success', errors: 'errors' },
+    },
+    {
+      name: 'SALESFORCE_UPDATE_RECORD',
+      title: 'Update a record',
+      description: "Changes fields of a record by its id; Salesforce answers nothing on success.",
+      method: 'PATCH',
+      path: '/sobjects/{{objectType}}/{{recordId}}',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          objectType: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,79}$' },
+          recordId: { type: 'string', pattern: '^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$', description: 'A 15- or 18-character record id' },
+          fields: { type: 'object', minProperties: 1 },
+        },
+        required: ['objectType', 'recordId', 'fields'],
+        additionalProperties: false,
+      },
+      body: '{{fields}}',
+    },
+    {
+      name: 'SALESFORCE_SOQL_QUERY',
+      title: 'Run a SOQL query',
+      description: 'Runs a SOQL query, e.g. SELECT Id, Name FROM Account LIMIT 10; answers totalSize, done, records and nextRecordsUrl.',
+      method: 'GET',
+      path: '/query',
+      inputSchema: {
+        type: 'object',
+        properties: { query: { type: 'string', minLength: 1, maxLength: 100000, description: 'The SOQL statement' } },
+        required: ['query'],
+        additionalProperties: false,
+      },
+      query: { q: '{{query}}' },
+      output: { totalSize: 'totalSize', done: 'done', records: 'records', nextRecordsUrl: 'nextRecordsUrl' },
+    },
+  ],
 });

@@ -1,4 +1,5 @@
 import { defineIntegration } from '../define-integration.js';
+import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
 
 /** The built-in sandbox API reached with an API key instead of OAuth. */
@@ -27,4 +28,7 @@ export default defineIntegration({
     authorization: { type: 'header', name: 'X-Api-Key', value: '{{apiKey}}' },
   },
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+  // Webhooks from the sandbox to an API-key account are signed with that account's key.
+  webhookSignature: { header: 'X-Sandbox-Signature', algorithm: 'hmac-sha256', encoding: 'hex', prefix: 'sha256=', secret: { from: 'credentialField', field: 'apiKey' } },
+  actions: sandboxActions,
 });

@@ -1,4 +1,5 @@
 import { defineIntegration } from '../define-integration.js';
+import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
 
 /** The built-in sandbox API reached with an OAuth 2.0 client-credentials grant (machine-to-machine). */
@@ -27,4 +28,5 @@ export default defineIntegration({
   },
   api: { baseUrl: '{{serverUrl}}/sandbox/api', authorization: { type: 'bearer' } },
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
+  actions: sandboxActions,
 });

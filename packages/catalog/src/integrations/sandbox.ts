@@ -1,4 +1,5 @@
 import { defineIntegration } from '../define-integration.js';
+import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
 
 /** The OAuth provider built into every Switchboard server (oidc-provider at /sandbox), for offline demos and tests. */
@@ -35,4 +36,7 @@ export default defineIntegration({
       help: 'Which of your sandbox contacts the app may sync. You can change this later.',
     },
   ],
+  // The sandbox signs the webhooks it sends (POST /sandbox/api/webhooks/send) with the OAuth app's client secret.
+  webhookSignature: { header: 'X-Sandbox-Signature', algorithm: 'hmac-sha256', encoding: 'hex', prefix: 'sha256=', secret: { from: 'clientSecret' } },
+  actions: sandboxActions,
 });

@@ -40,4 +40,48 @@ export default defineIntegration({
     providerIdPath: 'team_id',
     providerData: { teamName: 'team', teamUrl: 'url' },
   },
+  // Slack Web API methods (api.slack.com/methods): JSON bodies for writes, query parameters for reads, `ok: false` on failure.
+  actions: [
+    {
+      name: 'SLACK_SEND_MESSAGE',
+      title: 'Send a message',
+      description: 'Posts a message to a channel, a private group or a direct message (chat.postMessage); answers the channel, the message timestamp ts and the message.',
+      method: 'POST',
+      path: '/chat.postMessage',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          channel: { type: 'string', minLength: 1, maxLength: 200, description: 'A channel id (C0123…) or name (#general)' },
+          text: { type: 'string', minLength: 1, maxLength: 40000, description: 'The message text, in Slack mrkdwn' },
+          threadTs: { type: 'string', pattern: '^[0-9]+\\.[0-9]+$', description: "Reply in the thread of this message's ts" },
+          blocks: { type: 'array', maxItems: 50, items: { type: 'object' }, description: 'Block Kit blocks; text is then the notification fallback' },
+        },
+        required: ['channel', 'text'],
+        additionalProperties: false,
+      },
+      body: { channel: '{{channel}}', text: '{{text}}', thread_ts: '{{threadTs}}', blocks: '{{blocks}}' },
+      output: { channel: 'channel', ts: 'ts', message: 'message' },
+      okPath: 'ok',
+    },
+    {
+      name: 'SLACK_LIST_CHANNELS',
+      title: 'List channels',
+      description: 'Lists the channels of the workspace (conversations.list), a page at a time; answers channels and nextCursor.',
+      method: 'GET',
+      path: '/conversations.list',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          types: { type: 'string', pattern: '^(public_channel|private_channel|mpim|im)(,(public_channel|private_channel|mpim|im))*$', description: 'Comma-separated: public_channel, private_channel, mpim, im' },
+          excludeArchived: { type: 'boolean', description: 'Leave archived channels out' },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Channels per page (Slack advises at most 200)' },
+          cursor: { type: 'string', maxLength: 500, description: 'nextCursor of the previous page' },
+        },
+        additionalProperties: false,
+      },
+      query: { types: '{{types}}', exclude_archived: '{{excludeArchived}}', limit: '{{limit}}', cursor: '{{cursor}}' },
+      output: { channels: 'channels', nextCursor: 'response_metadata.next_cursor' },
+      okPath: 'ok',
+    },
+  ],
 });

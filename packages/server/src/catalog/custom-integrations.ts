@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineIntegration, fillPlaceholders, isValidInputPattern, postInstallInputProblems, templatePlaceholders, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
+import { actionProblems, defineIntegration, fillPlaceholders, isValidInputPattern, postInstallInputProblems, templatePlaceholders, type InputField, type IntegrationAction, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { isLoopbackHttp } from '../providers/http.js';
@@ -8,6 +8,7 @@ import { parseJson } from '../json.js';
 import type { SecretBox } from '../secrets/envelope.js';
 import type { Database } from '../storage/schema.js';
 import type { CustomIntegrationInput } from '@switchboard/wire';
+import { inputSchemaProblem } from './action-inputs.js';
 import { sealClientSecret } from './integration-store.js';
 import { invalidSvgIcon } from './svg-icon.js';
 
@@ -106,6 +107,17 @@ function checkPlaceholders(input: CustomIntegrationInput): void {
   }
 }
 
+/** Actions are declared as in the catalog (define-action.ts); their input schemas must compile. */
+function checkActions(input: CustomIntegrationInput): void {
+  const actions = (input.actions ?? []) as IntegrationAction[];
+  const [problem] = actionProblems(actions);
+  if (problem) throw apiError('INVALID_ACTION', problem.message, { field: `actions.${problem.index}.${problem.field}` });
+  actions.forEach((action, index) => {
+    const schemaProblem = inputSchemaProblem(action.inputSchema);
+    if (schemaProblem) throw apiError('INVALID_ACTION', `action ${action.name}: inputSchema ${schemaProblem}`, { field: `actions.${index}.inputSchema` });
+  });
+}
+
 /** The project a custom integration is defined in, as far as checking its definition goes. */
 export interface DefiningProject {
   allowPrivateUpstreams: boolean;
@@ -123,6 +135,7 @@ export function toDefinition(input: CustomIntegrationInput, project: DefiningPro
   checkPlaceholders(input);
   checkPatterns(input);
   checkPostInstallInputs(input);
+  checkActions(input);
 
   // A field the API authorization carries is a credential, whatever type it was declared with: it is stored sealed.
   const authorizationFields = new Set(templatePlaceholders(input.apiAuthorization));
@@ -175,6 +188,7 @@ export function toDefinition(input: CustomIntegrationInput, project: DefiningPro
         ...(input.providerIdPath && { providerIdPath: input.providerIdPath }),
       },
       ...(input.postInstallInputs && input.postInstallInputs.length > 0 && { postInstallInputs: input.postInstallInputs }),
+      ...(input.actions && input.actions.length > 0 && { actions: input.actions as IntegrationAction[] }),
     });
   } catch (error) {
     throw apiError('INVALID_CUSTOM_INTEGRATION', (error as Error).message, {}, { cause: error });

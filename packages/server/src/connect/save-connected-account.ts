@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
+import { credentialEvent } from '../credentials/credential-events.js';
 import {
   credentialsChanged,
   insertCredential,
@@ -83,7 +84,7 @@ export async function saveConnectedAccount(
   choice: InstallChoice,
   account: ConnectedAccount,
 ): Promise<{ credential: Credential; created: boolean }> {
-  return context.db.transaction().execute(async (trx) => {
+  const saved = await context.db.transaction().execute(async (trx) => {
     // Two callbacks finishing at once must not both see "no account yet" and both insert.
     await lockConnectedUser(trx, context.storage.dialect, connectedUserId);
     const existing = (await listUserCredentials(trx, connectedUserId, { integrationId: integration.id })).filter((c) => choice.sees(c.id));
@@ -114,4 +115,9 @@ export async function saveConnectedAccount(
     await recordCredentialEvent(trx, { ...owner, credentialId: credential.id, event: 'installed', detail: { providerId: account.providerId } });
     return { credential, created: true };
   });
+  // Once committed: workflows may start runs for the account (an Integration enabled trigger).
+  await context.accounts.changed({ projectId: integration.projectId, connectedUserId, credentialId: saved.credential.id });
+  // After the commit: the customer's backend hears of an account that exists.
+  if (saved.created) await context.events.publish(credentialEvent('credential.created', integration, saved.credential));
+  return saved;
 }

@@ -7,6 +7,7 @@ import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
 import { credentialVisible, visibleCredentials } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
+import { credentialEvent } from './credential-events.js';
 import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
 import { credentialView } from './credential-view.js';
 
@@ -93,6 +94,8 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           integrationId: credential.integrationId,
           event: 'config_updated',
         });
+        // Saved settings may complete a workflow's required ones: an Integration enabled run may start now.
+        await context.accounts.changed({ projectId: credential.projectId, connectedUserId: user.id, credentialId: credential.id });
         return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
       },
     );
@@ -133,6 +136,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
             });
           }
         });
+        for (const credential of targets) await context.events.publish(credentialEvent('credential.deleted', integration, credential));
         return { success: true, removedCredentialIds: targets.map((c) => c.id) };
       },
     );

@@ -9,6 +9,7 @@ import { parseJson } from '../json.js';
 import { providerFetchFor } from '../providers/provider-fetch.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { recordCredentialEvent } from './audit-log.js';
+import { credentialEvent } from './credential-events.js';
 import { credentialsChanged, openCredentialSecrets, sealCredentialSecrets } from './credential-store.js';
 
 /** A credential as the proxy uses it: its row and its secrets, opened for this request only. */
@@ -316,6 +317,8 @@ export class TokenRefresher {
     });
     await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id }, db);
     this.context.log.warn({ credentialId: row.id, integration: integration.type, reason: cause.kind }, 'credential invalidated: the provider refused its grant');
+    const credential = { id: row.id, projectId: row.project_id, connectedUserId: row.connected_user_id };
+    await this.context.events.publish(credentialEvent('credential.refresh_failed', integration, credential, { reason: cause.kind, status: 'INVALID' }));
   }
 }
 

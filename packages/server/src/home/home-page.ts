@@ -11,6 +11,7 @@ export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'security.md', about: 'user tokens, encryption at rest, what never leaves the server' },
   { file: 'catalog.md', about: 'built-in and custom integrations, the sandbox' },
   { file: 'workflows.md', about: 'workflows, app events and the task history' },
+  { file: 'webhooks.md', about: 'signed events to your backend: destinations, retries, replay' },
   { file: 'deployment.md', about: 'one instance on SQLite, several on Postgres' },
   { file: 'performance.md', about: 'the proxy, token-refresh and memory benchmarks; lookups from memory' },
   { file: 'releasing.md', about: 'versioning and publishing the npm packages' },

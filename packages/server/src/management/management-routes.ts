@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findBuiltInIntegration } from '@switchboard/catalog';
 import type { AppContext } from '../app-context.js';
 import {
   ConnectedUsersPage,
@@ -10,6 +11,7 @@ import {
   CustomIntegration,
   CustomIntegrationInput,
   ErrorResponse,
+  IntegrationAction,
   IntegrationSettings,
   ManagedIntegration,
   Project,
@@ -25,7 +27,7 @@ import {
   updateCustomIntegration,
   type StoredCustomIntegration,
 } from '../catalog/custom-integrations.js';
-import { configureIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
+import { configureIntegration, findIntegration, integrationsChanged, listIntegrations, type ProjectIntegration } from '../catalog/integration-store.js';
 import { listCredentialEvents } from '../credentials/audit-log.js';
 import { apiError } from '../errors.js';
 import { ProjectParams } from '../http/schemas.js';
@@ -37,6 +39,8 @@ import { AdminKeyGuard, adminKeyAuth, projectSecretKeyAuth } from './management-
 import { ConnectedUsersQuery, connectedUsersPage } from './connected-users-listing.js';
 import type { WorkflowEngine } from '../workflows/run-engine.js';
 import { workflowManagementRoutes } from '../workflows/workflow-management-routes.js';
+import type { WebhookDeliveries } from '../webhooks/webhook-deliveries.js';
+import { webhookRoutes } from '../webhooks/webhook-routes.js';
 
 function checkOrigins(origins: string[] | undefined) {
   origins?.forEach((origin, index) => {
@@ -79,7 +83,12 @@ function checkPublicKey(pem: string) {
 }
 
 /** Server-to-server management API under /api/v1 (the dashboard stands on it). */
-export function managementRoutes(context: AppContext, adminKey: string, workflows: WorkflowEngine | undefined): FastifyPluginAsyncTypebox {
+export function managementRoutes(
+  context: AppContext,
+  adminKey: string,
+  workflows: WorkflowEngine | undefined,
+  webhooks?: WebhookDeliveries,
+): FastifyPluginAsyncTypebox {
   const adminKeyGuard = new AdminKeyGuard(adminKey, RateLimiter.perMinute(context.config.limits.adminKeyFailuresPerMinute));
   return async (app) => {
     app.post(
@@ -106,6 +115,7 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
       const scoped = projectScope.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
       const tags = ['Management'];
       await projectScope.register(workflowManagementRoutes(context, workflows));
+      await projectScope.register(webhookRoutes(context, webhooks));
 
       scoped.get('/projects/:projectId', { schema: { tags, params: ProjectParams, response: { 200: Project, '4xx': ErrorResponse } } }, async (request) => request.managedProject);
 
@@ -200,6 +210,25 @@ export function managementRoutes(context: AppContext, adminKey: string, workflow
           const integration = await configureIntegration(context.db, context.secrets, request.managedProject.id, request.params.type, request.body);
           await integrationsChanged(context, request.managedProject.id);
           return managedIntegrationView(integration);
+        },
+      );
+
+      scoped.get(
+        '/projects/:projectId/integrations/:type/actions',
+        {
+          schema: {
+            tags,
+            summary: "The actions an integration declares, which workflows' Action steps (and agents) call by name",
+            params: Type.Object({ projectId: Type.String(), type: Type.String({ minLength: 1, maxLength: 120 }) }),
+            response: { 200: Type.Array(IntegrationAction), '4xx': ErrorResponse },
+          },
+        },
+        async (request) => {
+          // A built-in integration's actions can be read before the project activates it, to plan workflows.
+          const integration = await findIntegration(context.db, request.managedProject.id, { type: request.params.type });
+          const definition = integration?.definition ?? findBuiltInIntegration(request.params.type);
+          if (!definition) throw apiError('INTEGRATION_NOT_FOUND', `${request.params.type} is neither in this project nor in the catalog`, { field: 'type' });
+          return definition.actions ?? [];
         },
       );
 

@@ -4,9 +4,12 @@ import type { SandboxAccount } from './accounts.js';
 import { authenticate } from './api-auth.js';
 import { ContactStore, parseContactInput } from './contacts.js';
 import { echoBody, echoHeaders } from './echo.js';
+import { deliverableUrl, deliverWebhook, signingKey } from './webhooks.js';
 
 export interface SandboxApiOptions {
   provider: Provider;
+  /** This Switchboard server's public URL: the only place the sandbox delivers webhooks to. */
+  serverUrl: string;
 }
 
 const ACCOUNT = 'sandboxAccount';
@@ -25,7 +28,7 @@ function accountOf(request: FastifyRequest): SandboxAccount {
  * The sandbox API under /sandbox/api: a small multi-tenant JSON API to connect to and call through
  * Switchboard's proxy, plus test tools (echo, status, slow). Every route requires a credential.
  */
-export async function sandboxApi(api: FastifyInstance, { provider }: SandboxApiOptions): Promise<void> {
+export async function sandboxApi(api: FastifyInstance, { provider, serverUrl }: SandboxApiOptions): Promise<void> {
   const contacts = new ContactStore();
 
   api.decorateRequest(ACCOUNT, null);
@@ -98,6 +101,14 @@ export async function sandboxApi(api: FastifyInstance, { provider }: SandboxApiO
         return reply.code(status).send({ status, error: `status_${status}`, message: `The sandbox answered ${status} as asked` });
       },
     );
+
+    json.post<{ Body: { url?: unknown; event?: unknown } }>('/webhooks/send', async (request, reply) => {
+      const target = deliverableUrl(serverUrl, request.body?.url);
+      if (!target) return fail(reply, 400, 'invalid_request', `url must be a webhook URL of this Switchboard server (${serverUrl}/webhooks/...)`);
+      const key = await signingKey(provider, request.headers);
+      if (!key) return fail(reply, 400, 'invalid_request', 'This credential has no key to sign webhooks with');
+      return { delivered: await deliverWebhook(target, request.body?.event, key) };
+    });
 
     json.get<{ Querystring: { ms?: string } }>('/slow', async (request) => {
       const asked = Number(request.query.ms ?? 0);

@@ -50,7 +50,7 @@ export async function registerSandbox(app: FastifyInstance, options: SandboxOpti
       });
       await sandbox.register(providerRoutes, { provider, stats, issuerPath, routePrefix: SANDBOX_PREFIX });
       await sandbox.register(interactionRoutes, { provider, issuerPath });
-      await sandbox.register(sandboxApi, { provider, prefix: '/api' });
+      await sandbox.register(sandboxApi, { provider, serverUrl: options.serverUrl, prefix: '/api' });
     },
     { prefix: SANDBOX_PREFIX },
   );

@@ -37,7 +37,7 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     // One sealed value of each kind: the dev project's sandbox client secret (created at start), an API-key
-    // credential, a pending OAuth session's PKCE verifier, and a project secret.
+    // credential, a pending OAuth session's PKCE verifier, a project secret and a webhook URL token.
     const installed = await server.sdk('rotating-user', '/credentials', {
       method: 'POST',
       json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_rotate_me' } },
@@ -60,6 +60,17 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
     // A project environment secret for workflow steps.
     const secret = await management(server, server.secretKey, 'PUT', `/projects/${server.projectId}/secrets/ROTATED_TOKEN`, { value: 'env-secret-1' });
     expect(secret.status).toBe(204);
+    // A Webhook trigger's URL token, issued when the account's URL is first asked for.
+    const workflow = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/workflows`, {
+      name: 'On webhook',
+      integration: 'sandbox-apikey',
+      trigger: { type: 'webhook' },
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
+    const { id: workflowId } = (await workflow.json()) as { id: string };
+    await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/workflows/${workflowId}/publish`);
+    expect((await server.sdk('rotating-user', `/workflows/${workflowId}`, { method: 'POST' })).status).toBe(200);
+    expect((await server.sdk('rotating-user', `/workflows/${workflowId}/webhook-url`)).status).toBe(200);
   });
   afterAll(async () => server?.close());
 

@@ -9,6 +9,7 @@ const SEALED_COLUMNS = [
   { table: 'oauth_sessions', column: 'code_verifier_sealed', idColumn: 'state' },
   { table: 'oauth_sessions', column: 'secret_inputs_sealed', idColumn: 'state' },
   { table: 'project_secrets', column: 'value_sealed', idColumn: 'id' },
+  { table: 'workflow_enablements', column: 'webhook_token_sealed', idColumn: 'id' },
 ] as const;
 
 /**

@@ -8,6 +8,9 @@ import * as proxyAndJobs from './migrations/0002-proxy-and-jobs.js';
 import * as browserBoundOAuth from './migrations/0003-browser-bound-oauth.js';
 import * as oauthSeenCredentials from './migrations/0004-oauth-seen-credentials.js';
 import * as workflows from './migrations/0005-workflows.js';
+import * as workflowEnablements from './migrations/0006-workflow-enablements.js';
+import * as webhooks from './migrations/0007-webhooks.js';
+import * as workflowRunRetention from './migrations/0008-workflow-run-retention.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,6 +28,9 @@ const migrations: Record<string, Migration> = {
   '0003-browser-bound-oauth': browserBoundOAuth,
   '0004-oauth-seen-credentials': oauthSeenCredentials,
   '0005-workflows': workflows,
+  '0006-workflow-enablements': workflowEnablements,
+  '0007-webhooks': webhooks,
+  '0008-workflow-run-retention': workflowRunRetention,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

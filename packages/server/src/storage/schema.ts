@@ -189,6 +189,23 @@ export interface ProjectSecretTable {
   updated_at: string;
 }
 
+/** A workflow enabled (or once enabled) on an account, kept by the server (migration 0006). */
+export interface WorkflowEnablementTable {
+  id: string;
+  project_id: string;
+  workflow_id: string;
+  credential_id: string;
+  connected_user_id: string;
+  /** 1 while the account's config has the workflow enabled. */
+  enabled: number;
+  /** When it was last turned on: schedules fire only later times; an Integration enabled run is keyed by it. */
+  enabled_at: string;
+  /** SHA-256 (hex) of the Webhook trigger's URL token for this account. */
+  webhook_token_hash: string;
+  /** The token, sealed; null until first issued. */
+  webhook_token_sealed: string | null;
+}
+
 /** One run of a workflow for one connected user. */
 export interface WorkflowRunTable {
   id: string;
@@ -227,7 +244,7 @@ export interface WorkflowRunStepTable {
   step_id: string;
   /** RUNNING | SUCCEEDED | FAILED | WAITING */
   status: string;
-  /** JSON, secrets redacted, large values truncated. */
+  /** JSON, project secrets redacted; kept whole (a resumed run reads it), shown truncated past 64 KB. */
   input: string | null;
   output: string | null;
   error: string | null;
@@ -238,6 +255,57 @@ export interface WorkflowRunStepTable {
   idempotency_key: string;
   started_at: string;
   finished_at: string | null;
+}
+
+/** A customer's backend URL that hears of the project's events; the signing secret is sealed (secrets/envelope.ts). */
+export interface WebhookDestinationTable {
+  /** Names the row in the sealed secrets' AAD. */
+  id: string;
+  project_id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  enabled: number;
+  description: string;
+  secret_sealed: string;
+  /** The secret before the last rotation: deliveries are signed with both until previous_secret_until. */
+  previous_secret_sealed: string | null;
+  previous_secret_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One event for one destination, tried until it succeeds, is refused for good, or runs out of tries. */
+export interface WebhookDeliveryTable {
+  id: string;
+  project_id: string;
+  destination_id: string;
+  /** The `webhook-id` header, the same on every try. */
+  event_id: string;
+  event_type: string;
+  /** The JSON body sent. */
+  payload: string;
+  /** PENDING | SUCCEEDED | FAILED | DEAD */
+  status: string;
+  /** Tries made (or started) so far. */
+  attempt_count: number;
+  /** attempt_count when the current round of tries began (0, or when it was last replayed). */
+  round_start: number;
+  /** While PENDING: when the next try is due; while a try runs, when it is presumed lost. */
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The log of a delivery's tries. */
+export interface WebhookAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
 }
 
 /** The embedded job queue (SQLite); on Postgres, pg-boss keeps its own tables. */
@@ -278,6 +346,10 @@ export interface Database {
   project_secrets: ProjectSecretTable;
   workflow_runs: WorkflowRunTable;
   workflow_run_steps: WorkflowRunStepTable;
+  workflow_enablements: WorkflowEnablementTable;
+  webhook_destinations: WebhookDestinationTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type ProjectRow = Selectable<ProjectTable>;
@@ -289,3 +361,5 @@ export type NewCredential = Insertable<CredentialTable>;
 export type CredentialUpdate = Updateable<CredentialTable>;
 export type OAuthSessionRow = Selectable<OAuthSessionTable>;
 export type JobRow = Selectable<JobTable>;
+export type WebhookDestinationRow = Selectable<WebhookDestinationTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;

@@ -7,8 +7,26 @@ import { parseJson } from '../json.js';
 import { findProject } from '../projects/project-store.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { openProjectSecrets } from './project-secrets.js';
-import { abandonedRuns, finishStep, findRun, leaseRun, releaseRun, runSteps, setRunStatus, startStep, TERMINAL, type RunRow, type StepRow } from './run-store.js';
-import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepResponse } from './step-requests.js';
+import { runEvent } from './run-events.js';
+import {
+  abandonedRuns,
+  finishStep,
+  findRun,
+  heldRuns,
+  leaseRun,
+  prepareReplay,
+  projectsWithHeldRuns,
+  releaseRun,
+  runSteps,
+  setRunStatus,
+  startStep,
+  startWithinLimit,
+  TERMINAL,
+  type RunRow,
+  type StepRow,
+} from './run-store.js';
+import { performAction } from './step-actions.js';
+import { callIntegration, callUrl, StepFailure, stepFailureOf, type StepRequest, type StepResponse } from './step-requests.js';
 import { holds, redact, resolve, type VariableScope } from './variables.js';
 import { definitionAt } from './workflow-store.js';
 
@@ -87,6 +105,11 @@ export class WorkflowEngine {
     return this.context.config.workflows.runLeaseSeconds;
   }
 
+  private get limit(): number {
+    return this.context.config.workflows.projectConcurrency;
+  }
+
+  /** Registers the engine's job handlers and sweeps; call recover() once the job queue has started. */
   async start(): Promise<void> {
     await this.jobs.work<{ runId: string }>(WORKFLOW_RUN_QUEUE, async ({ runId }) => this.execute(runId));
     await this.jobs.work(WORKFLOW_RECOVERY_QUEUE, async () => this.recover());
@@ -98,15 +121,35 @@ export class WorkflowEngine {
       });
       await this.jobs.every(WORKFLOW_SCHEDULE_QUEUE, SCHEDULE_TICK_SECONDS);
     }
-    await this.recover();
+    // The first recover() is the caller's, once the job queue has started: it sends jobs.
   }
 
-  /** Queues again every run whose worker died mid-step (its lease lapsed): it resumes at its first unfinished step. */
+  /**
+   * Queues again every run whose worker died holding it (its lease lapsed): it resumes at its first unfinished step.
+   * And starts runs held by their project's limit that have a free slot, in case the wake-up of a run's end was lost.
+   */
   async recover(): Promise<void> {
     for (const runId of await abandonedRuns(this.context.db)) {
       this.context.log.warn({ runId }, 'resuming a workflow run whose worker stopped');
       await this.enqueue(runId);
     }
+    for (const projectId of await projectsWithHeldRuns(this.context.db)) await this.startHeld(projectId);
+  }
+
+  /** Queues the runs of the project its limit held, as many as it has free slots. */
+  private async startHeld(projectId: string): Promise<void> {
+    for (const runId of await heldRuns(this.context.db, projectId, this.limit)) await this.enqueue(runId);
+  }
+
+  /**
+   * A FAILED run again from its failed step: the steps that succeeded keep their journal and are not run again.
+   * False when the run is not FAILED.
+   */
+  async replay(run: RunRow): Promise<boolean> {
+    const definition = await definitionAt(this.context.db, run.workflow_id, run.workflow_version);
+    if (!(await prepareReplay(this.context.db, run.id, definition?.timeoutSeconds ?? runDefaults.runTimeoutSeconds))) return false;
+    await this.enqueue(run.id);
+    return true;
   }
 
   /** Queues the run (again), now or once `wakeAt` has passed. */
@@ -118,8 +161,20 @@ export class WorkflowEngine {
   async execute(runId: string): Promise<void> {
     const run = await findRun(this.context.db, runId);
     if (!run || TERMINAL.includes(run.status as never)) return;
-    // Another worker holds it: this job fails and the queue tries again once that worker's lease may have lapsed.
-    if (!(await leaseRun(this.context.db, runId, this.lease))) throw new Error(`run ${runId} is being executed by another worker`);
+    // Another worker holds it: that worker finishes it, or, if it died, the recovery sweep resumes the run once the
+    // lease lapses. Nothing is left for this job to do or to retry.
+    if (!(await leaseRun(this.context.db, runId, this.lease))) {
+      this.context.log.debug({ runId }, 'workflow run held by another worker; skipped');
+      return;
+    }
+    if (run.status === 'QUEUED' && !(await startWithinLimit(this.context.db, this.context.storage.dialect, run, this.limit))) {
+      await releaseRun(this.context.db, runId);
+      // A run of the project may have ended while this one was held here, its wake-up skipping it: look once more.
+      if ((await heldRuns(this.context.db, run.project_id, this.limit)).length > 0) await this.enqueue(runId);
+      this.context.log.debug({ runId, projectId: run.project_id }, "workflow run queued behind its project's concurrency limit");
+      return;
+    }
+    this.context.log.debug({ runId }, 'executing a workflow run');
     // A step may take longer than the lease: the hold is renewed while it runs, so no other worker takes the run.
     const heartbeat = setInterval(() => {
       leaseRun(this.context.db, runId, this.lease, true).catch((error: unknown) => this.context.log.warn({ err: error, runId }, 'could not renew a workflow run lease'));
@@ -127,11 +182,12 @@ export class WorkflowEngine {
     try {
       const state = await this.load(run);
       if (!later(run.timeout_at)) throw new RunFailed('RUN_TIMEOUT', 'The run took longer than its timeout');
-      if (run.status !== 'RUNNING') await setRunStatus(this.context.db, runId, 'RUNNING');
+      if (run.status === 'WAITING') await setRunStatus(this.context.db, runId, 'RUNNING');
       const scope = await this.scopeOf(state);
       const outcome = await this.sequence(state, state.definition.steps, scope, '');
       if (outcome.done) {
         await setRunStatus(this.context.db, runId, 'SUCCEEDED');
+        await this.context.events.publish(runEvent(run, 'succeeded'));
       } else {
         await setRunStatus(this.context.db, runId, 'WAITING');
         await this.enqueue(runId, outcome.wakeAt);
@@ -141,9 +197,12 @@ export class WorkflowEngine {
       const failure = error instanceof RunFailed ? error : new RunFailed('INTERNAL_ERROR', 'The run failed unexpectedly');
       if (!(error instanceof RunFailed)) this.context.log.error({ err: error, runId }, 'workflow run failed unexpectedly');
       await setRunStatus(this.context.db, runId, 'FAILED', { error: { code: failure.code, message: failure.message, ...(failure.stepKey && { stepKey: failure.stepKey }) } });
+      await this.context.events.publish(runEvent(run, 'failed', failure));
     } finally {
       clearInterval(heartbeat);
       await releaseRun(this.context.db, runId);
+      // The run has left RUNNING (ended or waits): a run its project's limit held may start.
+      await this.startHeld(run.project_id).catch((error: unknown) => this.context.log.warn({ err: error, runId }, 'could not start held workflow runs'));
     }
   }
 
@@ -213,11 +272,13 @@ export class WorkflowEngine {
     }
     if (step.type === 'fanOut') return this.fanOut(state, step, scope, key, record);
 
-    const input = redact(stepInput(step, scope), state.secrets);
-    const started = await startStep(db, state.run.id, key, step.id, input, record);
+    // Resolved once: what the step sends is what the history shows (less headers, which may carry API keys).
+    const fields = resolveFields(step, scope);
+    const started = await startStep(db, state.run.id, key, step.id, redact(stepInput(step, fields), state.secrets), record);
     try {
-      const output = await this.perform(state, step, scope, started);
-      await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output });
+      const output = await this.perform(state, step, scope, started, fields);
+      // The journal never holds a project secret, even one an API echoed back; this run's later steps see it whole.
+      await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output: redact(output, state.secrets) });
       scope.steps[step.id] = stepScope(step, output);
       if (step.type === 'conditional') return this.branch(state, step, scope, key, output as { branch: string | null });
       return DONE;
@@ -237,30 +298,33 @@ export class WorkflowEngine {
   }
 
   /** What a step does; its answer is the step's output. */
-  private async perform(state: RunState, step: Step, scope: VariableScope, started: StepRow): Promise<unknown> {
+  private async perform(state: RunState, step: Step, scope: VariableScope, started: StepRow, fields: Record<string, unknown>): Promise<unknown> {
     const timeoutMs = (step.timeoutSeconds ?? runDefaults.stepTimeoutSeconds) * 1000;
     switch (step.type) {
       case 'request': {
-        const request = resolve({ method: step.method, path: step.path, url: step.url, query: step.query, headers: step.headers, body: step.body }, scope) as Parameters<typeof callUrl>[2];
+        const request = fields as unknown as StepRequest;
         const options = { idempotencyKey: started.idempotency_key, timeoutMs };
-        if (step.url !== undefined) return responseOutput(await callUrl(this.context, { allowPrivate: state.allowPrivate }, request, options));
+        if (step.url !== undefined) return callUrl(this.context, { allowPrivate: state.allowPrivate }, request, options);
         if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
-        return responseOutput(await callIntegration(this.context, this.refresher, { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate }, request, options));
+        return callIntegration(this.context, this.refresher, { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate }, request, options);
       }
       case 'function': {
-        const result = await this.functions(step.code, resolve(step.input ?? {}, scope));
+        const result = await this.functions(step.code, fields.input);
         if (!result.ok) throw new StepFailure(result.error.code, result.error.message, false);
         return result.output;
       }
       case 'conditional':
         return { branch: holds(step.if, scope) ? 'then' : step.else ? 'else' : null };
       case 'response': {
-        const response = { status: step.status ?? 200, headers: resolve(step.headers ?? {}, scope), body: resolve(step.body ?? null, scope) };
+        const response = { status: fields.status, headers: fields.headers, body: fields.body };
         await setRunStatus(this.context.db, state.run.id, 'RUNNING', { response });
         return response;
       }
-      case 'action':
-        throw new StepFailure('ACTION_NOT_FOUND', `${state.integration.type} declares no action ${step.action}`, false);
+      case 'action': {
+        if (!state.credential) throw new StepFailure('INTEGRATION_NOT_INSTALLED', `The run has no ${state.integration.type} account`, false);
+        const target = { integration: state.integration, credential: state.credential, allowPrivate: state.allowPrivate };
+        return performAction(this.context, this.refresher, target, step.action, fields.input, { idempotencyKey: started.idempotency_key, timeoutMs, secrets: state.secrets });
+      }
       default:
         throw new StepFailure('STEP_FAILED', 'Unknown step', false);
     }
@@ -296,7 +360,7 @@ export class WorkflowEngine {
     };
     await Promise.all(Array.from({ length: Math.min(step.concurrency ?? runDefaults.fanOutConcurrency, items.length) }, worker));
     if (waiting) return waiting;
-    await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output: outputs });
+    await finishStep(db, state.run.id, key, { status: 'SUCCEEDED', output: redact(outputs, state.secrets) });
     scope.steps[step.id] = { output: outputs };
     return DONE;
   }
@@ -311,17 +375,35 @@ function stepScope(step: Step, output: unknown): { output: unknown; status?: num
   return { output };
 }
 
-const responseOutput = (answer: StepResponse): StepResponse => answer;
-
-/** A step's fields as the history shows its input. */
-function stepInput(step: Step, scope: VariableScope): unknown {
+/** The fields a step sends or answers, its variables filled in. */
+function resolveFields(step: Step, scope: VariableScope): Record<string, unknown> {
   switch (step.type) {
     case 'request':
-      return resolve({ method: step.method, path: step.path, url: step.url, query: step.query, body: step.body }, scope);
+      return resolve({ method: step.method, path: step.path, url: step.url, query: step.query, headers: step.headers, body: step.body }, scope) as Record<string, unknown>;
     case 'function':
-      return resolve(step.input ?? {}, scope);
+      return { input: resolve(step.input ?? {}, scope) };
+    case 'action':
+      return { action: step.action, input: resolve(step.input ?? {}, scope) };
     case 'response':
-      return resolve({ status: step.status, body: step.body }, scope);
+      return { status: step.status ?? 200, headers: resolve(step.headers ?? {}, scope), body: resolve(step.body ?? null, scope) };
+    default:
+      return {};
+  }
+}
+
+/** A step's resolved fields as the history shows its input: a request's headers are left out. */
+function stepInput(step: Step, fields: Record<string, unknown>): unknown {
+  switch (step.type) {
+    case 'request': {
+      const { headers: _headers, ...shown } = fields;
+      return shown;
+    }
+    case 'function':
+      return fields.input;
+    case 'action':
+      return fields;
+    case 'response':
+      return { status: fields.status, body: fields.body };
     case 'conditional':
       return { if: step.if };
     default:

@@ -86,6 +86,28 @@ export function runManagementRoutes(context: AppContext, engine: WorkflowEngine 
     );
 
     app.post(
+      '/projects/:projectId/workflow-runs/:runId/replay',
+      {
+        schema: {
+          tags,
+          summary: 'Replay a failed run from its failed step: the steps that succeeded are not run again',
+          params: RunParams,
+          response: { 200: WorkflowRun, '4xx': ErrorResponse, '5xx': ErrorResponse },
+        },
+      },
+      async (request) => {
+        const running = runningEngine(engine);
+        const run = await findRun(context.db, request.params.runId);
+        if (!run || run.project_id !== request.managedProject.id) throw apiError('WORKFLOW_RUN_NOT_FOUND', `No workflow run ${request.params.runId} in this project`);
+        if (!(await running.replay(run))) {
+          throw apiError('WORKFLOW_RUN_NOT_FAILED', `Run ${run.id} is ${run.status}: only a FAILED run can be replayed`, { status: run.status });
+        }
+        const { steps: _steps, trigger: _trigger, ...view } = (await runDetail(context.db, request.managedProject.id, run.id))!;
+        return view;
+      },
+    );
+
+    app.post(
       '/projects/:projectId/app-events/:name/trigger',
       {
         schema: {

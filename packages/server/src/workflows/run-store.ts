@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { EventEmitter } from 'node:events';
+import { sql, type Kysely } from 'kysely';
 import type { RunStatus, WorkflowRun, WorkflowRunDetail, WorkflowRunStep } from '@switchboard/wire';
 import { isoIn, isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
+import type { Dialect } from '../storage/database.js';
 import type { Database, WorkflowRunStepTable, WorkflowRunTable } from '../storage/schema.js';
 
 /**
@@ -38,7 +40,7 @@ export interface NewRun {
   triggerType: string;
   triggerInput: unknown;
   timeoutSeconds: number;
-  /** For a scheduled run: the run is not created when one with this key exists. */
+  /** For a run that must start once (a scheduled time, an Integration enabled run): not created when one with this key exists. */
   scheduleKey?: string;
 }
 
@@ -80,6 +82,12 @@ export async function createRunOnce(db: Db, run: NewRun): Promise<RunRow | undef
 
 export const findRun = (db: Db, runId: string) => db.selectFrom('workflow_runs').selectAll().where('id', '=', runId).executeTakeFirst();
 
+/**
+ * Emits the run's id after its status or answer is written by this process: a Request trigger waiting here for its
+ * Response step wakes at once instead of polling (runs executed by another instance are still polled, slower).
+ */
+export const runUpdates = new EventEmitter().setMaxListeners(0);
+
 export async function setRunStatus(db: Db, runId: string, status: RunStatus, extra: { error?: unknown; response?: unknown } = {}): Promise<void> {
   const now = isoNow();
   await db
@@ -96,6 +104,7 @@ export async function setRunStatus(db: Db, runId: string, status: RunStatus, ext
     // A finished run stays finished: a cancellation is not overwritten by a worker that was still going.
     .where('status', 'not in', TERMINAL as RunStatus[])
     .execute();
+  runUpdates.emit(runId);
 }
 
 /**
@@ -109,10 +118,116 @@ export async function leaseRun(db: Db, runId: string, seconds: number, renew = f
   return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
 }
 
-/** Runs a dead worker left RUNNING: their lease has lapsed (runs waiting or queued have a job of their own). */
+/**
+ * Runs a dead worker left behind: it held them (a lease that has lapsed) whatever their status, so a kill between
+ * taking a run and queueing its next job loses nothing. A run no one holds (null lease) has a job of its own.
+ */
 export async function abandonedRuns(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('workflow_runs').select('id').where('status', '=', 'RUNNING').where('lease_until', '<', isoNow()).limit(1000).execute();
+  const rows = await db
+    .selectFrom('workflow_runs')
+    .select('id')
+    .where('status', 'not in', TERMINAL as RunStatus[])
+    .where('lease_until', 'is not', null)
+    .where('lease_until', '<', isoNow())
+    .limit(1000)
+    .execute();
   return rows.map((row) => row.id);
+}
+
+/**
+ * Moves a QUEUED run to RUNNING if its project has fewer than `limit` runs RUNNING: false leaves it QUEUED, marked
+ * held (its updated_at moves past its created_at), to be started when a run of the project ends or waits. On
+ * Postgres the count and the update are serialised per project with an advisory lock, so instances that start runs
+ * at once never exceed the limit together; SQLite runs the single statement under its one writer.
+ */
+export async function startWithinLimit(db: Db, dialect: Dialect, run: { id: string; project_id: string }, limit: number): Promise<boolean> {
+  const start = async (trx: Db) => {
+    const now = isoNow();
+    const result = await trx
+      .updateTable('workflow_runs')
+      .set({ status: 'RUNNING', started_at: now, updated_at: now })
+      .where('id', '=', run.id)
+      .where('status', '=', 'QUEUED')
+      .where((eb) =>
+        eb(
+          eb.selectFrom('workflow_runs as others').select((count) => count.fn.countAll<number>().as('running')).where('others.project_id', '=', run.project_id).where('others.status', '=', 'RUNNING'),
+          '<',
+          limit,
+        ),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return true;
+    await trx.updateTable('workflow_runs').set({ updated_at: now }).where('id', '=', run.id).where('status', '=', 'QUEUED').execute();
+    return false;
+  };
+  if (dialect === 'sqlite') return start(db);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`workflow-runs:${run.project_id}`}, 0))`.execute(trx);
+    return start(trx);
+  });
+}
+
+/** QUEUED runs of the project that were held by its limit, oldest first, as many as it has free slots. */
+export async function heldRuns(db: Db, projectId: string, limit: number): Promise<string[]> {
+  const running = await db
+    .selectFrom('workflow_runs')
+    .select((eb) => eb.fn.countAll<number>().as('running'))
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'RUNNING')
+    .executeTakeFirstOrThrow();
+  const free = limit - Number(running.running);
+  if (free <= 0) return [];
+  const rows = await db
+    .selectFrom('workflow_runs')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'QUEUED')
+    .whereRef('updated_at', '>', 'created_at')
+    .orderBy('created_at')
+    .limit(free)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Projects with runs held by their limit: the recovery sweep starts them when a wake-up was missed. */
+export async function projectsWithHeldRuns(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('workflow_runs').select('project_id').distinct().where('status', '=', 'QUEUED').whereRef('updated_at', '>', 'created_at').limit(1000).execute();
+  return rows.map((row) => row.project_id);
+}
+
+/**
+ * A FAILED run made ready to run again: its finished steps stay journaled; each failed step is reset with a new
+ * idempotency key (a deliberate new try: an API that stored its failed answer under the old key must not answer it
+ * again), and the run is QUEUED with a fresh timeout. False when the run was not FAILED (checked in the update).
+ */
+export async function prepareReplay(db: Db, runId: string, timeoutSeconds: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const now = isoNow();
+    const reset = await trx
+      .updateTable('workflow_runs')
+      .set({ status: 'QUEUED', error: null, response: null, finished_at: null, updated_at: now, timeout_at: isoIn(timeoutSeconds), lease_until: null })
+      .where('id', '=', runId)
+      .where('status', '=', 'FAILED')
+      .executeTakeFirst();
+    if (Number(reset.numUpdatedRows) !== 1) return false;
+    const failed = await trx.selectFrom('workflow_run_steps').select(['step_key', 'idempotency_key']).where('run_id', '=', runId).where('status', '=', 'FAILED').execute();
+    for (const step of failed) {
+      await trx
+        .updateTable('workflow_run_steps')
+        .set({ status: 'RUNNING', error: null, output: null, attempts: 0, wake_at: null, finished_at: null, idempotency_key: replayKey(runId, step.step_key, step.idempotency_key) })
+        .where('run_id', '=', runId)
+        .where('step_key', '=', step.step_key)
+        .execute();
+    }
+    return true;
+  });
+}
+
+/** `<runId>:<step>` at first, then `<runId>:<step>:replay-<n>` for the n-th replay. */
+function replayKey(runId: string, stepKey: string, current: string): string {
+  const base = `${runId}:${stepKey}`;
+  const replays = current.startsWith(`${base}:replay-`) ? Number(current.slice(base.length + ':replay-'.length)) || 0 : 0;
+  return `${base}:replay-${replays + 1}`;
 }
 
 export async function releaseRun(db: Db, runId: string): Promise<void> {

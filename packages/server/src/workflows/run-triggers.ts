@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import type { AppEventAccepted, WorkflowDefinition } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
-import { findIntegration } from '../catalog/integration-store.js';
+import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
 import { listUserCredentials, type Credential } from '../credentials/credential-store.js';
 import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
@@ -12,7 +11,8 @@ import type { ConnectedUser } from '../users/connected-users.js';
 import { allows, credentialVisible, type TokenPermissions } from '../users/permissions.js';
 import { findAppEvent } from './app-event-store.js';
 import { runDefaults, type WorkflowEngine } from './run-engine.js';
-import { createRun, createRunOnce, findRun, TERMINAL } from './run-store.js';
+import { enabledOf } from './enablement-store.js';
+import { createRun, createRunOnce, findRun, runUpdates, TERMINAL } from './run-store.js';
 import { definitionAt, findWorkflow, publishedWorkflows } from './workflow-store.js';
 
 /** Who triggers: the SDK's user token, or a backend acting for a connected user. */
@@ -26,8 +26,11 @@ const enabledOn = (credential: Credential, workflowId: string) => credential.con
 
 /** How long a Request trigger's caller waits for the Response step when the trigger sets no limit. */
 export const REQUEST_TRIGGER_TIMEOUT_SECONDS = 30;
-/** How often a Request trigger looks for the run's answer (the run may execute on another instance). */
-const RESPONSE_POLL_MS = 50;
+/**
+ * How often a Request trigger reads its run again without being woken: a run executed on this instance wakes the
+ * waiting request as soon as it writes its answer (runUpdates); one taken by another instance is seen at this pace.
+ */
+const RESPONSE_FALLBACK_POLL_MS = 1_000;
 
 function runTimeout(definition: WorkflowDefinition): number {
   return definition.timeoutSeconds ?? runDefaults.runTimeoutSeconds;
@@ -53,10 +56,12 @@ export async function triggerAppEvent(
   }
   const [workflows, credentials] = await Promise.all([publishedWorkflows(context.db, project.id), listUserCredentials(context.db, user.id)]);
   const listening = workflows.filter((workflow) => workflow.definition.trigger.type === 'appEvent' && workflow.definition.trigger.event === name);
+  // The project's integrations once, not once per listening workflow.
+  const integrations = listening.length > 0 ? new Map((await listIntegrations(context.db, project.id)).map((integration) => [integration.id, integration])) : new Map();
   const targets: { workflowId: string; definition: WorkflowDefinition; credential: Credential; version: number }[] = [];
   let forbidden = 0;
   for (const workflow of listening) {
-    const integration = await findIntegration(context.db, project.id, { id: workflow.integrationId });
+    const integration = integrations.get(workflow.integrationId);
     const accounts = credentials.filter((c) => c.integrationId === workflow.integrationId && enabledOn(c, workflow.id) && (!onlyCredentialId || c.id === onlyCredentialId));
     for (const credential of accounts) {
       const ref = { integrationType: integration?.type, credentialId: credential.id };
@@ -140,17 +145,43 @@ export async function triggerRequest(
   await engine.enqueue(run.id);
 
   const deadline = Date.now() + (definition.trigger.timeoutSeconds ?? REQUEST_TRIGGER_TIMEOUT_SECONDS) * 1000;
-  while (Date.now() < deadline) {
-    const current = await findRun(context.db, run.id);
-    if (current?.response) return parseJson<TriggerAnswer>(current.response, { status: 200, headers: {}, body: null });
-    if (current && TERMINAL.includes(current.status as never)) {
-      if (current.status === 'SUCCEEDED') return { status: 200, headers: {}, body: { runId: run.id } };
-      const error = parseJson<{ message?: string }>(current.error, {});
-      throw apiError('WORKFLOW_RUN_FAILED', `The workflow run failed before its Response step: ${error.message ?? current.status}`, { runId: run.id });
+  // Listening before the first read, and flagging every update, so one written during a read is not missed.
+  const wake = { updated: false, resolve: undefined as (() => void) | undefined };
+  const listener = () => {
+    wake.updated = true;
+    wake.resolve?.();
+  };
+  runUpdates.on(run.id, listener);
+  try {
+    while (Date.now() < deadline) {
+      wake.updated = false;
+      const current = await findRun(context.db, run.id);
+      if (current?.response) return parseJson<TriggerAnswer>(current.response, { status: 200, headers: {}, body: null });
+      if (current && TERMINAL.includes(current.status as never)) {
+        if (current.status === 'SUCCEEDED') return { status: 200, headers: {}, body: { runId: run.id } };
+        const error = parseJson<{ message?: string }>(current.error, {});
+        throw apiError('WORKFLOW_RUN_FAILED', `The workflow run failed before its Response step: ${error.message ?? current.status}`, { runId: run.id });
+      }
+      if (!wake.updated) await untilWoken(wake, Math.min(RESPONSE_FALLBACK_POLL_MS, deadline - Date.now()));
     }
-    await sleep(RESPONSE_POLL_MS);
+  } finally {
+    runUpdates.off(run.id, listener);
   }
   throw apiError('WORKFLOW_RESPONSE_TIMEOUT', 'The workflow did not reach its Response step in time; the run goes on', { runId: run.id });
+}
+
+/** Waits for the run's next update on this instance, or `ms`, whichever comes first. */
+async function untilWoken(wake: { resolve: (() => void) | undefined }, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve) => {
+      wake.resolve = resolve;
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
+  } finally {
+    clearTimeout(timer);
+    wake.resolve = undefined;
+  }
 }
 
 /** How far back a schedule looks for a time it has not fired yet: a server down longer skips, rather than floods. */
@@ -158,8 +189,8 @@ export const SCHEDULE_CATCH_UP_SECONDS = 300;
 
 /**
  * Schedule triggers: for every published, active workflow with a schedule, its latest time due (within the catch-up
- * window) starts one run on every account that has the workflow enabled. Every instance may look at once: a time
- * fires once per account, because the run's schedule key is unique.
+ * window) starts one run on every valid account that has had the workflow enabled since before that time. Every
+ * instance may look at once: a time fires once per account, because the run's schedule key is unique.
  */
 export async function fireSchedules(context: AppContext, engine: WorkflowEngine, now = new Date()): Promise<number> {
   const projects = await context.db.selectFrom('workflows').select('project_id').distinct().where('is_active', '=', 1).where('published_version', 'is not', null).execute();
@@ -174,25 +205,20 @@ export async function fireSchedules(context: AppContext, engine: WorkflowEngine,
         // Nor a time before the workflow was published or last changed.
         .filter((due) => now.getTime() - due.getTime() <= SCHEDULE_CATCH_UP_SECONDS * 1000 && due.getTime() > Date.parse(workflow.dateUpdated));
       if (dueTimes.length === 0) continue;
-      const accounts = await context.db
-        .selectFrom('credentials')
-        .select(['id', 'connected_user_id', 'config', 'status'])
-        .where('integration_id', '=', workflow.integrationId)
-        .execute();
-      for (const account of accounts) {
-        const config = parseJson<Credential['config']>(account.config, {});
-        if (account.status !== 'VALID' || config.configuredWorkflows?.[workflow.id]?.enabled !== true) continue;
-        for (const due of dueTimes) {
+      // Only the valid accounts that have it enabled, read from the enablements (not every account's config).
+      for (const account of await enabledOf(context.db, { workflowId: workflow.id, validOnly: true })) {
+        // Nor a time before this user turned it on (publishing is not enabling).
+        for (const due of dueTimes.filter((time) => time.getTime() > Date.parse(account.enabledAt))) {
           const run = await createRunOnce(context.db, {
             projectId,
             workflowId: workflow.id,
             workflowVersion: workflow.version,
-            connectedUserId: account.connected_user_id,
-            credentialId: account.id,
+            connectedUserId: account.connectedUserId,
+            credentialId: account.credentialId,
             triggerType: 'schedule',
             triggerInput: { scheduledAt: due.toISOString() },
             timeoutSeconds: runTimeout(workflow.definition),
-            scheduleKey: `${workflow.id}:${account.id}:${due.toISOString()}`,
+            scheduleKey: `${workflow.id}:${account.credentialId}:${due.toISOString()}`,
           });
           if (run) {
             await engine.enqueue(run.id);

@@ -40,6 +40,8 @@ export class StepFailure extends Error {
     message: string,
     /** Worth another try (a 5xx, a 429, the provider out of reach), when the step has retries. */
     readonly retryable: boolean,
+    /** The provider's error answer, when it gave one: an Action step reads the provider's reason from it. */
+    readonly answer?: StepResponse,
   ) {
     super(message);
   }
@@ -77,7 +79,7 @@ function outgoing(request: StepRequest, idempotencyKey: string): { headers: Reco
 function outcomeOf(answer: StepResponse): StepResponse {
   if (answer.status >= 400) {
     const retryable = answer.status === 429 || answer.status >= 500;
-    throw new StepFailure('REQUEST_FAILED', `The API answered ${answer.status}`, retryable);
+    throw new StepFailure('REQUEST_FAILED', `The API answered ${answer.status}`, retryable, answer);
   }
   return answer;
 }

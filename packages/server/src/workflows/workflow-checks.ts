@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.js';
 import { findIntegration, type ProjectIntegration } from '../catalog/integration-store.js';
 import { apiError } from '../errors.js';
 import { findAppEvent } from './app-event-store.js';
+import { actionStepProblem } from './action-step-checks.js';
 import { definitionProblem, walkSteps } from './workflow-definition.js';
 
 /**
@@ -29,10 +30,9 @@ export async function checkedDefinition(
     });
   }
   for (const { step, path } of walkSteps(definition.steps)) {
-    // Integration actions are declared in the catalog; until an integration declares one, none can be named.
-    if (step.type === 'action') {
-      throw apiError('INVALID_WORKFLOW', `${path}.action: ${integration.type} declares no action ${step.action}`, { field: `${path}.action` });
-    }
+    if (step.type !== 'action') continue;
+    const problem = actionStepProblem(integration, step.action, step.input ?? {});
+    if (problem) throw apiError('INVALID_WORKFLOW', `${path}.${problem.field} ${problem.message}`, { field: `${path}.${problem.field}` });
   }
   return { definition, integration };
 }

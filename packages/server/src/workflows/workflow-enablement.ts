@@ -1,12 +1,13 @@
-import type { Workflow } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
-import { credentialsChanged, findUserCredential, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
+import type { WorkflowWebhookUrl } from '@switchboard/wire';
+import { credentialsChanged, findUserCredential, listUserCredentials, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
 import { apiError } from '../errors.js';
 import { chooseCredential } from '../proxy/choose-credential.js';
 import type { TokenPermissions } from '../users/permissions.js';
-import { definitionAt, findWorkflow } from './workflow-store.js';
+import { accountWebhookUrls } from './webhook-urls.js';
+import { definitionAt, findWorkflow, type Workflow } from './workflow-store.js';
 
 /**
  * Per user, a workflow runs only while it is enabled on one of their accounts: `configuredWorkflows[<id>]` in the
@@ -63,6 +64,26 @@ export async function setWorkflowEnabled(context: AppContext, request: Enablemen
       event: 'config_updated',
       detail: { workflowId: workflow.id, enabled },
     });
+    await context.accounts.changed({ projectId: request.projectId, connectedUserId: request.connectedUserId, credentialId: credential.id });
   }
   return { workflow, credential: (await findUserCredential(context.db, request.connectedUserId, credential.id))! };
+}
+
+/** The URL of the user's account (the one chosen as for enabling) for a workflow with a Webhook trigger it has enabled. */
+export async function userWebhookUrl(context: AppContext, request: EnablementRequest): Promise<WorkflowWebhookUrl> {
+  const workflow = await visibleWorkflow(context, request.projectId, request.workflowId);
+  const definition = (await definitionAt(context.db, workflow.id, workflow.publishedVersion!))!;
+  if (definition.trigger.type !== 'webhook') throw apiError('WORKFLOW_NOT_FOUND', `Workflow ${workflow.id} has no Webhook trigger`);
+  const integration = await findIntegration(context.db, request.projectId, { id: workflow.integrationId });
+  if (!integration) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.workflowId} in this project`);
+  let credentialId = request.credentialId;
+  if (credentialId === undefined) {
+    // As a Request trigger picks: the first valid account that has it enabled.
+    const accounts = await listUserCredentials(context.db, request.connectedUserId, { integrationId: integration.id });
+    credentialId = accounts.find((c) => c.status === 'VALID' && c.config.configuredWorkflows?.[workflow.id]?.enabled === true)?.id;
+  }
+  const row = await chooseCredential(context, request.connectedUserId, request.permissions, integration, credentialId, 'workflows');
+  const url = (await accountWebhookUrls(context, { id: workflow.id, definition }, request.connectedUserId)).find((entry) => entry.credentialId === row.id);
+  if (!url?.enabled) throw apiError('WORKFLOW_NOT_ENABLED', `Workflow ${workflow.id} is not enabled for this account: enableWorkflow first`);
+  return url;
 }

@@ -11,6 +11,7 @@ import {
   WorkflowDefinition,
   WorkflowRollback,
   WorkflowVersion,
+  WorkflowWebhookUrl,
 } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { apiError } from '../errors.js';
@@ -29,7 +30,9 @@ import {
   saveDraft,
   setWorkflowActive,
   versionExists,
+  type Workflow as StoredWorkflow,
 } from './workflow-store.js';
+import { accountWebhookUrls, workflowWebhookBase } from './webhook-urls.js';
 
 const tags = ['Workflows'];
 const WorkflowParams = Type.Object({ projectId: Type.String(), workflowId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -47,6 +50,8 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     await plain.register(runManagementRoutes(context, engine));
+    /** The management API's view of a workflow: with its webhook address when its trigger is a Webhook. */
+    const view = (workflow: StoredWorkflow): Workflow => ({ ...workflow, webhookUrl: workflowWebhookBase(context, workflow) });
     const workflowOf = async (projectId: string, id: string) => {
       const workflow = await findWorkflow(context.db, projectId, id);
       if (!workflow) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${id} in this project`);
@@ -63,7 +68,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
           response: { 200: Type.Array(Workflow), '4xx': ErrorResponse },
         },
       },
-      async (request) => listWorkflows(context.db, request.managedProject.id),
+      async (request) => (await listWorkflows(context.db, request.managedProject.id)).map(view),
     );
 
     app.post(
@@ -75,14 +80,14 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       },
       async (request, reply) => {
         const { definition, integration } = await checkedDefinition(context, request.managedProject.id, request.body, request.validationError);
-        return reply.code(201).send(await createWorkflow(context.db, request.managedProject.id, integration.id, definition));
+        return reply.code(201).send(view(await createWorkflow(context.db, request.managedProject.id, integration.id, definition)));
       },
     );
 
     app.get(
       '/projects/:projectId/workflows/:workflowId',
       { schema: { tags, params: WorkflowParams, response: { 200: Workflow, '4xx': ErrorResponse } } },
-      async (request) => workflowOf(request.managedProject.id, request.params.workflowId),
+      async (request) => view(await workflowOf(request.managedProject.id, request.params.workflowId)),
     );
 
     app.put(
@@ -100,7 +105,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       async (request) => {
         const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
         const { definition, integration } = await checkedDefinition(context, request.managedProject.id, request.body, request.validationError);
-        return (await saveDraft(context.db, workflow, integration.id, definition)).workflow;
+        return view((await saveDraft(context.db, workflow, integration.id, definition)).workflow);
       },
     );
 
@@ -115,7 +120,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
           response: { 200: Workflow, '4xx': ErrorResponse },
         },
       },
-      async (request) => setWorkflowActive(context.db, await workflowOf(request.managedProject.id, request.params.workflowId), request.body.isActive),
+      async (request) => view(await setWorkflowActive(context.db, await workflowOf(request.managedProject.id, request.params.workflowId), request.body.isActive)),
     );
 
     app.delete(
@@ -141,7 +146,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       },
       async (request) => {
         const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
-        return publishVersion(context.db, workflow, workflow.latestVersion);
+        return view(await publishVersion(context.db, workflow, workflow.latestVersion));
       },
     );
 
@@ -161,7 +166,28 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
         if (!(await versionExists(context.db, workflow.id, request.body.version))) {
           throw apiError('WORKFLOW_VERSION_NOT_FOUND', `Workflow ${workflow.id} has no version ${request.body.version}`, { field: 'version' });
         }
-        return publishVersion(context.db, workflow, request.body.version);
+        return view(await publishVersion(context.db, workflow, request.body.version));
+      },
+    );
+
+    app.get(
+      '/projects/:projectId/workflows/:workflowId/webhook-urls',
+      {
+        schema: {
+          tags,
+          summary: "A Webhook trigger's URLs: one per account that has enabled the workflow (of one user with userId)",
+          params: WorkflowParams,
+          querystring: Type.Object({ userId: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "The connected user's id in your app" })) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ data: Type.Array(WorkflowWebhookUrl) }), '4xx': ErrorResponse },
+        },
+      },
+      async (request) => {
+        const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
+        if (!workflowWebhookBase(context, workflow)) throw apiError('WORKFLOW_NOT_FOUND', `Workflow ${workflow.id} has no Webhook trigger`);
+        const { userId } = request.query;
+        if (userId === undefined) return { data: await accountWebhookUrls(context, workflow) };
+        const user = await context.db.selectFrom('connected_users').select('id').where('project_id', '=', request.managedProject.id).where('external_id', '=', userId).executeTakeFirst();
+        return { data: user ? await accountWebhookUrls(context, workflow, user.id) : [] };
       },
     );
 

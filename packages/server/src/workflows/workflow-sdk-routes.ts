@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppEventAccepted, Credential, ErrorResponse } from '@switchboard/wire';
+import { AppEventAccepted, Credential, ErrorResponse, WorkflowWebhookUrl } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { credentialView } from '../credentials/credential-view.js';
 import { apiError } from '../errors.js';
 import type { WorkflowEngine } from './run-engine.js';
 import { triggerAppEvent, triggerRequest } from './run-triggers.js';
-import { setWorkflowEnabled } from './workflow-enablement.js';
+import { setWorkflowEnabled, userWebhookUrl } from './workflow-enablement.js';
 
 const WorkflowParams = Type.Object({ projectId: Type.String(), workflowId: Type.String({ minLength: 1, maxLength: 100 }) });
 const AccountHeaders = Type.Object({
@@ -65,6 +65,23 @@ export function workflowSdkRoutes(context: AppContext, engine: WorkflowEngine | 
         },
       });
     }
+    app.get(
+      '/workflows/:workflowId/webhook-url',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "The user's account's URL for a workflow with a Webhook trigger, to give the system that posts to it",
+          params: WorkflowParams,
+          headers: AccountHeaders,
+          response: { 200: WorkflowWebhookUrl, ...refused },
+        },
+      },
+      async (request) => {
+        const { project, user, permissions } = request.sdk;
+        const credentialId = request.headers['x-paragon-credential'] ?? (request.headers['x-paragon-configuration-id'] || undefined);
+        return userWebhookUrl(context, { projectId: project.id, connectedUserId: user.id, permissions, workflowId: request.params.workflowId, credentialId });
+      },
+    );
     app.post(
       '/triggers/:workflowId',
       {

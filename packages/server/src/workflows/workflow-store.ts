@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Workflow, WorkflowDefinition, WorkflowVersion } from '@switchboard/wire';
+import type { Workflow as WorkflowView, WorkflowDefinition, WorkflowVersion } from '@switchboard/wire';
 import { isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
 import type { Database } from '../storage/schema.js';
@@ -21,6 +21,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 type Db = Kysely<Database>;
+
+/** A workflow as stored; the management API's view adds its webhook URL (workflow-management-routes.ts). */
+export type Workflow = Omit<WorkflowView, 'webhookUrl'>;
 
 function workflowQuery(db: Db) {
   return db
