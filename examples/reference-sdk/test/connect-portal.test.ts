@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, FrameLocator } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
-import { management } from '../../../packages/server/test/support/management.js';
+import { management, sandboxOAuthCustomIntegration } from '../../../packages/server/test/support/management.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
 import { freshLogin, freshUser, ReferencePage } from './support/reference-page.js';
 import { axeViolations, connectOutcome, portalFrame, portalShown, startConnect } from './support/portal-page.js';
@@ -50,7 +50,13 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
       ],
     };
     expect((await api('PUT', '/integrations/sandbox', { portal })).status).toBe(200);
-    const created = await api('POST', '/workflows', { integration: 'sandbox', name: 'Post alerts', trigger: { type: 'request' }, steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }] });
+    const created = await api('POST', '/workflows', {
+      integration: 'sandbox',
+      name: 'Post alerts',
+      trigger: { type: 'request' },
+      settings: [{ id: 'prefix', label: 'Message prefix', type: 'text', help: 'Put in front of every alert.' }],
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     workflowId = ((await created.json()) as { id: string }).id;
     expect((await api('POST', `/workflows/${workflowId}/publish`)).status).toBe(200);
@@ -126,9 +132,25 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(credential!.config.sharedSettings).toMatchObject({ contactList: 'starred', channel: '#alerts', priority: 'high', team: 'support', contact: contact.id });
 
     // A workflow switched on shows in /sdk/me.
+    await reference.page.evaluate(() => {
+      const changes: unknown[] = [];
+      (window as unknown as { workflowChanges: unknown[] }).workflowChanges = changes;
+      const subscribe = window.paragon.subscribe.bind(window.paragon) as unknown as (name: string, handler: (event: { workflowId: string; workflowStateChange: { enabled: boolean } }) => void) => void;
+      subscribe('onWorkflowChange', (event) => changes.push({ workflowId: event.workflowId, enabled: event.workflowStateChange.enabled }));
+    });
     await frame.getByRole('switch', { name: 'Post alerts' }).click();
     await expect.poll(async () => (await sdk<{ integrations: { sandbox: { configuredWorkflows?: Record<string, { enabled: boolean }> } } }>(sub, '/sdk/me')).integrations.sandbox.configuredWorkflows?.[workflowId]?.enabled).toBe(true);
     await expect(frame.getByRole('switch', { name: 'Post alerts' }).isChecked()).resolves.toBe(true);
+    // The SDK told the page (onWorkflowChange) which workflow changed.
+    await expect.poll(() => reference.page.evaluate(() => (window as unknown as { workflowChanges: unknown[] }).workflowChanges)).toEqual([{ workflowId, enabled: true }]);
+    // An enabled workflow's own settings, saved to it.
+    await frame.getByLabel('Message prefix').fill('[app]');
+    await frame.getByRole('button', { name: 'Save', exact: true }).click();
+    await frame.getByText('Workflow settings saved.').waitFor();
+    const [withWorkflow] = await sdk<SdkCredential[]>(sub, '/sdk/credentials');
+    expect(withWorkflow!.config.configuredWorkflows?.[workflowId]).toMatchObject({ enabled: true, settings: { prefix: '[app]' } });
+    // Each save keeps what the other saved.
+    expect(withWorkflow!.config.sharedSettings).toMatchObject({ channel: '#alerts', team: 'support' });
     await screenshot(reference.page, 'portal-configuration-light');
 
     // Disconnect asks first; Cancel keeps the account.
@@ -147,6 +169,39 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await frame.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => portalShown(reference.page)).toBe(false);
     expect(reference.corsErrors()).toEqual([]);
+  });
+
+  it('a pre-OAuth input (a shop domain) is checked in the portal, then goes with the OAuth popup', async () => {
+    const base = sandboxOAuthCustomIntegration(env.server, 'portal-shop', { overrides: { name: 'Shop' } });
+    const auth = base.auth as Record<string, unknown>;
+    const shopField = { id: 'shop', label: 'Shop domain', type: 'text', required: true, pattern: '[a-z0-9-]+\\.myshop\\.example', placeholder: 'your-store.myshop.example', help: 'The address of your shop.' };
+    const created = await management(env.server, env.server.secretKey, 'POST', `/projects/${env.server.projectId}/custom-integrations`, { ...base, auth: { ...auth, inputFields: [shopField] } });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { type } = (await created.json()) as { type: string };
+
+    const reference = await open();
+    const sub = freshUser('portal-shop');
+    await reference.signIn(sub);
+    const frame = await startConnect(reference, type);
+    await frame.getByLabel('Shop domain').fill('not a shop');
+    await frame.getByRole('button', { name: 'Continue to Shop' }).click();
+    await frame.getByText('Shop domain should look like your-store.myshop.example.').waitFor();
+    expect(reference.page.context().pages()).toHaveLength(1);
+
+    await frame.getByLabel('Shop domain').fill('ada-store.myshop.example');
+    const popupOpened = reference.page.context().waitForEvent('page');
+    await frame.getByRole('button', { name: 'Continue to Shop' }).click();
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close', { timeout: 25_000 });
+    await popup.getByLabel('Sandbox login').waitFor();
+    await approveInPopup(popup, freshLogin('shop'));
+    await closed;
+    await frame.getByText('Connected as').waitFor();
+    await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved' });
+    expect(await sdk<SdkCredential[]>(sub, '/sdk/credentials')).toHaveLength(1);
+    // The SDK asked the server for the authorization URL with the shop the user typed.
+    const buildOAuth = reference.requests.find((url) => url.pathname.endsWith('/sdk/actions/build-oauth'));
+    expect(JSON.parse(buildOAuth!.searchParams.get('endUserSuppliedValues')!)).toEqual({ shop: 'ada-store.myshop.example' });
   });
 
   it('a user who clicks Deny at the provider is told they declined, and can connect again', async () => {
@@ -309,21 +364,48 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(await portal.getByRole('dialog').count()).toBe(0);
   });
 
-  it('passes axe-core without a serious or critical violation, and is screenshotted dark and at 360 px', async () => {
+  it('passes axe-core without a serious or critical violation, connecting and connected, light and dark, and fits 360 px', async () => {
     const reference = await open();
     await reference.signIn(freshUser('portal-axe'));
     const frame = await startConnect(reference, 'sandbox');
     await frame.getByRole('button', { name: 'Connect Sandbox' }).waitFor();
     expect(await axeViolations(reference.page)).toEqual([]);
-
     await reference.page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(reference.page, 'portal-connect-dark');
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await reference.page.emulateMedia({ colorScheme: 'light' });
+
+    await connectThroughPopup(reference, frame, freshLogin('axe'));
+    await frame.getByRole('button', { name: 'Finish' }).click();
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await frame.getByText('Enter channel.').waitFor();
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await reference.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(reference.page, 'portal-configuration-dark');
     expect(await axeViolations(reference.page)).toEqual([]);
 
     await reference.page.setViewportSize({ width: 360, height: 740 });
     await reference.page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(reference.page, 'portal-connect-360');
-    const overflow = await frame.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(reference.page, 'portal-configuration-360');
+    const overflow = () => frame.locator('body').evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await frame.getByRole('tab', { name: 'Overview' }).click();
+    await screenshot(reference.page, 'portal-overview-360');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+  });
+
+  it("takes the integration's theme and accent colour from its portal settings", async () => {
+    expect((await api('PUT', '/integrations/sandbox-apikey', { portal: { theme: 'dark', accentColor: '#0F766E' } })).status).toBe(200);
+    try {
+      const reference = await open();
+      await reference.signIn(freshUser('portal-theme'));
+      const frame = await startConnect(reference, 'sandbox-apikey');
+      const look = await frame.locator('html').evaluate((root) => ({ theme: root.dataset.theme, accent: root.style.getPropertyValue('--accent'), background: getComputedStyle(document.querySelector('.dialog')!).backgroundColor }));
+      expect(look).toEqual({ theme: 'dark', accent: '#0F766E', background: 'rgb(24, 28, 33)' });
+      await screenshot(reference.page, 'portal-theme-dark-teal');
+      expect(await axeViolations(reference.page)).toEqual([]);
+    } finally {
+      await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { serverError, type UpdateStore } from './protocol.js';
-import type { Account, Integration, IntegrationState, ModalState } from './types.js';
+import { integrationType, type Account, type Integration, type IntegrationState, type ModalState } from './types.js';
 import { applyLook } from './look.js';
 import { Dialog } from './components/Dialog.js';
 import { ConnectPanel } from './components/ConnectPanel.js';
@@ -45,7 +45,7 @@ export function App({ store }: { store: UpdateStore }) {
   const received: Received | undefined = useMemo(() => {
     if (!latest) return undefined;
     const modal = latest.update.nextModalState ?? {};
-    const type = modal.integration?.type;
+    const type = modal.integration ? integrationType(modal.integration) : undefined;
     return { seq: latest.seq, modal, projectId: latest.update.nextContext?.projectId, state: type ? latest.update.nextContext?.user?.integrations?.[type] : undefined };
   }, [latest]);
 
@@ -342,7 +342,7 @@ function Disconnect({ integration, account, invoke, onDone }: { integration: Int
             setBusy(true);
             setError(undefined);
             try {
-              await invoke('uninstallIntegration', integration.type, { selectedCredentialId: account.id });
+              await invoke('uninstallIntegration', integrationType(integration), { selectedCredentialId: account.id });
               onDone();
             } catch (failure) {
               setError(serverError(failure).message);

@@ -53,13 +53,17 @@ export interface PortalConfigValues {
 
 export interface Integration {
   id: string;
+  /** `custom` for every custom integration: its name is `customIntegration.slug` (see integrationType). */
   type: string;
+  customIntegration?: { slug?: string } | null;
   name: string;
   brandColor?: string;
   icon?: string;
   authenticationType?: string;
   needPreOauthInputs?: boolean;
   accountTypes?: { id: string; label: string }[];
+  /** The reference SDK's view: one `default` account type stands for an integration without its own. */
+  sdkIntegrationConfig?: { accountTypes?: { id: string }[] };
   preOAuthInputs?: InstallField[];
   credentialFields?: InstallField[];
   postInstallInputs?: InstallField[];
@@ -112,3 +116,7 @@ export interface UiUpdate {
   };
   nextModalState?: ModalState;
 }
+
+/** The name the SDK knows an integration by (its getIntegrationTypeName): a custom integration's slug, else its type. */
+export const integrationType = (integration: Pick<Integration, 'type' | 'customIntegration'>): string =>
+  integration.type === 'custom' && integration.customIntegration?.slug ? integration.customIntegration.slug : integration.type;

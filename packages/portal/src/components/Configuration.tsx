@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { fromInstallField, fromSettingInput, type FieldSpec } from '../fields.js';
 import { serverError } from '../protocol.js';
-import type { Account, Integration, PortalConfigValues, WorkflowMeta } from '../types.js';
+import { integrationType, type Account, type Integration, type PortalConfigValues, type WorkflowMeta } from '../types.js';
 import { FieldsForm } from './FieldsForm.js';
 import type { OptionsLoader } from './Field.js';
 
@@ -26,20 +26,50 @@ function itemsAt(answer: unknown, path: string | undefined): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+interface StoredConfig {
+  sharedSettings: Record<string, unknown>;
+  configuredWorkflows: Record<string, { enabled?: boolean; settings?: Record<string, unknown> }>;
+}
+type ConfigSaver = (change: (config: StoredConfig) => StoredConfig) => Promise<void>;
+
+/** Settings minus the fields of a form (their new values, or their absence when cleared, come from the form). */
+const without = (settings: Record<string, unknown> | undefined, fields: readonly FieldSpec[]) =>
+  Object.fromEntries(Object.entries(settings ?? {}).filter(([id]) => !fields.some((field) => field.id === id)));
+
+/**
+ * Saves the account's whole config (PATCH /sdk/credentials/:id replaces it), built from what the SDK knows of the
+ * account, then hands the answer to the SDK's state. The reference SDK's updateIntegrationUserSettings would send
+ * only `sharedSettings`, and Switchboard would drop the workflows' state (docs/connect-portal.md).
+ */
+function useConfigSaver(integration: Integration, account: Account, invoke: Invoke): ConfigSaver {
+  return useCallback(
+    async (change) => {
+      const configuration = account.configurations?.find((candidate) => candidate.isDefault) ?? account.configurations?.[0];
+      const config = change({ sharedSettings: { ...configuration?.sharedSettings }, configuredWorkflows: { ...configuration?.workflowSettings } });
+      let credential: unknown;
+      try {
+        credential = await invoke('sendConnectRequest', `/sdk/credentials/${encodeURIComponent(account.id)}`, { method: 'PATCH', body: JSON.stringify({ config }) });
+      } catch (failure) {
+        throw serverError(failure);
+      }
+      await invoke('updateCredentialData', credential, integration);
+    },
+    [integration, account, invoke],
+  );
+}
+
 /** Settings (shared and per workflow), workflow switches: each saved through the SDK on the page. */
 export function Configuration({ integration, config, account, invoke, postInstall, onSaved }: ConfigurationProps) {
   const configuration = account.configurations?.find((candidate) => candidate.isDefault) ?? account.configurations?.[0];
   const postInstallFields = (integration.postInstallInputs ?? []).map(fromInstallField);
   const sharedFields = postInstall ? postInstallFields : [...postInstallFields, ...(config.sharedMeta?.inputs ?? []).map(fromSettingInput).filter(defined)];
   const workflows = Object.values(config.workflowMeta ?? {}).filter((workflow) => workflow && !workflow.hidden);
-  const selection = { selectedCredentialId: account.id };
-
   const loadOptions: OptionsLoader = useCallback(
     async (field: FieldSpec) => {
       if (!field.source?.path) return [];
       let answer: unknown;
       try {
-        answer = await invoke('request', integration.type, field.source.path, { method: 'GET', selectedCredentialId: account.id });
+        answer = await invoke('request', integrationType(integration), field.source.path, { method: 'GET', selectedCredentialId: account.id });
       } catch (failure) {
         throw new Error(serverError(failure).message);
       }
@@ -54,15 +84,12 @@ export function Configuration({ integration, config, account, invoke, postInstal
         return [{ value: String(value), label: typeof label === 'string' ? label : String(value) }];
       });
     },
-    [invoke, integration.type, account.id],
+    [invoke, integrationType(integration), account.id],
   );
 
+  const saveConfig = useConfigSaver(integration, account, invoke);
   const saveShared = async (values: Record<string, unknown>) => {
-    try {
-      await invoke('updateIntegrationUserSettings', integration.type, values, selection);
-    } catch (failure) {
-      throw serverError(failure);
-    }
+    await saveConfig((config) => ({ ...config, sharedSettings: { ...without(config.sharedSettings, sharedFields), ...values } }));
     onSaved?.();
   };
 
@@ -95,6 +122,7 @@ export function Configuration({ integration, config, account, invoke, postInstal
                 accountId={account.id}
                 invoke={invoke}
                 loadOptions={loadOptions}
+                saveConfig={saveConfig}
               />
             ))}
           </ul>
@@ -112,9 +140,10 @@ interface WorkflowProps {
   accountId: string;
   invoke: Invoke;
   loadOptions: OptionsLoader;
+  saveConfig: ConfigSaver;
 }
 
-function Workflow({ integration, workflow, state, accountId, invoke, loadOptions }: WorkflowProps) {
+function Workflow({ integration, workflow, state, accountId, invoke, loadOptions, saveConfig }: WorkflowProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const enabled = state?.enabled === true;
@@ -131,7 +160,7 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
       await invoke('triggerSDKEvent', {
         type: 'onWorkflowChange',
         integrationId: integration.id,
-        integrationType: integration.type,
+        integrationType: integrationType(integration),
         workflowId: workflow.id,
         workflowStateChange: { enabled: !enabled },
       });
@@ -168,7 +197,13 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
           loadOptions={loadOptions}
           onSubmit={async (values) => {
             try {
-              await invoke('updateWorkflowUserSettings', integration.type, workflow.id, values, selection);
+              await saveConfig((config) => {
+                const current = config.configuredWorkflows[workflow.id] ?? {};
+                return {
+                  ...config,
+                  configuredWorkflows: { ...config.configuredWorkflows, [workflow.id]: { ...current, settings: { ...without(current.settings, fields), ...values } } },
+                };
+              });
             } catch (failure) {
               throw serverError(failure);
             }

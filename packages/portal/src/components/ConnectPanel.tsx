@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { fromInstallField } from '../fields.js';
 import { serverError } from '../protocol.js';
-import type { Integration, ModalState } from '../types.js';
+import { integrationType, type Integration, type ModalState } from '../types.js';
 import { FieldsForm } from './FieldsForm.js';
 
 type Invoke = <T>(method: string, ...parameters: unknown[]) => Promise<T>;
@@ -76,10 +76,12 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
     setWaiting({ since: seq, before: new Set(knownAccounts) });
     onStart();
     // Posted inside this click, so the SDK may open its popup (user activation reaches the parent page).
-    invoke('startOAuthFlow', integration.type, {
+    // The SDK opens its popup for pre-OAuth inputs only with an account type chosen (docs/connect-portal.md).
+    const chosenType = accountType ?? (endUserSuppliedValues ? integration.sdkIntegrationConfig?.accountTypes?.[0]?.id : undefined);
+    invoke('startOAuthFlow', integrationType(integration), {
       ...options,
       ...installOptions,
-      ...(accountType && { accountType }),
+      ...(chosenType && { accountType: chosenType }),
       ...(endUserSuppliedValues && { endUserSuppliedValues }),
     }).catch((failure: unknown) => {
       setWaiting(undefined);
@@ -103,7 +105,7 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
     }
     if (!credential?.id) throw { message: 'The server did not answer with the new account. Try again.' };
     await invoke('updateCredentialData', credential, integration);
-    await invoke('triggerSDKEvent', { type: 'onIntegrationInstall', integrationId: integration.id, integrationType: integration.type });
+    await invoke('triggerSDKEvent', { type: 'onIntegrationInstall', integrationId: integration.id, integrationType: integrationType(integration) });
     onConnected(credential.id);
   };
 

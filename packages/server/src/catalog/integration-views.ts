@@ -182,8 +182,12 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
   const inputs = installInputs(definition);
+  // The reference SDK's startOAuthFlow opens the popup for an integration with pre-OAuth inputs only when an account
+  // type of scheme `oauth` is chosen: one without account types of its own is offered its single `default` one.
+  const accountTypes =
+    inputs.accountTypes.length === 0 && inputs.preOAuthInputs.length > 0 ? [{ id: 'default', label: definition.name }] : inputs.accountTypes;
   const sdkConfig = {
-    accountTypes: inputs.accountTypes.map(({ id, label }) => ({ id, label, scheme: 'oauth' })),
+    accountTypes: accountTypes.map(({ id, label }) => ({ id, label, scheme: 'oauth' })),
     authConfigInputs: [...inputs.preOAuthInputs, ...inputs.credentialFields].map(referenceInput),
     postOauthInputs: inputs.postInstallInputs.map(referenceInput),
   };

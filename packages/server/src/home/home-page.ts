@@ -4,7 +4,7 @@ import { FAVICON_SVG } from './favicon.js';
 /** The docs/ folder of the repository, named on the page: a server cannot link to it offline. */
 export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'sdk.md', about: 'the browser SDK (@switchboard/sdk) and the React hooks (@switchboard/react)' },
-  { file: 'connect-portal.md', about: 'the Connect Portal: what your users see, theming, where it may be framed' },
+  { file: 'connect-portal.md', about: 'the Connect Portal: what users see, setting it up, its iframe protocol' },
   { file: 'node.md', about: 'the Node client for your backend (@switchboard/node)' },
   { file: 'api.md', about: 'the SDK REST API, the Proxy API and the management API' },
   { file: 'compatibility.md', about: 'the reference SDK (@useparagon/connect) against Switchboard' },
