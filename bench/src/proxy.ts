@@ -8,15 +8,14 @@
  * Each party is its own process. Rounds alternate the targets (a, b, b-request, c, a, …) and the report takes
  * medians, so machine noise hits all alike. It prints ratios and CPU per request; it asserts nothing about time.
  */
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
+import { createScratchSchema } from './lib/postgres-schema.js';
 import { processCpuMs } from './lib/process-cpu.js';
 import { BenchRun, repoRoot, runBench, type Child, type ChildMessage } from './lib/processes.js';
 import { int, markdownTable, median, ms, ratio, signedMs, table } from './lib/stats.js';
@@ -118,19 +117,9 @@ for (const target of options.targets) {
 async function databaseEnv(run: BenchRun): Promise<{ env: Record<string, string>; line: string }> {
   if (options.database === 'sqlite') return { env: {}, line: 'SQLite in a temp data dir' };
   const base = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 5000 });
-  await admin.connect();
-  const schema = `sb_bench_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  run.onCleanup(async () => {
-    const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${schema}%`]);
-    for (const { nspname } of rows) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
-    await admin.end();
-  });
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  return { env: { DATABASE_URL: url.toString() }, line: `Postgres ${version} (local), schema ${schema}` };
+  const scratch = await createScratchSchema(base, 'sb_bench');
+  run.onCleanup(() => scratch.drop());
+  return { env: { DATABASE_URL: scratch.url }, line: `Postgres ${scratch.postgresVersion} (local), schema ${scratch.schema}` };
 }
 
 interface RoundResult extends LoadResult {

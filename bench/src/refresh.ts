@@ -13,7 +13,6 @@
  *      expired; then the sandbox's token request count and Switchboard's recorded refreshes are read.
  * The schema is dropped afterwards, also on failure and Ctrl-C.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +20,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { describeMachine, machineLine } from './lib/machine.js';
+import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench } from './lib/processes.js';
 import { connectThroughPopup } from './lib/sandbox-consent.js';
 import { int, markdownTable, median, ms, percentile, signedMs, table } from './lib/stats.js';
@@ -118,15 +118,13 @@ async function main(run: BenchRun): Promise<void> {
   process.stdout.write(`bench:refresh\n${machineLine(machine)}\n`);
 
   // A fresh schema for this run; pg-boss (with --jobs) keeps its tables in a schema named after ours.
-  const schema = `sb_bench_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  const scratch = await createScratchSchema(base, 'sb_bench');
+  const { schema } = scratch;
   run.onCleanup(async () => {
-    const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${schema}%`]);
-    for (const { nspname } of rows) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    await scratch.drop();
     await admin.end();
   });
-  const databaseUrl = new URL(base);
-  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const databaseUrl = new URL(scratch.url);
   const postgresVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
   process.stdout.write(
     `Postgres ${postgresVersion} at ${shown(base)}, schema ${schema}; ${options.servers} Switchboard processes (built CLI, shared data dir), LOG_LEVEL=warn, ` +

@@ -9,17 +9,16 @@
  * The server is built in this process (SQLite by default; `--database postgres` on a fresh schema of
  * TEST_DATABASE_URL). It prints ratios against (a); it asserts nothing about time.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SignJWT, importPKCS8 } from 'jose';
-import pg from 'pg';
 import { buildServer, loadConfig } from '@switchboard/server';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { int, ms, percentile, table } from './lib/stats.js';
+import { createScratchSchema } from './lib/postgres-schema.js';
 import { freePort } from './lib/switchboard.js';
 
 const HELP = `npm run bench:workflows -- [options]
@@ -64,26 +63,8 @@ async function pooled<T>(items: T[], task: (item: T) => Promise<void>): Promise<
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-workflows-'));
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string | undefined;
-  if (database === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const schema = `sb_bench_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const url = new URL(base);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
-    dropSchema = async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.query(`DROP SCHEMA IF EXISTS ${schema}_pgboss CASCADE`);
-      await client.end();
-    };
-  }
+  const postgres = database === 'postgres' ? await createScratchSchema(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'sb_bench') : undefined;
+  const databaseUrl = postgres?.url;
   const port = await freePort();
   const server = await buildServer(
     loadConfig({
@@ -206,9 +187,12 @@ async function main(): Promise<void> {
     );
   } finally {
     await server.close();
-    await dropSchema?.();
+    await postgres?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 await main();
+// The server closed, but idle Function-step workers and keep-alive sockets of this process may still hold the event
+// loop for a while: the bench is done, so it exits.
+process.exit(0);

@@ -5,6 +5,7 @@ import { App } from './App.js';
 import { boot } from './boot.js';
 import { BootError, Booting } from './components/BootScreens.js';
 import './styles.css';
+import './theme-dark.css';
 
 const root = createRoot(document.getElementById('root')!);
 const params = new URLSearchParams(window.location.search);

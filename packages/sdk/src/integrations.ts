@@ -1,5 +1,5 @@
 import type { SdkIntegration } from '@switchboard/wire';
-import type { InstallField, InstallOptions, IntegrationMetadata } from './types.js';
+import type { InstallField, InstallOptions, IntegrationMetadata, WorkflowInfo } from './types.js';
 
 /** An item of GET /sdk/integrations. */
 export type IntegrationInfo = SdkIntegration;
@@ -12,6 +12,9 @@ export const metadataOf = (integration: IntegrationInfo): IntegrationMetadata =>
   authenticationType: integration.authenticationMethod,
   description: integration.configs[0]?.values.description ?? '',
 });
+
+export const workflowsOf = (integration: IntegrationInfo | undefined): WorkflowInfo[] =>
+  (integration?.workflows ?? []).map(({ id, name, description, triggerType, defaultEnabled, settings }) => ({ id, name, description, triggerType, defaultEnabled, settings }));
 
 /** Checks typed values against stage fields before anything is sent: required ones present, patterns, options. */
 export function fieldProblem(fields: readonly InstallField[], values: Record<string, string>): { field: string; message: string } | undefined {

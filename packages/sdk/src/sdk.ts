@@ -5,7 +5,7 @@ import { IntegrationAlreadyInstalledError, IntegrationNotFoundError, Switchboard
 import { ConnectPortal } from './connect-portal.js';
 import { EventHub } from './events.js';
 import { HeadlessInstallFlow } from './install-flow.js';
-import { fieldProblem, metadataOf, serverInstallOptions, type IntegrationInfo } from './integrations.js';
+import { fieldProblem, metadataOf, serverInstallOptions, workflowsOf, type IntegrationInfo } from './integrations.js';
 import { clampOAuthTimeout, DEFAULT_OAUTH_TIMING, openOAuthPopup, runOAuth, type OAuthTiming } from './oauth-popup.js';
 import { proxyRequest } from './proxy-request.js';
 import type {
@@ -24,6 +24,7 @@ import type {
   UninstallOptions,
   WorkflowChangeEvent,
   WorkflowOptions,
+  WorkflowInfo,
   WorkflowTriggerOptions,
 } from './types.js';
 import { tokenClaims, tokenExpired } from './user-token.js';
@@ -122,6 +123,10 @@ export class Switchboard implements SwitchboardSDK {
     if (integrationType === undefined) return this.integrations.map(metadataOf);
     const integration = this.integrations.find((candidate) => candidate.type === integrationType);
     return integration && metadataOf(integration);
+  }
+
+  getWorkflows(integrationType: string): WorkflowInfo[] {
+    return workflowsOf(this.integrations.find((candidate) => candidate.type === integrationType));
   }
 
   /**

@@ -4,7 +4,7 @@
  * @switchboard/wire, the schemas the server serializes with; this file adds the SDK's own options and events.
  */
 
-import type { Credential, InstallField, IntegrationMetadata, UserState } from '@switchboard/wire';
+import type { Credential, InstallField, IntegrationMetadata, SdkWorkflow, UserState } from '@switchboard/wire';
 
 export type { CredentialStatus, InstallField, IntegrationMetadata, IntegrationState } from '@switchboard/wire';
 
@@ -47,6 +47,9 @@ export interface PortalEvent {
   integrationId: string;
   integrationType: string;
 }
+
+/** A published, active workflow of an integration, as `getWorkflows(type)` lists it. */
+export type WorkflowInfo = Pick<SdkWorkflow, 'id' | 'name' | 'description' | 'triggerType' | 'defaultEnabled' | 'settings'>;
 
 export interface WorkflowTriggerOptions {
   /** The request's JSON body: `{{trigger.body}}` in the workflow. */
@@ -184,6 +187,9 @@ export interface SwitchboardSDK {
   connect(integrationType: string, options?: ConnectOptions): Promise<IntegrationInstallEvent | undefined>;
   /** Closes the Connect Portal if it is open. */
   closePortal(): void;
+
+  /** The integration's published workflows, as of `authenticate` (enabled or not: see `configuredWorkflows`). */
+  getWorkflows(integrationType: string): WorkflowInfo[];
   /** Call from the user's click: the OAuth popup opens synchronously within it. */
   installIntegration(integrationType: string, options?: InstallOptions): Promise<IntegrationInstallEvent>;
   installFlow: InstallFlow;

@@ -30,12 +30,13 @@ import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
 // The Function step's sandbox: a pool of worker threads that do not keep the process alive when idle.
 import { runFunction } from './workflows/function-sandbox.js';
+import { scheduleRunRetention } from './workflows/run-retention.js';
 import { WorkflowEngine } from './workflows/run-engine.js';
 import { onAccountChanged } from './workflows/integration-enabled-trigger.js';
 import { fireSchedules } from './workflows/run-triggers.js';
 import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
-import { portalPlaceholderRoutes } from './portal/portal-placeholder-routes.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
@@ -175,7 +176,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(popupStartRoutes(context));
   // Webhook triggers: addressed by their URL's token, outside the SDK's user-token scope.
   await app.register(webhookTriggerRoutes(context, workflows));
-  await app.register(portalPlaceholderRoutes());
+  await app.register(portalRoutes(context));
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.
@@ -225,6 +226,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await workflows!.start();
     await webhooks!.start();
     await jobs.every(OAUTH_SESSION_SWEEP_QUEUE, 3600);
+    await scheduleRunRetention(context, jobs);
     await jobs.start();
     // Once the queue runs (pg-boss takes no job before): runs a dead server left behind resume now, not a sweep later.
     await workflows!.recover();

@@ -27,6 +27,8 @@ const INTEGER_SETTINGS: [string, (config: ServerConfig) => number, number, numbe
   ['SWITCHBOARD_WEBHOOK_MAX_RETRY_AFTER_SECONDS', (c) => c.webhooks.maxRetryAfterSeconds, 3_600, 0, 86_400],
   ['SWITCHBOARD_WEBHOOK_TIMEOUT_MS', (c) => c.webhooks.timeoutMs, 15_000, 100, 120_000],
   ['SWITCHBOARD_WEBHOOK_RETENTION_DAYS', (c) => c.webhooks.retentionDays, 30, 1, 3_650],
+  ['SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', (c) => c.workflows.runRetentionDays, 90, 0, 36_500],
+  ['SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', (c) => c.workflows.retentionSweepSeconds, 3600, 1, 86_400],
 ];
 
 /** Every on/off setting and its default (with the dev project on). */
@@ -67,11 +69,12 @@ describe('loadConfig', () => {
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
-      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50 },
+      workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50, runRetentionDays: 90, retentionSweepSeconds: 3600 },
       webhooks: { maxAttempts: 8, backoffSeconds: [5, 60, 300, 1_800, 7_200, 18_000, 72_000], maxRetryAfterSeconds: 3_600, timeoutMs: 15_000, retentionDays: 30 },
       sdkFile: undefined,
       demo: true,
       demoDir: expect.stringMatching(/[/\\]examples[/\\]catalog[/\\]dist[/\\]?$/),
+      portalDir: expect.stringMatching(/[/\\]packages[/\\]portal[/\\]dist[/\\]?$/),
     });
   });
 

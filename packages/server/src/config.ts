@@ -56,6 +56,8 @@ export interface ServerConfig {
   demo: boolean;
   /** The built demo app (SWITCHBOARD_DEMO_DIR; default examples/catalog/dist of this repository). */
   demoDir: string;
+  /** The built Connect Portal app (SWITCHBOARD_PORTAL_DIR; default packages/portal/dist of this repository). */
+  portalDir: string;
 }
 
 export interface WorkflowsConfig {
@@ -68,6 +70,10 @@ export interface WorkflowsConfig {
   recoveryIntervalSeconds: number;
   /** Runs of one project executing at once, across all instances; more stay QUEUED until one ends or waits. */
   projectConcurrency: number;
+  /** Finished runs older than this many days are removed with their step journal (0 keeps them forever). */
+  runRetentionDays: number;
+  /** How often the retention sweep runs, once across all instances. */
+  retentionSweepSeconds: number;
 }
 
 export interface WebhooksConfig {
@@ -131,6 +137,7 @@ export interface LimitsConfig {
  * packages/server/dist/config.js at run time sit at the same depth below the repository root.
  */
 const DEFAULT_DEMO_DIR = fileURLToPath(new URL('../../../examples/catalog/dist/', import.meta.url));
+const DEFAULT_PORTAL_DIR = fileURLToPath(new URL('../../portal/dist/', import.meta.url));
 
 /** The shortest SWITCHBOARD_ADMIN_KEY accepted. */
 export const MIN_ADMIN_KEY_LENGTH = 32;
@@ -218,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workflows: {
       runLeaseSeconds: integer('SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS', env.SWITCHBOARD_WORKFLOW_RUN_LEASE_SECONDS, 120, 2, 86_400),
       recoveryIntervalSeconds: integer('SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS', env.SWITCHBOARD_WORKFLOW_RECOVERY_SECONDS, 60, 1, 86_400),
+      runRetentionDays: integer('SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', env.SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS, 90, 0, 36_500),
+      retentionSweepSeconds: integer('SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', env.SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS, 3600, 1, 86_400),
       projectConcurrency: integer('SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY', env.SWITCHBOARD_WORKFLOW_PROJECT_CONCURRENCY, 50, 1, 10_000),
     },
     webhooks: {
@@ -232,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // The demo signs tokens with the dev project's key: it exists only beside the dev project.
     demo: truthy(env.SWITCHBOARD_DEMO, devProject),
     demoDir: resolve(env.SWITCHBOARD_DEMO_DIR || DEFAULT_DEMO_DIR),
+    portalDir: resolve(env.SWITCHBOARD_PORTAL_DIR || DEFAULT_PORTAL_DIR),
     ...overrides,
   };
   if (config.demo && !config.devProject) {

@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   SDK_NOT_BUILT: { status: 404, meaning: 'the browser SDK file is missing: run `npm run build`' },
   SOURCE_MAP_NOT_FOUND: { status: 404, meaning: 'the browser SDK was built without a source map' },
   DEMO_NOT_BUILT: { status: 404, meaning: 'the demo app is not built: run `npm run build`' },
+  PORTAL_NOT_BUILT: { status: 404, meaning: 'the Connect Portal app is not built: run `npm run build`' },
 
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'a method the Proxy API does not forward (TRACE, WebDAV methods); `Allow` lists those it does' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'the request did not arrive in time; the connection is closed' },
@@ -141,7 +142,6 @@ export const ERROR_CODES = {
  */
 export const REPORTED_ERROR_CODES = {
   OAUTH_STATE_EXPIRED: { meaning: 'the OAuth flow expired before the user finished; the `error` of `GET /sdk/oauth/:state`' },
-  CONNECT_PORTAL_UNAVAILABLE: { meaning: "the Connect Portal is not on this server; the portal page posts it to the SDK, which rejects `connect()`" },
 } as const satisfies Record<string, { meaning: string }>;
 
 /** A code Switchboard answers with an error status. */

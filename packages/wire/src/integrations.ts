@@ -39,6 +39,22 @@ export const ReferenceInput = Type.Object({
   values: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
 });
 
+/** A user setting in the reference SDK's words (`sharedMeta.inputs`), with what the Connect Portal needs to render it. */
+export const ReferenceSettingInput = Type.Composite([
+  ReferenceInput,
+  Type.Object({
+    /** The reference SDK matches `connect(type, { dropdowns })` keys against it. */
+    key: Type.String(),
+    customDropdownOptions: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+    source: Type.Optional(Type.Object({ path: Type.String(), itemsPath: Type.Optional(Type.String()), valueField: Type.Optional(Type.String()), labelField: Type.Optional(Type.String()) })),
+    fields: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+  }),
+]);
+
+/** GET /portal/overview: an integration's overview markdown, rendered by the server (HTML in it escaped). */
+export const PortalOverview = Type.Object({ html: Type.String() });
+export type PortalOverview = Static<typeof PortalOverview>;
+
 /** What an install asks for, by stage. */
 export const InstallInputs = Type.Object({
   accountTypes: Type.Array(AccountType),
@@ -98,9 +114,11 @@ export const SdkIntegration = Type.Composite([
         integrationId: Type.String(),
         values: Type.Object({
           overview: Type.String(),
-          sharedMeta: Type.Record(Type.String(), Type.Unknown()),
+          sharedMeta: Type.Object({ inputs: Type.Optional(Type.Array(ReferenceSettingInput)) }),
           accentColor: Type.String(),
           description: Type.String(),
+          theme: Type.Optional(Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')])),
+          fontFamily: Type.Optional(Type.String()),
           workflowMeta: Type.Record(Type.String(), WorkflowMeta),
         }),
       }),

@@ -54,12 +54,65 @@ export type SigningKey = Static<typeof SigningKey>;
 
 const HexColor = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#RRGGBB' });
 
-/** What the Connect Portal shows for an integration. */
+const Choice = Type.Object({ value: Type.String({ minLength: 1, maxLength: 200 }), label: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+/** The kinds of user setting the Connect Portal renders (the reference SDK's input types, in Switchboard's words). */
+export const UserSettingType = Type.Union([
+  Type.Literal('text'),
+  Type.Literal('textarea'),
+  Type.Literal('number'),
+  Type.Literal('email'),
+  Type.Literal('url'),
+  Type.Literal('password'),
+  Type.Literal('boolean'),
+  Type.Literal('enum'),
+  Type.Literal('dynamicEnum'),
+  Type.Literal('customDropdown'),
+  Type.Literal('fieldMapper'),
+]);
+export type UserSettingType = Static<typeof UserSettingType>;
+
+/**
+ * A setting the user chooses in the Connect Portal once connected; stored in the account's `sharedSettings` under
+ * its `id`. `enum` lists its `options`; `customDropdown` gets them from the page (`connect(type, { dropdowns })`);
+ * `dynamicEnum` loads them through the Proxy API from `source.path`; `fieldMapper` maps each of `fields` (the app's)
+ * to one of `options` (the provider's).
+ */
+export const UserSetting = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' }),
+    label: Type.String({ minLength: 1, maxLength: 200 }),
+    type: UserSettingType,
+    required: Type.Optional(Type.Boolean()),
+    help: Type.Optional(Type.String({ maxLength: 500 })),
+    placeholder: Type.Optional(Type.String({ maxLength: 200 })),
+    options: Type.Optional(Type.Array(Choice, { maxItems: 200 })),
+    source: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ pattern: '^/', maxLength: 500, description: "A path of the provider's API, called through the Proxy API" }),
+          itemsPath: Type.Optional(Type.String({ maxLength: 200, description: 'Where the list is in the answer, dot-separated; absent: the answer itself' })),
+          valueField: Type.Optional(Type.String({ maxLength: 100 })),
+          labelField: Type.Optional(Type.String({ maxLength: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    fields: Type.Optional(Type.Array(Choice, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type UserSetting = Static<typeof UserSetting>;
+
+/** What the Connect Portal shows for an integration, and how it looks. */
 export const PortalConfig = Type.Object(
   {
     description: Type.Optional(Type.String({ maxLength: 500 })),
-    overview: Type.Optional(Type.String({ maxLength: 20_000 })),
+    overview: Type.Optional(Type.String({ maxLength: 20_000, description: 'Markdown; HTML in it is shown as text' })),
     accentColor: Type.Optional(HexColor),
+    theme: Type.Optional(Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')])),
+    fontFamily: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9 ,\'"_-]{1,200}$', description: 'A CSS font-family of fonts the user has; nothing is downloaded' })),
+    userSettings: Type.Optional(Type.Array(UserSetting, { maxItems: 50 })),
   },
   { additionalProperties: false },
 );

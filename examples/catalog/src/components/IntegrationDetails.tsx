@@ -4,6 +4,7 @@ import { ACCOUNT_STATUS_LABELS, accountEmail, accountName, accountsOf, type Inte
 import { AccountSettings } from './AccountSettings.js';
 import { IntegrationIcon } from './IntegrationIcon.js';
 import { StatusBadge } from './StatusBadge.js';
+import { WorkflowsPanel } from './WorkflowsPanel.js';
 
 /** The outcome of "Send a test request" for one account. */
 export type TestResult = { ok: true; body: unknown } | { ok: false; title: string; body?: unknown };
@@ -100,6 +101,7 @@ export function IntegrationDetails(props: IntegrationDetailsProps) {
           ))}
         </ul>
       )}
+      {accounts.length > 0 && <WorkflowsPanel integrationType={metadata.type} integrationName={metadata.name} state={state} />}
     </section>
   );
 }

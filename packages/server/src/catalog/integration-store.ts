@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findBuiltInIntegration, type IntegrationDefinition } from '@switchboard/catalog';
 import type { Kysely } from 'kysely';
+import type { PortalConfig as WirePortalConfig } from '@switchboard/wire';
 import type { AppContext } from '../app-context.js';
 import { isoNow } from '../clock.js';
 import { apiError } from '../errors.js';
@@ -8,12 +9,8 @@ import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { Database, IntegrationRow } from '../storage/schema.js';
 
-/** What the Connect Portal shows for an integration; set per project. */
-export interface PortalConfig {
-  description?: string;
-  overview?: string;
-  accentColor?: string;
-}
+/** What the Connect Portal shows for an integration and how it looks; set per project (the management API's shape). */
+export type PortalConfig = WirePortalConfig;
 
 /** A project's integration: its stored row joined with the definition the engine runs. */
 export interface ProjectIntegration {

@@ -7,6 +7,8 @@ import type {
   ReferenceAuthenticationType,
   SdkIntegration,
   SdkWorkflow,
+  UserSetting,
+  UserSettingType,
   WorkflowMeta,
 } from '@switchboard/wire';
 import type { ProjectIntegration } from './integration-store.js';
@@ -47,6 +49,41 @@ const referenceInput = (field: InputField) => ({
   ...(field.help && { tooltip: field.help }),
   ...(field.placeholder && { placeholder: field.placeholder }),
   ...(field.options && { values: field.options.map(({ value, label }) => ({ value, label })) }),
+});
+
+/** The reference SDK's input type of each kind of user setting (its SidebarInputType values). */
+const SETTING_INPUT_TYPES: Record<UserSettingType, string> = {
+  text: 'TEXT_NO_VARS',
+  textarea: 'TEXTAREA_NO_VARS',
+  number: 'NUMBER',
+  email: 'EMAIL',
+  url: 'URL',
+  password: 'PASSWORD',
+  boolean: 'BOOLEAN_INPUT',
+  enum: 'ENUM',
+  dynamicEnum: 'DYNAMIC_ENUM',
+  customDropdown: 'CUSTOM_DROPDOWN',
+  fieldMapper: 'FIELD_MAPPER',
+};
+
+/**
+ * A user setting in `sharedMeta.inputs`, as the reference SDK and the Connect Portal read it. A custom dropdown
+ * carries `customDropdownOptions` (its own options, or none): the reference SDK fills in those from
+ * `connect(type, { dropdowns })` only where the property exists.
+ */
+const settingInput = (setting: UserSetting) => ({
+  id: setting.id,
+  key: setting.id,
+  title: setting.label,
+  type: SETTING_INPUT_TYPES[setting.type],
+  required: setting.required ?? false,
+  ...(setting.help && { tooltip: setting.help }),
+  ...(setting.placeholder && { placeholder: setting.placeholder }),
+  ...(setting.type === 'customDropdown'
+    ? { customDropdownOptions: setting.options ?? [] }
+    : setting.options && { values: setting.options }),
+  ...(setting.source && { source: setting.source }),
+  ...(setting.fields && { fields: setting.fields }),
 });
 
 /** A stable URL of the integration's icon, served by this server (never a CDN). */
@@ -166,9 +203,11 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
         integrationId: integration.id,
         values: {
           overview: integration.portal.overview ?? definition.overview ?? '',
-          sharedMeta: {},
+          sharedMeta: integration.portal.userSettings ? { inputs: integration.portal.userSettings.map(settingInput) } : {},
           accentColor: metadata.brandColor,
           description: metadata.description,
+          ...(integration.portal.theme && { theme: integration.portal.theme }),
+          ...(integration.portal.fontFamily && { fontFamily: integration.portal.fontFamily }),
           workflowMeta: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflowMeta(workflow)])),
         },
       },

@@ -157,8 +157,16 @@ export class PgBossQueue implements JobQueue {
   async #startWorkers(boss: PgBoss, queue: string, handler: JobHandler<object>): Promise<void> {
     await this.#createQueue(boss, queue);
     for (let slot = 0; slot < this.#settings.concurrency; slot++) {
-      await boss.work<object>(queue, { batchSize: 1, includeMetadata: true }, async ([job]) => {
-        if (job) await this.#run(queue, job, handler);
+      let workerId: string | undefined;
+      workerId = await boss.work<object>(queue, { batchSize: 1, includeMetadata: true }, async ([job]) => {
+        if (!job) return;
+        try {
+          await this.#run(queue, job, handler);
+        } finally {
+          // pg-boss waits its polling interval after every fetch, also one that found a job, which caps a worker at
+          // one job per interval under a backlog: while there is work, fetch again at once.
+          if (workerId) boss.notifyWorker(workerId);
+        }
       });
     }
   }

@@ -34,6 +34,12 @@ export const toProject = (row: ProjectRow): Project => ({
 const SECRET_KEY_PREFIX = 'sk_';
 export const hashSecretKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** Every project's allowed origins, together: the pages that may frame the Connect Portal before it knows its project. */
+export async function allAllowedOrigins(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('projects').select('allowed_origins').execute();
+  return [...new Set(rows.flatMap((row) => parseJson<string[]>(row.allowed_origins, [])))];
+}
+
 export async function findProject(db: Kysely<Database>, id: string): Promise<Project | undefined> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toProject(row);

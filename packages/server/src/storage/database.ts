@@ -10,6 +10,7 @@ import * as oauthSeenCredentials from './migrations/0004-oauth-seen-credentials.
 import * as workflows from './migrations/0005-workflows.js';
 import * as workflowEnablements from './migrations/0006-workflow-enablements.js';
 import * as webhooks from './migrations/0007-webhooks.js';
+import * as workflowRunRetention from './migrations/0008-workflow-run-retention.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0005-workflows': workflows,
   '0006-workflow-enablements': workflowEnablements,
   '0007-webhooks': webhooks,
+  '0008-workflow-run-retention': workflowRunRetention,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

@@ -4,11 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { buildServer, type SwitchboardServer } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
 import { logCapture } from './log-capture.js';
-import { pgBossSchemaName } from '../../src/jobs/pg-boss-queue.js';
+import { createScratchSchema } from '../../../../bench/src/lib/postgres-schema.js';
 
 /** The databases the integration suites run on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
 export const testDatabases: ('sqlite' | 'postgres')[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -24,27 +23,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh Postgres schema per server, so suites never see each other's rows. */
+/** A fresh Postgres schema of TEST_DATABASE_URL, so suites never see each other's rows. */
 export async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.TEST_DATABASE_URL!;
-  const schema = `sb_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      // The job queue's pg-boss keeps its tables in a schema named after ours.
-      await client.query(`DROP SCHEMA IF EXISTS ${pgBossSchemaName(schema)} CASCADE`);
-      await client.end();
-    },
-  };
+  return createScratchSchema(process.env.TEST_DATABASE_URL!, 'sb_test');
 }
 
 export interface TestServer {
