@@ -42,14 +42,14 @@ export interface WorkflowChangeEvent {
   workflowStateChange: { enabled: boolean };
 }
 
+/** A published, active workflow of an integration, as `getWorkflows(type)` lists it. */
+export type WorkflowInfo = Pick<SdkWorkflow, 'id' | 'name' | 'description' | 'triggerType' | 'defaultEnabled' | 'settings'>;
+
 /** `onPortalOpen` / `onPortalClose` (and `connect()`'s `onOpen` / `onClose`). */
 export interface PortalEvent {
   integrationId: string;
   integrationType: string;
 }
-
-/** A published, active workflow of an integration, as `getWorkflows(type)` lists it. */
-export type WorkflowInfo = Pick<SdkWorkflow, 'id' | 'name' | 'description' | 'triggerType' | 'defaultEnabled' | 'settings'>;
 
 export interface WorkflowTriggerOptions {
   /** The request's JSON body: `{{trigger.body}}` in the workflow. */
@@ -179,6 +179,8 @@ export interface SwitchboardSDK {
   getUser(): SwitchboardUser;
   getIntegrationMetadata(): IntegrationMetadata[];
   getIntegrationMetadata(integrationType: string): IntegrationMetadata | undefined;
+  /** The integration's published workflows, as of `authenticate` (enabled or not: see `configuredWorkflows`). */
+  getWorkflows(integrationType: string): WorkflowInfo[];
   /**
    * Shows the Connect Portal for an active integration of the project; resolves with the install event if the user
    * connected an account, or `undefined` once the portal closed without one (at once, with a console warning, for a type
@@ -187,9 +189,6 @@ export interface SwitchboardSDK {
   connect(integrationType: string, options?: ConnectOptions): Promise<IntegrationInstallEvent | undefined>;
   /** Closes the Connect Portal if it is open. */
   closePortal(): void;
-
-  /** The integration's published workflows, as of `authenticate` (enabled or not: see `configuredWorkflows`). */
-  getWorkflows(integrationType: string): WorkflowInfo[];
   /** Call from the user's click: the OAuth popup opens synchronously within it. */
   installIntegration(integrationType: string, options?: InstallOptions): Promise<IntegrationInstallEvent>;
   installFlow: InstallFlow;

@@ -400,6 +400,8 @@ function stepInput(step: Step, fields: Record<string, unknown>): unknown {
     }
     case 'function':
       return fields.input;
+    case 'action':
+      return fields;
     case 'response':
       return { status: fields.status, body: fields.body };
     case 'conditional':
