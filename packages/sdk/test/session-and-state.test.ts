@@ -45,6 +45,38 @@ describe('authenticate and getUser', () => {
     expect(sdk.getIntegrationMetadata().map((integration) => integration.type).sort()).toEqual(['sandbox', 'sandbox-apikey', 'sandbox-client-credentials']);
   });
 
+  it("getWorkflows lists an integration's published workflows as of authenticate, not drafts nor other integrations'", async () => {
+    const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+    await api('PUT', '/app-events/Listed', {});
+    const definition = (name: string) => ({
+      name,
+      description: `${name}, described`,
+      integration: 'sandbox-apikey',
+      trigger: { type: 'appEvent', event: 'Listed' },
+      settings: [{ id: 'label', label: 'Label', type: 'text', required: true }],
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
+    const published = ((await (await api('POST', '/workflows', definition('Listed one'))).json()) as { id: string }).id;
+    expect((await api('POST', `/workflows/${published}/publish`)).status).toBe(200);
+    const draft = ((await (await api('POST', '/workflows', definition('Draft only'))).json()) as { id: string }).id;
+
+    const { sdk } = sdkFor(server);
+    expect(sdk.getWorkflows('sandbox-apikey')).toEqual([]);
+    await sdk.authenticate(server.projectId, await server.userToken(newUser('workflows')));
+    const listed = sdk.getWorkflows('sandbox-apikey');
+    expect(listed.find((workflow) => workflow.id === published)).toEqual({
+      id: published,
+      name: 'Listed one',
+      description: 'Listed one, described',
+      triggerType: 'appEvent',
+      defaultEnabled: false,
+      settings: [expect.objectContaining({ id: 'label', label: 'Label', required: true })],
+    });
+    expect(listed.map((workflow) => workflow.id)).not.toContain(draft);
+    expect(sdk.getWorkflows('sandbox').map((workflow) => workflow.id)).not.toContain(published);
+    expect(sdk.getWorkflows('no-such-integration')).toEqual([]);
+  });
+
   it('rejects a malformed or expired token with UserNotAuthenticatedError, without asking the server', async () => {
     const { sdk, browser } = sdkFor(server);
     const fetchSpy = vi.spyOn(browser, 'fetch');

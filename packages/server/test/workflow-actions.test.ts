@@ -5,6 +5,7 @@ import { apiKeyCustomIntegration, defineCustomIntegration, management } from './
 import { startProviderSimulator, type ProviderSimulator, type RecordedRequest } from './support/provider-simulator.js';
 import { patchSecrets, sandboxTokenRequests, setTokenExpiry, storedSecrets } from './support/proxy.js';
 import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
+import { publishWorkflow } from './support/workflows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
@@ -19,11 +20,7 @@ describe.each(testDatabases)('workflow Action steps, on %s', (database) => {
   let sim: ProviderSimulator;
   const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
 
-  async function publish(integration: string, steps: unknown[]): Promise<string> {
-    const { id } = await json<{ id: string }>(await api('POST', '/workflows', { name: `Actions ${newUser('wf')}`, integration, trigger: { type: 'appEvent', event: 'Go' }, steps }), 201);
-    await json(await api('POST', `/workflows/${id}/publish`));
-    return id;
-  }
+  const publish = (integration: string, steps: unknown[]) => publishWorkflow(server, { name: `Actions ${newUser('wf')}`, integration, trigger: { type: 'appEvent', event: 'Go' }, steps });
 
   /** A user with an account of `integration` (an API key) that has the workflow enabled. */
   async function userWith(integration: string, apiKey: string, workflowId: string): Promise<string> {

@@ -6,6 +6,7 @@ import { createRun } from '../src/workflows/run-store.js';
 import { startCallRecorder } from './support/call-recorder.js';
 import { management } from './support/management.js';
 import { expectError, json, newUser } from './support/sdk-flows.js';
+import { publishWorkflow } from './support/workflows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 type Json = Record<string, any>;
@@ -20,11 +21,7 @@ describe.each(testDatabases)('workflow runs, on %s', (database) => {
   const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
 
   /** Creates and publishes a workflow of the sandbox's API-key integration. */
-  async function publish(definition: Record<string, unknown>): Promise<string> {
-    const { id } = await json<{ id: string }>(await api('POST', '/workflows', { integration: 'sandbox-apikey', ...definition }), 201);
-    await json(await api('POST', `/workflows/${id}/publish`));
-    return id;
-  }
+  const publish = (definition: Record<string, unknown>) => publishWorkflow(server, definition);
 
   /** A user with a sandbox API-key account that has the workflows enabled. */
   async function userWith(...workflowIds: string[]): Promise<{ sub: string; credentialId: string }> {

@@ -4,7 +4,7 @@ import { FAVICON_SVG } from './favicon.js';
 /** The docs/ folder of the repository, named on the page: a server cannot link to it offline. */
 export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'sdk.md', about: 'the browser SDK (@switchboard/sdk) and the React hooks (@switchboard/react)' },
-  { file: 'connect-portal.md', about: 'the Connect Portal: what your users see, where it may be framed, its protocol' },
+  { file: 'connect-portal.md', about: 'the Connect Portal: what your users see, theming, where it may be framed' },
   { file: 'node.md', about: 'the Node client for your backend (@switchboard/node)' },
   { file: 'api.md', about: 'the SDK REST API, the Proxy API and the management API' },
   { file: 'compatibility.md', about: 'the reference SDK (@useparagon/connect) against Switchboard' },
@@ -14,7 +14,7 @@ export const DOCS: readonly { file: string; about: string }[] = [
   { file: 'workflows.md', about: 'workflows, app events and the task history' },
   { file: 'webhooks.md', about: 'signed events to your backend: destinations, retries, replay' },
   { file: 'deployment.md', about: 'one instance on SQLite, several on Postgres' },
-  { file: 'performance.md', about: 'the proxy, token-refresh, memory and Connect Portal benchmarks; lookups from memory' },
+  { file: 'performance.md', about: 'the proxy, token-refresh and memory benchmarks; lookups from memory' },
   { file: 'releasing.md', about: 'versioning and publishing the npm packages' },
 ];
 

@@ -37,7 +37,8 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     // One sealed value of each kind: the dev project's sandbox client secret (created at start), an API-key
-    // credential, a pending OAuth session's PKCE verifier, a project secret and a webhook URL token.
+    // credential, a pending OAuth session's PKCE verifier, a project secret, a webhook URL token and webhook
+    // destination signing secrets.
     const installed = await server.sdk('rotating-user', '/credentials', {
       method: 'POST',
       json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_rotate_me' } },
@@ -71,6 +72,15 @@ describe('rewrapAllSecrets on a real server database (SQLite)', () => {
     await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/workflows/${workflowId}/publish`);
     expect((await server.sdk('rotating-user', `/workflows/${workflowId}`, { method: 'POST' })).status).toBe(200);
     expect((await server.sdk('rotating-user', `/workflows/${workflowId}/webhook-url`)).status).toBe(200);
+    // A webhook destination whose secret was rotated holds both its signing secret and the one before.
+    const hook = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/webhook-destinations`, {
+      url: 'https://hooks.example.com/switchboard',
+      events: ['credential.created'],
+    });
+    expect(hook.status).toBe(201);
+    const { destination } = (await hook.json()) as { destination: { id: string } };
+    const rotated = await management(server, server.secretKey, 'POST', `/projects/${server.projectId}/webhook-destinations/${destination.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
   });
   afterAll(async () => server?.close());
 

@@ -10,6 +10,8 @@ const SEALED_COLUMNS = [
   { table: 'oauth_sessions', column: 'secret_inputs_sealed', idColumn: 'state' },
   { table: 'project_secrets', column: 'value_sealed', idColumn: 'id' },
   { table: 'workflow_enablements', column: 'webhook_token_sealed', idColumn: 'id' },
+  { table: 'webhook_destinations', column: 'secret_sealed', idColumn: 'id' },
+  { table: 'webhook_destinations', column: 'previous_secret_sealed', idColumn: 'id' },
 ] as const;
 
 /**

@@ -11,6 +11,7 @@ import * as workflows from './migrations/0005-workflows.js';
 import * as workflowEnablements from './migrations/0006-workflow-enablements.js';
 import * as webhooks from './migrations/0007-webhooks.js';
 import * as workflowRunRetention from './migrations/0008-workflow-run-retention.js';
+import * as workflowRunSlots from './migrations/0009-workflow-run-slots.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0006-workflow-enablements': workflowEnablements,
   '0007-webhooks': webhooks,
   '0008-workflow-run-retention': workflowRunRetention,
+  '0009-workflow-run-slots': workflowRunSlots,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

@@ -88,6 +88,9 @@ export const findRun = (db: Db, runId: string) => db.selectFrom('workflow_runs')
  */
 export const runUpdates = new EventEmitter().setMaxListeners(0);
 
+/** Runs a worker of this process holds the lease of: their updates are emitted here, so waiting on them needs no poll. */
+export const runsHeldHere = new Set<string>();
+
 export async function setRunStatus(db: Db, runId: string, status: RunStatus, extra: { error?: unknown; response?: unknown } = {}): Promise<void> {
   const now = isoNow();
   await db
@@ -115,7 +118,9 @@ export async function leaseRun(db: Db, runId: string, seconds: number, renew = f
   const now = isoNow();
   let query = db.updateTable('workflow_runs').set({ lease_until: isoIn(seconds) }).where('id', '=', runId).where('status', 'not in', TERMINAL as RunStatus[]);
   if (!renew) query = query.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-  return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+  const taken = Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+  if (taken && !renew) runsHeldHere.add(runId);
+  return taken;
 }
 
 /**
@@ -232,6 +237,9 @@ function replayKey(runId: string, stepKey: string, current: string): string {
 
 export async function releaseRun(db: Db, runId: string): Promise<void> {
   await db.updateTable('workflow_runs').set({ lease_until: null }).where('id', '=', runId).execute();
+  runsHeldHere.delete(runId);
+  // A caller waiting without a poll (the run was held here) looks again: another instance may carry on with it.
+  runUpdates.emit(runId);
 }
 
 export async function runSteps(db: Db, runId: string): Promise<Map<string, StepRow>> {

@@ -12,7 +12,7 @@ import { allows, credentialVisible, type TokenPermissions } from '../users/permi
 import { findAppEvent } from './app-event-store.js';
 import { runDefaults, type WorkflowEngine } from './run-engine.js';
 import { enabledOf } from './enablement-store.js';
-import { createRun, createRunOnce, findRun, runUpdates, TERMINAL } from './run-store.js';
+import { createRun, createRunOnce, findRun, runsHeldHere, runUpdates, TERMINAL } from './run-store.js';
 import { definitionAt, findWorkflow, publishedWorkflows } from './workflow-store.js';
 
 /** Who triggers: the SDK's user token, or a backend acting for a connected user. */
@@ -27,8 +27,9 @@ const enabledOn = (credential: Credential, workflowId: string) => credential.con
 /** How long a Request trigger's caller waits for the Response step when the trigger sets no limit. */
 export const REQUEST_TRIGGER_TIMEOUT_SECONDS = 30;
 /**
- * How often a Request trigger reads its run again without being woken: a run executed on this instance wakes the
- * waiting request as soon as it writes its answer (runUpdates); one taken by another instance is seen at this pace.
+ * How often a Request trigger reads its run again when it may not be woken: a run a worker of this instance holds
+ * wakes the waiting request as soon as it writes its answer (runUpdates), so it is not polled at all; one still
+ * queued, or taken by another instance, is read again at this pace.
  */
 const RESPONSE_FALLBACK_POLL_MS = 1_000;
 
@@ -162,7 +163,9 @@ export async function triggerRequest(
         const error = parseJson<{ message?: string }>(current.error, {});
         throw apiError('WORKFLOW_RUN_FAILED', `The workflow run failed before its Response step: ${error.message ?? current.status}`, { runId: run.id });
       }
-      if (!wake.updated) await untilWoken(wake, Math.min(RESPONSE_FALLBACK_POLL_MS, deadline - Date.now()));
+      // A run a worker of this process holds wakes the call itself; only one queued or held elsewhere is polled.
+      const left = deadline - Date.now();
+      if (!wake.updated) await untilWoken(wake, runsHeldHere.has(run.id) ? left : Math.min(RESPONSE_FALLBACK_POLL_MS, left));
     }
   } finally {
     runUpdates.off(run.id, listener);
