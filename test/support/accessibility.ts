@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
@@ -11,10 +11,11 @@ export interface AxeViolation {
 }
 
 /**
- * Runs axe-core in the page (evaluated through the DevTools protocol, so a page's CSP does not stop it) and answers
- * the serious and critical violations, each with the elements at fault, for an assertion that they are none.
+ * Runs axe-core in the page, or a frame of it such as the Connect Portal's (evaluated through the DevTools protocol, so
+ * a page's CSP does not stop it) and answers the serious and critical violations, each with the elements at fault, for
+ * an assertion that they are none.
  */
-export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+export async function seriousAccessibilityViolations(page: Page | Frame): Promise<AxeViolation[]> {
   // Colours mid-transition (after a theme change, a hover) are not the page's colours: let them settle first.
   await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished)));
   await page.evaluate(axeSource);

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { SwitchboardSDK } from '@switchboard/sdk';
 import { chromiumPath, launchChromium, screenshot } from '../../../../test/support/chromium.js';
 import { approveInPopup } from '../../../../test/support/sandbox-popup.js';
+import { seriousAccessibilityViolations } from '../../../../test/support/accessibility.js';
 import { CatalogPage, freshUser } from './catalog-page.js';
 import { startDemoEnvironment, type DemoEnvironment, type DemoMode } from './demo-environment.js';
 
@@ -215,6 +216,7 @@ export function describeCatalogFlows(mode: DemoMode): void {
 
       await settings.getByRole('button', { name: 'Edit settings' }).click();
       await settings.getByLabel('Contacts to sync').selectOption('starred');
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await settings.getByRole('button', { name: 'Save settings' }).click();
       await settings.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
       expect(await settings.getByTestId('setting-contactList').textContent()).toBe('Starred contacts');
@@ -241,6 +243,7 @@ export function describeCatalogFlows(mode: DemoMode): void {
       await confirm.getByRole('heading', { name: 'Disconnect Sandbox?' }).waitFor();
       // The safe choice has the focus: Enter by reflex cancels.
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
       await shot(page, 'confirm-disconnect');
       await page.keyboard.press('Enter');
       await confirm.waitFor({ state: 'hidden' });

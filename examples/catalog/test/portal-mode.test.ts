@@ -1,0 +1,203 @@
+/**
+ * The demo in Connect Portal mode, in Chromium, against a real Switchboard server and its real portal (`/ui`): the
+ * page is on another origin and uses Switchboard's SDK (script tag), whose `connect()` frames the portal.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SwitchboardSDK } from '@switchboard/sdk';
+import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { approveInPopup } from '../../../test/support/sandbox-popup.js';
+import { management } from '../../../packages/server/test/support/management.js';
+import { seriousAccessibilityViolations } from '../../../test/support/accessibility.js';
+import { CatalogPage, freshUser } from './support/catalog-page.js';
+import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment.js';
+
+const login = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
+/** The Connect Portal's frame in the page. */
+function portalFrameOf(page: Page): Frame {
+  const frame = page.frames().find((candidate) => candidate.url().includes('/ui?'));
+  if (!frame) throw new Error('The portal frame is not loaded');
+  return frame;
+}
+const sdkOf = (page: Page) => page.evaluate(() => (window as unknown as { switchboard: SwitchboardSDK }).switchboard.getUser());
+
+describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal)', () => {
+  let env: DemoEnvironment;
+  let browser: Browser;
+  let context: BrowserContext;
+  let workflowId: string;
+
+  beforeAll(async () => {
+    [env, browser] = await Promise.all([startDemoEnvironment('cross-origin'), launchChromium()]);
+    const { server } = env;
+    const api = (method: string, path: string, body?: unknown) => management(server, server.secretKey, method, `/projects/${server.projectId}${path}`, body);
+    const created = await api('POST', '/workflows', {
+      name: 'Sync new contacts',
+      integration: 'sandbox',
+      trigger: { type: 'request' },
+      steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+    });
+    workflowId = ((await created.json()) as { id: string }).id;
+    await api('POST', `/workflows/${workflowId}/publish`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    context.setDefaultTimeout(10_000);
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  const open = async (label: string, theme = 'light') => {
+    const catalog = await CatalogPage.open(context, env, { user: freshUser(label), params: { mode: 'portal', theme } });
+    if (process.env.DEBUG_PORTAL) catalog.page.on('console', (message) => console.log('page:', message.type(), message.text()));
+    return catalog;
+  };
+  const portal = (page: Page): FrameLocator => page.frameLocator('iframe[title="Connect Portal"]');
+  // The SDK's dialog is the one around the portal's frame (the demo has dialogs of its own).
+  const portalShown = (page: Page) => page.waitForFunction(() => (document.querySelector('iframe[title="Connect Portal"]')?.parentElement as HTMLDialogElement | null)?.open === true);
+  const portalClosed = (page: Page) => page.waitForFunction(() => (document.querySelector('iframe[title="Connect Portal"]')?.parentElement as HTMLDialogElement | null)?.open !== true);
+  /** The user's own view of the REST API, with a fresh token for the same demo user. */
+  async function rest(catalog: CatalogPage, path: string): Promise<unknown> {
+    const name = catalog.userId.slice('demo-'.length);
+    const session = (await (await fetch(`${env.serverOrigin}/demo/session?user=${name}`)).json()) as { projectId: string; userToken: string };
+    const response = await fetch(`${env.serverOrigin}/projects/${session.projectId}/sdk${path}`, { headers: { authorization: `Bearer ${session.userToken}` } });
+    return response.json();
+  }
+
+  it('connects sandbox in the portal with the mouse, saves a setting, turns a workflow on and disconnects after confirming', async () => {
+    const catalog = await open('portal-mouse');
+    const { page } = catalog;
+    await catalog.card('sandbox').getByRole('button', { name: /^Connect/ }).click();
+    await portalShown(page);
+    const frame = portal(page);
+    await screenshot(page, 'portal-mode-connect-light');
+    const popupOpened = page.waitForEvent('popup');
+    await frame.getByRole('button', { name: 'Connect Sandbox' }).click();
+    const popup = await popupOpened;
+    await popup.getByLabel('Sandbox login').waitFor();
+    await approveInPopup(popup, login('portal'));
+    await catalog.activity('onIntegrationInstall', 'sandbox').waitFor();
+
+    // The post-install setting, then the configuration.
+    const setting = frame.getByLabel('Contacts to sync');
+    await setting.waitFor();
+    await setting.selectOption('starred');
+    await frame.getByRole('button', { name: /^(Finish|Save settings)$/ }).click();
+    await expect.poll(async () => ((await rest(catalog, '/credentials?integration=sandbox')) as { config: { sharedSettings?: Record<string, unknown> } }[])[0]?.config.sharedSettings).toEqual({ contactList: 'starred' });
+
+    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    const toggle = frame.getByRole('switch', { name: 'Sync new contacts' });
+    await toggle.click();
+    await expect.poll(async () => ((await rest(catalog, '/me')) as { integrations: Record<string, { configuredWorkflows: Record<string, { enabled?: boolean }> }> }).integrations.sandbox?.configuredWorkflows[workflowId]?.enabled).toBe(true);
+    await screenshot(page, 'portal-mode-configuration-light');
+
+    await frame.getByRole('button', { name: 'Disconnect' }).click();
+    const confirm = frame.getByRole('alertdialog');
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Disconnect' }).click();
+    await catalog.activity('onIntegrationUninstall', 'sandbox').waitFor();
+    expect(((await sdkOf(page)) as { integrations: Record<string, { allCredentials: unknown[] }> }).integrations.sandbox!.allCredentials).toEqual([]);
+    await frame.getByRole('button', { name: 'Close' }).click();
+    await portalClosed(page);
+  });
+
+  it('connects sandbox-apikey with the keyboard alone: a bad key, then a good one, then Esc; the focus is back on the card', async () => {
+    const catalog = await open('portal-keys');
+    const { page } = catalog;
+    const connect = catalog.card('sandbox-apikey').getByRole('button', { name: /^Connect/ });
+    await connect.focus();
+    await page.keyboard.press('Enter');
+    await portalShown(page);
+    const frame = portal(page);
+    const key = frame.getByLabel('API key', { exact: true });
+    await key.waitFor();
+    // From the dialog's first focus, Tab reaches the key field.
+    for (let tries = 0; tries < 10 && !(await key.evaluate((element) => element === document.activeElement)); tries += 1) await page.keyboard.press('Tab');
+    await page.keyboard.type('not-a-sandbox-key');
+    await page.keyboard.press('Enter');
+    await frame.getByText(/rejected/i).first().waitFor();
+    expect(((await sdkOf(page)) as { integrations: Record<string, { enabled: boolean }> }).integrations['sandbox-apikey']!.enabled).toBe(false);
+    await key.fill('');
+    await key.focus();
+    await page.keyboard.type(`sbx_${randomBytes(6).toString('hex')}`);
+    await page.keyboard.press('Enter');
+    await catalog.activity('onIntegrationInstall', 'sandbox-apikey').waitFor();
+    await frame.getByText(/Connected/).first().waitFor();
+    // The key form is gone once connected, and the focus with it (the portal does not move it yet): Tab brings it back
+    // into the dialog, where Esc closes.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
+    await portalClosed(page);
+    const focused = await page.evaluate(() => document.activeElement?.closest('[data-integration]')?.getAttribute('data-integration'));
+    expect(focused).toBe('sandbox-apikey');
+    await catalog.waitForCardStatus('sandbox-apikey', 'connected', 'Connected');
+  });
+
+  it('installIntegration asks the portal for the API key alone, which closes by itself once connected', async () => {
+    const catalog = await open('portal-headless');
+    const { page } = catalog;
+    await page.evaluate(() => {
+      (window as unknown as { installed: Promise<unknown> }).installed = (window as unknown as { switchboard: SwitchboardSDK }).switchboard.installIntegration('sandbox-apikey');
+    });
+    await portalShown(page);
+    await portal(page).getByLabel('API key', { exact: true }).fill(`sbx_${randomBytes(6).toString('hex')}`);
+    await portal(page).getByLabel('API key', { exact: true }).press('Enter');
+    await portalClosed(page);
+    expect(await page.evaluate(() => (window as unknown as { installed: Promise<unknown> }).installed)).toMatchObject({ integrationType: 'sandbox-apikey' });
+  });
+
+  it('adds a second account and switches between them in the portal', async () => {
+    const catalog = await open('portal-two');
+    const { page } = catalog;
+    const frame = portal(page);
+    await catalog.card('sandbox').getByRole('button', { name: /^Connect/ }).click();
+    await portalShown(page);
+    const firstPopup = page.waitForEvent('popup');
+    await frame.getByRole('button', { name: 'Connect Sandbox' }).click();
+    await approveInPopup(await firstPopup, login('first'));
+    await catalog.activity('onIntegrationInstall', 'sandbox').waitFor();
+    await frame.getByRole('button', { name: 'Close' }).click();
+    await portalClosed(page);
+
+    await catalog.openDetails('sandbox');
+    await catalog.details.getByRole('button', { name: 'Connect another account' }).click();
+    await portalShown(page);
+    await frame.getByRole('button', { name: 'Add another account' }).click();
+    const popupOpened = page.waitForEvent('popup');
+    await frame.getByRole('button', { name: 'Connect Sandbox' }).click();
+    await approveInPopup(await popupOpened, login('second'));
+    await expect.poll(async () => ((await sdkOf(page)) as { integrations: Record<string, { allCredentials: unknown[] }> }).integrations.sandbox!.allCredentials.length).toBe(2);
+    const switcher = frame.getByRole('combobox', { name: /account/i });
+    await switcher.waitFor();
+    expect(await switcher.locator('option').count()).toBe(2);
+    await screenshot(page, 'portal-mode-two-accounts');
+  });
+
+  it('passes axe-core on the demo and in the portal, light and dark, and is screenshotted at 360 px', async () => {
+    const light = await open('portal-axe-light');
+    expect(await seriousAccessibilityViolations(light.page)).toEqual([]);
+    await light.card('sandbox').getByRole('button', { name: /^Connect/ }).click();
+    await portalShown(light.page);
+    await portal(light.page).getByRole('button', { name: 'Connect Sandbox' }).waitFor();
+    expect(await seriousAccessibilityViolations(portalFrameOf(light.page))).toEqual([]);
+
+    const catalog = await open('portal-dark', 'dark');
+    const { page } = catalog;
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await catalog.card('sandbox').getByRole('button', { name: /^Connect/ }).click();
+    await portalShown(page);
+    await portal(page).getByRole('button', { name: 'Connect Sandbox' }).waitFor();
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await screenshot(page, 'portal-mode-connect-dark');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await screenshot(page, 'portal-mode-connect-dark-360');
+    await page.keyboard.press('Escape');
+    await portalClosed(page);
+  });
+});
