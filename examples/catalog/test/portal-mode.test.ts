@@ -129,9 +129,11 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await page.keyboard.press('Enter');
     await catalog.activity('onIntegrationInstall', 'sandbox-apikey').waitFor();
     await frame.getByText(/Connected/).first().waitFor();
-    // The key form is gone once connected, and the focus with it (the portal does not move it yet): Tab brings it back
-    // into the dialog, where Esc closes.
-    await page.keyboard.press('Tab');
+    // The key form is gone once connected; the focus stays in the dialog, where Esc closes.
+    await frame.locator('[role="dialog"]').evaluate((dialog) => new Promise<void>((resolve) => {
+      const check = () => (dialog.contains(document.activeElement) ? resolve() : requestAnimationFrame(check));
+      check();
+    }));
     await page.keyboard.press('Escape');
     await portalClosed(page);
     const focused = await page.evaluate(() => document.activeElement?.closest('[data-integration]')?.getAttribute('data-integration'));

@@ -12,6 +12,17 @@ export function Dialog({ integration, onClose, children }: { integration: Integr
   useEffect(() => {
     ref.current?.focus();
   }, [integration.id]);
+  useEffect(() => {
+    // A control removed while it had the focus (the connect form, once connected) drops the focus to <body>, where
+    // this dialog no longer hears Escape or Tab: take it back.
+    const dialog = ref.current;
+    if (!dialog) return;
+    const observer = new MutationObserver(() => {
+      if (document.activeElement === null || document.activeElement === document.body) dialog.focus();
+    });
+    observer.observe(dialog, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, []);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (event.key === 'Escape') {
