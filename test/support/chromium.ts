@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterEach, beforeEach } from 'vitest';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -59,4 +60,20 @@ const SCREENSHOTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', i
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/**
+ * A fresh browser context for each test of the suite, handed to `use`: a 1024×760 viewport, and waits that time out at
+ * 10 s, below the test timeout, so a wait that fails says what it waited for.
+ */
+export function freshContextEachTest(browser: () => Browser, use: (context: BrowserContext) => void): void {
+  let context: BrowserContext | undefined;
+  beforeEach(async () => {
+    context = await browser().newContext({ viewport: { width: 1024, height: 760 } });
+    context.setDefaultTimeout(10_000);
+    use(context);
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
 }

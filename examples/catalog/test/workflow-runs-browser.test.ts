@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
-import { chromiumPath, launchChromium } from '../../../test/support/chromium.js';
+import { chromiumPath, freshContextEachTest, launchChromium } from '../../../test/support/chromium.js';
 import { management } from '../../../packages/server/test/support/management.js';
 import { json } from '../../../packages/server/test/support/sdk-flows.js';
 import { CatalogPage, freshUser } from './support/catalog-page.js';
@@ -78,13 +78,7 @@ describe.skipIf(!chromiumPath)("workflow runs from Switchboard's browser SDK, on
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 760 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh));
 
   /** A fresh demo user with a sandbox API-key account, signed in on the page (the demo's own session). */
   async function signedIn(label: string): Promise<{ page: Page; userId: string; credentialId: string }> {

@@ -6,8 +6,8 @@
  * accounts, a message from a foreign origin, axe-core, and screenshots (test-artifacts/screenshots/).
  */
 import type { Browser, BrowserContext, FrameLocator } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { management, sandboxOAuthCustomIntegration } from '../../../packages/server/test/support/management.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
@@ -65,13 +65,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 760 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh));
 
   /** Clicks the portal's Connect button, approves the sandbox consent page as `login` in the SDK's popup. */
   async function connectThroughPopup(reference: ReferencePage, frame: FrameLocator, login: string, press?: () => Promise<void>) {

@@ -16,8 +16,8 @@
  * The one-line form (`configureGlobal({ host })` alone, over HTTPS) is public-host.test.ts.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { management } from '../../../packages/server/test/support/management.js';
 import { connectSandbox, json } from '../../../packages/server/test/support/sdk-flows.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
@@ -38,14 +38,7 @@ describe.skipIf(!chromiumPath)('reference SDK against Switchboard, every service
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 760 } });
-    // Below the test timeout, so a wait that fails says what it waited for.
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh));
 
   it('authenticate loads the user state: authenticated, userId, integrations.sandbox with enabled and allCredentials, meta', async () => {
     const reference = await open();

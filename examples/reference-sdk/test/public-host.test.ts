@@ -11,8 +11,8 @@
  * the server reaches through the front as well).
  */
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { connectSandbox } from '../../../packages/server/test/support/sdk-flows.js';
 import { startPublicHostEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
 import { freshLogin, freshUser, ReferencePage } from './support/reference-page.js';
@@ -39,13 +39,7 @@ describe.skipIf(!chromiumPath || !canListen)(`reference SDK against Switchboard 
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 760 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh));
 
   const projectPath = () => `/projects/${env.server.projectId}`;
   const calls = (reference: ReferencePage, origin: string) => reference.requests.filter((url) => url.origin === origin).map((url) => url.pathname);

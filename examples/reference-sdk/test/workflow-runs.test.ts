@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../../../test/support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium } from '../../../test/support/chromium.js';
 import { management } from '../../../packages/server/test/support/management.js';
 import { connectSandbox, json } from '../../../packages/server/test/support/sdk-flows.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
@@ -55,13 +55,7 @@ describe.skipIf(!chromiumPath)('workflow runs from the reference SDK against Swi
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 760 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh));
 
   /** A user with a sandbox account (connected through the real OAuth flow) and the workflows enabled, signed in. */
   async function signedIn(label: string): Promise<{ reference: ReferencePage; sub: string; login: string }> {
