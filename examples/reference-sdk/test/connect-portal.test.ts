@@ -28,6 +28,8 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
   let browser: Browser;
   let context: BrowserContext;
   let workflowId: string;
+  /** A workflow with a required setting: the portal asks for it before turning the workflow on. */
+  let routingId: string;
   const api = (method: string, path: string, body?: unknown) => management(env.server, env.server.secretKey, method, `/projects/${env.server.projectId}${path}`, body);
   const sdk = async <T,>(sub: string, path: string): Promise<T> => {
     const response = await fetch(`${env.server.url}/projects/${env.server.projectId}${path}`, { headers: { authorization: `Bearer ${await env.server.userToken(sub)}` } });
@@ -60,6 +62,16 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(created.status, await created.clone().text()).toBe(201);
     workflowId = ((await created.json()) as { id: string }).id;
     expect((await api('POST', `/workflows/${workflowId}/publish`)).status).toBe(200);
+    const routing = await api('POST', '/workflows', {
+      integration: 'sandbox',
+      name: 'Route tickets',
+      trigger: { type: 'request' },
+      settings: [{ id: 'queue', label: 'Queue', type: 'text', required: true }],
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
+    expect(routing.status, await routing.clone().text()).toBe(201);
+    routingId = ((await routing.json()) as { id: string }).id;
+    expect((await api('POST', `/workflows/${routingId}/publish`)).status).toBe(200);
   });
   afterAll(async () => {
     await browser?.close();
@@ -145,6 +157,16 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(withWorkflow!.config.configuredWorkflows?.[workflowId]).toMatchObject({ enabled: true, settings: { prefix: '[app]' } });
     // Each save keeps what the other saved.
     expect(withWorkflow!.config.sharedSettings).toMatchObject({ channel: '#alerts', team: 'support' });
+    // A workflow with a required setting asks for it first, then turns on with it.
+    await frame.getByRole('switch', { name: 'Route tickets' }).click();
+    const turnOn = frame.getByRole('button', { name: 'Save and turn on' });
+    await turnOn.click();
+    await frame.getByText('Enter queue.').waitFor();
+    await frame.getByLabel('Queue').fill('billing');
+    await turnOn.click();
+    await expect.poll(async () => (await sdk<SdkCredential[]>(sub, '/sdk/credentials'))[0]!.config.configuredWorkflows?.[routingId]).toMatchObject({ enabled: true, settings: { queue: 'billing' } });
+    await expect(frame.getByRole('switch', { name: 'Route tickets' }).isChecked()).resolves.toBe(true);
+    expect((await sdk<SdkCredential[]>(sub, '/sdk/credentials'))[0]!.config.configuredWorkflows?.[workflowId]).toMatchObject({ enabled: true, settings: { prefix: '[app]' } });
     await screenshot(reference.page, 'portal-configuration-light');
 
     // Disconnect asks first; Cancel keeps the account.

@@ -152,18 +152,39 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
   const switchId = `workflow-${workflow.id}`;
   const selection = { selectedCredentialId: accountId };
 
+  // A workflow with a required setting the account lacks cannot be turned on yet: its settings are asked first.
+  const missing = fields.some((field) => field.required && field.kind !== 'boolean' && (state?.settings?.[field.id] ?? '') === '');
+  const [asking, setAsking] = useState(false);
+
+  const turn = async (on: boolean) => {
+    await invoke(on ? 'enableWorkflow' : 'disableWorkflow', workflow.id, selection);
+    await invoke('triggerSDKEvent', {
+      type: 'onWorkflowChange',
+      integrationId: integration.id,
+      integrationType: integrationType(integration),
+      workflowId: workflow.id,
+      workflowStateChange: { enabled: on },
+    });
+  };
+
+  const saveSettings = (values: Record<string, unknown>) =>
+    saveConfig((config) => {
+      const current = config.configuredWorkflows[workflow.id] ?? {};
+      return {
+        ...config,
+        configuredWorkflows: { ...config.configuredWorkflows, [workflow.id]: { ...current, settings: { ...without(current.settings, fields), ...values } } },
+      };
+    });
+
   const toggle = async () => {
-    setBusy(true);
     setError(undefined);
+    if (!enabled && missing) {
+      setAsking(true);
+      return;
+    }
+    setBusy(true);
     try {
-      await invoke(enabled ? 'disableWorkflow' : 'enableWorkflow', workflow.id, selection);
-      await invoke('triggerSDKEvent', {
-        type: 'onWorkflowChange',
-        integrationId: integration.id,
-        integrationType: integrationType(integration),
-        workflowId: workflow.id,
-        workflowStateChange: { enabled: !enabled },
-      });
+      await turn(!enabled);
     } catch (failure) {
       setError(`${serverError(failure).message} Try again.`);
     } finally {
@@ -187,6 +208,26 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
           {error}
         </p>
       )}
+      {asking && !enabled && (
+        <FieldsForm
+          fields={fields}
+          initial={state?.settings}
+          submitLabel="Save and turn on"
+          busyLabel="Turning on…"
+          loadOptions={loadOptions}
+          onSubmit={async (values) => {
+            try {
+              await saveSettings(values);
+              await turn(true);
+              setAsking(false);
+            } catch (failure) {
+              throw serverError(failure);
+            }
+          }}
+        >
+          <p className="help">{title} needs these settings before it can run.</p>
+        </FieldsForm>
+      )}
       {enabled && fields.length > 0 && (
         <FieldsForm
           fields={fields}
@@ -197,13 +238,7 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
           loadOptions={loadOptions}
           onSubmit={async (values) => {
             try {
-              await saveConfig((config) => {
-                const current = config.configuredWorkflows[workflow.id] ?? {};
-                return {
-                  ...config,
-                  configuredWorkflows: { ...config.configuredWorkflows, [workflow.id]: { ...current, settings: { ...without(current.settings, fields), ...values } } },
-                };
-              });
+              await saveSettings(values);
             } catch (failure) {
               throw serverError(failure);
             }
