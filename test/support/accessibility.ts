@@ -16,8 +16,9 @@ export interface AxeViolation {
  * an assertion that they are none.
  */
 export async function seriousAccessibilityViolations(page: Page | Frame): Promise<AxeViolation[]> {
-  // Colours mid-transition (after a theme change, a hover) are not the page's colours: let them settle first.
-  await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished)));
+  // Colours mid-transition (after a theme change, a hover) are not the page's colours: let them settle first. A
+  // transition cancelled meanwhile (its element restyled or removed) rejects `finished`: it has settled too.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined))));
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
