@@ -424,4 +424,20 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
       await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
     }
   });
+
+  it('follows the system setting under the system theme, also when it changes while the portal is open', async () => {
+    expect((await api('PUT', '/integrations/sandbox-apikey', { portal: { theme: 'system' } })).status).toBe(200);
+    try {
+      const reference = await open();
+      await reference.page.emulateMedia({ colorScheme: 'dark' });
+      await reference.signIn(freshUser('portal-system'));
+      const frame = await startConnect(reference, 'sandbox-apikey');
+      const look = () => frame.locator('html').evaluate((root) => ({ theme: root.dataset.theme, background: getComputedStyle(document.querySelector('.dialog')!).backgroundColor }));
+      expect(await look()).toEqual({ theme: 'dark', background: 'rgb(24, 28, 33)' });
+      await reference.page.emulateMedia({ colorScheme: 'light' });
+      await expect.poll(look).toEqual({ theme: 'light', background: 'rgb(255, 255, 255)' });
+    } finally {
+      await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
+    }
+  });
 });

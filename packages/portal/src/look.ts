@@ -33,6 +33,19 @@ export function applyLook(root: HTMLElement, look: Look): void {
   }
   if (typeof look.fontFamily === 'string' && FONT.test(look.fontFamily)) root.style.setProperty('--font', look.fontFamily);
   else root.style.removeProperty('--font');
-  const theme = look.theme === 'light' || look.theme === 'dark' ? look.theme : 'system';
-  root.dataset.theme = theme;
+  chosen.set(root, look.theme === 'light' || look.theme === 'dark' ? look.theme : 'system');
+  showTheme(root);
 }
+
+/** The user's system setting, followed while the theme is `system`; the stylesheet knows only light and dark. */
+const systemDark = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+const chosen = new Map<HTMLElement, 'light' | 'dark' | 'system'>();
+
+function showTheme(root: HTMLElement): void {
+  const theme = chosen.get(root) ?? 'system';
+  root.dataset.theme = theme === 'system' ? (systemDark?.matches ? 'dark' : 'light') : theme;
+}
+
+systemDark?.addEventListener('change', () => {
+  for (const root of chosen.keys()) showTheme(root);
+});
