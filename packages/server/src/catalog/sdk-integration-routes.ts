@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, IntegrationMetadata, SdkIntegration } from '@switchboard/wire';
+import { EncodedAnswer, sendEncoded } from '../http/encoded-answer.js';
 import { integrationVisible } from '../users/permissions.js';
 import { lacksOAuthClient, projectCatalog, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
@@ -46,26 +46,26 @@ function integrationViewOf(publicUrl: string, integration: ProjectIntegration, p
  * The serialized answers, per cached catalog (a change to the project's integrations makes a new catalog object) and
  * per what else shapes them: the integrations the token sees and, for /sdk/integrations, the published workflows. A
  * project's tokens almost always see the same list, so one answer per route is kept; with 500 integrations that
- * answer is about 250 KB of JSON, which is what the route would otherwise serialize on every call.
+ * answer is about 770 KB of JSON, which is what the route would otherwise serialize on every call, and about 40 KB
+ * compressed, which is what a browser then downloads.
  */
-const answers = new WeakMap<readonly ProjectIntegration[], { integrations?: { key: string; json: Buffer }; metadata?: { key: string; json: Buffer } }>();
+const answers = new WeakMap<readonly ProjectIntegration[], { integrations?: { key: string; answer: EncodedAnswer }; metadata?: { key: string; answer: EncodedAnswer } }>();
 
-function answerOf(catalog: readonly ProjectIntegration[], route: 'integrations' | 'metadata', key: string, serialize: () => string): Buffer {
+function answerOf(catalog: readonly ProjectIntegration[], route: 'integrations' | 'metadata', key: string, serialize: () => string): EncodedAnswer {
   let known = answers.get(catalog);
   if (!known) answers.set(catalog, (known = {}));
   const cached = known[route];
-  if (cached?.key === key) return cached.json;
+  if (cached?.key === key) return cached.answer;
   // Kept encoded: writing a string of that size to the socket would UTF-8 encode it again on every call.
-  const json = Buffer.from(serialize());
-  known[route] = { key, json };
-  return json;
+  const answer = new EncodedAnswer(Buffer.from(serialize()));
+  known[route] = { key, answer };
+  return answer;
 }
 
 /** What of the published workflows /sdk/integrations shows: a new version, or one (de)activated, changes it. */
 const workflowsKey = (workflows: readonly Published[]) => workflows.map((workflow) => `${workflow.id}@${workflow.version}@${workflow.dateUpdated}`).join(',');
 
-/** An answer serialized earlier by this route's own serializer goes out as it is (Fastify sends a Buffer untouched). */
-const sendSerialized = (reply: FastifyReply, json: Buffer) => reply.type('application/json; charset=utf-8').send(json);
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** GET /sdk/integrations and GET /sdk/metadata: the project's active integrations the user token is offered. */
 export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTypebox {
@@ -75,22 +75,23 @@ export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTyp
       const [catalog, workflows] = await Promise.all([projectCatalog(context, request.sdk.project.id), publishedWorkflows(context.db, request.sdk.project.id)]);
       const offered = connectable(catalog.all, request.sdk.permissions);
       const key = `${offered.map((integration) => integration.id).join(',')}\n${workflowsKey(workflows)}`;
-      const json = answerOf(catalog.all, 'integrations', key, () => {
+      const answer = answerOf(catalog.all, 'integrations', key, () => {
         const byIntegration = new Map<string, Published[]>();
         for (const workflow of workflows) byIntegration.set(workflow.integrationId, [...(byIntegration.get(workflow.integrationId) ?? []), workflow]);
         // The route's own serializer: a field its answer schema does not declare still never leaves the server.
         return String(reply.serialize(offered.map((integration) => integrationViewOf(publicUrl, integration, byIntegration.get(integration.id) ?? []))));
       });
-      return sendSerialized(reply, json);
+      // Serialized earlier by this route's own serializer: it goes out as it is (Fastify sends a Buffer untouched).
+      return sendEncoded(request, reply, answer, JSON_TYPE);
     });
 
     app.get('/metadata', { schema: { tags: ['SDK'], summary: 'Name, brand colour and icon of each active integration', response: { 200: Type.Array(IntegrationMetadata), '4xx': ErrorResponse } } }, async (request, reply) => {
       const catalog = await projectCatalog(context, request.sdk.project.id);
       const offered = connectable(catalog.all, request.sdk.permissions);
-      const json = answerOf(catalog.all, 'metadata', offered.map((integration) => integration.id).join(','), () =>
+      const answer = answerOf(catalog.all, 'metadata', offered.map((integration) => integration.id).join(','), () =>
         String(reply.serialize(offered.map((integration) => viewsOf(publicUrl, integration).metadata))),
       );
-      return sendSerialized(reply, json);
+      return sendEncoded(request, reply, answer, JSON_TYPE);
     });
   };
 }
