@@ -35,7 +35,8 @@ const HELP = `npm run bench:proxy -- [options]
   --database D        sqlite (default) or postgres: Switchboard on a fresh schema of DATABASE_URL, else
                       TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
   --integrations N    then define N custom integrations (icons included) in the project and time the SDK routes
-                      /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after), and the proxy
+                      /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after, asking for
+                      compression as Chromium does), and the proxy
                       addressed by type, by integration id and by custom-integration id
   --profile           run (c) under node --cpu-prof and print where its time went (slows (c) a little)
   --markdown          also print the tables as Markdown
@@ -281,15 +282,25 @@ async function connectBenchAccount(server: SwitchboardProcess, upstreamOrigin: s
 /** A custom integration's icon of a realistic size (about 2 KB of path data). */
 const CATALOG_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="${Array.from({ length: 160 }, (_, i) => `M${i % 24} ${(i * 7) % 24}h1`).join('')}"/></svg>`;
 
-/** Serial p50 of GET `url`, ms, over `count` requests after a few unmeasured ones. */
+/** What Chromium sends (packages/server/test/sdk-listing-encodings.test.ts): the SDK routes are timed as a browser gets them. */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
+
+/** What one route's answer weighed on the wire the last time it was timed: coding and bytes sent, bytes decoded. */
+const wireSizes = new Map<string, { coding: string; sent: number; decoded: number }>();
+
+/**
+ * Serial p50 of GET `url`, ms, over `count` requests after a few unmeasured ones, asking for compression as a browser
+ * does; fetch decodes the answer, so the time includes the decoding a browser does too.
+ */
 async function serialP50(url: string, token: string, count = 100): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < count + 10; i += 1) {
     const started = performance.now();
-    const answer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    await answer.arrayBuffer();
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': BROWSER_ACCEPT_ENCODING } });
+    const body = await answer.arrayBuffer();
     if (answer.status !== 200) throw new Error(`GET ${url} answered ${answer.status}`);
     if (i >= 10) times.push(performance.now() - started);
+    if (i === 0) wireSizes.set(url, { coding: answer.headers.get('content-encoding') ?? 'identity', sent: Number(answer.headers.get('content-length') ?? body.byteLength), decoded: body.byteLength });
   }
   return median(times);
 }
@@ -308,9 +319,14 @@ async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: C
   const customs = (await call('GET', `${server.url}/api/v1/projects/${project.projectId}/custom-integrations`, { bearer: project.secretKey })).json<{ id: string; slug: string }[]>();
   const customIntegrationId = customs.find((custom) => custom.slug === 'bench')!.id;
   const routes = ['/integrations', '/metadata', '/me'];
-  const timeRoutes = async () => {
+  const sizes: string[] = [];
+  const timeRoutes = async (integrations: number) => {
     const figures: number[] = [];
-    for (const route of routes) figures.push(await serialP50(`${sdk}${route}`, token));
+    for (const route of routes) {
+      figures.push(await serialP50(`${sdk}${route}`, token));
+      const size = wireSizes.get(`${sdk}${route}`)!;
+      sizes.push(`GET /sdk${route} at ${integrations} integrations: ${int(size.sent)} B sent (${size.coding}), ${int(size.decoded)} B decoded`);
+    }
     return figures;
   };
   const proxyPaths = {
@@ -331,7 +347,7 @@ async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: C
     return byPath.map(median);
   };
   const before = listed.length;
-  const routesBefore = await timeRoutes();
+  const routesBefore = await timeRoutes(before);
   const proxyBefore = await timeProxy();
   process.stdout.write(`\ndefining ${options.integrations} custom integrations…\n`);
   for (let i = 0; i < options.integrations; i += 1) {
@@ -347,7 +363,7 @@ async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: C
     });
   }
   const after = before + options.integrations;
-  const routesAfter = await timeRoutes();
+  const routesAfter = await timeRoutes(after);
   const proxyAfter = await timeProxy();
   const routeRows = routes.map((route, i) => [`GET /sdk${route}`, ms(routesBefore[i]!), ms(routesAfter[i]!), ratio(routesAfter[i]! / routesBefore[i]!), `≤ 1.50 ${routesAfter[i]! / routesBefore[i]! <= 1.5 ? 'met' : 'MISSED'}`]);
   const proxyRows = Object.keys(proxyPaths).map((name, i) => [`proxy ${name}`, int(proxyBefore[i]!), int(proxyAfter[i]!), ratio(proxyAfter[i]! / proxyBefore[i]!), '']);
@@ -355,8 +371,8 @@ async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: C
   const header = ['', `${before} integrations`, `${after} integrations`, 'after/before', 'goal'];
   const rows = [...routeRows, ...proxyRows, ['proxy by custom-integration id / by integration id', '', ratio(byCustom), '', `≥ 0.90 ${byCustom >= 0.9 ? 'met' : 'MISSED'}`]];
   return {
-    text: ['SDK routes (serial p50, ms) and the proxy (req/s) as the catalog grows:', table(header, rows)].join('\n'),
-    markdown: markdownTable(header, rows),
+    text: [`SDK routes (serial p50, ms; Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}) and the proxy (req/s) as the catalog grows:`, table(header, rows), '', ...sizes].join('\n'),
+    markdown: [markdownTable(header, rows), '', ...sizes.map((line) => `- ${line}`)].join('\n'),
     routes: Object.fromEntries(routes.map((route, i) => [route, { before: routesBefore[i], after: routesAfter[i] }])),
     proxy: Object.fromEntries(Object.keys(proxyPaths).map((name, i) => [name, { before: proxyBefore[i], after: proxyAfter[i] }])),
   };
