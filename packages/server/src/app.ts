@@ -129,18 +129,21 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
 
   installErrorHandler(app);
   registerJsonBodyParser(app);
-  app.addHook('onResponse', async (request, reply) => {
-    // At LOG_LEVEL=warn and above the line is never written: do not build it.
-    if (!INFO_OR_BELOW.has(request.log.level)) return;
-    request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // At LOG_LEVEL=warn and above the line is never written: no hook at all, so no request pays for one.
+  if (INFO_OR_BELOW.has(app.log.level)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
   app.addHook('preClose', async () => {
     context.lifecycle.closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (context.lifecycle.closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   await app.register(swagger, {
     openapi: {
