@@ -24,7 +24,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { loggedPath, loggerOptions } from './http/logger.js';
+import { lazyRequestLogger, loggedPath, loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -82,6 +82,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     routerOptions: { maxParamLength: 8192 },
     // One line per request (below) instead of Fastify's two, with the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
     // No type coercion either: `5` where a string is expected is a 400, not "5".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },

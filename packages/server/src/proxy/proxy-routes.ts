@@ -99,7 +99,8 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
 
   const body = await requestBody(context, request);
   const abort = new CallerGone();
-  reply.raw.once('close', () => {
+  // `on`, not `once`: close comes once per response anyway, and abort() is idempotent.
+  reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
   const send = async (usable: UsableCredential) => {
