@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LoadResult, LoadSpec } from './load-generator.js';
+import { exitOnHelp, REPORT_OPTIONS, usageError } from './lib/args.js';
 import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
@@ -72,23 +73,14 @@ const { values } = parseArgs({
     'open-loop-share': { type: 'string', default: '0.5' },
     database: { type: 'string', default: 'sqlite' },
     integrations: { type: 'string', default: '0' },
-    markdown: { type: 'boolean', default: false },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    ...REPORT_OPTIONS,
   },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+exitOnHelp(values.help, HELP);
 
 function positive(name: string, value: string, allowZero = false): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || (!allowZero && parsed === 0)) {
-    process.stderr.write(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number\n${HELP}`);
-    process.exit(1);
-  }
+  if (!Number.isFinite(parsed) || parsed < 0 || (!allowZero && parsed === 0)) usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`, HELP);
   return parsed;
 }
 
