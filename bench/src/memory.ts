@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { usageError } from './lib/args.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench } from './lib/processes.js';
@@ -70,14 +71,8 @@ const options = {
   setup: values.setup as 'direct' | 'api',
   database: values.database as 'sqlite' | 'postgres',
 };
-if (options.setup !== 'direct' && options.setup !== 'api') {
-  process.stderr.write(`--setup must be direct or api\n${HELP}`);
-  process.exit(1);
-}
-if (options.database !== 'sqlite' && options.database !== 'postgres') {
-  process.stderr.write(`--database must be sqlite or postgres\n${HELP}`);
-  process.exit(1);
-}
+if (options.setup !== 'direct' && options.setup !== 'api') usageError('--setup must be direct or api', HELP);
+if (options.database !== 'sqlite' && options.database !== 'postgres') usageError('--database must be sqlite or postgres', HELP);
 
 const API_KEY = 'k';
 
