@@ -33,7 +33,11 @@ export class EncodedAnswer {
   coded(coding: ContentCoding): Promise<Buffer | undefined> {
     let known = this.#coded.get(coding);
     if (!known) {
-      known = compress[coding](this.bytes).then((coded) => (coded.length < this.bytes.length ? coded : undefined));
+      // A failed compression is remembered as "none": the plain bytes still serve every request.
+      known = compress[coding](this.bytes).then(
+        (coded) => (coded.length < this.bytes.length ? coded : undefined),
+        () => undefined,
+      );
       this.#coded.set(coding, known);
     }
     return known;
