@@ -13,6 +13,10 @@ export interface ProjectTable {
   is_dev: number;
   /** 1: custom integrations may reach loopback, private and link-local addresses (the sandbox, tests). */
   allow_private_upstreams: number;
+  /** The project's Connect Portal look (#rgb / #rrggbb; light | dark | system; a font list); null: not set. */
+  portal_accent_color: string | null;
+  portal_theme: string | null;
+  portal_font_family: string | null;
   created_at: string;
   updated_at: string;
 }
