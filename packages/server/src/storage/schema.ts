@@ -51,7 +51,7 @@ export interface IntegrationTable {
   client_secret_sealed: string | null;
   /** JSON array, overriding the definition's default scopes; null keeps the defaults. */
   scopes: string | null;
-  /** JSON: { description, overview, accentColor }. */
+  /** JSON PortalConfig: { description, overview, accentColor, theme, fontFamily, userSettings }. */
   portal_config: string;
   created_at: string;
   updated_at: string;
