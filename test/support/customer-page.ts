@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { BrowserContext, Page } from 'playwright-core';
 
 /**
  * A customer's web app on its own loopback origin (`http://localhost:<port>`, while Switchboard is `127.0.0.1`): a
@@ -68,4 +69,27 @@ export async function startCustomerPage(serverUrl: string, port: number): Promis
     returns,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A Switchboard server as the browser suites see it: where it is, its project, and user tokens for it. */
+interface SwitchboardFor {
+  url: string;
+  projectId: string;
+  userToken(sub: string): Promise<string>;
+}
+
+/** The customer's page in a new tab, signed in as `sub` (which loads the integrations as they are now). */
+export async function signedInPage(context: BrowserContext, site: CustomerPage, server: SwitchboardFor, sub: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(site.appUrl);
+  const userToken = await server.userToken(sub);
+  await page.evaluate(
+    ({ host, projectId, userToken }) => {
+      const sdk = (window as unknown as { switchboard: { configureGlobal(o: object): void; authenticate(p: string, t: string): Promise<void> } }).switchboard;
+      sdk.configureGlobal({ host });
+      return sdk.authenticate(projectId, userToken);
+    },
+    { host: server.url, projectId: server.projectId, userToken },
+  );
+  return page;
 }

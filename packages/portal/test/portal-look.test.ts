@@ -4,10 +4,10 @@
  * SDK frames it on a customer's page of another origin.
  */
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seriousAccessibilityViolations } from '../../../test/support/accessibility.js';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
-import { startCustomerPage, type CustomerPage } from '../../../test/support/customer-page.js';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { signedInPage, startCustomerPage, type CustomerPage } from '../../../test/support/customer-page.js';
 import { management } from '../../server/test/support/management.js';
 import { newUser } from '../../server/test/support/sdk-flows.js';
 import { freePort, startTestServer, type TestServer } from '../../server/test/support/test-server.js';
@@ -38,31 +38,15 @@ describe.skipIf(!chromiumPath)("the Connect Portal's look: connect() options, th
     await site?.close();
     await server?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-    context.setDefaultTimeout(10_000);
+  freshContextEachTest(() => browser, (fresh) => {
+    context = fresh;
   });
   afterEach(async () => {
-    await context?.close();
     await api('PATCH', '', { portal: {} });
     await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
   });
 
-  /** The customer's page, signed in (which loads the integrations, and so their look, as they are now). */
-  async function signedIn(): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(site.appUrl);
-    const userToken = await server.userToken(newUser('look'));
-    await page.evaluate(
-      ({ host, projectId, userToken }) => {
-        const sdk = (window as unknown as { switchboard: { configureGlobal(o: object): void; authenticate(p: string, t: string): Promise<void> } }).switchboard;
-        sdk.configureGlobal({ host });
-        return sdk.authenticate(projectId, userToken);
-      },
-      { host: server.url, projectId: server.projectId, userToken },
-    );
-    return page;
-  }
+  const signedIn = () => signedInPage(context, site, server, newUser('look'));
 
   /** Opens the portal with connect('sandbox-apikey', options) and answers its frame once the dialog is drawn. */
   async function openPortal(page: Page, connectOptions: object = {}): Promise<Frame> {
@@ -157,9 +141,8 @@ describe.skipIf(!chromiumPath)("the Connect Portal's look: connect() options, th
 
   it("keeps the project's look at 360 px, and the keyboard reaches the portal's controls", async () => {
     await api('PATCH', '', { portal: { accentColor: '#0b7285', theme: 'dark', fontFamily: 'Georgia, serif' } });
-    await context.close();
-    context = await browser.newContext({ viewport: { width: 360, height: 720 } });
     const page = await signedIn();
+    await page.setViewportSize({ width: 360, height: 720 });
     const frame = await openPortal(page);
     expect((await seenLook(page, frame)).accent).toBe('#0b7285');
     const width = await frame.evaluate(() => document.querySelector('.dialog')!.getBoundingClientRect().width);

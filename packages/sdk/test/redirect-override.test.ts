@@ -4,9 +4,9 @@
  * there, the page forwards the query to Switchboard's callback, and the account is connected.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../../../test/support/chromium.js';
-import { startCustomerPage, type CustomerPage } from '../../../test/support/customer-page.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium } from '../../../test/support/chromium.js';
+import { signedInPage, startCustomerPage, type CustomerPage } from '../../../test/support/customer-page.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { json, newUser } from '../../server/test/support/sdk-flows.js';
 import { freePort, startTestServer, type TestServer } from '../../server/test/support/test-server.js';
@@ -30,26 +30,11 @@ describe.skipIf(!chromiumPath)('overrideRedirectUrl: OAuth through the customerâ
     await site?.close();
     await server?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-    context.setDefaultTimeout(10_000);
+  freshContextEachTest(() => browser, (fresh) => {
+    context = fresh;
   });
-  afterEach(async () => context?.close());
 
-  async function signedIn(sub: string): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(site.appUrl);
-    const userToken = await server.userToken(sub);
-    await page.evaluate(
-      ({ host, projectId, userToken }) => {
-        const sdk = (window as unknown as { switchboard: { configureGlobal(o: object): void; authenticate(p: string, t: string): Promise<void> } }).switchboard;
-        sdk.configureGlobal({ host });
-        return sdk.authenticate(projectId, userToken);
-      },
-      { host: server.url, projectId: server.projectId, userToken },
-    );
-    return page;
-  }
+  const signedIn = (sub: string) => signedInPage(context, site, server, sub);
   const install = (page: Page, connectOptions: object) =>
     page.evaluate((options) => Object.assign(window, { openWith: 'installIntegration', integrationType: 'sandbox', connectOptions: options }), connectOptions);
   const outcome = (page: Page) => page.evaluate(() => (window as unknown as { outcome: Promise<Outcome> }).outcome);
@@ -79,12 +64,15 @@ describe.skipIf(!chromiumPath)('overrideRedirectUrl: OAuth through the customerâ
     const page = await signedIn(sub);
     await install(page, { overrideRedirectUrl: 'https://elsewhere.example.com/oauth/return' });
     const returnsBefore = site.returns.length;
+    const popupOpened = page.waitForEvent('popup');
     await page.getByRole('button', { name: 'Open the portal' }).click();
+    const popup = await popupOpened;
     const { rejected } = await outcome(page);
     expect(rejected).toMatchObject({ code: 'REDIRECT_URL_NOT_ALLOWED', field: 'installOptions.overrideRedirectUrl' });
     expect(site.returns).toHaveLength(returnsBefore);
-    // The popup it opened from the click was closed.
-    expect(context.pages().filter((candidate) => candidate !== page && !candidate.isClosed())).toEqual([]);
+    // The popup it opened from the click is closed, having never left for the provider.
+    if (!popup.isClosed()) await popup.waitForEvent('close');
+    expect(popup.url()).not.toContain('/sandbox/');
     const me = await json(await server.sdk(sub, '/me'));
     expect(me.integrations.sandbox.allCredentials).toEqual([]);
   });
