@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
 import { seriousAccessibilityViolations } from '../../../test/support/accessibility.js';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { CatalogPage, freshUser } from './support/catalog-page.js';
 import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment.js';
 
@@ -75,13 +75,7 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
     await env?.close();
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh), { viewport: { width: 1280, height: 900 } });
 
   /** A fresh demo user with a sandbox account, on the integration's details with the workflows panel. */
   async function connectedUser(label: string): Promise<{ catalog: CatalogPage; credentialId: string }> {
