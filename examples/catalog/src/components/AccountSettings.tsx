@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ConnectedAccount, InstallField } from '@switchboard/sdk';
-import { SettingField } from './SettingField.js';
+import { SettingField, SettingsFormEnd } from './SettingField.js';
 
 export interface AccountSettingsProps {
   account: ConnectedAccount;
@@ -93,19 +93,7 @@ export function AccountSettings({ account, loadFields, save }: AccountSettingsPr
             const invalid = error?.field === field.id;
             return <SettingField key={field.id} id={id} field={field} current={current} invalid={invalid} />;
           })}
-          {error && (
-            <p className="form-error" role="alert">
-              {error.message}
-            </p>
-          )}
-          <div className="settings-actions">
-            <button type="submit" className="button primary small" disabled={saving}>
-              {saving ? 'Saving…' : 'Save settings'}
-            </button>
-            <button type="button" className="button small" onClick={() => setEditing(false)} disabled={saving}>
-              Cancel
-            </button>
-          </div>
+          <SettingsFormEnd error={error?.message} saving={saving} saveLabel="Save settings" onCancel={() => setEditing(false)} />
         </form>
       )}
     </div>

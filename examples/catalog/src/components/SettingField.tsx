@@ -42,3 +42,34 @@ export function SettingField({ id, field, current, invalid, describedBy }: Setti
     </div>
   );
 }
+
+export interface SettingsFormEndProps {
+  /** What is wrong, said next to the buttons; its id lets the field at fault point at it. */
+  error: string | undefined;
+  errorId?: string;
+  errorTestId?: string;
+  saving: boolean;
+  saveLabel: string;
+  onCancel(): void;
+}
+
+/** The end of a settings form: the error, if any, then Save and Cancel. */
+export function SettingsFormEnd({ error, errorId, errorTestId, saving, saveLabel, onCancel }: SettingsFormEndProps) {
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert" id={errorId} data-testid={errorTestId}>
+          {error}
+        </p>
+      )}
+      <div className="settings-actions">
+        <button type="submit" className="button primary small" disabled={saving}>
+          {saving ? 'Saving…' : saveLabel}
+        </button>
+        <button type="button" className="button small" onClick={onCancel} disabled={saving}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ConnectedAccount, IntegrationState, WorkflowInfo } from '@switchboard/sdk';
 import { useSwitchboard } from '@switchboard/react';
 import { asError, type ErrorLike } from '../errors.js';
-import { SettingField } from './SettingField.js';
+import { SettingField, SettingsFormEnd } from './SettingField.js';
 import './workflows.css';
 
 /** Saves a workflow's settings on the account, then the user state is read again. */
@@ -263,19 +263,7 @@ function WorkflowSettingsForm({
           />
         );
       })}
-      {error && (
-        <p className="form-error" role="alert" id={ids.error} data-testid="workflow-settings-error">
-          {error.message}
-        </p>
-      )}
-      <div className="settings-actions">
-        <button type="submit" className="button primary small" disabled={saving}>
-          {saving ? 'Saving…' : 'Save and enable'}
-        </button>
-        <button type="button" className="button small" onClick={onCancel} disabled={saving}>
-          Cancel
-        </button>
-      </div>
+      <SettingsFormEnd error={error?.message} errorId={ids.error} errorTestId="workflow-settings-error" saving={saving} saveLabel="Save and enable" onCancel={onCancel} />
     </form>
   );
 }
