@@ -5,7 +5,8 @@ import { findIntegration, listIntegrations } from '../catalog/integration-store.
 import { checkPostInstallSettings } from '../connect/install-inputs.js';
 import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
-import { credentialVisible, visibleCredentials } from '../users/permissions.js';
+import { credentialVisible, requireAllowed, visibleCredentials } from '../users/permissions.js';
+import { changesWorkflows } from '../workflows/workflow-enablement.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { credentialEvent } from './credential-events.js';
 import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
@@ -82,6 +83,10 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         // A credential the token's permissions hide is answered like one that does not exist.
         if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
           throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+        }
+        // Turning workflows on or off here is the same call as enableWorkflow, under the same JWT permission.
+        if (changesWorkflows(credential.config, request.body.config)) {
+          requireAllowed(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id }, 'workflows');
         }
         // The integration's post-install options are checked like install inputs; other settings are the app's own.
         checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
