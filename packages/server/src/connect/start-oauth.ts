@@ -59,7 +59,7 @@ export async function startOAuth(
     sees: seenByToken(start.permissions, integration),
   };
   const seen = await checkInstallAllowed(context, integration, user.id, choice);
-  const accountType = resolveAccountType(integration.definition, installOptions.accountType);
+  const accountType = resolveAccountType(integration, installOptions.accountType);
   const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, start.preOptionsField);
   const publicInputs = { ...accountType?.vars, ...publicValues };
   const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
