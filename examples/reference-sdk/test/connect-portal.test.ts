@@ -463,6 +463,10 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
       expect(await choice.getByRole('button').allTextContents()).toEqual(['EU workspace', 'US workspace']);
       await screenshot(reference.page, 'portal-account-types-light');
       expect(await axeViolations(reference.page)).toEqual([]);
+      await reference.page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(reference.page, 'portal-account-types-dark');
+      expect(await axeViolations(reference.page)).toEqual([]);
+      await reference.page.emulateMedia({ colorScheme: 'light' });
 
       await tabTo(reference, choice.getByRole('button', { name: 'EU workspace' }));
       await reference.page.keyboard.press('Enter');
