@@ -68,36 +68,44 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const measureFrom = start + spec.warmupMs;
   const measureUntil = measureFrom + spec.durationMs;
 
+  /** Sends one request and reads its answer: its status, body bytes, and what went wrong if it did. */
+  const exchange = async (): Promise<{ status: string; bytes: number; failure?: string }> => {
+    try {
+      const answer = await pool.request({ path: spec.path, method: spec.method, headers, body } satisfies Dispatcher.RequestOptions);
+      if (answer.statusCode !== 200) {
+        return { status: String(answer.statusCode), bytes: 0, failure: `${spec.method} ${spec.origin}${spec.path} → ${answer.statusCode} ${await answer.body.text()}` };
+      }
+      let bytes = 0;
+      for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
+      return { status: '200', bytes };
+    } catch (error) {
+      return { status: 'error', bytes: 0, failure: `${spec.method} ${spec.origin}${spec.path} → ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` };
+    }
+  };
+
+  /** Counts an answer in the window (`from` is when it was sent or, open loop, when it was due); false outside it. */
+  const record = (from: number, done: number, answer: { status: string; bytes: number; failure?: string }, inWindow: boolean): boolean => {
+    allRequests += 1;
+    if (!inWindow) {
+      if (answer.failure !== undefined) firstFailure ??= answer.failure;
+      return false;
+    }
+    if (count < latencies.length) latencies[count] = done - from;
+    count += 1;
+    statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    if (answer.failure !== undefined) firstFailure ??= answer.failure;
+    else responseBytes = answer.bytes;
+    return true;
+  };
+
   const worker = async () => {
     while (performance.now() < measureUntil) {
       const sent = performance.now();
-      let status = 'error';
-      let bytes = 0;
-      let failure: string | undefined;
-      try {
-        const answer = await pool.request({ path: spec.path, method: spec.method, headers, body } satisfies Dispatcher.RequestOptions);
-        status = String(answer.statusCode);
-        if (answer.statusCode === 200) {
-          for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
-        } else {
-          failure = `${spec.method} ${spec.origin}${spec.path} → ${answer.statusCode} ${await answer.body.text()}`;
-        }
-      } catch (error) {
-        failure = `${spec.method} ${spec.origin}${spec.path} → ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-      }
+      const answer = await exchange();
       const done = performance.now();
-      allRequests += 1;
-      if (done >= measureFrom && done < measureUntil) {
-        if (count < latencies.length) latencies[count] = done - sent;
-        count += 1;
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (failure !== undefined) firstFailure ??= failure;
-        else responseBytes = bytes;
-      } else if (failure !== undefined) {
-        firstFailure ??= failure;
-        // Requests fail fast when the target is down: do not spin through the warm-up.
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const counted = record(sent, done, answer, done >= measureFrom && done < measureUntil);
+      // Requests fail fast when the target is down: do not spin through the warm-up.
+      if (!counted && answer.failure !== undefined) await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
 
@@ -106,30 +114,9 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     const inFlight = new Set<Promise<void>>();
     let next = start;
     const one = async (scheduled: number) => {
-      let status = 'error';
-      let bytes = 0;
-      let failure: string | undefined;
-      try {
-        const answer = await pool.request({ path: spec.path, method: spec.method, headers, body } satisfies Dispatcher.RequestOptions);
-        status = String(answer.statusCode);
-        if (answer.statusCode === 200) {
-          for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
-        } else {
-          failure = `${spec.method} ${spec.origin}${spec.path} → ${answer.statusCode} ${await answer.body.text()}`;
-        }
-      } catch (error) {
-        failure = `${spec.method} ${spec.origin}${spec.path} → ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-      }
-      const done = performance.now();
-      allRequests += 1;
+      const answer = await exchange();
       // Counted by when it was due, so a slow answer at the end of the window still counts.
-      if (scheduled >= measureFrom && scheduled < measureUntil) {
-        if (count < latencies.length) latencies[count] = done - scheduled;
-        count += 1;
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (failure !== undefined) firstFailure ??= failure;
-        else responseBytes = bytes;
-      } else if (failure !== undefined) firstFailure ??= failure;
+      record(scheduled, performance.now(), answer, scheduled >= measureFrom && scheduled < measureUntil);
     };
     while (next < measureUntil) {
       const now = performance.now();

@@ -13,6 +13,7 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitOnHelp, REPORT_OPTIONS, wholeNumber } from './lib/args.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { BenchRun, runBench } from './lib/processes.js';
@@ -28,20 +29,13 @@ Chromium: CHROMIUM_PATH, else /usr/bin/chromium
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '15' },
-    markdown: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    markdown: REPORT_OPTIONS.markdown,
+    keep: REPORT_OPTIONS.keep,
+    help: REPORT_OPTIONS.help,
   },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const rounds = Number(values.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) {
-  process.stderr.write(`--rounds must be a whole number ≥ 1\n${HELP}`);
-  process.exit(1);
-}
+exitOnHelp(values.help, HELP);
+const rounds = wholeNumber('rounds', values.rounds, HELP);
 
 type Mode = 'baseline' | 'cold' | 'warm';
 

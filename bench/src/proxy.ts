@@ -2,7 +2,8 @@
  * bench:proxy — throughput and latency of Switchboard's Proxy API against baselines measured in the same run:
  *   (a) direct: the load generator straight to the upstream;
  *   (b) bare:   a node:http server + one undici Pool to the upstream, streaming with undici's stream()
- *               (bench/src/bare-proxy.ts); (b-request) the same with request() + pipeline(), as Switchboard does;
+ *               (bench/src/bare-proxy.ts); (b-request) the same with request() + pipeline(); (b-fastify) the
+ *               stream() proxy as one bare Fastify route: what Fastify costs before Switchboard does anything;
  *   (c) switchboard: `switchboard serve` with user-token check, credential lookup, decryption and injection.
  * Optional (c-info): a second Switchboard with LOG_LEVEL=info, to price the per-request log line.
  * Each party is its own process. Rounds alternate the targets (a, b, b-request, c, a, …) and the report takes
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LoadResult, LoadSpec } from './load-generator.js';
+import { exitOnHelp, REPORT_OPTIONS, usageError } from './lib/args.js';
 import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
@@ -28,8 +30,9 @@ const HELP = `npm run bench:proxy -- [options]
   --concurrency N     connections and requests in flight (default 50)
   --body-bytes N      upstream response body size (default 1024)
   --request-bytes N   POST a body of N bytes instead of a GET (default 0: GET)
-  --targets LIST      comma-separated, from a,b,b-request,c,c-info (default a,b,b-request,c); b-request = the bare proxy with
-                      undici request() + pipeline() instead of stream(); c-info = Switchboard with LOG_LEVEL=info
+  --targets LIST      comma-separated, from a,b,b-request,b-fastify,c,c-info (default a,b,b-request,c); b-request = the
+                      bare proxy with undici request() + pipeline() instead of stream(); b-fastify = the bare proxy
+                      as one Fastify route, no hooks; c-info = Switchboard with LOG_LEVEL=info
   --open-loop-share F after the closed-loop rounds, (b) and (c) at a fixed offered load of F × (b)'s median
                       throughput, latency from each request's scheduled time (default 0.5; 0: skip)
   --database D        sqlite (default) or postgres: Switchboard on a fresh schema of DATABASE_URL, else
@@ -43,12 +46,13 @@ const HELP = `npm run bench:proxy -- [options]
   --keep              keep the temp folder with every process's log and the data dirs
 `;
 
-const TARGETS = ['a', 'b', 'b-request', 'c', 'c-info'] as const;
+const TARGETS = ['a', 'b', 'b-request', 'b-fastify', 'c', 'c-info'] as const;
 type Target = (typeof TARGETS)[number];
 const LABELS: Record<Target, string> = {
   a: '(a) direct',
   b: '(b) bare undici proxy',
   'b-request': '(b) bare proxy, request()+pipeline()',
+  'b-fastify': '(b) bare proxy in one Fastify route',
   c: '(c) switchboard',
   'c-info': '(c) switchboard, LOG_LEVEL=info',
 };
@@ -69,23 +73,14 @@ const { values } = parseArgs({
     'open-loop-share': { type: 'string', default: '0.5' },
     database: { type: 'string', default: 'sqlite' },
     integrations: { type: 'string', default: '0' },
-    markdown: { type: 'boolean', default: false },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    ...REPORT_OPTIONS,
   },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+exitOnHelp(values.help, HELP);
 
 function positive(name: string, value: string, allowZero = false): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || (!allowZero && parsed === 0)) {
-    process.stderr.write(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number\n${HELP}`);
-    process.exit(1);
-  }
+  if (!Number.isFinite(parsed) || parsed < 0 || (!allowZero && parsed === 0)) usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`, HELP);
   return parsed;
 }
 
@@ -146,7 +141,7 @@ async function main(run: BenchRun): Promise<void> {
   const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', String(options.bodyBytes), '--api-key', API_KEY]);
   const upstreamOrigin = `http://127.0.0.1:${upstream.port}`;
   const bares = new Map<Target, Awaited<ReturnType<BenchRun['fork']>>>();
-  for (const [target, api] of [['b', 'stream'], ['b-request', 'request']] as const) {
+  for (const [target, api] of [['b', 'stream'], ['b-request', 'request'], ['b-fastify', 'fastify']] as const) {
     if (options.targets.includes(target)) bares.set(target, await run.fork(`bare-proxy-${api}`, 'bare-proxy', ['--upstream', upstreamOrigin, '--api', api]));
   }
   const { child: loader } = await run.fork('load-generator', 'load-generator');
@@ -461,6 +456,8 @@ function summarise(results: RoundResult[], openResults: RoundResult[] = [], offe
   compare('c', 'b-request');
   compare('b', 'a');
   compare('b-request', 'b');
+  compare('b-fastify', 'b');
+  compare('c', 'b-fastify');
   compare('c', 'a');
   compare('c-info', 'c');
 

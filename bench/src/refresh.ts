@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool } from 'undici';
+import { exitOnHelp, REPORT_OPTIONS, wholeNumber } from './lib/args.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench } from './lib/processes.js';
@@ -53,23 +54,16 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '500' },
     servers: { type: 'string', default: '2' },
     jobs: { type: 'boolean', default: false },
-    markdown: { type: 'boolean', default: false },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+    ...REPORT_OPTIONS,
   },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const options = { rounds: Number(values.rounds), requests: Number(values.requests), servers: Number(values.servers), jobs: values.jobs };
-for (const [name, value] of Object.entries({ rounds: options.rounds, requests: options.requests, servers: options.servers })) {
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`--${name} must be a whole number ≥ 1\n${HELP}`);
-    process.exit(1);
-  }
-}
+exitOnHelp(values.help, HELP);
+const options = {
+  rounds: wholeNumber('rounds', values.rounds, HELP),
+  requests: wholeNumber('requests', values.requests, HELP),
+  servers: wholeNumber('servers', values.servers, HELP),
+  jobs: values.jobs,
+};
 
 const APP_ORIGIN = 'http://localhost:5173';
 const SLUG = 'benchoauth';

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { exitOnHelp, REPORT_OPTIONS } from './lib/args.js';
 import { SignJWT, importPKCS8 } from 'jose';
 import { buildServer, loadConfig } from '@switchboard/server';
 import { describeMachine, machineLine } from './lib/machine.js';
@@ -38,13 +39,10 @@ const { values } = parseArgs({
     'fan-out': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '20' },
     database: { type: 'string', default: 'sqlite' },
-    help: { type: 'boolean', default: false },
+    help: REPORT_OPTIONS.help,
   },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+exitOnHelp(values.help, HELP);
 const JOBS = Number(values.jobs);
 const EVENTS = Number(values.events);
 const USERS = Number(values.users);

@@ -24,7 +24,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { registerCors } from './http/cors.js';
 import { frameworkErrorHandler, installErrorHandler } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { loggedPath, loggerOptions } from './http/logger.js';
+import { lazyRequestLogger, loggedPath, loggerOptions } from './http/logger.js';
 import { homeRoutes } from './home/home-routes.js';
 import { managementRoutes } from './management/management-routes.js';
 import type { JobQueue } from './jobs/job-queue.js';
@@ -82,6 +82,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     routerOptions: { maxParamLength: 8192 },
     // One line per request (below) instead of Fastify's two, with the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     // Fastify's default silently drops fields a schema does not know; a typo in a setting must be a 400 instead.
     // No type coercion either: `5` where a string is expected is a 400, not "5".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -129,18 +130,21 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
 
   installErrorHandler(app);
   registerJsonBodyParser(app);
-  app.addHook('onResponse', async (request, reply) => {
-    // At LOG_LEVEL=warn and above the line is never written: do not build it.
-    if (!INFO_OR_BELOW.has(request.log.level)) return;
-    request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  // At LOG_LEVEL=warn and above the line is never written: no hook at all, so no request pays for one.
+  if (INFO_OR_BELOW.has(app.log.level)) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ method: request.method, path: loggedPath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
   // During shutdown, answers to in-flight requests close their connection: otherwise a keep-alive client holds
   // close() open until the keep-alive timeout (72 s).
   app.addHook('preClose', async () => {
     context.lifecycle.closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (context.lifecycle.closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
-import { projectOfRequest } from '../projects/project-lookup.js';
+import { cachedProject, projectOfRequest, type ProjectLookup } from '../projects/project-lookup.js';
 
 // The reference SDK calls a few routes under /v2/projects/... (docs/compatibility.md).
 const PROJECT_PATH = /^\/(?:v2\/)?projects\/([^/?#]+)\//;
@@ -55,12 +55,16 @@ export async function registerCors(app: FastifyInstance, context: Pick<AppContex
     reply.header('vary', 'Origin');
     const origin = request.headers.origin;
     if (!origin) return done();
-    // Project ids are UUIDs; anything that needs decoding is no project of ours.
-    projectOfRequest(context, request, projectId).then((lookup) => {
+    const decide = (lookup: ProjectLookup | undefined) => {
       if (!lookup?.allowsOrigin(origin)) return done();
       if (answerCors(request, reply, origin, PROXY_PATH.test(url))) return undefined;
       return done();
-    }, done);
+    };
+    // From memory when warm, without a promise; else read. (Project ids are UUIDs; anything that needs decoding
+    // is no project of ours.)
+    const cached = cachedProject(context, projectId);
+    if (cached) return decide(cached);
+    projectOfRequest(context, request, projectId).then(decide, done);
   });
   // A preflight is answered by the hook above; any other OPTIONS outside the proxy meets the router's 404 in the
   // one error shape (not a plain-text 400).

@@ -1,4 +1,5 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
 import type { ServerConfig } from '../config.js';
 
 /** A Webhook trigger's URL ends in the token that admits deliveries: logs show the route, never the token. */
@@ -27,4 +28,73 @@ export function loggerOptions(config: ServerConfig, stream?: NodeJS.WritableStre
       }),
     },
   };
+}
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * The per-request logger (Fastify's `request.log`, bound to the request id), made on the first line it writes:
+ * pino's child() costs about a microsecond, and at the default levels most requests write no line at all.
+ */
+export function lazyRequestLogger(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyRequestLogger(parent, bindings, options) as unknown as FastifyBaseLogger;
+}
+
+class LazyRequestLogger {
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return this.#child?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.#write('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.#write('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.#write('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.#write('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.#write('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.#write('trace', args);
+  }
+
+  silent(): void {}
+
+  #write(level: LogMethod, args: unknown[]): void {
+    // Below the level nothing is written, so the child is not needed yet.
+    if (this.#child === undefined && !(this.parent as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled(level)) return;
+    (this.#real()[level] as (...args: unknown[]) => void)(...args);
+  }
+
+  #real(): FastifyBaseLogger {
+    this.#child ??= this.parent.child(this.bindings, this.options);
+    return this.#child;
+  }
 }

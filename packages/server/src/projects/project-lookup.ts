@@ -23,6 +23,9 @@ export function projectOfRequest(context: Pick<AppContext, 'db' | 'caches'>, req
   return lookup;
 }
 
+/** The project from memory, or undefined when it is not cached (then `projectOfRequest` reads it). */
+export const cachedProject = (context: Pick<AppContext, 'caches'>, projectId: string) => context.caches.peek<ProjectLookup>('project', projectId);
+
 export function lookupProject(context: Pick<AppContext, 'db' | 'caches'>, projectId: string): Promise<ProjectLookup | undefined> {
   return context.caches.get('project', projectId, async () => {
     const [project, keys] = await Promise.all([findProject(context.db, projectId), listSigningKeys(context.db, projectId)]);

@@ -22,6 +22,8 @@ const CLOSE_GRACE_MS = 2_000;
  */
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();
+  /** The same pools by the origin text callers pass (with the guard setting): a call finds its pool without parsing. */
+  readonly #byCallerOrigin = new Map<string, Pool>();
   readonly #agents = new Map<boolean, Agent>();
   readonly #connectors = new Map<boolean, buildConnector.connector>();
   #closed = false;
@@ -33,6 +35,9 @@ export class UpstreamPools {
 
   /** The pool for a provider origin (`https://api.hubapi.com`); throws the 403 for a private IP literal. */
   pool(origin: string, allowPrivate: boolean): Pool {
+    const callerKey = `${allowPrivate ? 'private' : 'public'} ${origin}`;
+    const known = this.#byCallerOrigin.get(callerKey);
+    if (known) return known;
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw apiError('INVALID_UPSTREAM_URL', 'The integration API base URL must use http or https');
@@ -45,6 +50,8 @@ export class UpstreamPools {
       pool = new Pool(url.origin, { ...this.#dispatcherOptions(allowPrivate), pipelining: 1 });
       this.#pools.set(key, pool);
     }
+    // Bounded by the pools themselves: a caller's origin text is the origin of a base URL (parsed, normalised).
+    if (origin === url.origin) this.#byCallerOrigin.set(callerKey, pool);
     return pool;
   }
 
@@ -64,6 +71,7 @@ export class UpstreamPools {
     this.#closed = true;
     const dispatchers = [...this.#pools.values(), ...this.#agents.values()];
     this.#pools.clear();
+    this.#byCallerOrigin.clear();
     this.#agents.clear();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {

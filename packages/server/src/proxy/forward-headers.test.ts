@@ -187,6 +187,15 @@ describe('clientResponseHeaders', () => {
       clientResponseHeaders({ 'X-Switchboard-Error': 'USER_TOKEN_EXPIRED', 'x-switchboard-retry': '3', 'x-switchboardish': 'kept' }),
     ).toEqual({ 'x-switchboardish': 'kept' });
   });
+
+  it("adds the provider's headers to those Switchboard set, keeping Switchboard's Vary: Origin beside the provider's", () => {
+    const set = { vary: 'Origin', 'access-control-allow-origin': 'https://app.example' };
+    expect(clientResponseHeaders({ Vary: 'Accept-Encoding', 'content-type': 'application/json' }, set)).toEqual({
+      vary: 'Origin, Accept-Encoding',
+      'access-control-allow-origin': 'https://app.example',
+      'content-type': 'application/json',
+    });
+  });
 });
 
 describe('inferContentType', () => {

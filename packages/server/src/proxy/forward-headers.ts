@@ -112,19 +112,36 @@ const SWITCHBOARD_RESPONSE_PREFIX = 'x-switchboard-';
 
 /**
  * The provider's response headers to pass to the caller: as they came, minus hop-by-hop and origin-wide ones, CORS
- * headers and Switchboard's own.
+ * headers and Switchboard's own; added to `into` (headers Switchboard set already, which the provider's replace).
  */
-export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  into: Record<string, string | string[]> = {},
+): Record<string, string | string[]> {
   const dropped = connectionTokens(upstream['connection'] ?? upstream['Connection']);
-  const headers: Record<string, string | string[]> = {};
-  for (const [rawName, value] of Object.entries(upstream)) {
+  for (const rawName in upstream) {
+    const value = upstream[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    const canonical = canonicalName(name);
-    if (value === undefined || dropped.has(canonical) || HOP_BY_HOP.has(canonical) || PROVIDER_ONLY.has(canonical)) continue;
-    if (canonical.startsWith('access-control-') || canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX)) continue;
-    headers[name] = value;
+    const canonical = providerHeaderVerdict(name);
+    if (canonical === false || dropped.has(canonical)) continue;
+    // Switchboard's `Vary: Origin` (CORS) must survive the provider's own Vary.
+    into[name] = name === 'vary' && into.vary !== undefined ? `${String(into.vary)}, ${String(value)}` : value;
   }
-  return headers;
+  return into;
+}
+
+/** Like callerHeaderVerdict, for the provider's answer: its canonical name when it may pass, false when never. */
+const providerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
+function providerHeaderVerdict(name: string): string | false {
+  const known = providerVerdicts.get(name);
+  if (known !== undefined) return known;
+  const canonical = canonicalName(name);
+  const passes =
+    !HOP_BY_HOP.has(canonical) && !PROVIDER_ONLY.has(canonical) && !canonical.startsWith('access-control-') && !canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX);
+  const verdict = passes ? canonical : false;
+  providerVerdicts.set(name, verdict);
+  return verdict;
 }
 
 /**
@@ -159,10 +176,16 @@ function isJsonScalar(text: string): boolean {
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
+/** `Connection` values seen lately (`keep-alive` on nearly every answer), parsed once each. */
+const tokenSets = new LRUCache<string, ReadonlySet<string>>({ max: 200 });
 function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
   if (value === undefined) return NO_TOKENS;
-  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(list.split(',').map((token) => canonicalName(token.trim())).filter(Boolean));
+  const list = Array.isArray(value) ? value.join(',') : value;
+  const known = tokenSets.get(list);
+  if (known) return known;
+  const tokens = new Set(list.split(',').map((token) => canonicalName(token.trim())).filter(Boolean));
+  tokenSets.set(list, tokens);
+  return tokens;
 }
 
 /**

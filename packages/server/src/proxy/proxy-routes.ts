@@ -53,11 +53,13 @@ export function proxyRoutes(context: AppContext, services: ProxyServices) {
     app.addContentTypeParser('*', (_request, _payload, done) => done(null));
     // The SDK sends `Content-Type: auto` (infer from the body), which is not a media type Fastify would accept:
     // take it off before Fastify looks, and remember to infer.
-    app.addHook('onRequest', async (request) => {
-      if (String(request.headers['content-type']).trim().toLowerCase() === 'auto') {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const type = request.headers['content-type'];
+      if (type !== undefined && type.trim().toLowerCase() === 'auto') {
         delete request.headers['content-type'];
         inferContentTypeFor.add(request.raw);
       }
+      done();
     });
 
     const handler = (request: ProxyRequest, reply: FastifyReply) => proxy(context, services, request, reply);
@@ -97,7 +99,8 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
 
   const body = await requestBody(context, request);
   const abort = new CallerGone();
-  reply.raw.once('close', () => {
+  // `on`, not `once`: close comes once per response anyway, and abort() is idempotent.
+  reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
   const send = async (usable: UsableCredential) => {
@@ -127,7 +130,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
         if (statusCode < 100 || statusCode > 599) {
           throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
         }
-        return answerWith(context, reply, statusCode, clientResponseHeaders(headers));
+        return answerWith(context, reply, statusCode, headers);
       });
     } catch (error) {
       // Once the answer started, all that is left is to cut the connection (as a failed stream would).
@@ -179,9 +182,9 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
 }
 
 /** Takes the reply over from Fastify and writes the provider's status and headers; undici writes the body into it. */
-function answerWith(context: AppContext, reply: FastifyReply, statusCode: number, headers: Record<string, string | string[]>): Writable {
+function answerWith(context: AppContext, reply: FastifyReply, statusCode: number, headers: Record<string, string | string[] | undefined>): Writable {
   // Headers set earlier (CORS, in onRequest) go out too; the provider's win on a clash, as with reply.headers().
-  const all = { ...reply.getHeaders(), ...headers } as OutgoingHttpHeaders;
+  const all = clientResponseHeaders(headers, reply.getHeaders() as Record<string, string | string[]>) as OutgoingHttpHeaders;
   // During shutdown, close the connection after this answer (app.ts does the same for Fastify's replies).
   if (context.lifecycle.closing) all.connection = 'close';
   reply.hijack();
@@ -253,10 +256,14 @@ async function proxiedIntegration(context: AppContext, projectId: string, params
 function splitProxyUrl(url: string, custom: boolean): { rawPath: string; rawQuery: string } {
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  // '', 'projects', <id>, 'sdk', 'proxy', <type> | 'custom', <id>, ...path
-  const segments = path.split('/');
-  const skip = custom ? 7 : 6;
-  return { rawPath: segments.slice(skip).join('/'), rawQuery: queryAt === -1 ? '' : url.slice(queryAt + 1) };
+  const rawQuery = queryAt === -1 ? '' : url.slice(queryAt + 1);
+  // /projects/<id>/sdk/proxy/<type>/...path, or /projects/<id>/sdk/proxy/custom/<id>/...path
+  let slash = -1;
+  for (let seen = 0; seen < (custom ? 7 : 6); seen += 1) {
+    slash = path.indexOf('/', slash + 1);
+    if (slash === -1) return { rawPath: '', rawQuery };
+  }
+  return { rawPath: path.slice(slash + 1), rawQuery };
 }
 
 interface ProxyBody {
@@ -296,7 +303,7 @@ function upstreamRequest(
   return {
     origin: url.origin,
     options: {
-      path: `${url.pathname}${url.search}`,
+      path: url.path,
       method: p.method as Dispatcher.HttpMethod,
       headers,
       body: p.body.payload ?? null,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.js';
-import { upstreamUrl } from './upstream-url.js';
+import { joinUpstreamUrl, upstreamUrl } from './upstream-url.js';
 
 const BASES = ['https://api.hubapi.com', 'https://x.my.salesforce.com/services/data', 'http://127.0.0.1:4000/sandbox/api'];
 
@@ -34,6 +34,16 @@ describe('upstreamUrl joins the path to the base as text', () => {
     ['contacts', 'http://127.0.0.1:4000/sandbox/api', 'http://127.0.0.1:4000/sandbox/api/contacts'],
   ])('%s under %s', (rawPath, base, expected) => {
     expect(upstreamUrl(base, rawPath, '', {}).href).toBe(expected);
+    // The joined text itself, as the request line carries it (most paths skip the URL parser).
+    const { origin, path } = joinUpstreamUrl(base, rawPath, '', {});
+    expect(`${origin}${path}`).toBe(expected);
+  });
+
+  it('encodes what the URL parser would encode, for paths and queries outside the plain characters', () => {
+    expect(joinUpstreamUrl('https://api.example.com', 'caf\u00e9/{x}', "q='a b'&r=\u2713", {})).toEqual({
+      origin: 'https://api.example.com',
+      path: '/caf%C3%A9/%7Bx%7D?q=%27a%20b%27&r=%E2%9C%93',
+    });
   });
 
   it('answers the base URL itself for an empty path', () => {

@@ -21,29 +21,44 @@ import { apiError } from '../errors.js';
  * `baseUrl` is absolute, without a trailing slash, query or fragment. `rawPath` is what followed
  * `/proxy/<integration type>/` on the wire (no leading slash removed); `rawQuery` is the query without `?`.
  */
-export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
+export function upstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Readonly<Record<string, string>>): URL {
   checkProxyTarget(rawPath, rawQuery);
-  return joinUpstreamUrl(baseUrl, rawPath, rawQuery, credentialQuery);
+  const { origin, path } = joinUpstreamUrl(baseUrl, rawPath, rawQuery, credentialQuery);
+  return new URL(`${origin}${path}`);
 }
+
+/** Where a proxied request goes: the provider's origin, and the path with its query as the request line carries them. */
+export interface UpstreamLocation {
+  origin: string;
+  path: string;
+}
+
+/**
+ * Characters that the URL parser leaves as they are, in a path (RFC 3986 pchar and `/`) and in a query (also `?`;
+ * not `'`, which it encodes there). A path and query made only of these, once checkProxyTarget passed them, join as
+ * plain text to exactly what `new URL()` would give: no parse is needed on the common call.
+ */
+const PLAIN_PATH = /^[\w\-.~!$&'()*+,;=:@%/]*$/;
+const PLAIN_QUERY = /^[\w\-.~!$&()*+,;=:@%/?]*$/;
 
 /**
  * The join alone, for a caller that ran `checkProxyTarget` once already (the proxy checks before any other work,
  * then joins per attempt). Still refuses a result outside the base.
  */
-export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Record<string, string>): URL {
+export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: string, credentialQuery: Readonly<Record<string, string>>): UpstreamLocation {
   const base = parsedBase(baseUrl);
-  const basePath = base.path;
-  const url = new URL(rawPath === '' ? `${base.origin}${basePath}` : `${base.origin}${basePath}/${rawPath}`);
-
   const query = joinQuery(rawQuery, credentialQuery);
-  if (query) url.search = `?${query}`;
+  const path = rawPath === '' ? base.path || '/' : `${base.path}/${rawPath}`;
+  if (PLAIN_PATH.test(rawPath) && PLAIN_QUERY.test(query)) return { origin: base.origin, path: query ? `${path}?${query}` : path };
 
+  const url = new URL(`${base.origin}${path}`);
+  if (query) url.search = `?${query}`;
   // Unreachable after checkProxyTarget; kept so that a gap in it can never send a credential elsewhere.
-  const insideBase = url.pathname === (basePath || '/') || url.pathname.startsWith(`${basePath}/`);
+  const insideBase = url.pathname === (base.path || '/') || url.pathname.startsWith(`${base.path}/`);
   if (url.origin !== base.origin || !insideBase || url.hash) {
     throw invalidPath('The path must stay under the integration API base URL');
   }
-  return url;
+  return { origin: base.origin, path: `${url.pathname}${url.search}` };
 }
 
 /** API base URLs parsed once: a process proxies to a few hundred at most, each on every call. */
@@ -147,12 +162,26 @@ const invalidPath = (message: string) => apiError('INVALID_PROXY_PATH', message,
  * The caller's query as it came, minus any param the credential sets (compared by decoded, case-insensitive name,
  * so `API_KEY` or `api%5Fkey` cannot ride along beside the real `api_key`), then the credential's params.
  */
-function joinQuery(rawQuery: string, credentialQuery: Record<string, string>): string {
-  const credentialNames = new Set(Object.keys(credentialQuery).map((name) => name.toLowerCase()));
-  const pairs = rawQuery === '' ? [] : rawQuery.split('&');
-  const kept = pairs.filter((pair) => !credentialNames.has(formDecode(pair.split('=')[0] ?? '').toLowerCase()));
-  const added = Object.entries(credentialQuery).map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
-  return [...kept, ...added].join('&');
+function joinQuery(rawQuery: string, credentialQuery: Readonly<Record<string, string>>): string {
+  const { names, added } = credentialQueryParts(credentialQuery);
+  if (names.size === 0) return rawQuery;
+  const kept = rawQuery === '' ? [] : rawQuery.split('&').filter((pair) => !names.has(formDecode(pair.split('=')[0] ?? '').toLowerCase()));
+  return [...kept, added].join('&');
+}
+
+/** A credential's query params, lower-cased names and encoded text; prepared credential queries are frozen and reused. */
+const preparedQueries = new WeakMap<object, { names: ReadonlySet<string>; added: string }>();
+function credentialQueryParts(credentialQuery: Readonly<Record<string, string>>): { names: ReadonlySet<string>; added: string } {
+  const known = preparedQueries.get(credentialQuery);
+  if (known) return known;
+  const parts = {
+    names: new Set(Object.keys(credentialQuery).map((name) => name.toLowerCase())),
+    added: Object.entries(credentialQuery)
+      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+      .join('&'),
+  };
+  if (Object.isFrozen(credentialQuery)) preparedQueries.set(credentialQuery, parts);
+  return parts;
 }
 
 function formDecode(text: string): string {

@@ -50,12 +50,18 @@ export async function ensureConnectedUser(db: Kysely<Database>, projectId: strin
  * request of that user shares the object.
  */
 export function connectedUserOf(context: Pick<AppContext, 'db' | 'caches'>, projectId: string, sub: string): Promise<ConnectedUser> {
-  return context.caches.get('connected-user', `${projectId}\n${sub}`, async () => deepFreeze(await ensureConnectedUser(context.db, projectId, sub)));
+  return context.caches.get('connected-user', connectedUserKey(projectId, sub), async () => deepFreeze(await ensureConnectedUser(context.db, projectId, sub)));
 }
+
+/** The connected user from memory, or undefined when it is not cached (then `connectedUserOf` reads or records it). */
+export const cachedConnectedUser = (context: Pick<AppContext, 'caches'>, projectId: string, sub: string) =>
+  context.caches.peek<ConnectedUser>('connected-user', connectedUserKey(projectId, sub));
+
+const connectedUserKey = (projectId: string, sub: string) => `${projectId}\n${sub}`;
 
 /** After a write to a connected user (its metadata), on every instance. */
 export const connectedUserChanged = (context: Pick<AppContext, 'db' | 'caches'>, user: Pick<ConnectedUser, 'projectId' | 'userId'>) =>
-  context.caches.changed(context.db, 'connected-user', `${user.projectId}\n${user.userId}`);
+  context.caches.changed(context.db, 'connected-user', connectedUserKey(user.projectId, user.userId));
 
 /**
  * Serializes writes to one connected user's data (metadata, installs) inside a transaction. SQLite runs one

@@ -50,12 +50,18 @@ function audienceNamesProject(aud: string | string[], projectId: string): boolea
 const verified = new LRUCache<string, { result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
 
 export async function verifyUserToken(token: string, projectId: string, keys: readonly SigningKey[]): Promise<VerifiedUserToken> {
-  const cacheKey = `${projectId}\n${token}`;
-  const known = verified.get(cacheKey);
-  if (known && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
+  const known = knownUserToken(token, projectId, keys);
+  if (known) return known;
   const { result, publicKeyPem } = await verifyWithKeys(token, projectId, keys);
-  verified.set(cacheKey, { result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
+  verified.set(`${projectId}\n${token}`, { result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
   return result;
+}
+
+/** The token's verification from memory, when it was verified lately and still holds; else undefined. */
+export function knownUserToken(token: string, projectId: string, keys: readonly SigningKey[]): VerifiedUserToken | undefined {
+  const known = verified.get(`${projectId}\n${token}`);
+  if (known && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
+  return undefined;
 }
 
 async function verifyWithKeys(token: string, projectId: string, keys: readonly SigningKey[]): Promise<{ result: VerifiedUserToken; publicKeyPem: string }> {

@@ -119,7 +119,7 @@ export async function callIntegration(
     const { headers, body } = outgoing(request, options.idempotencyKey);
     const pool = context.upstreams.pool(url.origin, !guarded(integration, allowPrivate));
     return pool.request({
-      path: `${url.pathname}${url.search}`,
+      path: url.path,
       method: request.method as Dispatcher.HttpMethod,
       headers: { ...headers, ...api.headers },
       body,
