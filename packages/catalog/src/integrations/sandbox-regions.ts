@@ -1,6 +1,7 @@
 import { defineIntegration } from '../define-integration.js';
 import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
+import { sandboxOAuth } from './sandbox.js';
 
 /**
  * The built-in sandbox OAuth provider with two account types (a US and an EU workspace), to try the account-type
@@ -13,14 +14,7 @@ export default defineIntegration({
   brandColor: '#7C3AED',
   iconSvg: sandboxIconSvg,
   auth: {
-    kind: 'oauth2',
-    authorizeUrl: '{{serverUrl}}/sandbox/auth',
-    tokenUrl: '{{serverUrl}}/sandbox/token',
-    scopes: ['openid', 'offline_access', 'contacts'],
-    scopeSeparator: ' ',
-    pkce: true,
-    tokenEndpointAuth: 'client_secret_post',
-    authorizeParams: { prompt: 'consent' },
+    ...sandboxOAuth,
     accountTypes: [
       { id: 'us', label: 'US workspace', vars: { region: 'us' } },
       { id: 'eu', label: 'EU workspace', vars: { region: 'eu' } },

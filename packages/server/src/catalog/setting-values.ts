@@ -42,11 +42,11 @@ function checkFieldMapping(setting: UserSetting, value: unknown, name: string): 
   }
 }
 
-/** Each declared user setting present in `sharedSettings` (not undefined or null); the app's own keys are left alone. */
+/** Each declared user setting present in `sharedSettings`; the app's own keys are left alone. */
 export function checkUserSettings(settings: readonly UserSetting[], sharedSettings: Record<string, unknown> | undefined, prefix: string): void {
   for (const setting of settings) {
     const value = sharedSettings?.[setting.id];
-    if (value === undefined || value === null) continue;
+    if (value === undefined) continue;
     checkUserSettingValue(setting, value, `${prefix}.${setting.id}`);
   }
 }

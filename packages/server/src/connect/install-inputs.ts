@@ -55,13 +55,13 @@ export function checkInputValue(field: InputField, raw: unknown, name: string): 
 
 /**
  * An integration's post-install inputs inside a credential's `sharedSettings`: each declared field that is present
- * (not undefined, null or '') is checked as an install input would be. `required` is not enforced, since a config may be
+ * (not undefined or '') is checked as an install input would be. `required` is not enforced, since a config may be
  * saved in parts, and keys the integration does not declare are the app's own settings, left alone.
  */
 export function checkPostInstallSettings(fields: readonly InputField[], sharedSettings: Record<string, unknown> | undefined, prefix: string): void {
   for (const field of fields) {
     const raw = sharedSettings?.[field.id];
-    if (raw === undefined || raw === null || raw === '') continue;
+    if (raw === undefined || raw === '') continue;
     checkInputValue(field, raw, `${prefix}.${field.id}`);
   }
 }

@@ -9,7 +9,7 @@ import { definitionAt, findWorkflow } from '../workflows/workflow-store.js';
 import { saveCredentialSettings, type SettingsChange } from './credential-settings.js';
 import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, CredentialSettingsChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
-import { credentialVisible, visibleCredentials } from '../users/permissions.js';
+import { credentialVisible, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { credentialEvent } from './credential-events.js';
 import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
@@ -18,11 +18,27 @@ import { credentialView } from './credential-view.js';
 const CREDENTIAL_HEADER = 'x-paragon-credential';
 const CredentialParams = Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) });
 
+/**
+ * One of the user's accounts with its integration; one the token's JWT permissions hide is the same 404 as one that
+ * does not exist.
+ */
+async function visibleCredential(context: AppContext, sdk: { user: { id: string }; permissions: TokenPermissions }, credentialId: string) {
+  const credential = await findUserCredential(context.db, sdk.user.id, credentialId);
+  const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
+  if (!credential || !credentialVisible(sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
+    throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+  }
+  return { credential, integration };
+}
+
 /** The account's settings the integration declares, each checked against its type: post-install inputs, then the portal's user settings. */
 function checkSharedSettings(integration: ProjectIntegration | undefined, sharedSettings: Record<string, unknown> | undefined, prefix: string): void {
   checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], sharedSettings, prefix);
   checkUserSettings(integration?.portal.userSettings ?? [], sharedSettings, prefix);
 }
+
+/** A merge patch's values without its removals (`null`), which need no check. */
+const valuesOnly = (patch: Record<string, unknown> | undefined) => patch && Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
 
 /** Each workflow named must be a published workflow of the account's integration; its declared settings are checked. */
 async function checkWorkflowSettings(context: AppContext, integration: ProjectIntegration | undefined, change: SettingsChange['workflowSettings']): Promise<void> {
@@ -82,12 +98,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         },
       },
       async (request) => {
-        const credential = await findUserCredential(context.db, request.sdk.user.id, request.params.credentialId);
-        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
-        // An account the token's JWT permissions hide is the same 404 as one that does not exist.
-        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        }
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
         return credentialView(credential, integration);
       },
     );
@@ -105,12 +116,7 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       },
       async (request) => {
         const { user } = request.sdk;
-        const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
-        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
-        // A credential the token's permissions hide is answered like one that does not exist.
-        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        }
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
         // The integration's post-install options and the portal's user settings are checked; other settings are the app's own.
         checkSharedSettings(integration, request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
@@ -141,13 +147,9 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       },
       async (request) => {
         const { user } = request.sdk;
-        const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
-        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
-        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        }
-        // Every named value is checked before anything is written: a refusal changes nothing.
-        checkSharedSettings(integration, request.body.sharedSettings, 'sharedSettings');
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
+        // Every named value is checked before anything is written: a refusal changes nothing. `null` removes a setting.
+        checkSharedSettings(integration, valuesOnly(request.body.sharedSettings), 'sharedSettings');
         await checkWorkflowSettings(context, integration, request.body.workflowSettings);
         await saveCredentialSettings(context, credential, request.body);
         await context.accounts.changed({ projectId: credential.projectId, connectedUserId: user.id, credentialId: credential.id });
