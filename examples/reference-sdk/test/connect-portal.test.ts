@@ -448,6 +448,42 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     expect(await target.evaluate((element) => element === document.activeElement)).toBe(true);
   }
 
+  it('connect("sandbox-basic"): a refused login is shown inline, a good one connects, and a field mapping is saved to the account', async () => {
+    const mapper = {
+      id: 'contactFields',
+      label: 'Contact fields',
+      type: 'fieldMapper',
+      fields: [{ value: 'fullName', label: 'Full name' }, { value: 'workEmail', label: 'Work email' }],
+      options: [{ value: 'name', label: 'Name' }, { value: 'email', label: 'Email' }],
+    };
+    expect((await api('PUT', '/integrations/sandbox-basic', { isActive: true, portal: { userSettings: [mapper] } })).status).toBe(200);
+    const reference = await open();
+    const sub = freshUser('portal-basic');
+    await reference.signIn(sub);
+    const frame = await startConnect(reference, 'sandbox-basic');
+    await frame.getByLabel('Username', { exact: true }).fill(freshLogin('basic'));
+    await frame.getByLabel('Password', { exact: true }).fill('wrong-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByRole('alert').filter({ hasText: /wrong username or password/i }).waitFor();
+    expect(await sdk<SdkCredential[]>(sub, '/sdk/credentials')).toEqual([]);
+    expect(await connectOutcome(reference.page)).toEqual({ state: 'pending' });
+
+    await frame.getByLabel('Password', { exact: true }).fill('sandbox-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByText('Connected as').waitFor();
+    await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved', credentialId: expect.any(String) });
+
+    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    const group = frame.getByRole('group', { name: 'Contact fields' });
+    await group.getByRole('combobox', { name: 'Full name' }).selectOption('name');
+    await group.getByRole('combobox', { name: 'Work email' }).selectOption('email');
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await frame.getByText('Settings saved.').waitFor();
+    expect((await sdk<SdkCredential[]>(sub, '/sdk/credentials'))[0]!.config.sharedSettings).toEqual({ contactFields: { fullName: 'name', workEmail: 'email' } });
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await screenshot(reference.page, 'portal-field-mapper-light');
+  });
+
   describe('account types (sandbox-regions)', () => {
     beforeAll(async () => {
       expect((await api('PUT', '/integrations/sandbox-regions', { isActive: true, ...SANDBOX_CLIENT, portal: { accountTypes: ['eu', 'us'] } })).status).toBe(200);
