@@ -120,7 +120,7 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await confirm.getByRole('button', { name: 'Disconnect' }).click();
     await catalog.activity('onIntegrationUninstall', 'sandbox').waitFor();
     expect(((await sdkOf(page)) as { integrations: Record<string, { allCredentials: unknown[] }> }).integrations.sandbox!.allCredentials).toEqual([]);
-    await frame.getByRole('button', { name: 'Close' }).click();
+    await frame.getByRole('button', { name: 'Close', exact: true }).click();
     await portalClosed(page);
   });
 
@@ -181,7 +181,7 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await frame.getByRole('button', { name: 'Connect Sandbox' }).click();
     await approveInPopup(await firstPopup, login('first'));
     await catalog.activity('onIntegrationInstall', 'sandbox').waitFor();
-    await frame.getByRole('button', { name: 'Close' }).click();
+    await frame.getByRole('button', { name: 'Close', exact: true }).click();
     await portalClosed(page);
 
     await catalog.openDetails('sandbox');
@@ -241,9 +241,18 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
     await screenshot(page, 'portal-mode-account-types-light');
 
-    await tabTo(page, choice.getByRole('button', { name: 'EU workspace' }));
+    // US first, then back to the choice with "Choose another kind", then EU.
+    await tabTo(page, choice.getByRole('button', { name: 'US workspace' }));
     await page.keyboard.press('Enter');
     const connectButton = frame.getByRole('button', { name: 'Connect Sandbox (regions)' });
+    await expect.poll(() => connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
+    await frame.getByText('US workspace account.').waitFor();
+    await page.keyboard.press('Shift+Tab');
+    const another = frame.getByRole('button', { name: 'Choose another kind' });
+    await expect.poll(() => another.evaluate((button) => button === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => choice.getByRole('button', { name: 'EU workspace' }).evaluate((button) => button === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await expect.poll(() => connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
     const popupOpened = page.waitForEvent('popup');
     await page.keyboard.press('Enter');

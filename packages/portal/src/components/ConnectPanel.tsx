@@ -140,6 +140,8 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
             onClick={() => {
               setAccountType(undefined);
               setPicked(false);
+              // Back on the choice once it is drawn again.
+              requestAnimationFrame(() => sectionRef.current?.querySelector<HTMLElement>('.account-types .choice')?.focus());
             }}
           >
             Choose another kind
