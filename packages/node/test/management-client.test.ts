@@ -48,6 +48,22 @@ describe('createManagementClient', () => {
       expect(await management.getProject()).toMatchObject({ name: before.name, allowedOrigins: before.allowedOrigins });
     });
 
+    it("updateProject sets the project's Connect Portal look, which the user's integrations then carry", async () => {
+      const updated = await management.updateProject({ portal: { accentColor: '#0a7', theme: 'dark', fontFamily: 'Inter, sans-serif' } });
+      expect(updated.portal).toEqual({ accentColor: '#0a7', theme: 'dark', fontFamily: 'Inter, sans-serif' });
+      expect((await management.getProject()).portal).toEqual(updated.portal);
+      const [sandbox] = (await userClient().getIntegrations()).filter((integration) => integration.type === 'sandbox');
+      expect(sandbox?.configs[0]?.values).toMatchObject({ accentColor: '#0a7', theme: 'dark', fontFamily: 'Inter, sans-serif' });
+      await management.updateProject({ portal: {} });
+      expect((await management.getProject()).portal).toEqual({});
+    });
+
+    it('a look the server refuses (a font that could leave its CSS value) is SwitchboardApiError naming portal.fontFamily', async () => {
+      const error = await expectApiError(management.updateProject({ portal: { fontFamily: 'Inter; color: red' } }), 400, 'VALIDATION_ERROR');
+      expect(error.field).toBe('portal.fontFamily');
+      expect((await management.getProject()).portal).toEqual({});
+    });
+
     it('a refused update surfaces as SwitchboardApiError with status, code and field', async () => {
       const error = await expectApiError(management.updateProject({ allowedOrigins: ['not an origin'] }), 400, 'INVALID_ORIGIN');
       expect(error.field).toBe('allowedOrigins[0]');

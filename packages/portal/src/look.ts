@@ -1,4 +1,7 @@
-/** The portal's look: theme, accent colour and font, from the integration's portal settings (management API). */
+/**
+ * The portal's look: theme, accent colour and font, from the config the SDK sends (connect() options over the
+ * integration's portal settings, which the server resolved over the project's look).
+ */
 export interface Look {
   brandColor?: string;
   accentColor?: string;

@@ -37,7 +37,9 @@ const shellStyles = (inContainer: boolean, shown: boolean): Styles => ({
 });
 
 /** The install options the portal may pass on to an install (the rest of ConnectOptions are the page's callbacks). */
-const INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'preOptions', 'oauthTimeout'] as const;
+const INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'preOptions', 'oauthTimeout', 'overrideRedirectUrl'] as const;
+/** The connect() options laid over the integration's look (which the server resolved over the project's). */
+const LOOK_KEYS = ['theme', 'accentColor', 'fontFamily'] as const;
 /** The connect() options the portal reads in `apiInstallationOptions`. */
 const PORTAL_INSTALL_KEYS = ['accountType', 'allowMultipleCredentials', 'selectedCredentialId', 'showPortalAfterInstall', 'bypassPostOAuthPrompt'] as const;
 
@@ -218,7 +220,7 @@ export class ConnectPortal {
     }
     if (!shown) return;
     // The frame's colour scheme is the portal's: on a mismatch the browser paints the frame opaque, hiding the page.
-    const theme = session!.options.theme;
+    const theme = session!.options.theme ?? session!.integration.configs[0]?.values.theme;
     pin(frame, { display: 'block', width: '100%', height: '100%', 'color-scheme': theme === 'dark' || theme === 'light' ? theme : 'light dark' });
     frame.focus();
   }
@@ -277,11 +279,10 @@ export class ConnectPortal {
       },
       nextModalState: {
         integration: session?.integration ?? null,
-        // The page's look over the integration's own portal settings, where the portal reads them.
+        // The page's look over the integration's (and project's) portal settings, where the portal reads them.
         config: session && {
           ...withDropdowns(session.integration.configs[0]?.values, options.dropdowns),
-          ...(options.theme && { theme: options.theme }),
-          ...(options.accentColor && { accentColor: options.accentColor }),
+          ...Object.fromEntries(LOOK_KEYS.filter((key) => options[key]).map((key) => [key, options[key]])),
         },
         apiInstallationOptions: {
           isApiInstallation: Boolean(session?.headless),
@@ -302,7 +303,7 @@ export class ConnectPortal {
     if (!target || event.source !== target || event.origin !== this.origin) return;
     if (data?.messageType !== 'SDK_FUNCTION_INVOCATION' || typeof data.type !== 'string') return;
     const { id, type } = data;
-    const call = Object.prototype.hasOwnProperty.call(this.functions, type) ? this.functions[type] : undefined;
+    const call = Object.hasOwn(this.functions, type) ? this.functions[type] : undefined;
     const reply = (message: Record<string, unknown>) => target.postMessage(message, this.origin);
     // Called synchronously, within the message event: an OAuth popup opened here still counts as the user's click.
     new Promise((resolve) => {

@@ -35,7 +35,7 @@ export function fieldProblem(fields: readonly InstallField[], values: Record<str
 /** The install options the server's `/oauth/start` and `/credentials` take. */
 export const serverInstallOptions = (options: InstallOptions): Record<string, unknown> => {
   const picked: Record<string, unknown> = {};
-  for (const key of ['accountType', 'preOptions', 'allowMultipleCredentials', 'selectedCredentialId'] as const) {
+  for (const key of ['accountType', 'preOptions', 'allowMultipleCredentials', 'selectedCredentialId', 'overrideRedirectUrl'] as const) {
     if (options[key] !== undefined) picked[key] = options[key];
   }
   return picked;

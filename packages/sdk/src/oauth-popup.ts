@@ -30,15 +30,6 @@ export function openOAuthPopup(environment: BrowserEnvironment): PopupWindow {
   return popup;
 }
 
-/** The origin of the callback page: the authorization URL's `redirect_uri` (the server's public URL). */
-function callbackOrigin(authorizationUrl: string, fallback: string): string {
-  try {
-    return new URL(new URL(authorizationUrl).searchParams.get('redirect_uri') ?? fallback).origin;
-  } catch {
-    return fallback;
-  }
-}
-
 /**
  * Runs an OAuth install in an opened popup: starts the flow on the server, sends the popup on its way to the
  * provider (through Switchboard, which binds the flow to this browser), and waits for the result. The result is accepted from the callback page's postMessage only when it comes from the
@@ -53,7 +44,7 @@ export async function runOAuth(
   api: ApiClient,
   environment: BrowserEnvironment,
   popup: PopupWindow,
-  request: { integrationType: string; installOptions: Record<string, unknown>; serverOrigin: string },
+  request: { integrationType: string; installOptions: Record<string, unknown> },
   timing: OAuthTiming,
   options: { signal?: AbortSignal; onLateSuccess?: (credentialId: string) => void } = {},
 ): Promise<string> {
@@ -64,7 +55,9 @@ export async function runOAuth(
     const start: OAuthStart = { integration: request.integrationType, origin: environment.pageOrigin(), installOptions: request.installOptions };
     const started = await api.json<OAuthStarted>('POST', '/oauth/start', start);
     state = started.state;
-    serverOrigin = callbackOrigin(started.authorizationUrl, request.serverOrigin);
+    // The callback page is served where the popup starts (the server's public URL), also when the provider returns
+    // the user through a page of the customer's (overrideRedirectUrl) that forwards to it.
+    serverOrigin = new URL(started.popupUrl).origin;
     if (signal?.aborted) throw signal.reason;
     if (popup.closed) throw new OAuthTimeoutError('The sign-in window was closed before the account was connected');
     // The popup's first stop is Switchboard, which binds this browser to the flow, then sends it to the provider.

@@ -40,6 +40,17 @@ export interface SwitchboardOptions {
 
 const SIGNED_OUT: SwitchboardUser = Object.freeze({ authenticated: false });
 
+/**
+ * What connect() checks of its options before the portal opens: the look as the server takes a project's
+ * (ProjectPortalLook: nothing that leaves a CSS value) and an http(s) redirect page.
+ */
+const CONNECT_CHECKS = [
+  ['overrideRedirectUrl', { test: httpOrigin }, 'an http(s) URL'],
+  ['theme', /^(light|dark|system)$/, 'light, dark or system'],
+  ['accentColor', /^#([\da-f]{3}){1,2}$/i, '#rgb or #rrggbb'],
+  ['fontFamily', /^[\w ,-]{1,200}$/, 'unquoted font names, comma-separated'],
+] as const;
+
 /** Two sessions of the same user of the same project (a fresh token for the same user keeps installs going). */
 const sameUser = (a: Session | undefined, b: Session | undefined) =>
   a !== undefined && b !== undefined && a.projectId === b.projectId && a.claims.sub === b.claims.sub && a.host === b.host;
@@ -136,8 +147,11 @@ export class Switchboard implements SwitchboardSDK {
   connect(integrationType: string, options: ConnectOptions = {}): Promise<IntegrationInstallEvent | undefined> {
     try {
       this.api.current();
-      if (options.overrideRedirectUrl !== undefined && !httpOrigin(options.overrideRedirectUrl)) {
-        throw new SwitchboardError('overrideRedirectUrl must be an http(s) URL', 'INVALID_ARGUMENT', undefined, 'overrideRedirectUrl');
+      for (const [key, pattern, what] of CONNECT_CHECKS) {
+        const value = options[key];
+        if (value !== undefined && !(typeof value === 'string' && pattern.test(value))) {
+          throw new SwitchboardError(`${key} must be ${what}`, 'INVALID_ARGUMENT', undefined, key);
+        }
       }
     } catch (error) {
       options.onError?.(error as Error);
@@ -156,10 +170,10 @@ export class Switchboard implements SwitchboardSDK {
   }
 
   installIntegration(integrationType: string, options: InstallOptions = {}): Promise<IntegrationInstallEvent> {
-    let integration: IntegrationInfo;
+    let pending: Promise<IntegrationInstallEvent>;
     try {
       this.api.current();
-      integration = this.integration(integrationType);
+      const integration = this.integration(integrationType);
       if (needsTypedInput(integration, options) && typeof document !== 'undefined') {
         this.checkCanInstall(integration, options);
         // Typed input (an API key, a pre-OAuth input): the portal asks for it alone, then closes by itself.
@@ -170,12 +184,6 @@ export class Switchboard implements SwitchboardSDK {
           throw error;
         });
       }
-    } catch (error) {
-      options.onError?.(error as Error);
-      return Promise.reject(error);
-    }
-    let pending: Promise<IntegrationInstallEvent>;
-    try {
       pending = this.oauthInstallFromClick(integrationType, options);
     } catch (error) {
       options.onError?.(error as Error);
@@ -345,7 +353,7 @@ export class Switchboard implements SwitchboardSDK {
       this.api,
       this.environment,
       popup,
-      { integrationType, installOptions: serverInstallOptions(options), serverOrigin: new URL(startedBy.host).origin },
+      { integrationType, installOptions: serverInstallOptions(options) },
       timing,
       {
         ...(signal && { signal }),

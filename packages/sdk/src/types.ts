@@ -90,6 +90,12 @@ export interface InstallOptions {
   preOptions?: Record<string, string>;
   /** How long the OAuth popup may stay open, in ms (default 10 minutes). */
   oauthTimeout?: number;
+  /**
+   * A page of yours, on one of the project's allowed origins, that the provider sends the user back to instead of
+   * Switchboard's callback; it forwards the query (`code`, `state`) to `<Switchboard>/oauth/callback`
+   * (docs/connect-portal.md#your-own-redirect-page).
+   */
+  overrideRedirectUrl?: string;
   onSuccess?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
   onInstall?: (event: IntegrationInstallEvent, user: SwitchboardUser) => void;
   onError?: (error: Error) => void;
@@ -102,17 +108,14 @@ export type DropdownSource = { label: string; value: string }[];
 export interface ConnectOptions extends InstallOptions {
   /** Show the portal inside this element (or the element this selector finds) instead of over the whole page. */
   container?: HTMLElement | string;
-  /** The portal's colours: `light`, `dark`, or `system` (the user's setting); without it, the integration's portal setting. */
+  /** The portal's colours: `light`, `dark`, or `system` (the user's setting); without it, the integration's, else the project's. */
   theme?: 'light' | 'dark' | 'system';
-  /** The portal's accent colour (buttons, links, focus rings), `#rgb` or `#rrggbb`; without it, the integration's. */
+  /** The portal's accent colour (buttons, links, focus rings), `#rgb` or `#rrggbb`; without it, the integration's, else the project's. */
   accentColor?: string;
+  /** The portal's fonts, unquoted names and generic families (`Inter, system-ui, sans-serif`): fonts the device has, none is fetched. */
+  fontFamily?: string;
   /** Choices for the integration's custom dropdown inputs, by input key. */
   dropdowns?: Record<string, DropdownSource>;
-  /**
-   * An http(s) page of yours, handed to the portal in its context as the reference SDK does. Switchboard's OAuth still
-   * returns through Switchboard's own callback page.
-   */
-  overrideRedirectUrl?: string;
   /** After a headless install that showed the portal for typed input, keep it open on the connected account. */
   showPortalAfterInstall?: boolean;
   /** Skip the settings the integration asks for after connecting (they stay optional). */

@@ -79,7 +79,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
   it('opens over the page as a modal: scroll locked, focus inside, onOpen and onPortalOpen fired, the portal told the integration and the user', async () => {
     const { page, userToken, projectId } = await signedIn();
     await page.evaluate(() => window.scrollTo(0, 200));
-    await open(page, 'sandbox-apikey', { connectOptions: { theme: 'dark', accentColor: '#7048e8' } });
+    await open(page, 'sandbox-apikey', { connectOptions: { theme: 'dark', accentColor: '#7048e8', fontFamily: 'Georgia, serif' } });
     const frame = await portalFrame(page);
     await waitShown(page);
 
@@ -110,7 +110,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(update.messageType).toBe('UI_UPDATE');
     expect(update.nextModalState.integration).toMatchObject({ type: 'sandbox-apikey', isActive: true });
     expect(update.nextModalState.apiInstallationOptions.isApiInstallation).toBe(false);
-    expect(update.nextModalState.config).toMatchObject({ theme: 'dark', accentColor: '#7048e8', description: expect.any(String) });
+    expect(update.nextModalState.config).toMatchObject({ theme: 'dark', accentColor: '#7048e8', fontFamily: 'Georgia, serif', description: expect.any(String) });
     expect(update.nextContext).toMatchObject({ projectId, user: { authenticated: true }, environments: { ZEUS_PUBLIC_URL: server.url } });
     // The portal makes every call through the SDK: the user token stays on the page.
     expect(JSON.stringify(update)).not.toContain(userToken);
@@ -314,6 +314,25 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     expect(await outcome(page)).toEqual({ resolved: null });
     expect(await page.evaluate(() => [document.querySelector('dialog')?.open, getComputedStyle(document.documentElement).overflow, document.activeElement?.id])).toEqual([false, 'visible', 'open']);
     expect(await log(page)).toEqual([]);
+  });
+
+  it.each([
+    ['theme', 'sepia'],
+    ['accentColor', 'red'],
+    ['accentColor', '#fff;background:url(x)'],
+    ['fontFamily', 'Inter; color: red'],
+    ['fontFamily', '"Segoe UI"'],
+    ['fontFamily', 'url(https://fonts.example.com/x.woff2)'],
+    ['fontFamily', 42],
+    ['overrideRedirectUrl', 'javascript:alert(1)'],
+  ])('refuses connect() with %s %j: a SwitchboardError naming the option, onError, no portal', async (option, value) => {
+    const { page } = await signedIn();
+    await open(page, 'sandbox-apikey', { connectOptions: { [option]: value } });
+    const { rejected } = await outcome(page);
+    expect(rejected).toMatchObject({ name: 'SwitchboardError', code: 'INVALID_ARGUMENT', field: option });
+    expect(rejected!.message).toContain(option);
+    expect(await log(page)).toEqual([{ via: 'connect', name: 'onError', event: { message: rejected!.message, code: 'INVALID_ARGUMENT' } }]);
+    expect(await page.evaluate(() => document.querySelector('dialog')?.open ?? false)).toBe(false);
   });
 
   it('shows nothing for an integration the project does not offer, and says why in the console', async () => {

@@ -220,7 +220,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     await registerSandbox(app, {
       serverUrl: config.publicUrl,
       accessTokenTtlSeconds: config.sandboxTokenTtlSeconds,
-      redirectUris: [`${config.publicUrl}/oauth/callback`],
+      redirectUris: [`${config.publicUrl}/oauth/callback`, ...config.sandboxRedirectUris],
     });
   }
 

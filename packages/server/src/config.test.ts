@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       adminKey: undefined,
       sandbox: true,
       sandboxTokenTtlSeconds: 3600,
+      sandboxRedirectUris: [],
       devProject: true,
       logLevel: 'info',
       trustProxy: 'loopback,linklocal,uniquelocal',
@@ -152,6 +153,13 @@ describe('loadConfig', () => {
         masterKey: undefined,
         logLevel: 'info',
       });
+    });
+
+    it('reads SWITCHBOARD_SANDBOX_REDIRECT_URIS as a comma-separated list, blanks dropped', () => {
+      expect(loadConfig({ SWITCHBOARD_SANDBOX_REDIRECT_URIS: ' https://app.example.com/oauth/return , ,http://localhost:5173/cb' }).sandboxRedirectUris).toEqual([
+        'https://app.example.com/oauth/return',
+        'http://localhost:5173/cb',
+      ]);
     });
 
     it('resolves SWITCHBOARD_DATA_DIR, SWITCHBOARD_SDK_FILE and SWITCHBOARD_DEMO_DIR against the working directory', () => {

@@ -25,6 +25,8 @@ export interface ServerConfig {
   sandbox: boolean;
   /** Sandbox access-token lifetime in seconds (SWITCHBOARD_SANDBOX_TOKEN_TTL). */
   sandboxTokenTtlSeconds: number;
+  /** More redirect URIs the sandbox's client accepts besides `<public URL>/oauth/callback`: pages that forward to it (SWITCHBOARD_SANDBOX_REDIRECT_URIS). */
+  sandboxRedirectUris: string[];
   /** Create a dev project with sandbox integrations on first start (SWITCHBOARD_DEV_PROJECT, default on). */
   devProject: boolean;
   /** pino level (LOG_LEVEL). */
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     adminKey: env.SWITCHBOARD_ADMIN_KEY || undefined,
     sandbox: truthy(env.SWITCHBOARD_SANDBOX, true),
     sandboxTokenTtlSeconds: integer('SWITCHBOARD_SANDBOX_TOKEN_TTL', env.SWITCHBOARD_SANDBOX_TOKEN_TTL, 3600, 1, 86_400 * 30),
+    sandboxRedirectUris: (env.SWITCHBOARD_SANDBOX_REDIRECT_URIS ?? '').split(',').map((uri) => uri.trim()).filter(Boolean),
     devProject,
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.SWITCHBOARD_TRUST_PROXY),

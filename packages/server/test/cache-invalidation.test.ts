@@ -146,6 +146,25 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('cached lookups across two serve
     }
   });
 
+  it("a changed project look: B's GET /sdk/integrations carries it", async () => {
+    const token = await a.userToken(newUser('look'));
+    const sandboxTheme = async () => {
+      const items = (await (await fetch(`${b.url}/projects/${a.projectId}/sdk/integrations`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        type: string;
+        configs: { values: { theme?: string } }[];
+      }[];
+      return items.find((item) => item.type === 'sandbox')?.configs[0]?.values.theme;
+    };
+    expect(await sandboxTheme()).toBeUndefined();
+    const project = `/projects/${a.projectId}`;
+    expect((await management(a, a.secretKey, 'PATCH', project, { portal: { theme: 'dark' } })).status).toBe(200);
+    try {
+      await bFollows('shows the dark theme', async () => (await sandboxTheme()) === 'dark');
+    } finally {
+      expect((await management(a, a.secretKey, 'PATCH', project, { portal: {} })).status).toBe(200);
+    }
+  });
+
   it("serves nothing stale after B's notification connection drops: what changed meanwhile is read again", async () => {
     const sub = newUser('deaf');
     const token = await a.userToken(sub);

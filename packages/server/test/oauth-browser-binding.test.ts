@@ -171,11 +171,11 @@ describe.each(testDatabases)('OAuth flows bound to a browser on %s', (database) 
       }
     });
 
-    it('refuses build-oauth for a foreign originForPostMessage, one that differs from the asking page, or an override redirect', async () => {
+    it('refuses build-oauth for a foreign originForPostMessage, one that differs from the asking page, or an override redirect elsewhere', async () => {
       const sub = newUser();
       await expectError(await buildOAuth(sub, 'k2', { originForPostMessage: FOREIGN_ORIGIN }), 403, 'ORIGIN_NOT_ALLOWED');
       await expectError(await buildOAuth(sub, 'k3', { originForPostMessage: 'http://localhost:4444' }), 403, 'ORIGIN_NOT_ALLOWED');
-      await expectError(await buildOAuth(sub, 'k4', { redirectUrl: 'https://app.example/oauth' }), 400, 'REDIRECT_OVERRIDE_UNSUPPORTED', 'redirectUrl');
+      await expectError(await buildOAuth(sub, 'k4', { redirectUrl: 'https://app.example/oauth' }), 400, 'REDIRECT_URL_NOT_ALLOWED', 'redirectUrl');
       await expectError(await buildOAuth(sub, 'k5', { installOptions: '{not json' }), 400, 'INVALID_JSON', 'installOptions');
       await expectError(await buildOAuth(sub, 'k6', { endUserSuppliedValues: `${'['.repeat(200)}${']'.repeat(200)}` }), 400, 'JSON_TOO_DEEP', 'endUserSuppliedValues');
       await expectError(await buildOAuth(sub, 'bad key!'), 400, 'VALIDATION_ERROR', 'oauthMetaKeyId');

@@ -33,7 +33,10 @@ export const ERROR_CODES = {
   META_TOO_LARGE: { status: 400, meaning: "a connected user's `meta` is over 64 KB of JSON; `field: \"meta\"`" },
   NOT_AN_OAUTH_INTEGRATION: { status: 400, meaning: 'an OAuth start for an integration that connects with typed credentials (`POST /sdk/credentials`)' },
   OAUTH_INTEGRATION: { status: 400, meaning: 'typed credentials for an integration that connects through OAuth (`POST /sdk/oauth/start`)' },
-  REDIRECT_OVERRIDE_UNSUPPORTED: { status: 400, meaning: "the reference SDK's `overrideRedirectUrl` was given" },
+  REDIRECT_URL_NOT_ALLOWED: {
+    status: 400,
+    meaning: "`overrideRedirectUrl` (the reference SDK's `redirectUrl`) is not an http(s) URL on one of the project's allowed origins, or has a fragment or credentials; `field` names it",
+  },
   OAUTH_CLIENT_REQUIRED: { status: 400, meaning: 'an OAuth integration would be active without its client ID or secret; `field` is `clientId` or `clientSecret`' },
   CLIENT_IN_DEFINITION: { status: 400, meaning: "an OAuth client for a custom integration through `PUT …/integrations/:type`: it is part of the custom integration's definition" },
   INVALID_API_AUTHORIZATION: { status: 400, meaning: 'a custom integration\'s `apiAuthorization` is not `Header-Name: value {{accessToken}}`' },

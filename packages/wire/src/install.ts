@@ -12,6 +12,8 @@ export const InstallOptions = Type.Object(
     allowMultipleCredentials: Type.Optional(Type.Boolean()),
     /** Replace this account's credentials in place. */
     selectedCredentialId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    /** OAuth: the customer's page (on an allowed origin) the provider returns to; it forwards the query to /oauth/callback. */
+    overrideRedirectUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   },
   { additionalProperties: true },
 );

@@ -12,6 +12,25 @@ const AllowPrivateUpstreams = Type.Boolean({
   description: 'Let custom integrations call loopback, private, link-local and cloud metadata addresses. Off by default; on for the dev project.',
 });
 
+const Theme = Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')]);
+
+/**
+ * The project's look in the Connect Portal, for every integration that sets none of its own (precedence: `connect()`
+ * options, then the integration's `portal`, then this, then the built-in look). The font list may not hold quotes,
+ * `;{}<>` or `url(`: nothing in it can leave the CSS value or fetch a font.
+ */
+export const ProjectPortalLook = Type.Object(
+  {
+    accentColor: Type.Optional(Type.String({ pattern: '^#(?:[0-9a-fA-F]{3}){1,2}$', description: '#rgb or #rrggbb' })),
+    theme: Type.Optional(Theme),
+    fontFamily: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9 ,_-]{1,200}$', description: 'Font names and generic families, comma-separated, unquoted (e.g. Inter, system-ui, sans-serif)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ProjectPortalLook = Static<typeof ProjectPortalLook>;
+
 /** A project, as the management API shows it. */
 export const Project = Type.Object({
   id: Type.String(),
@@ -19,6 +38,7 @@ export const Project = Type.Object({
   allowedOrigins: Type.Array(Type.String()),
   isDev: Type.Boolean(),
   allowPrivateUpstreams: Type.Boolean(),
+  portal: ProjectPortalLook,
   dateCreated: Timestamp,
   dateUpdated: Timestamp,
 });
@@ -35,9 +55,17 @@ export type ProjectCreate = Static<typeof ProjectCreate>;
 export const CreatedProject = Type.Object({ project: Project, secretKey: Type.String() });
 export type CreatedProject = Static<typeof CreatedProject>;
 
-/** `PATCH /api/v1/projects/:id`: `allowedOrigins` replaces the list; only the admin key turns `allowPrivateUpstreams` on. */
+/**
+ * `PATCH /api/v1/projects/:id`: `allowedOrigins` replaces the list, `portal` the project's look (`{}` clears it); only
+ * the admin key turns `allowPrivateUpstreams` on.
+ */
 export const ProjectChanges = Type.Object(
-  { name: Type.Optional(Name), allowedOrigins: Type.Optional(AllowedOrigins), allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams) },
+  {
+    name: Type.Optional(Name),
+    allowedOrigins: Type.Optional(AllowedOrigins),
+    allowPrivateUpstreams: Type.Optional(AllowPrivateUpstreams),
+    portal: Type.Optional(ProjectPortalLook),
+  },
   { additionalProperties: false },
 );
 export type ProjectChanges = Static<typeof ProjectChanges>;
@@ -110,7 +138,7 @@ export const PortalConfig = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 500 })),
     overview: Type.Optional(Type.String({ maxLength: 20_000, description: 'Markdown; HTML in it is shown as text' })),
     accentColor: Type.Optional(HexColor),
-    theme: Type.Optional(Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')])),
+    theme: Type.Optional(Theme),
     fontFamily: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9 ,\'"_-]{1,200}$', description: 'A CSS font-family of fonts the user has; nothing is downloaded' })),
     userSettings: Type.Optional(Type.Array(UserSetting, { maxItems: 50 })),
     accountTypes: Type.Optional(

@@ -88,7 +88,7 @@ document.getElementById('open').addEventListener('click', function () {
   var method = window.openWith === 'installIntegration' ? 'installIntegration' : 'connect';
   window.outcome = switchboard[method](window.integrationType, Object.assign(callbacks, window.connectOptions)).then(
     function (event) { return { resolved: event || null }; },
-    function (error) { return { rejected: { name: error.name, code: error.code, message: error.message } }; });
+    function (error) { return { rejected: { name: error.name, code: error.code, field: error.field, message: error.message } }; });
 });
 </script></body></html>`;
 

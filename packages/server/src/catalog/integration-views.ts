@@ -4,6 +4,7 @@ import type {
   InstallField,
   InstallInputs,
   IntegrationMetadata,
+  ProjectPortalLook,
   ReferenceAuthenticationType,
   SdkIntegration,
   SdkWorkflow,
@@ -179,8 +180,11 @@ const workflowMeta = (workflow: SdkWorkflow): WorkflowMeta => ({
   inputs: workflow.settings.map(referenceInput),
 });
 
-/** An item of GET /sdk/integrations ("Get project's integrations" in the reference), with its published workflows. */
-export function integrationView(publicUrl: string, integration: ProjectIntegration, published: PublishedWorkflow[] = []): SdkIntegration {
+/**
+ * An item of GET /sdk/integrations ("Get project's integrations" in the reference), with its published workflows. Its
+ * look is the integration's own portal settings over the project's `look`, over the built-in one (the brand colour).
+ */
+export function integrationView(publicUrl: string, integration: ProjectIntegration, published: PublishedWorkflow[] = [], look: ProjectPortalLook = {}): SdkIntegration {
   const workflows = published.filter((workflow) => workflow.integrationId === integration.id).map((workflow) => workflowView(integration, workflow));
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
@@ -194,6 +198,8 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
     authConfigInputs: [...inputs.preOAuthInputs, ...inputs.credentialFields].map(referenceInput),
     postOauthInputs: inputs.postInstallInputs.map(referenceInput),
   };
+  const theme = integration.portal.theme ?? look.theme;
+  const fontFamily = integration.portal.fontFamily ?? look.fontFamily;
   return {
     id: integration.id,
     dateCreated: integration.dateCreated,
@@ -211,10 +217,10 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
         values: {
           overview: integration.portal.overview ?? definition.overview ?? '',
           sharedMeta: integration.portal.userSettings ? { inputs: integration.portal.userSettings.map(settingInput) } : {},
-          accentColor: metadata.brandColor,
+          accentColor: integration.portal.accentColor ?? look.accentColor ?? metadata.brandColor,
           description: metadata.description,
-          ...(integration.portal.theme && { theme: integration.portal.theme }),
-          ...(integration.portal.fontFamily && { fontFamily: integration.portal.fontFamily }),
+          ...(theme && { theme }),
+          ...(fontFamily && { fontFamily }),
           workflowMeta: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflowMeta(workflow)])),
         },
       },

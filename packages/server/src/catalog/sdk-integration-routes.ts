@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, IntegrationMetadata, SdkIntegration } from '@switchboard/wire';
+import { ErrorResponse, IntegrationMetadata, SdkIntegration, type ProjectPortalLook } from '@switchboard/wire';
 import { integrationVisible } from '../users/permissions.js';
 import { lacksOAuthClient, projectCatalog, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
@@ -18,10 +18,11 @@ type Published = Awaited<ReturnType<typeof publishedWorkflows>>[number];
 
 /**
  * Each integration's views, built once per cached integration (a change to the project's integrations makes new
- * objects, and so new views) and, for /sdk/integrations, per set of its published workflows: the listings then
- * cost a filter and a serialization, not a rebuild of every view (custom integrations' inputs, icons, configs).
+ * objects, and so new views) and, for /sdk/integrations, per set of its published workflows and per project look:
+ * the listings then cost a filter and a serialization, not a rebuild of every view (custom integrations' inputs,
+ * icons, configs).
  */
-const views = new WeakMap<ProjectIntegration, { publicUrl: string; metadata: IntegrationMetadata; workflows?: string; view?: SdkIntegration }>();
+const views = new WeakMap<ProjectIntegration, { publicUrl: string; metadata: IntegrationMetadata; shapedBy?: string; view?: SdkIntegration }>();
 
 function viewsOf(publicUrl: string, integration: ProjectIntegration) {
   let known = views.get(integration);
@@ -32,12 +33,12 @@ function viewsOf(publicUrl: string, integration: ProjectIntegration) {
   return known;
 }
 
-function integrationViewOf(publicUrl: string, integration: ProjectIntegration, published: readonly Published[]): SdkIntegration {
+function integrationViewOf(publicUrl: string, integration: ProjectIntegration, published: readonly Published[], look: ProjectPortalLook): SdkIntegration {
   const known = viewsOf(publicUrl, integration);
-  const key = JSON.stringify(published);
-  if (known.view === undefined || known.workflows !== key) {
-    known.view = integrationView(publicUrl, integration, [...published]);
-    known.workflows = key;
+  const key = `${JSON.stringify(published)}\n${JSON.stringify(look)}`;
+  if (known.view === undefined || known.shapedBy !== key) {
+    known.view = integrationView(publicUrl, integration, [...published], look);
+    known.shapedBy = key;
   }
   return known.view;
 }
@@ -74,12 +75,14 @@ export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTyp
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config", response: { 200: Type.Array(SdkIntegration), '4xx': ErrorResponse } } }, async (request, reply) => {
       const [catalog, workflows] = await Promise.all([projectCatalog(context, request.sdk.project.id), publishedWorkflows(context.db, request.sdk.project.id)]);
       const offered = connectable(catalog.all, request.sdk.permissions);
-      const key = `${offered.map((integration) => integration.id).join(',')}\n${workflowsKey(workflows)}`;
+      // The project's look is a default of every view: a change to it (the project cache drops) makes new answers.
+      const look = request.sdk.project.portal;
+      const key = `${offered.map((integration) => integration.id).join(',')}\n${workflowsKey(workflows)}\n${JSON.stringify(look)}`;
       const json = answerOf(catalog.all, 'integrations', key, () => {
         const byIntegration = new Map<string, Published[]>();
         for (const workflow of workflows) byIntegration.set(workflow.integrationId, [...(byIntegration.get(workflow.integrationId) ?? []), workflow]);
         // The route's own serializer: a field its answer schema does not declare still never leaves the server.
-        return String(reply.serialize(offered.map((integration) => integrationViewOf(publicUrl, integration, byIntegration.get(integration.id) ?? []))));
+        return String(reply.serialize(offered.map((integration) => integrationViewOf(publicUrl, integration, byIntegration.get(integration.id) ?? [], look))));
       });
       return sendSerialized(reply, json);
     });

@@ -28,6 +28,7 @@ export function oauthSdkRoutes(context: AppContext): FastifyPluginAsyncTypebox {
           origin,
           installOptions,
           preOptionsField: 'installOptions.preOptions',
+          redirectField: 'installOptions.overrideRedirectUrl',
           permissions: request.sdk.permissions,
         });
         return { authorizationUrl, state, popupUrl: `${context.config.publicUrl}/oauth/popup` };

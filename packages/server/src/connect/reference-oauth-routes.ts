@@ -59,11 +59,6 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
         if (request.headers.origin && request.headers.origin !== query.originForPostMessage) {
           throw apiError('ORIGIN_NOT_ALLOWED', 'originForPostMessage must be the origin of the page that asks');
         }
-        if (query.redirectUrl) {
-          throw apiError('REDIRECT_OVERRIDE_UNSUPPORTED', 'overrideRedirectUrl is not supported: providers redirect to this server\'s /oauth/callback', {
-            field: 'redirectUrl',
-          });
-        }
         const installOptions = jsonParameter(query.installOptions, 'installOptions');
         const endUserSuppliedValues = jsonParameter(query.endUserSuppliedValues, 'endUserSuppliedValues');
         const { authorizationUrl } = await startOAuth(context, project, user, {
@@ -74,8 +69,11 @@ export function referenceOAuthRoutes(context: AppContext): FastifyPluginAsyncTyp
             allowMultipleCredentials: installOptions.allowMultipleCredentials === true,
             selectedCredentialId: typeof installOptions.selectedCredentialId === 'string' ? installOptions.selectedCredentialId : undefined,
             preOptions: endUserSuppliedValues,
+            // The reference SDK's overrideRedirectUrl; an empty one is none.
+            overrideRedirectUrl: query.redirectUrl || undefined,
           },
           preOptionsField: 'endUserSuppliedValues',
+          redirectField: 'redirectUrl',
           clientKey: query.oauthMetaKeyId,
           permissions: request.sdk.permissions,
         });

@@ -7,7 +7,8 @@ import type { ConnectedUser } from '../users/connected-users.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
 import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { checkOAuthStartLimits } from './install-limits.js';
-import { oauthAppFor, redirectUri, templateContext } from '../catalog/provider-settings.js';
+import { oauthAppFor, templateContext } from '../catalog/provider-settings.js';
+import { flowRedirectUri } from './redirect-override.js';
 import { createOAuthSession, newOAuthState } from './oauth-sessions.js';
 import { buildAuthorizationUrl, generateCodeVerifier } from '../providers/index.js';
 import { checkInstallAllowed, seenAtStart, seenByToken } from './save-connected-account.js';
@@ -22,9 +23,13 @@ export interface OAuthStartRequest {
     preOptions?: Record<string, unknown> | undefined;
     allowMultipleCredentials?: boolean | undefined;
     selectedCredentialId?: string | undefined;
+    /** The customer's page the provider returns to instead of Switchboard's callback (redirect-override.ts). */
+    overrideRedirectUrl?: string | undefined;
   };
   /** Where the pre-OAuth inputs came from in the request, for error messages. */
   preOptionsField: string;
+  /** Where the redirect override came from in the request, for error messages. */
+  redirectField: string;
   /** The reference SDK's own key for the flow, which it polls by. */
   clientKey?: string;
   /** The user token's JWT permissions: what it may see and install. */
@@ -61,13 +66,14 @@ export async function startOAuth(
   const seen = await checkInstallAllowed(context, integration, user.id, choice);
   const accountType = resolveAccountType(integration, installOptions.accountType);
   const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, start.preOptionsField);
+  const flowRedirect = flowRedirectUri(context, project, installOptions.overrideRedirectUrl, start.redirectField);
   const publicInputs = { ...accountType?.vars, ...publicValues };
   const codeVerifier = auth.pkce === false ? undefined : generateCodeVerifier();
   // Build the URL before storing anything, so a definition that cannot render leaves no pending session.
   const state = newOAuthState();
   const authorizationUrl = buildAuthorizationUrl(integration.definition, {
     app: oauthAppFor(context, integration),
-    redirectUri: redirectUri(context),
+    redirectUri: flowRedirect,
     state,
     ...(codeVerifier && { codeVerifier }),
     context: templateContext(context, { ...publicInputs, ...secretValues }),
@@ -78,7 +84,7 @@ export async function startOAuth(
     connectedUserId: user.id,
     integrationId: integration.id,
     origin: start.origin,
-    redirectUri: redirectUri(context),
+    redirectUri: flowRedirect,
     codeVerifier,
     inputs: publicInputs,
     secretInputs: secretValues,

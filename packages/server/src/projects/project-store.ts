@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { parseJson } from '../json.js';
-import type { Database, ProjectRow } from '../storage/schema.js';
+import type { ProjectPortalLook } from '@switchboard/wire';
+import type { Database, ProjectRow, ProjectTable } from '../storage/schema.js';
 
 /** A public key the project's backend signs user tokens with; several at once, so keys rotate. */
 export interface SigningKey {
@@ -17,9 +18,31 @@ export interface Project {
   isDev: boolean;
   /** Custom integrations may call loopback, private and link-local addresses (explicit opt-in; the dev project has it). */
   allowPrivateUpstreams: boolean;
+  /** The Connect Portal's look for integrations that set none of their own. */
+  portal: ProjectPortalLook;
   dateCreated: string;
   dateUpdated: string;
 }
+
+/** The look's fields and their columns; an absent field is a null column. */
+const LOOK_COLUMNS = {
+  accentColor: 'portal_accent_color',
+  theme: 'portal_theme',
+  fontFamily: 'portal_font_family',
+} as const satisfies Record<keyof ProjectPortalLook, keyof ProjectTable>;
+
+function lookOf(row: ProjectRow): ProjectPortalLook {
+  const look: Record<string, string> = {};
+  for (const [field, column] of Object.entries(LOOK_COLUMNS)) {
+    const value = row[column];
+    if (value !== null) look[field] = value;
+  }
+  return look as ProjectPortalLook;
+}
+
+/** The columns of a whole new look: what it leaves out is cleared. */
+const lookColumns = (look: ProjectPortalLook) =>
+  Object.fromEntries(Object.entries(LOOK_COLUMNS).map(([field, column]) => [column, look[field as keyof ProjectPortalLook] ?? null]));
 
 export const toProject = (row: ProjectRow): Project => ({
   id: row.id,
@@ -27,6 +50,7 @@ export const toProject = (row: ProjectRow): Project => ({
   allowedOrigins: parseJson<string[]>(row.allowed_origins, []),
   isDev: row.is_dev === 1,
   allowPrivateUpstreams: row.allow_private_upstreams === 1,
+  portal: lookOf(row),
   dateCreated: row.created_at,
   dateUpdated: row.updated_at,
 });
@@ -83,7 +107,7 @@ export async function createProject(
 export async function updateProject(
   db: Kysely<Database>,
   id: string,
-  changes: { name?: string; allowedOrigins?: string[]; allowPrivateUpstreams?: boolean },
+  changes: { name?: string; allowedOrigins?: string[]; allowPrivateUpstreams?: boolean; portal?: ProjectPortalLook },
 ): Promise<Project | undefined> {
   await db
     .updateTable('projects')
@@ -91,6 +115,7 @@ export async function updateProject(
       ...(changes.name !== undefined && { name: changes.name }),
       ...(changes.allowedOrigins !== undefined && { allowed_origins: JSON.stringify(changes.allowedOrigins) }),
       ...(changes.allowPrivateUpstreams !== undefined && { allow_private_upstreams: changes.allowPrivateUpstreams ? 1 : 0 }),
+      ...(changes.portal !== undefined && lookColumns(changes.portal)),
       updated_at: isoNow(),
     })
     .where('id', '=', id)

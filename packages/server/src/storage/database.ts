@@ -12,6 +12,7 @@ import * as workflowEnablements from './migrations/0006-workflow-enablements.js'
 import * as webhooks from './migrations/0007-webhooks.js';
 import * as workflowRunRetention from './migrations/0008-workflow-run-retention.js';
 import * as workflowRunSlots from './migrations/0009-workflow-run-slots.js';
+import * as projectPortalLook from './migrations/0010-project-portal-look.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0007-webhooks': webhooks,
   '0008-workflow-run-retention': workflowRunRetention,
   '0009-workflow-run-slots': workflowRunSlots,
+  '0010-project-portal-look': projectPortalLook,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

@@ -13,6 +13,10 @@ export interface ProjectTable {
   is_dev: number;
   /** 1: custom integrations may reach loopback, private and link-local addresses (the sandbox, tests). */
   allow_private_upstreams: number;
+  /** The project's Connect Portal look (#rgb / #rrggbb; light | dark | system; a font list); null: not set. */
+  portal_accent_color: string | null;
+  portal_theme: string | null;
+  portal_font_family: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -47,7 +51,7 @@ export interface IntegrationTable {
   client_secret_sealed: string | null;
   /** JSON array, overriding the definition's default scopes; null keeps the defaults. */
   scopes: string | null;
-  /** JSON: { description, overview, accentColor }. */
+  /** JSON PortalConfig: { description, overview, accentColor, theme, fontFamily, userSettings }. */
   portal_config: string;
   created_at: string;
   updated_at: string;
