@@ -297,7 +297,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await reference.page.keyboard.press('Enter');
     // Finished: the keyboard is on the Configuration tab; the arrow keys switch tabs; Escape closes.
     const configurationTab = frame.getByRole('tab', { name: 'Configuration' });
-    await expect.poll(() => configurationTab.evaluate((tab) => tab === document.activeElement)).toBe(true);
+    await expect.poll(() => configurationTab.evaluate((tab) => tab === document.activeElement), { timeout: 5000 }).toBe(true);
     await frame.getByRole('button', { name: 'Save settings' }).waitFor();
     await reference.page.keyboard.press('ArrowLeft');
     await frame.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
