@@ -119,7 +119,9 @@ describe('the published packages, installed from their tarballs into a fresh app
     const [wire, sdk, react, node] = PACKAGES.map((pkg) => installedManifest(pkg.name));
     for (const manifest of [wire!, sdk!, react!, node!]) {
       expect(manifest.private, manifest.name).toBeUndefined();
-      expect(manifest).toMatchObject({ version: sdk!.version, license: 'MIT', repository: { type: 'git', directory: PACKAGES.find((pkg) => pkg.name === manifest.name)!.dir } });
+      expect(manifest).toMatchObject({ version: sdk!.version, license: 'MIT' });
+      // No repository is named until the project has a public address (docs/releasing.md): none is made up.
+      expect(manifest.repository, manifest.name).toBeUndefined();
       expect(manifest.description, manifest.name).toMatch(/\S/);
       expect(manifest.keywords, manifest.name).toContain('switchboard');
       expect(readFileSync(join(appDir, 'node_modules', manifest.name, 'LICENSE'), 'utf8')).toContain('MIT License');

@@ -62,14 +62,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
+export interface FreshContextOptions {
+  /** The page size; 1024×760 when not given. */
+  viewport?: { width: number; height: number };
+}
+
 /**
- * A fresh browser context for each test of the suite, handed to `use`: a 1024×760 viewport, and waits that time out at
- * 10 s, below the test timeout, so a wait that fails says what it waited for.
+ * A fresh browser context for each test of the suite, handed to `use`: a 1024×760 viewport unless told otherwise, and
+ * waits that time out at 10 s, below the test timeout, so a wait that fails says what it waited for.
  */
-export function freshContextEachTest(browser: () => Browser, use: (context: BrowserContext) => void): void {
+export function freshContextEachTest(browser: () => Browser, use: (context: BrowserContext) => void, options: FreshContextOptions = {}): void {
   let context: BrowserContext | undefined;
   beforeEach(async () => {
-    context = await browser().newContext({ viewport: { width: 1024, height: 760 } });
+    context = await browser().newContext({ viewport: options.viewport ?? { width: 1024, height: 760 } });
     context.setDefaultTimeout(10_000);
     use(context);
   });

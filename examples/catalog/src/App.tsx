@@ -150,6 +150,12 @@ export function App({ host, build, projectId, userToken, deepLink, params }: App
     await sdk.authenticate(projectId, userToken);
   };
 
+  /** The same for a workflow's settings, asked for before it is turned on (WorkflowsPanel). */
+  const saveWorkflowSettings = async (account: ConnectedAccount, workflowId: string, values: Record<string, string>) => {
+    await settings.saveWorkflow(account, workflowId, values);
+    await sdk.authenticate(projectId, userToken);
+  };
+
   const disconnect = async (type: string, selectedCredentialId?: string) => {
     const key = selectedCredentialId ?? '*';
     const mark = (on: boolean) =>
@@ -231,6 +237,7 @@ export function App({ host, build, projectId, userToken, deepLink, params }: App
                 onTestRequest={(credentialId) => testRequest(selected, credentialId)}
                 loadSettingFields={() => settings.fields(selected)}
                 onSaveSettings={saveSettings}
+                onSaveWorkflowSettings={saveWorkflowSettings}
               />
             ) : (
               <section aria-labelledby="catalog-title" data-testid="catalog">

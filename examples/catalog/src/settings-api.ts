@@ -8,6 +8,8 @@ import type { ConnectedAccount, InstallField } from '@switchboard/sdk';
 export interface SettingsApi {
   fields(integrationType: string): Promise<InstallField[]>;
   save(account: ConnectedAccount, values: Record<string, string>): Promise<void>;
+  /** A workflow's settings on the account (`configuredWorkflows[id].settings`), its on/off state left as it is. */
+  saveWorkflow(account: ConnectedAccount, workflowId: string, values: Record<string, string>): Promise<void>;
 }
 
 export function settingsApi(host: string, projectId: string, userToken: () => string): SettingsApi {
@@ -21,6 +23,8 @@ export function settingsApi(host: string, projectId: string, userToken: () => st
     if (!response.ok) throw Object.assign(new Error(body.message ?? `Switchboard answered ${response.status}`), { name: 'SettingsError', ...body });
     return body;
   };
+  const replaceConfig = (account: ConnectedAccount, config: ConnectedAccount['config']) =>
+    call(`/credentials/${encodeURIComponent(account.id)}`, { method: 'PATCH', body: JSON.stringify({ config }) });
   let integrations: Promise<{ type: string; postInstallInputs?: InstallField[] }[]> | undefined;
   return {
     async fields(integrationType) {
@@ -29,8 +33,12 @@ export function settingsApi(host: string, projectId: string, userToken: () => st
       return (await integrations).find((integration) => integration.type === integrationType)?.postInstallInputs ?? [];
     },
     async save(account, values) {
-      const config = { ...account.config, sharedSettings: { ...account.config.sharedSettings, ...values } };
-      await call(`/credentials/${encodeURIComponent(account.id)}`, { method: 'PATCH', body: JSON.stringify({ config }) });
+      await replaceConfig(account, { ...account.config, sharedSettings: { ...account.config.sharedSettings, ...values } });
+    },
+    async saveWorkflow(account, workflowId, values) {
+      const configured = account.config.configuredWorkflows ?? {};
+      const workflow = configured[workflowId];
+      await replaceConfig(account, { ...account.config, configuredWorkflows: { ...configured, [workflowId]: { ...workflow, settings: { ...workflow?.settings, ...values } } } });
     },
   };
 }

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { management } from '../../../packages/server/test/support/management.js';
 import { SANDBOX_CLIENT } from '../../../packages/server/src/projects/dev-project.js';
@@ -62,13 +62,7 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await browser?.close();
     await env?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh), { viewport: { width: 1280, height: 860 } });
 
   const open = async (label: string, theme = 'light') => {
     const catalog = await CatalogPage.open(context, env, { user: freshUser(label), params: { mode: 'portal', theme } });

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
 import { seriousAccessibilityViolations } from '../../../test/support/accessibility.js';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { CatalogPage, freshUser } from './support/catalog-page.js';
 import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment.js';
 
@@ -75,13 +75,7 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
     await env?.close();
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh), { viewport: { width: 1280, height: 900 } });
 
   /** A fresh demo user with a sandbox account, on the integration's details with the workflows panel. */
   async function connectedUser(label: string): Promise<{ catalog: CatalogPage; credentialId: string }> {
@@ -114,28 +108,47 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
     expect(await row(page).getAttribute('data-enabled')).toBe('false');
     expect(await row(page).textContent()).toContain('App event trigger');
 
-    // The workflow's required setting is not saved yet: the panel says what is missing and how to save it.
+    // The workflow's required setting is not saved yet: Enable asks for it in a form, whose first field takes the focus.
     await row(page).getByRole('button', { name: /^Enable/ }).click();
-    const refused = row(page).getByTestId('workflow-error');
-    await refused.waitFor();
-    expect(await refused.textContent()).toMatch(/Set Label for imported contacts \(label\).*PATCH \/sdk\/credentials\/.*then click Enable again\./);
+    const settingsForm = row(page).getByTestId('workflow-settings-form');
+    await settingsForm.waitFor();
+    expect(await settingsForm.getByRole('heading').textContent()).toBe('Settings for Copy imported contacts');
+    const label = settingsForm.getByLabel('Label for imported contacts');
+    expect(await label.evaluate((element) => element === document.activeElement)).toBe(true);
     expect(await row(page).getAttribute('data-enabled')).toBe('false');
+
+    // Keyboard alone from here. Sent empty, the form names the field and says what to do; nothing is saved.
+    const patches: string[] = [];
+    page.on('request', (request) => request.method() === 'PATCH' && patches.push(request.url()));
+    await page.keyboard.press('Enter');
+    const settingsError = settingsForm.getByTestId('workflow-settings-error');
+    await settingsError.waitFor();
+    expect(await settingsError.textContent()).toBe('Enter Label for imported contacts: Copy imported contacts needs it to run. Then save again.');
+    expect(await label.getAttribute('aria-invalid')).toBe('true');
+    expect(await label.getAttribute('aria-describedby')).toBe(await settingsError.getAttribute('id'));
+    expect(await label.evaluate((element) => element === document.activeElement)).toBe(true);
+    expect(patches).toEqual([]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'workflows-setting-required');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'workflows-setting-required-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 360, height: 800 });
+    await screenshot(page, 'workflows-setting-required-360');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await label.focus();
 
-    // As the doc says: the user saves the setting on the account (the customer's app does it with the user token).
-    const saved = await env.server.sdk(catalog.userId, `/credentials/${credentialId}`, {
-      method: 'PATCH',
-      json: { config: { configuredWorkflows: { [workflowId]: { enabled: false, settings: { label: 'From the demo' } } } } },
-    });
-    expect(saved.status, await saved.clone().text()).toBe(200);
-
-    // Keyboard alone from here: enable, then type the event and its payload and send it.
-    const enable = row(page).getByRole('button', { name: /^Enable/ });
-    await enable.focus();
+    // Typed and saved with Enter: the setting is on the account and the workflow is on, the focus back on its button.
+    await page.keyboard.type('From the demo');
     await page.keyboard.press('Enter');
     await page.locator(`[data-testid="workflow"][data-workflow-id="${workflowId}"][data-enabled="true"]`).waitFor();
     expect(await row(page).getByTestId('workflow-state').textContent()).toContain('On');
     expect(await row(page).getByTestId('workflow-error').count()).toBe(0);
+    expect(await row(page).getByTestId('workflow-settings-form').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Disable/);
+    const account = (await (await env.server.sdk(catalog.userId, `/credentials/${credentialId}`)).json()) as Json;
+    expect(account.config.configuredWorkflows[workflowId]).toEqual({ enabled: true, settings: { label: 'From the demo' } });
 
     const form = page.getByTestId('app-event-form');
     await form.getByLabel('Event name').focus();
@@ -194,7 +207,7 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
     await form.getByRole('button', { name: 'Send event' }).click();
     await form.locator('[data-testid="app-event-result"][data-runs=""]').waitFor();
     expect(await form.getByTestId('app-event-result').textContent()).toContain('No workflow ran');
-  });
+  }, 90_000);
 
   it('the event form says what is wrong and what to do: no name, a payload that is not JSON or not an object, an event the project does not define', async () => {
     const { catalog } = await connectedUser('form-errors');

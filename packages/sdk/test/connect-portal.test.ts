@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, screenshot } from '../../../test/support/chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
 import { startPortalSite, type PortalSite } from './support/portal-site.js';
@@ -32,13 +32,7 @@ describe.skipIf(!chromiumPath)('connect(): the Connect Portal iframe', () => {
     await site?.close();
     await server?.close();
   });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context?.close();
-  });
+  freshContextEachTest(() => browser, (fresh) => (context = fresh), { viewport: { width: 1024, height: 720 } });
 
   /** The customer's page, signed in as a fresh demo user, with the SDK pointed at the stand-in portal. */
   async function signedIn(portalUrl = site.portalUrl): Promise<{ page: Page; userToken: string; projectId: string }> {

@@ -28,6 +28,7 @@ const INTEGER_SETTINGS: [string, (config: ServerConfig) => number, number, numbe
   ['SWITCHBOARD_WEBHOOK_TIMEOUT_MS', (c) => c.webhooks.timeoutMs, 15_000, 100, 120_000],
   ['SWITCHBOARD_WEBHOOK_RETENTION_DAYS', (c) => c.webhooks.retentionDays, 30, 1, 3_650],
   ['SWITCHBOARD_WORKFLOW_RUN_RETENTION_DAYS', (c) => c.workflows.runRetentionDays, 90, 0, 36_500],
+  ['SWITCHBOARD_CREDENTIAL_EVENT_RETENTION_DAYS', (c) => c.credentialEventRetentionDays, 90, 0, 36_500],
   ['SWITCHBOARD_WORKFLOW_RETENTION_SWEEP_SECONDS', (c) => c.workflows.retentionSweepSeconds, 3600, 1, 86_400],
 ];
 
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
         retryMaxWaitMs: 10_000,
       },
       tokens: { refreshMarginSeconds: 120, sweepIntervalSeconds: 60, sweepLookaheadSeconds: 600, inUseDays: 7 },
+      credentialEventRetentionDays: 90,
       limits: { adminKeyFailuresPerMinute: 10, oauthStartsPerMinute: 10, pendingOAuthSessions: 20, credentialInstallsPerMinute: 10 },
       jobs: true,
       workflows: { runLeaseSeconds: 120, recoveryIntervalSeconds: 60, projectConcurrency: 50, runRetentionDays: 90, retentionSweepSeconds: 3600 },

@@ -41,6 +41,11 @@ export interface ServerConfig {
   proxy: ProxyConfig;
   /** OAuth token lifecycle (SWITCHBOARD_REFRESH_*). */
   tokens: TokenConfig;
+  /**
+   * The credential audit log's entries older than this many days are removed (SWITCHBOARD_CREDENTIAL_EVENT_RETENTION_DAYS,
+   * 0 keeps them forever), by the sweep that removes old workflow runs.
+   */
+  credentialEventRetentionDays: number;
   /** Limits on calls that cost more than a database read, or guess at keys; see docs/configuration.md. */
   limits: LimitsConfig;
   /** Background jobs (SWITCHBOARD_JOBS): the embedded queue on SQLite, pg-boss on Postgres. */
@@ -218,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sweepLookaheadSeconds: integer('SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS', env.SWITCHBOARD_REFRESH_LOOKAHEAD_SECONDS, 600, 0, 86_400),
       inUseDays: integer('SWITCHBOARD_REFRESH_IN_USE_DAYS', env.SWITCHBOARD_REFRESH_IN_USE_DAYS, 7, 1, 365),
     },
+    credentialEventRetentionDays: integer('SWITCHBOARD_CREDENTIAL_EVENT_RETENTION_DAYS', env.SWITCHBOARD_CREDENTIAL_EVENT_RETENTION_DAYS, 90, 0, 36_500),
     limits: {
       adminKeyFailuresPerMinute: integer('SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE', env.SWITCHBOARD_ADMIN_KEY_FAILURES_PER_MINUTE, 10, 0, 10_000),
       oauthStartsPerMinute: integer('SWITCHBOARD_OAUTH_STARTS_PER_MINUTE', env.SWITCHBOARD_OAUTH_STARTS_PER_MINUTE, 10, 0, 10_000),

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CLIENT } from '../src/projects/dev-project.js';
+import { PERMISSIONS_CLAIM } from '../src/users/permissions.js';
 import { management } from './support/management.js';
 import { APP_ORIGIN, connectSandbox, expectError, integrationIdOf, json, newUser, postedResult } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
@@ -200,6 +201,15 @@ describe.each(testDatabases)('account types and partial settings writes on %s', 
       await expectError(await save(sub, id, { workflowSettings: { [workflowId]: { folder: 3 } } }), 400, 'INVALID_FIELD', `workflowSettings.${workflowId}.folder`);
       await expectError(await save(sub, id, { workflowSettings: { 'no-such-workflow': { folder: 'x' } } }), 400, 'INVALID_SETTING', 'workflowSettings.no-such-workflow');
       expect((await configOf(sub)).configuredWorkflows ?? {}).toEqual({});
+    });
+
+    it("refuses a workflow's settings to a token whose JWT permissions deny workflows, while its account settings still save", async () => {
+      const { sub, id } = await connectedAccount('no-workflows');
+      const claims = { [PERMISSIONS_CLAIM]: { 'integration:*': { workflows: false } } };
+      const denied = await server.sdk(sub, `/credentials/${id}/settings`, { method: 'PATCH', json: { workflowSettings: { [workflowId]: { folder: 'x' } } }, claims });
+      await expectError(denied, 403, 'PERMISSION_DENIED');
+      await json(await server.sdk(sub, `/credentials/${id}/settings`, { method: 'PATCH', json: { sharedSettings: { channel: '#ok' } }, claims }));
+      expect(await configOf(sub)).toEqual({ sharedSettings: { channel: '#ok' } });
     });
 
     it('checks declared settings on the whole-config PATCH too', async () => {

@@ -146,6 +146,30 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('cached lookups across two serve
     }
   });
 
+  it('a published, then deactivated workflow: B lists it in GET /sdk/integrations, then no more', async () => {
+    const api = (method: string, path: string, body?: unknown) => management(a, a.secretKey, method, `/projects/${a.projectId}${path}`, body);
+    const token = await a.userToken(newUser('workflows'));
+    const listedOnB = async () => {
+      const integrations = (await (await fetch(`${b.url}/projects/${a.projectId}/sdk/integrations`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        type: string;
+        workflows: { name: string }[];
+      }[];
+      return integrations.find((integration) => integration.type === 'custom.cached')!.workflows.map((workflow) => workflow.name);
+    };
+    expect(await listedOnB()).toEqual([]);
+    const created = await api('POST', '/workflows', {
+      name: 'Listed on B',
+      integration: 'custom.cached',
+      trigger: { type: 'request' },
+      steps: [{ id: 'me', type: 'request', method: 'GET', path: '/me' }],
+    });
+    const { id } = (await created.json()) as { id: string };
+    expect((await api('POST', `/workflows/${id}/publish`)).status).toBe(200);
+    await bFollows('lists the published workflow', async () => (await listedOnB()).includes('Listed on B'));
+    expect((await api('PATCH', `/workflows/${id}`, { isActive: false })).status).toBe(200);
+    await bFollows('drops the deactivated workflow', async () => (await listedOnB()).length === 0);
+  });
+
   it("a changed project look: B's GET /sdk/integrations carries it", async () => {
     const token = await a.userToken(newUser('look'));
     const sandboxTheme = async () => {

@@ -45,6 +45,30 @@ describe.each(testDatabases)('the SDK listings follow every change, on %s', (dat
     expect(await workflowsOf('sandbox-apikey')).toEqual([]);
   });
 
+  it('serves the published workflows from memory between writes: a rollback, a deletion show at once, SQL by hand only once the caches are told', async () => {
+    const { id } = await json<{ id: string }>(await api('POST', '/workflows', definition('Kept in memory')), 201);
+    await api('POST', `/workflows/${id}/publish`);
+    expect(await workflowsOf('sandbox-apikey')).toEqual(['Kept in memory']);
+    expect(server.server.context.caches.sizes()['published-workflows']).toBe(1);
+
+    // Behind Switchboard's back: the listing does not read the workflows again, so it does not see this.
+    const { db, caches } = server.server.context;
+    await db.updateTable('workflows').set({ is_active: 0 }).where('id', '=', id).execute();
+    expect(await workflowsOf('sandbox-apikey')).toEqual(['Kept in memory']);
+    await caches.clear();
+    expect(await workflowsOf('sandbox-apikey')).toEqual([]);
+    await db.updateTable('workflows').set({ is_active: 1 }).where('id', '=', id).execute();
+    await caches.clear();
+
+    expect((await api('PUT', `/workflows/${id}`, definition('Renamed'))).status).toBe(200);
+    await api('POST', `/workflows/${id}/publish`);
+    expect(await workflowsOf('sandbox-apikey')).toEqual(['Renamed']);
+    expect((await api('POST', `/workflows/${id}/rollback`, { version: 1 })).status).toBe(200);
+    expect(await workflowsOf('sandbox-apikey')).toEqual(['Kept in memory']);
+    expect((await api('DELETE', `/workflows/${id}`)).status).toBe(204);
+    expect(await workflowsOf('sandbox-apikey')).toEqual([]);
+  });
+
   it("shows an integration's new portal description in both listings at once", async () => {
     const description = () => `Described at ${Date.now()}`;
     for (const text of [description(), `${description()}, again`]) {

@@ -42,6 +42,8 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
   }
 
   const refreshes = async () => (await sandboxTokenRequests(server.url)).refresh_token;
+  /** refreshFailureCount as the user's account view shows it. */
+  const failureCount = async (sub: string, credentialId: string) => (await json<Json>(await server.sdk(sub, `/credentials/${credentialId}`))).refreshFailureCount;
 
   it('uses the stored token while it is far from expiry', async () => {
     const { sub } = await connected('steady@example.com');
@@ -148,6 +150,7 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       expect(me.integrations.sandbox).toMatchObject({ credentialStatus: 'INVALID' });
       const invalidated = (await credentialEvents(server, credentialId)).find((e) => e.event === 'invalidated');
       expect(invalidated?.detail).toMatchObject({ reason: 'invalid_grant' });
+      expect(await failureCount(sub, credentialId)).toBe(1);
     });
 
     it('then answers 401 without calling the provider until the user reconnects', async () => {
@@ -164,6 +167,8 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       expect(again.credentialId).toBe(credentialId);
       expect(await json(await proxy(server, sub, 'sandbox/me'))).toMatchObject({ id: 'revoked-grant@example.com' });
       expect((await credentialRow(server, credentialId)).status).toBe('VALID');
+      // A new grant: the refused one's failure no longer counts.
+      expect(await failureCount(sub, credentialId)).toBe(0);
     });
   });
 
@@ -172,11 +177,12 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
     let sub: string;
     let credentialId: string;
     let customId: string;
+    let definition: ReturnType<typeof sandboxOAuthCustomIntegration>;
 
     beforeAll(async () => {
       simulator = await startProviderSimulator();
       simulator.route('POST', '/token', () => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
-      const definition = sandboxOAuthCustomIntegration(server, 'flaky-tokens');
+      definition = sandboxOAuthCustomIntegration(server, 'flaky-tokens');
       customId = (await defineCustomIntegration(server, definition)).id;
       sub = newUser('flaky');
       credentialId = postedResult((await connectSandbox(server, sub, { integration: 'custom.flaky-tokens', login: 'flaky@example.com' })).page)
@@ -191,11 +197,14 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
     afterAll(async () => simulator?.close());
 
     it('keeps using a token that has not expired yet, and the credential stays VALID', async () => {
+      expect(await failureCount(sub, credentialId)).toBe(0);
       await setTokenExpiry(server, credentialId, 60);
       const attempts = simulator.requestsTo('/token').length;
       expect(await json(await proxy(server, sub, 'custom.flaky-tokens/me'))).toMatchObject({ id: 'flaky@example.com' });
       expect(simulator.requestsTo('/token').length).toBeGreaterThan(attempts);
       expect((await credentialRow(server, credentialId)).status).toBe('VALID');
+      // One failed refresh (its three tries at the endpoint count once).
+      expect(await failureCount(sub, credentialId)).toBe(1);
     });
 
     it('then leaves the failing token endpoint alone for a while, still using the valid token', async () => {
@@ -213,6 +222,17 @@ describe.each(testDatabases)('token lifecycle on %s', (database) => {
       expect(simulator.requestsTo('/token').length - attempts).toBe(3);
       expect((await credentialRow(server, credentialId)).status).toBe('VALID');
       expect((await credentialEvents(server, credentialId)).map((e) => e.event)).not.toContain('invalidated');
+      expect(await failureCount(sub, credentialId)).toBe(2);
+    });
+
+    it('counts refresh failures since the last success: the endpoint back, the next refresh sets refreshFailureCount to 0', async () => {
+      const restored = await management(server, server.secretKey, 'PUT', `/projects/${server.projectId}/custom-integrations/${customId}`, definition);
+      expect(restored.status).toBe(200);
+      await setTokenExpiry(server, credentialId, -60);
+      expect(await json(await proxy(server, sub, 'custom.flaky-tokens/me'))).toMatchObject({ id: 'flaky@example.com' });
+      expect(await failureCount(sub, credentialId)).toBe(0);
+      const listed = await json<Json[]>(await server.sdk(sub, '/credentials'));
+      expect(listed.find((credential) => credential.id === credentialId)).toMatchObject({ refreshFailureCount: 0, status: 'VALID' });
     });
   });
 

@@ -146,6 +146,32 @@ describe.each(testDatabases)('enabling workflows per user through the SDK REST A
     expect((await json<Json>(await server.sdk(sub, '/me'))).integrations['sandbox-apikey'].configuredWorkflows).toEqual({});
   });
 
+  it('PATCH /sdk/credentials/:id that turns a workflow on, off or changes its settings needs the workflows permission too', async () => {
+    const sub = newUser('patch-permissions');
+    const account = await connect(sub);
+    const noWorkflows = { [PERMISSIONS_CLAIM]: { 'integration:*': { workflows: false } } };
+    const patch = (config: Json, claims?: Record<string, unknown>) =>
+      server.sdk(sub, `/credentials/${account}`, { method: 'PATCH', json: { config }, ...(claims && { claims }) });
+    const stored = async () => (await json<Json>(await server.sdk(sub, `/credentials/${account}`))).config;
+
+    const turnOn = { configuredWorkflows: { [published]: { enabled: true, settings: {} } } };
+    expect((await expectError(await patch(turnOn, noWorkflows), 403, 'PERMISSION_DENIED')).message).toMatch(/workflow/);
+    expect(await stored()).toEqual({});
+    // Settings of a workflow that stays off are workflow state as well.
+    await expectError(await patch({ configuredWorkflows: { [withSetting]: { settings: { channel: '#sales' } } } }, noWorkflows), 403, 'PERMISSION_DENIED');
+    expect(await stored()).toEqual({});
+
+    // The same token may still save the account's other settings, sending the workflows back as they are.
+    expect((await patch(turnOn)).status).toBe(200);
+    const kept = { ...turnOn, sharedSettings: { note: 'kept' } };
+    expect((await json<Json>(await patch({ sharedSettings: { note: 'kept' }, configuredWorkflows: { [published]: { settings: {}, enabled: true } } }, noWorkflows))).config).toEqual(kept);
+    // Leaving configuredWorkflows out would turn the workflow off: refused, and the account keeps it on.
+    await expectError(await patch({ sharedSettings: { note: 'dropped' } }, noWorkflows), 403, 'PERMISSION_DENIED');
+    expect(await stored()).toEqual(kept);
+    const me = await json<Json>(await server.sdk(sub, '/me'));
+    expect(me.integrations['sandbox-apikey'].configuredWorkflows[published]).toEqual({ enabled: true, settings: {} });
+  });
+
   it('triggers of an unpublished or unknown workflow answer 404, and an undefined app event 404', async () => {
     const sub = newUser('triggers');
     await expectError(await server.sdk(sub, `/triggers/${draftOnly}`, { method: 'POST', json: {} }), 404, 'WORKFLOW_NOT_FOUND');

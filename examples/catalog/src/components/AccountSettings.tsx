@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ConnectedAccount, InstallField } from '@switchboard/sdk';
+import { SettingField, SettingsFormEnd } from './SettingField.js';
 
 export interface AccountSettingsProps {
   account: ConnectedAccount;
@@ -90,38 +91,9 @@ export function AccountSettings({ account, loadFields, save }: AccountSettingsPr
             const id = `${formId}-${field.id}`;
             const current = typeof values[field.id] === 'string' ? (values[field.id] as string) : '';
             const invalid = error?.field === field.id;
-            return (
-              <div className="field" key={field.id}>
-                <label htmlFor={id}>{field.label}</label>
-                {field.type === 'select' ? (
-                  <select id={id} name={field.id} defaultValue={current} aria-invalid={invalid || undefined}>
-                    {!field.required && <option value="">Not set</option>}
-                    {field.options?.map((option) => (
-                      <option key={option.value} value={option.value}>
-                        {option.label}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  <input id={id} name={field.id} type={field.type === 'url' ? 'url' : 'text'} defaultValue={current} required={field.required} aria-invalid={invalid || undefined} />
-                )}
-                {field.help && <p className="field-help">{field.help}</p>}
-              </div>
-            );
+            return <SettingField key={field.id} id={id} field={field} current={current} invalid={invalid} />;
           })}
-          {error && (
-            <p className="form-error" role="alert">
-              {error.message}
-            </p>
-          )}
-          <div className="settings-actions">
-            <button type="submit" className="button primary small" disabled={saving}>
-              {saving ? 'Saving…' : 'Save settings'}
-            </button>
-            <button type="button" className="button small" onClick={() => setEditing(false)} disabled={saving}>
-              Cancel
-            </button>
-          </div>
+          <SettingsFormEnd error={error?.message} saving={saving} saveLabel="Save settings" onCancel={() => setEditing(false)} />
         </form>
       )}
     </div>

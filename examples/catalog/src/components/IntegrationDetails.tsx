@@ -4,7 +4,7 @@ import { ACCOUNT_STATUS_LABELS, accountEmail, accountName, accountsOf, type Inte
 import { AccountSettings } from './AccountSettings.js';
 import { IntegrationIcon } from './IntegrationIcon.js';
 import { StatusBadge } from './StatusBadge.js';
-import { WorkflowsPanel } from './WorkflowsPanel.js';
+import { WorkflowsPanel, type SaveWorkflowSettings } from './WorkflowsPanel.js';
 
 /** The outcome of "Send a test request" for one account. */
 export type TestResult = { ok: true; body: unknown } | { ok: false; title: string; body?: unknown };
@@ -21,10 +21,11 @@ export interface IntegrationDetailsProps {
   onTestRequest(selectedCredentialId: string): Promise<TestResult>;
   loadSettingFields(): Promise<InstallField[]>;
   onSaveSettings(account: ConnectedAccount, values: Record<string, string>): Promise<void>;
+  onSaveWorkflowSettings: SaveWorkflowSettings;
 }
 
 export function IntegrationDetails(props: IntegrationDetailsProps) {
-  const { metadata, state, status, disconnecting, onBack, onConnect, onDisconnect, loadSettingFields, onSaveSettings } = props;
+  const { metadata, state, status, disconnecting, onBack, onConnect, onDisconnect, loadSettingFields, onSaveSettings, onSaveWorkflowSettings } = props;
   // One request for the fields, whatever the number of accounts.
   const fields = useMemo(() => {
     let loaded: Promise<InstallField[]> | undefined;
@@ -101,7 +102,7 @@ export function IntegrationDetails(props: IntegrationDetailsProps) {
           ))}
         </ul>
       )}
-      {accounts.length > 0 && <WorkflowsPanel integrationType={metadata.type} integrationName={metadata.name} state={state} />}
+      {accounts.length > 0 && <WorkflowsPanel integrationType={metadata.type} integrationName={metadata.name} state={state} onSaveSettings={onSaveWorkflowSettings} />}
     </section>
   );
 }

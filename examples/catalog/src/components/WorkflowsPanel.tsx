@@ -1,18 +1,35 @@
-import { useId, useState, type FormEvent } from 'react';
-import type { IntegrationState, WorkflowInfo } from '@switchboard/sdk';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { ConnectedAccount, IntegrationState, WorkflowInfo } from '@switchboard/sdk';
 import { useSwitchboard } from '@switchboard/react';
 import { asError, type ErrorLike } from '../errors.js';
+import { SettingField, SettingsFormEnd } from './SettingField.js';
 import './workflows.css';
+
+/** Saves a workflow's settings on the account, then the user state is read again. */
+export type SaveWorkflowSettings = (account: ConnectedAccount, workflowId: string, values: Record<string, string>) => Promise<void>;
 
 /**
  * The user's workflows for one connected integration: each published workflow with its state and Enable/Disable
  * (`switchboard.enableWorkflow` / `disableWorkflow`), and a form that sends an app event (`switchboard.event`) and
- * lists the runs it started, so a customer can follow a run into the task history (docs/workflows.md).
+ * lists the runs it started, so a customer can follow a run into the task history (docs/workflows.md). A workflow
+ * with a required setting asks for it in a small form before it is turned on.
  */
-export function WorkflowsPanel({ integrationType, integrationName, state }: { integrationType: string; integrationName: string; state: IntegrationState | undefined }) {
+export function WorkflowsPanel({
+  integrationType,
+  integrationName,
+  state,
+  onSaveSettings,
+}: {
+  integrationType: string;
+  integrationName: string;
+  state: IntegrationState | undefined;
+  onSaveSettings: SaveWorkflowSettings;
+}) {
   const sdk = useSwitchboard();
   const workflows = sdk.getWorkflows(integrationType);
-  const configured = (state?.configuredWorkflows ?? {}) as Record<string, { enabled?: boolean } | undefined>;
+  const configured = (state?.configuredWorkflows ?? {}) as Record<string, { enabled?: boolean; settings?: Record<string, unknown> } | undefined>;
+  // The account whose workflows the panel shows (the integration's default one): settings are saved on it.
+  const account = state?.allCredentials?.find((candidate) => candidate.id === state.credentialId);
 
   return (
     <section className="workflows" data-testid="workflows-panel" aria-labelledby="workflows-title">
@@ -27,7 +44,14 @@ export function WorkflowsPanel({ integrationType, integrationName, state }: { in
       ) : (
         <ul className="workflow-list">
           {workflows.map((workflow) => (
-            <WorkflowRow key={workflow.id} workflow={workflow} enabled={configured[workflow.id]?.enabled === true} />
+            <WorkflowRow
+              key={workflow.id}
+              workflow={workflow}
+              enabled={configured[workflow.id]?.enabled === true}
+              settings={configured[workflow.id]?.settings ?? {}}
+              account={account}
+              onSaveSettings={onSaveSettings}
+            />
           ))}
         </ul>
       )}
@@ -50,8 +74,6 @@ const sentence = (message: string) => message.replace(/[.\s]+$/, '');
 /** What to do about a refused enable or disable, in words. */
 function toggleProblem(error: ErrorLike): string {
   switch (error.code) {
-    case 'WORKFLOW_SETTINGS_REQUIRED':
-      return `${sentence(error.message)}, with config.configuredWorkflows (docs/workflows.md), then click Enable again.`;
     case 'PERMISSION_DENIED':
       return `${sentence(error.message)}. Your user token does not allow this: sign in with one that allows workflows.`;
     case 'INTEGRATION_NOT_INSTALLED':
@@ -61,22 +83,72 @@ function toggleProblem(error: ErrorLike): string {
   }
 }
 
-function WorkflowRow({ workflow, enabled }: { workflow: WorkflowInfo; enabled: boolean }) {
+/** The required settings of the workflow that have no saved value. */
+const missingSettings = (workflow: WorkflowInfo, settings: Record<string, unknown>) =>
+  (workflow.settings ?? []).filter((setting) => setting.required && (settings[setting.id] === undefined || settings[setting.id] === ''));
+
+function WorkflowRow({
+  workflow,
+  enabled,
+  settings,
+  account,
+  onSaveSettings,
+}: {
+  workflow: WorkflowInfo;
+  enabled: boolean;
+  settings: Record<string, unknown>;
+  account: ConnectedAccount | undefined;
+  onSaveSettings: SaveWorkflowSettings;
+}) {
   const sdk = useSwitchboard();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
+  const [asking, setAsking] = useState(false);
   const errorId = useId();
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  // Back from the settings form, the focus returns to the row's button once it is shown and enabled again.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (refocus.current && !asking && !busy) {
+      refocus.current = false;
+      toggleRef.current?.focus();
+    }
+  }, [asking, busy]);
 
   const toggle = async () => {
-    setBusy(true);
     setProblem(undefined);
+    // Turning on a workflow whose required setting is not saved: ask for it first rather than be refused.
+    if (!enabled && account && missingSettings(workflow, settings).length > 0) return setAsking(true);
+    setBusy(true);
     try {
       await (enabled ? sdk.disableWorkflow(workflow.id) : sdk.enableWorkflow(workflow.id));
+    } catch (error) {
+      const failure = asError(error);
+      if (failure.code === 'WORKFLOW_SETTINGS_REQUIRED' && account) setAsking(true);
+      else setProblem(toggleProblem(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** After the settings form: saved, so turn the workflow on for that account. */
+  const enableWith = async (values: Record<string, string>) => {
+    await onSaveSettings(account!, workflow.id, values);
+    refocus.current = true;
+    setAsking(false);
+    setBusy(true);
+    try {
+      await sdk.enableWorkflow(workflow.id, { selectedCredentialId: account!.id });
     } catch (error) {
       setProblem(toggleProblem(asError(error)));
     } finally {
       setBusy(false);
     }
+  };
+
+  const cancel = () => {
+    refocus.current = true;
+    setAsking(false);
   };
 
   return (
@@ -98,18 +170,101 @@ function WorkflowRow({ workflow, enabled }: { workflow: WorkflowInfo; enabled: b
           {enabled ? 'On' : 'Off'}
         </span>
       </div>
-      <div className="account-actions">
-        <button type="button" className={`button${enabled ? '' : ' primary'}`} onClick={toggle} disabled={busy} aria-describedby={problem ? errorId : undefined}>
-          {busy ? (enabled ? 'Disabling…' : 'Enabling…') : enabled ? 'Disable' : 'Enable'}
-          <span className="visually-hidden"> {workflow.name}</span>
-        </button>
-      </div>
+      {!asking && (
+        <div className="account-actions">
+          <button
+            ref={toggleRef}
+            type="button"
+            className={`button${enabled ? '' : ' primary'}`}
+            onClick={toggle}
+            disabled={busy}
+            aria-describedby={problem ? errorId : undefined}
+          >
+            {busy ? (enabled ? 'Disabling…' : 'Enabling…') : enabled ? 'Disable' : 'Enable'}
+            <span className="visually-hidden"> {workflow.name}</span>
+          </button>
+        </div>
+      )}
+      {asking && <WorkflowSettingsForm workflow={workflow} settings={settings} onSave={enableWith} onCancel={cancel} />}
       {problem && (
         <p className="form-error" role="alert" id={errorId} data-testid="workflow-error">
           {problem}
         </p>
       )}
     </li>
+  );
+}
+
+/**
+ * The workflow's settings, asked for before it is turned on: every setting it declares, its saved values first.
+ * A required one left empty is named in the error, and nothing is sent.
+ */
+function WorkflowSettingsForm({
+  workflow,
+  settings,
+  onSave,
+  onCancel,
+}: {
+  workflow: WorkflowInfo;
+  settings: Record<string, unknown>;
+  onSave(values: Record<string, string>): Promise<void>;
+  onCancel(): void;
+}) {
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<{ message: string; field?: string }>();
+  const formRef = useRef<HTMLFormElement>(null);
+  const ids = { form: useId(), error: useId() };
+  const fields = workflow.settings ?? [];
+  const fieldId = (id: string) => `${ids.form}-${id}`;
+
+  // Opened from the Enable button: the first field takes the focus, so the keyboard carries on here.
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('input, select')?.focus();
+  }, []);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const values = Object.fromEntries(fields.map((field) => [field.id, String(data.get(field.id) ?? '').trim()]));
+    const empty = fields.find((field) => field.required && values[field.id] === '');
+    if (empty) {
+      setError({ message: `Enter ${empty.label}: ${workflow.name} needs it to run. Then save again.`, field: empty.id });
+      document.getElementById(fieldId(empty.id))?.focus();
+      return;
+    }
+    setSaving(true);
+    setError(undefined);
+    try {
+      await onSave(values);
+    } catch (raw) {
+      const failure = asError(raw);
+      const field = fields.find((candidate) => failure.field?.endsWith(`.${candidate.id}`))?.id;
+      setError({ message: `${sentence(failure.message || 'The settings were not saved')}. Check the value and save again.`, ...(field && { field }) });
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form ref={formRef} className="settings-form workflow-settings" data-testid="workflow-settings-form" onSubmit={submit} noValidate aria-labelledby={`${ids.form}-title`}>
+      <h3 className="settings-title" id={`${ids.form}-title`}>
+        Settings for {workflow.name}
+      </h3>
+      <p className="muted small">This workflow needs these before it can be turned on.</p>
+      {fields.map((field) => {
+        const saved = settings[field.id];
+        return (
+          <SettingField
+            key={field.id}
+            id={fieldId(field.id)}
+            field={field}
+            current={typeof saved === 'string' ? saved : ''}
+            invalid={error?.field === field.id}
+            describedBy={error?.field === field.id ? ids.error : undefined}
+          />
+        );
+      })}
+      <SettingsFormEnd error={error?.message} errorId={ids.error} errorTestId="workflow-settings-error" saving={saving} saveLabel="Save and enable" onCancel={onCancel} />
+    </form>
   );
 }
 

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchboardSDK } from '@switchboard/sdk';
-import { chromiumPath, launchChromium, screenshot } from '../../../../test/support/chromium.js';
+import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../../test/support/chromium.js';
 import { approveInPopup } from '../../../../test/support/sandbox-popup.js';
 import { seriousAccessibilityViolations } from '../../../../test/support/accessibility.js';
 import { CatalogPage, freshUser } from './catalog-page.js';
@@ -63,14 +63,7 @@ export function describeCatalogFlows(mode: DemoMode): void {
       await browser?.close();
       await env?.close();
     });
-    beforeEach(async () => {
-      context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-      // Below the test timeout, so a wait that fails says what it waited for.
-      context.setDefaultTimeout(10_000);
-    });
-    afterEach(async () => {
-      await context?.close();
-    });
+    freshContextEachTest(() => browser, (fresh) => (context = fresh), { viewport: { width: 1280, height: 860 } });
 
     it('signs in through /demo/session and shows the user id and every integration, not connected', async () => {
       const catalog = await open('signin');

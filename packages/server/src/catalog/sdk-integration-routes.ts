@@ -7,14 +7,14 @@ import { ErrorResponse, IntegrationMetadata, SdkIntegration, type ProjectPortalL
 import { integrationVisible } from '../users/permissions.js';
 import { lacksOAuthClient, projectCatalog, type ProjectIntegration } from './integration-store.js';
 import { integrationMetadata, integrationView } from './integration-views.js';
-import { publishedWorkflows } from '../workflows/workflow-store.js';
+import { cachedPublishedWorkflows } from '../workflows/workflow-store.js';
 
 /** The integrations an end user can connect: active, with an OAuth app when they need one, and not hidden from the token. */
 const connectable = (integrations: readonly ProjectIntegration[], permissions: Parameters<typeof integrationVisible>[0]) =>
   integrations.filter((integration) => integration.isActive && !lacksOAuthClient(integration) && integrationVisible(permissions, integration.type));
 
 /** A published workflow, as /sdk/integrations lists it under its integration. */
-type Published = Awaited<ReturnType<typeof publishedWorkflows>>[number];
+type Published = Awaited<ReturnType<typeof cachedPublishedWorkflows>>[number];
 
 /**
  * Each integration's views, built once per cached integration (a change to the project's integrations makes new
@@ -73,7 +73,7 @@ export function sdkIntegrationRoutes(context: AppContext): FastifyPluginAsyncTyp
   const { publicUrl } = context.config;
   return async (app) => {
     app.get('/integrations', { schema: { tags: ['SDK'], summary: "The project's active integrations, with portal config", response: { 200: Type.Array(SdkIntegration), '4xx': ErrorResponse } } }, async (request, reply) => {
-      const [catalog, workflows] = await Promise.all([projectCatalog(context, request.sdk.project.id), publishedWorkflows(context.db, request.sdk.project.id)]);
+      const [catalog, workflows] = await Promise.all([projectCatalog(context, request.sdk.project.id), cachedPublishedWorkflows(context, request.sdk.project.id)]);
       const offered = connectable(catalog.all, request.sdk.permissions);
       // The project's look is a default of every view: a change to it (the project cache drops) makes new answers.
       const look = request.sdk.project.portal;

@@ -33,6 +33,23 @@ export async function recordCredentialEvent(
     .execute();
 }
 
+/** Entries removed per statement: a sweep never holds a long lock on a log busy servers append to. */
+const RETENTION_BATCH = 500;
+
+/** Removes audit-log entries created more than `retentionDays` before `now` (0 keeps them all). Answers how many. */
+export async function removeOldCredentialEvents(db: Kysely<Database>, retentionDays: number, now: Date = new Date()): Promise<number> {
+  if (retentionDays <= 0) return 0;
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  let removed = 0;
+  for (;;) {
+    const ids = (await db.selectFrom('credential_events').select('id').where('created_at', '<', cutoff).limit(RETENTION_BATCH).execute()).map((row) => row.id);
+    if (ids.length === 0) return removed;
+    await db.deleteFrom('credential_events').where('id', 'in', ids).execute();
+    removed += ids.length;
+    if (ids.length < RETENTION_BATCH) return removed;
+  }
+}
+
 export async function listCredentialEvents(db: Kysely<Database>, projectId: string, filter: { credentialId?: string } = {}): Promise<CredentialEvent[]> {
   let query = db.selectFrom('credential_events').selectAll().where('project_id', '=', projectId);
   if (filter.credentialId) query = query.where('credential_id', '=', filter.credentialId);

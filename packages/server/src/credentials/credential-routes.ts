@@ -9,7 +9,8 @@ import { definitionAt, findWorkflow } from '../workflows/workflow-store.js';
 import { saveCredentialSettings, type SettingsChange } from './credential-settings.js';
 import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, CredentialSettingsChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
-import { credentialVisible, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
+import { credentialVisible, requireAllowed, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
+import { changesWorkflows } from '../workflows/workflow-enablement.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { credentialEvent } from './credential-events.js';
 import { credentialsChanged, deleteCredentials, findUserCredential, listUserCredentials, replaceCredentialConfig } from './credential-store.js';
@@ -117,6 +118,10 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request) => {
         const { user } = request.sdk;
         const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
+        // Turning workflows on or off here is the same call as enableWorkflow, under the same JWT permission.
+        if (changesWorkflows(credential.config, request.body.config)) {
+          requireAllowed(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id }, 'workflows');
+        }
         // The integration's post-install options and the portal's user settings are checked; other settings are the app's own.
         checkSharedSettings(integration, request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
@@ -148,6 +153,10 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       async (request) => {
         const { user } = request.sdk;
         const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
+        // A workflow's settings are workflow configuration, under the same JWT permission as the whole-config PATCH.
+        if (request.body.workflowSettings && Object.keys(request.body.workflowSettings).length > 0) {
+          requireAllowed(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id }, 'workflows');
+        }
         // Every named value is checked before anything is written: a refusal changes nothing. `null` removes a setting.
         checkSharedSettings(integration, valuesOnly(request.body.sharedSettings), 'sharedSettings');
         await checkWorkflowSettings(context, integration, request.body.workflowSettings);

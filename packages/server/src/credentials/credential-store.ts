@@ -26,6 +26,8 @@ export interface Credential {
   accountType: string | null;
   expiresAt: string | null;
   refreshedAt: string | null;
+  /** Failed refreshes since the last successful one. */
+  refreshFailureCount: number;
   config: CredentialConfig;
   dateCreated: string;
   dateUpdated: string;
@@ -43,6 +45,7 @@ export const toCredential = (row: CredentialRow): Credential => ({
   accountType: row.account_type,
   expiresAt: row.expires_at,
   refreshedAt: row.refreshed_at,
+  refreshFailureCount: row.refresh_failure_count,
   config: parseJson<CredentialConfig>(row.config, {}),
   dateCreated: row.created_at,
   dateUpdated: row.updated_at,
@@ -136,6 +139,7 @@ export async function insertCredential(
     expires_at: account.expiresAt,
     refreshed_at: now,
     last_used_at: null,
+    refresh_failure_count: 0,
     config: '{}',
     created_at: now,
     updated_at: now,
@@ -158,6 +162,8 @@ export async function replaceCredentialAccount(db: Db, box: SecretBox, credentia
       secrets_sealed: sealCredentialSecrets(box, credentialId, account.secrets),
       expires_at: account.expiresAt,
       refreshed_at: now,
+      // A new grant: the failures of the old one no longer count.
+      refresh_failure_count: 0,
       updated_at: now,
     })
     .where('id', '=', credentialId)

@@ -36,7 +36,7 @@ export function credentialView(credential: Credential, integration?: Pick<Projec
     accountType: credential.accountType,
     dateRefreshed: credential.refreshedAt,
     dateValidUntil: credential.expiresAt,
-    refreshFailureCount: 0,
+    refreshFailureCount: credential.refreshFailureCount,
     configurations: credentialConfigurations(credential),
   };
 }

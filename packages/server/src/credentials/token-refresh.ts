@@ -129,14 +129,32 @@ export class TokenRefresher {
           this.failures.delete(seen.id);
           return usable;
         },
-        (error: unknown) => {
-          if (error instanceof ProviderError) this.noteFailure(seen.id);
+        async (error: unknown) => {
+          if (error instanceof ProviderError) {
+            this.noteFailure(seen.id);
+            await this.countFailure(seen);
+          }
           throw error;
         },
       )
       .finally(() => this.inFlight.delete(seen.id));
     this.inFlight.set(seen.id, attempt);
     return attempt;
+  }
+
+  /** One more failed refresh on the credential's row, as its views show it (a dead grant counts in invalidate). */
+  private async countFailure(row: CredentialRow): Promise<void> {
+    try {
+      await this.context.db
+        .updateTable('credentials')
+        .set((eb) => ({ refresh_failure_count: eb('refresh_failure_count', '+', 1) }))
+        .where('id', '=', row.id)
+        .execute();
+      await credentialsChanged(this.context, { projectId: row.project_id, connectedUserId: row.connected_user_id });
+    } catch (error) {
+      // The count is for people reading the account; the refresh's own error is what the caller must see.
+      this.context.log.warn({ credentialId: row.id, error: (error as Error).message }, 'could not count a failed token refresh');
+    }
   }
 
   private noteFailure(credentialId: string): void {
@@ -250,6 +268,8 @@ export class TokenRefresher {
       provider_data: JSON.stringify({ ...parseJson<Record<string, unknown>>(current.provider_data, {}), ...tokens.providerData }),
       expires_at: tokens.expiresAt,
       refreshed_at: now,
+      // A success: the failures before it no longer count.
+      refresh_failure_count: 0,
       updated_at: now,
     };
     const saved = await this.store(db, integration, current, row);
@@ -274,7 +294,14 @@ export class TokenRefresher {
   private async store(db: AppContext['db'], integration: ProjectIntegration, from: CredentialRow, row: CredentialRow): Promise<UsableCredential> {
     const result = await db
       .updateTable('credentials')
-      .set({ secrets_sealed: row.secrets_sealed, provider_data: row.provider_data, expires_at: row.expires_at, refreshed_at: row.refreshed_at, updated_at: row.updated_at })
+      .set({
+        secrets_sealed: row.secrets_sealed,
+        provider_data: row.provider_data,
+        expires_at: row.expires_at,
+        refreshed_at: row.refreshed_at,
+        refresh_failure_count: row.refresh_failure_count,
+        updated_at: row.updated_at,
+      })
       .where('id', '=', row.id)
       .where('secrets_sealed', '=', from.secrets_sealed)
       .executeTakeFirst();
@@ -300,7 +327,7 @@ export class TokenRefresher {
   private async invalidate(db: AppContext['db'], integration: ProjectIntegration, row: CredentialRow, cause: ProviderError): Promise<void> {
     const result = await db
       .updateTable('credentials')
-      .set({ status: 'INVALID', updated_at: isoNow() })
+      .set((eb) => ({ status: 'INVALID', refresh_failure_count: eb('refresh_failure_count', '+', 1), updated_at: isoNow() }))
       .where('id', '=', row.id)
       // Only the grant that was refused: a reconnect that stored new secrets meanwhile stays valid.
       .where('secrets_sealed', '=', row.secrets_sealed)

@@ -13,6 +13,7 @@ import * as webhooks from './migrations/0007-webhooks.js';
 import * as workflowRunRetention from './migrations/0008-workflow-run-retention.js';
 import * as workflowRunSlots from './migrations/0009-workflow-run-slots.js';
 import * as projectPortalLook from './migrations/0010-project-portal-look.js';
+import * as storageHygiene from './migrations/0011-storage-hygiene.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0008-workflow-run-retention': workflowRunRetention,
   '0009-workflow-run-slots': workflowRunSlots,
   '0010-project-portal-look': projectPortalLook,
+  '0011-storage-hygiene': storageHygiene,
 };
 
 /** Where storage reports connections lost in the background (pino's logger fits). */

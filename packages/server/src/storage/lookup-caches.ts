@@ -10,9 +10,10 @@ import type { Database } from './schema.js';
  * - `project`: `<projectId>` → the project, its signing keys and its CORS policy;
  * - `integrations`: `<projectId>` → the project's integrations with their parsed definitions;
  * - `connected-user`: `<projectId>\n<sub>` → the connected user;
- * - `credentials`: `<projectId>\n<connectedUserId>` → the user's credential rows (secrets still sealed).
+ * - `credentials`: `<projectId>\n<connectedUserId>` → the user's credential rows (secrets still sealed);
+ * - `published-workflows`: `<projectId>` → the project's published, active workflows (GET /sdk/integrations lists them).
  */
-export type CacheTopic = 'project' | 'integrations' | 'connected-user' | 'credentials';
+export type CacheTopic = 'project' | 'integrations' | 'connected-user' | 'credentials' | 'published-workflows';
 
 /** Entries per topic: the memory bound (see docs/performance.md for what they weigh). */
 const CAPACITY: Record<CacheTopic, number> = {
@@ -21,6 +22,8 @@ const CAPACITY: Record<CacheTopic, number> = {
   integrations: 200,
   'connected-user': 20_000,
   credentials: 20_000,
+  // A project's published definitions, as the integrations snapshot holds its integrations.
+  'published-workflows': 200,
 };
 
 /** Postgres: the channel every instance listens on; a payload is `<schema>\t<topic>\t<key>`. */

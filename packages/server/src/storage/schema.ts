@@ -3,7 +3,7 @@
  * text (sortable, identical on both), flags are integers 0/1, JSON is text. Columns ending in `_sealed` hold
  * envelope-encrypted secrets (see secrets/envelope.ts) and are never read without their row's AAD.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface ProjectTable {
   id: string;
@@ -98,6 +98,8 @@ export interface CredentialTable {
   refreshed_at: string | null;
   /** Last proxied request (written at most every few minutes); the background refresh keeps only these fresh. */
   last_used_at: string | null;
+  /** Failed refreshes since the last successful one (or the last connect): 0 when the last one worked. */
+  refresh_failure_count: Generated<number>;
   /** JSON { configuredWorkflows, sharedSettings }: replaced whole by PATCH /sdk/credentials/:id. */
   config: string;
   created_at: string;

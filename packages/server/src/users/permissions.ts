@@ -18,7 +18,7 @@ import { ApiError, apiError } from '../errors.js';
  */
 export const PERMISSIONS_CLAIM = 'urn:useparagon:connect:permissions';
 
-/** The kinds of call a permission can refuse: Proxy API calls, app events, workflow (request) triggers. */
+/** The kinds of call a permission can refuse: Proxy API calls, app events, workflows (request triggers, turning on or off, settings). */
 export const CALL_KINDS = ['proxy', 'events', 'workflows'] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
 
@@ -157,7 +157,7 @@ export function visibleCredentials<T extends { id: string }>(permissions: TokenP
 export const allows = (permissions: TokenPermissions, credential: CredentialRef, kind: CallKind): boolean =>
   resolveAccess(permissions, credential)[kind];
 
-const CALL_NAMES: Record<CallKind, string> = { proxy: 'Proxy API calls', events: 'app events', workflows: 'workflow triggers' };
+const CALL_NAMES: Record<CallKind, string> = { proxy: 'Proxy API calls', events: 'app events', workflows: 'workflow triggers or workflow changes' };
 
 /**
  * Refuses, with 403 PERMISSION_DENIED, a call the token's permissions forbid through a credential it sees. Check

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Database } from '../storage/schema.js';
+import { removeOldCredentialEvents } from '../credentials/audit-log.js';
 import { TERMINAL } from './run-store.js';
 import type { RunStatus } from '@switchboard/wire';
 
@@ -38,13 +39,18 @@ export async function removeOldRuns(db: Kysely<Database>, retentionDays: number,
   }
 }
 
-/** The periodic sweep: once across all instances, every `retentionSweepSeconds` (docs/configuration.md). */
+/**
+ * The periodic sweep: once across all instances, every `retentionSweepSeconds` (docs/configuration.md). It also
+ * removes the credential audit log's old entries, the other table that grows with use.
+ */
 export async function scheduleRunRetention(context: AppContext, jobs: JobQueue): Promise<void> {
-  const { runRetentionDays, retentionSweepSeconds } = context.config.workflows;
-  if (runRetentionDays <= 0) return;
+  const { workflows: { runRetentionDays, retentionSweepSeconds }, credentialEventRetentionDays } = context.config;
+  if (runRetentionDays <= 0 && credentialEventRetentionDays <= 0) return;
   await jobs.work(WORKFLOW_RETENTION_QUEUE, async () => {
     const removed = await removeOldRuns(context.db, runRetentionDays);
     if (removed > 0) context.log.info({ removed, retentionDays: runRetentionDays }, 'removed old workflow runs');
+    const events = await removeOldCredentialEvents(context.db, credentialEventRetentionDays);
+    if (events > 0) context.log.info({ removed: events, retentionDays: credentialEventRetentionDays }, 'removed old credential audit-log entries');
   });
   await jobs.every(WORKFLOW_RETENTION_QUEUE, retentionSweepSeconds);
 }

@@ -1,7 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AppContext } from '../app-context.js';
 import { findIntegration } from '../catalog/integration-store.js';
 import { recordCredentialEvent } from '../credentials/audit-log.js';
-import type { WorkflowWebhookUrl } from '@switchboard/wire';
+import type { CredentialConfig, WorkflowWebhookUrl } from '@switchboard/wire';
 import { credentialsChanged, findUserCredential, listUserCredentials, replaceCredentialConfig, type Credential } from '../credentials/credential-store.js';
 import { apiError } from '../errors.js';
 import { chooseCredential } from '../proxy/choose-credential.js';
@@ -23,6 +24,20 @@ export interface EnablementRequest {
   workflowId: string;
   /** `X-Paragon-Credential`; `X-Paragon-Configuration-Id` names the same account (one configuration per account). */
   credentialId: string | string[] | undefined;
+}
+
+/**
+ * Does a new config of an account turn a workflow on or off, or change a workflow's settings? Such a change needs
+ * the token's `workflows` permission however it is sent: enableWorkflow or a whole-config PATCH.
+ */
+export function changesWorkflows(before: CredentialConfig, after: CredentialConfig): boolean {
+  const was = before.configuredWorkflows ?? {};
+  const now = after.configuredWorkflows ?? {};
+  const state = (entry: NonNullable<CredentialConfig['configuredWorkflows']>[string] | undefined) => ({
+    enabled: entry?.enabled ?? false,
+    settings: entry?.settings ?? {},
+  });
+  return [...new Set([...Object.keys(was), ...Object.keys(now)])].some((id) => !isDeepStrictEqual(state(was[id]), state(now[id])));
 }
 
 /** A workflow the user can see: published, active, of an integration the token is offered. */

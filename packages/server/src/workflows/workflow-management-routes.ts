@@ -80,7 +80,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       },
       async (request, reply) => {
         const { definition, integration } = await checkedDefinition(context, request.managedProject.id, request.body, request.validationError);
-        return reply.code(201).send(view(await createWorkflow(context.db, request.managedProject.id, integration.id, definition)));
+        return reply.code(201).send(view(await createWorkflow(context, request.managedProject.id, integration.id, definition)));
       },
     );
 
@@ -105,7 +105,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       async (request) => {
         const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
         const { definition, integration } = await checkedDefinition(context, request.managedProject.id, request.body, request.validationError);
-        return view((await saveDraft(context.db, workflow, integration.id, definition)).workflow);
+        return view((await saveDraft(context, workflow, integration.id, definition)).workflow);
       },
     );
 
@@ -120,14 +120,14 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
           response: { 200: Workflow, '4xx': ErrorResponse },
         },
       },
-      async (request) => view(await setWorkflowActive(context.db, await workflowOf(request.managedProject.id, request.params.workflowId), request.body.isActive)),
+      async (request) => view(await setWorkflowActive(context, await workflowOf(request.managedProject.id, request.params.workflowId), request.body.isActive)),
     );
 
     app.delete(
       '/projects/:projectId/workflows/:workflowId',
       { schema: { tags, summary: 'Remove a workflow and its history', params: WorkflowParams, response: { 204: NoContent, '4xx': ErrorResponse } } },
       async (request, reply) => {
-        if (!(await deleteWorkflow(context.db, request.managedProject.id, request.params.workflowId))) {
+        if (!(await deleteWorkflow(context, request.managedProject.id, request.params.workflowId))) {
           throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.params.workflowId} in this project`);
         }
         return reply.code(204).send(null);
@@ -146,7 +146,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
       },
       async (request) => {
         const workflow = await workflowOf(request.managedProject.id, request.params.workflowId);
-        return view(await publishVersion(context.db, workflow, workflow.latestVersion));
+        return view(await publishVersion(context, workflow, workflow.latestVersion));
       },
     );
 
@@ -166,7 +166,7 @@ export function workflowManagementRoutes(context: AppContext, engine: WorkflowEn
         if (!(await versionExists(context.db, workflow.id, request.body.version))) {
           throw apiError('WORKFLOW_VERSION_NOT_FOUND', `Workflow ${workflow.id} has no version ${request.body.version}`, { field: 'version' });
         }
-        return view(await publishVersion(context.db, workflow, request.body.version));
+        return view(await publishVersion(context, workflow, request.body.version));
       },
     );
 

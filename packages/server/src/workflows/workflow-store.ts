@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Workflow as WorkflowView, WorkflowDefinition, WorkflowVersion } from '@switchboard/wire';
 import { isoNow } from '../clock.js';
-import { parseJson } from '../json.js';
+import type { AppContext } from '../app-context.js';
+import { deepFreeze, parseJson } from '../json.js';
 import type { Database } from '../storage/schema.js';
 
 /**
@@ -21,6 +22,14 @@ export function canonicalJson(value: unknown): string {
 }
 
 type Db = Kysely<Database>;
+/** What a write needs besides the database: the caches it makes stale. */
+type Writer = Pick<AppContext, 'db' | 'caches'>;
+
+/**
+ * After any write to a project's workflows (in the writer's transaction when given, so other instances hear of it at
+ * its commit): the published workflows cached for GET /sdk/integrations are read again, here and on every instance.
+ */
+const workflowsChanged = (context: Writer, projectId: string, db: Db = context.db) => context.caches.changed(db, 'published-workflows', projectId);
 
 /** A workflow as stored; the management API's view adds its webhook URL (workflow-management-routes.ts). */
 export type Workflow = Omit<WorkflowView, 'webhookUrl'>;
@@ -69,7 +78,8 @@ export async function findWorkflow(db: Db, projectId: string, id: string): Promi
   return row && toWorkflow(row);
 }
 
-export async function createWorkflow(db: Db, projectId: string, integrationId: string, definition: WorkflowDefinition): Promise<Workflow> {
+export async function createWorkflow(context: Writer, projectId: string, integrationId: string, definition: WorkflowDefinition): Promise<Workflow> {
+  const { db } = context;
   const id = randomUUID();
   const now = isoNow();
   await db.transaction().execute(async (trx) => {
@@ -78,6 +88,7 @@ export async function createWorkflow(db: Db, projectId: string, integrationId: s
       .values({ id, project_id: projectId, integration_id: integrationId, is_active: 1, published_version: null, latest_version: 1, created_at: now, updated_at: now })
       .execute();
     await trx.insertInto('workflow_versions').values({ workflow_id: id, version: 1, definition: canonicalJson(definition), created_at: now, published_at: null }).execute();
+    await workflowsChanged(context, projectId, trx);
   });
   return (await findWorkflow(db, projectId, id))!;
 }
@@ -86,7 +97,8 @@ export async function createWorkflow(db: Db, projectId: string, integrationId: s
  * Writes a new draft: a new version after the latest, unless the definition is the latest one already. The number
  * is taken by an atomic increment, so two concurrent writes get two versions and neither is lost.
  */
-export async function saveDraft(db: Db, workflow: Workflow, integrationId: string, definition: WorkflowDefinition): Promise<{ workflow: Workflow; changed: boolean }> {
+export async function saveDraft(context: Writer, workflow: Workflow, integrationId: string, definition: WorkflowDefinition): Promise<{ workflow: Workflow; changed: boolean }> {
+  const { db } = context;
   const text = canonicalJson(definition);
   if (text === canonicalJson(workflow.definition) && integrationId === workflow.integrationId) return { workflow, changed: false };
   const now = isoNow();
@@ -98,27 +110,32 @@ export async function saveDraft(db: Db, workflow: Workflow, integrationId: strin
       .returning('latest_version')
       .executeTakeFirstOrThrow();
     await trx.insertInto('workflow_versions').values({ workflow_id: workflow.id, version, definition: text, created_at: now, published_at: null }).execute();
+    await workflowsChanged(context, workflow.projectId, trx);
   });
   return { workflow: (await findWorkflow(db, workflow.projectId, workflow.id))!, changed: true };
 }
 
 /** Makes `version` the one that runs. */
-export async function publishVersion(db: Db, workflow: Workflow, version: number): Promise<Workflow> {
+export async function publishVersion(context: Writer, workflow: Workflow, version: number): Promise<Workflow> {
+  const { db } = context;
   const now = isoNow();
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('workflow_versions').set({ published_at: now }).where('workflow_id', '=', workflow.id).where('version', '=', version).execute();
     await trx.updateTable('workflows').set({ published_version: version, updated_at: now }).where('id', '=', workflow.id).execute();
+    await workflowsChanged(context, workflow.projectId, trx);
   });
   return (await findWorkflow(db, workflow.projectId, workflow.id))!;
 }
 
-export async function setWorkflowActive(db: Db, workflow: Workflow, isActive: boolean): Promise<Workflow> {
-  await db.updateTable('workflows').set({ is_active: isActive ? 1 : 0, updated_at: isoNow() }).where('id', '=', workflow.id).execute();
-  return (await findWorkflow(db, workflow.projectId, workflow.id))!;
+export async function setWorkflowActive(context: Writer, workflow: Workflow, isActive: boolean): Promise<Workflow> {
+  await context.db.updateTable('workflows').set({ is_active: isActive ? 1 : 0, updated_at: isoNow() }).where('id', '=', workflow.id).execute();
+  await workflowsChanged(context, workflow.projectId);
+  return (await findWorkflow(context.db, workflow.projectId, workflow.id))!;
 }
 
-export async function deleteWorkflow(db: Db, projectId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('workflows').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+export async function deleteWorkflow(context: Writer, projectId: string, id: string): Promise<boolean> {
+  const result = await context.db.deleteFrom('workflows').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  await workflowsChanged(context, projectId);
   return Number(result.numDeletedRows) > 0;
 }
 
@@ -175,4 +192,12 @@ export async function publishedWorkflows(
     dateCreated: row.created_at,
     dateUpdated: row.updated_at,
   }));
+}
+
+/**
+ * The published workflows from memory when warm (one query when cold), frozen: GET /sdk/integrations lists them on
+ * every call. Every write above drops them (workflowsChanged).
+ */
+export function cachedPublishedWorkflows(context: Pick<AppContext, 'db' | 'caches'>, projectId: string): ReturnType<typeof publishedWorkflows> {
+  return context.caches.get('published-workflows', projectId, async () => deepFreeze(await publishedWorkflows(context.db, projectId)));
 }

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { buildServer, type SwitchboardServer } from '../../src/app.js';
 import { loadConfig, type ServerConfig } from '../../src/config.js';
 import { logCapture } from './log-capture.js';
+import { signUserToken } from './management.js';
 import { createScratchSchema } from '../../../../bench/src/lib/postgres-schema.js';
 
 /** The databases the integration suites run on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
@@ -73,10 +73,8 @@ export async function startTestServer(
   const privateKey = createPrivateKey(devProject.privateKeyPem);
   const url = `http://127.0.0.1:${port}`;
 
-  const userToken: TestServer['userToken'] = async (sub, claims = {}, options = {}) => {
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', ...(options.kid !== null && { kid: options.kid ?? devProject.signingKeyId }) });
-    return jwt.setSubject(sub).setIssuedAt().setExpirationTime(options.expiresIn ?? '1h').sign(privateKey);
-  };
+  const userToken: TestServer['userToken'] = (sub, claims = {}, options = {}) =>
+    signUserToken(privateKey, sub, { claims, kid: options.kid === null ? null : (options.kid ?? devProject.signingKeyId), ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }) });
 
   return {
     url,
