@@ -9,6 +9,7 @@ import type { SwitchboardSDK } from '@switchboard/sdk';
 import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { management } from '../../../packages/server/test/support/management.js';
+import { SANDBOX_CLIENT } from '../../../packages/server/src/projects/dev-project.js';
 import { seriousAccessibilityViolations } from '../../../test/support/accessibility.js';
 import { CatalogPage, freshUser } from './support/catalog-page.js';
 import { startDemoEnvironment, type DemoEnvironment } from './support/demo-environment.js';
@@ -40,6 +41,22 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     });
     workflowId = ((await created.json()) as { id: string }).id;
     await api('POST', `/workflows/${workflowId}/publish`);
+    expect((await api('PUT', '/integrations/sandbox-regions', { isActive: true, ...SANDBOX_CLIENT, portal: { accountTypes: ['eu', 'us'] } })).status).toBe(200);
+    const mapper = {
+      id: 'contactFields',
+      label: 'Contact fields',
+      type: 'fieldMapper',
+      help: 'Which of your sandbox fields fills each field of the app.',
+      fields: [
+        { value: 'fullName', label: 'Full name' },
+        { value: 'workEmail', label: 'Work email' },
+      ],
+      options: [
+        { value: 'name', label: 'Name' },
+        { value: 'email', label: 'Email' },
+      ],
+    };
+    expect((await api('PUT', '/integrations/sandbox-basic', { isActive: true, portal: { userSettings: [mapper] } })).status).toBe(200);
   });
   afterAll(async () => {
     await browser?.close();
@@ -97,7 +114,7 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await confirm.getByRole('button', { name: 'Disconnect' }).click();
     await catalog.activity('onIntegrationUninstall', 'sandbox').waitFor();
     expect(((await sdkOf(page)) as { integrations: Record<string, { allCredentials: unknown[] }> }).integrations.sandbox!.allCredentials).toEqual([]);
-    await frame.getByRole('button', { name: 'Close' }).click();
+    await frame.getByRole('button', { name: 'Close', exact: true }).click();
     await portalClosed(page);
   });
 
@@ -158,7 +175,7 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await frame.getByRole('button', { name: 'Connect Sandbox' }).click();
     await approveInPopup(await firstPopup, login('first'));
     await catalog.activity('onIntegrationInstall', 'sandbox').waitFor();
-    await frame.getByRole('button', { name: 'Close' }).click();
+    await frame.getByRole('button', { name: 'Close', exact: true }).click();
     await portalClosed(page);
 
     await catalog.openDetails('sandbox');
@@ -195,5 +212,149 @@ describe.skipIf(!chromiumPath)('catalog demo in Connect Portal mode (real portal
     await screenshot(page, 'portal-mode-connect-dark-360');
     await page.keyboard.press('Escape');
     await portalClosed(page);
+  });
+
+  /** Tabs until `target` has the focus; fails the test if it never does. */
+  async function tabTo(page: Page, target: ReturnType<FrameLocator['getByRole']>, tries = 14) {
+    for (let i = 0; i < tries && !(await target.evaluate((element) => element === document.activeElement)); i++) await page.keyboard.press('Tab');
+    expect(await target.evaluate((element) => element === document.activeElement)).toBe(true);
+  }
+  const credentialsOf = async (catalog: CatalogPage, type: string) =>
+    (await rest(catalog, `/credentials?integration=${type}`)) as { accountType: string | null; config: { sharedSettings?: Record<string, unknown> } }[];
+
+  it("asks which kind of account in the project's order, chosen with the keyboard alone, and signs in with it", async () => {
+    const catalog = await open('portal-regions');
+    const { page } = catalog;
+    await catalog.card('sandbox-regions').getByRole('button', { name: /^Connect/ }).focus();
+    await page.keyboard.press('Enter');
+    await portalShown(page);
+    const frame = portal(page);
+    const choice = frame.getByRole('group', { name: 'Which kind of Sandbox (regions) account?' });
+    await choice.waitFor();
+    expect(await choice.getByRole('button').allTextContents()).toEqual(['EU workspace', 'US workspace']);
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await screenshot(page, 'portal-mode-account-types-light');
+
+    // US first, then back to the choice with "Choose another kind", then EU.
+    await tabTo(page, choice.getByRole('button', { name: 'US workspace' }));
+    await page.keyboard.press('Enter');
+    const connectButton = frame.getByRole('button', { name: 'Connect Sandbox (regions)' });
+    await expect.poll(() => connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
+    await frame.getByText('US workspace account.').waitFor();
+    await page.keyboard.press('Shift+Tab');
+    const another = frame.getByRole('button', { name: 'Choose another kind' });
+    await expect.poll(() => another.evaluate((button) => button === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => choice.getByRole('button', { name: 'EU workspace' }).evaluate((button) => button === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
+    const popupOpened = page.waitForEvent('popup');
+    await page.keyboard.press('Enter');
+    await approveInPopup(await popupOpened, login('regions'));
+    await catalog.activity('onIntegrationInstall', 'sandbox-regions').waitFor();
+    expect((await credentialsOf(catalog, 'sandbox-regions'))[0]?.accountType).toBe('eu');
+  });
+
+  it('skips the choice when connect() names an offered account type, and names one that is not offered inline', async () => {
+    const catalog = await open('portal-regions-given');
+    const { page } = catalog;
+    const frame = portal(page);
+    await page.evaluate(() => void (window as unknown as { switchboard: SwitchboardSDK }).switchboard.connect('sandbox-regions', { accountType: 'us' }));
+    await portalShown(page);
+    await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).waitFor();
+    expect(await frame.getByRole('group', { name: /Which kind/ }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await portalClosed(page);
+
+    await page.evaluate(() => void (window as unknown as { switchboard: SwitchboardSDK }).switchboard.connect('sandbox-regions', { accountType: 'apac' }));
+    await portalShown(page);
+    const alert = frame.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('accounts of type “apac”');
+    expect(await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).count()).toBe(0);
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await screenshot(page, 'portal-mode-account-type-refused-360');
+  });
+
+  it('connects sandbox-basic with the keyboard alone: labelled fields checked first, a refused login inline, then a field mapping saved', async () => {
+    const catalog = await open('portal-basic');
+    const { page } = catalog;
+    await catalog.card('sandbox-basic').getByRole('button', { name: /^Connect/ }).focus();
+    await page.keyboard.press('Enter');
+    await portalShown(page);
+    const frame = portal(page);
+    const username = frame.getByLabel('Username', { exact: true });
+    const password = frame.getByLabel('Password', { exact: true });
+    await username.waitFor();
+    expect(await password.getAttribute('type')).toBe('password');
+
+    // Nothing typed: the portal names what is missing and sends nothing.
+    await tabTo(page, frame.getByRole('button', { name: 'Connect', exact: true }));
+    await page.keyboard.press('Enter');
+    await frame.getByText('Enter username.').waitFor();
+    await expect.poll(() => username.evaluate((input) => input === document.activeElement)).toBe(true);
+    expect(await credentialsOf(catalog, 'sandbox-basic')).toEqual([]);
+
+    await page.keyboard.type(login('basic'));
+    await page.keyboard.press('Tab');
+    await expect.poll(() => password.evaluate((input) => input === document.activeElement)).toBe(true);
+    await page.keyboard.type('wrong-password');
+    await page.keyboard.press('Enter');
+    await frame.getByRole('alert').filter({ hasText: /rejected|wrong/i }).waitFor();
+    expect(await credentialsOf(catalog, 'sandbox-basic')).toEqual([]);
+    await screenshot(page, 'portal-mode-basic-refused-light');
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+
+    await password.fill('');
+    await password.focus();
+    await page.keyboard.type('sandbox-password');
+    await page.keyboard.press('Enter');
+    await catalog.activity('onIntegrationInstall', 'sandbox-basic').waitFor();
+
+    // The field mapper: each field of the app mapped to one of the provider's, with the keyboard.
+    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    const mapper = frame.getByRole('group', { name: 'Contact fields' });
+    await mapper.waitFor();
+    const fullName = mapper.getByRole('combobox', { name: 'Full name' });
+    const workEmail = mapper.getByRole('combobox', { name: 'Work email' });
+    await tabTo(page, fullName);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => fullName.inputValue()).toBe('name');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => workEmail.evaluate((select) => select === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => workEmail.inputValue()).toBe('email');
+    await tabTo(page, frame.getByRole('button', { name: 'Save settings' }));
+    await page.keyboard.press('Enter');
+    await frame.getByText('Settings saved.').waitFor();
+    const [credential] = await credentialsOf(catalog, 'sandbox-basic');
+    expect(credential?.config.sharedSettings).toEqual({ contactFields: { fullName: 'name', workEmail: 'email' } });
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await screenshot(page, 'portal-mode-field-mapper-light');
+  });
+
+  it('shows the basic-auth form and the field mapper in dark and at 360 px without a serious accessibility violation', async () => {
+    const catalog = await open('portal-basic-dark', 'dark');
+    const { page } = catalog;
+    await catalog.card('sandbox-basic').getByRole('button', { name: /^Connect/ }).click();
+    await portalShown(page);
+    const frame = portal(page);
+    await frame.getByLabel('Username', { exact: true }).fill(login('basic-dark'));
+    await frame.getByLabel('Password', { exact: true }).fill('wrong-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByRole('alert').waitFor();
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await screenshot(page, 'portal-mode-basic-refused-dark');
+    await frame.getByLabel('Password', { exact: true }).fill('sandbox-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await catalog.activity('onIntegrationInstall', 'sandbox-basic').waitFor();
+    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    await frame.getByRole('group', { name: 'Contact fields' }).waitFor();
+    expect(await seriousAccessibilityViolations(portalFrameOf(page))).toEqual([]);
+    await screenshot(page, 'portal-mode-field-mapper-dark');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await screenshot(page, 'portal-mode-field-mapper-dark-360');
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, freshContextEachTest, launchChromium, screenshot } from '../../../test/support/chromium.js';
 import { approveInPopup } from '../../../test/support/sandbox-popup.js';
 import { management, sandboxOAuthCustomIntegration } from '../../../packages/server/test/support/management.js';
+import { SANDBOX_CLIENT } from '../../../packages/server/src/projects/dev-project.js';
 import { startOverridesEnvironment, type ReferenceEnvironment } from './support/reference-environment.js';
 import { freshLogin, freshUser, ReferencePage } from './support/reference-page.js';
 import { axeViolations, connectOutcome, portalFrame, portalShown, startConnect } from './support/portal-page.js';
@@ -296,7 +297,7 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     await reference.page.keyboard.press('Enter');
     // Finished: the keyboard is on the Configuration tab; the arrow keys switch tabs; Escape closes.
     const configurationTab = frame.getByRole('tab', { name: 'Configuration' });
-    await expect.poll(() => configurationTab.evaluate((tab) => tab === document.activeElement)).toBe(true);
+    await expect.poll(() => configurationTab.evaluate((tab) => tab === document.activeElement), { timeout: 5000 }).toBe(true);
     await frame.getByRole('button', { name: 'Save settings' }).waitFor();
     await reference.page.keyboard.press('ArrowLeft');
     await frame.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
@@ -439,5 +440,123 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
     } finally {
       await api('PUT', '/integrations/sandbox-apikey', { portal: {} });
     }
+  });
+
+  /** Tabs until `target` has the focus (at most `tries` presses); fails the test if it never does. */
+  async function tabTo(reference: ReferencePage, target: ReturnType<FrameLocator['getByRole']>, tries = 12) {
+    for (let i = 0; i < tries && !(await target.evaluate((element) => element === document.activeElement)); i++) await reference.page.keyboard.press('Tab');
+    expect(await target.evaluate((element) => element === document.activeElement)).toBe(true);
+  }
+
+  it('connect("sandbox-basic"): a refused login is shown inline, a good one connects, and a field mapping is saved to the account', async () => {
+    const mapper = {
+      id: 'contactFields',
+      label: 'Contact fields',
+      type: 'fieldMapper',
+      fields: [{ value: 'fullName', label: 'Full name' }, { value: 'workEmail', label: 'Work email' }],
+      options: [{ value: 'name', label: 'Name' }, { value: 'email', label: 'Email' }],
+    };
+    expect((await api('PUT', '/integrations/sandbox-basic', { isActive: true, portal: { userSettings: [mapper] } })).status).toBe(200);
+    const reference = await open();
+    const sub = freshUser('portal-basic');
+    await reference.signIn(sub);
+    const frame = await startConnect(reference, 'sandbox-basic');
+    await frame.getByLabel('Username', { exact: true }).fill(freshLogin('basic'));
+    await frame.getByLabel('Password', { exact: true }).fill('wrong-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByRole('alert').filter({ hasText: /wrong username or password/i }).waitFor();
+    expect(await sdk<SdkCredential[]>(sub, '/sdk/credentials')).toEqual([]);
+    expect(await connectOutcome(reference.page)).toEqual({ state: 'pending' });
+
+    await frame.getByLabel('Password', { exact: true }).fill('sandbox-password');
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByText('Connected as').waitFor();
+    await expect.poll(() => connectOutcome(reference.page)).toMatchObject({ state: 'resolved', credentialId: expect.any(String) });
+
+    await frame.getByRole('tab', { name: 'Configuration' }).click();
+    const group = frame.getByRole('group', { name: 'Contact fields' });
+    await group.getByRole('combobox', { name: 'Full name' }).selectOption('name');
+    await group.getByRole('combobox', { name: 'Work email' }).selectOption('email');
+    await frame.getByRole('button', { name: 'Save settings' }).click();
+    await frame.getByText('Settings saved.').waitFor();
+    expect((await sdk<SdkCredential[]>(sub, '/sdk/credentials'))[0]!.config.sharedSettings).toEqual({ contactFields: { fullName: 'name', workEmail: 'email' } });
+    expect(await axeViolations(reference.page)).toEqual([]);
+    await screenshot(reference.page, 'portal-field-mapper-light');
+  });
+
+  describe('account types (sandbox-regions)', () => {
+    beforeAll(async () => {
+      expect((await api('PUT', '/integrations/sandbox-regions', { isActive: true, ...SANDBOX_CLIENT, portal: { accountTypes: ['eu', 'us'] } })).status).toBe(200);
+    });
+
+    it("asks which kind of account in the project's order, chosen with the keyboard alone; the chosen type signs in", async () => {
+      const reference = await open();
+      const sub = freshUser('portal-regions');
+      await reference.signIn(sub);
+      const frame = await startConnect(reference, 'sandbox-regions');
+      const choice = frame.getByRole('group', { name: 'Which kind of Sandbox (regions) account?' });
+      await choice.waitFor();
+      expect(await choice.getByRole('button').allTextContents()).toEqual(['EU workspace', 'US workspace']);
+      await screenshot(reference.page, 'portal-account-types-light');
+      expect(await axeViolations(reference.page)).toEqual([]);
+      await reference.page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(reference.page, 'portal-account-types-dark');
+      expect(await axeViolations(reference.page)).toEqual([]);
+      await reference.page.emulateMedia({ colorScheme: 'light' });
+
+      await tabTo(reference, choice.getByRole('button', { name: 'EU workspace' }));
+      await reference.page.keyboard.press('Enter');
+      // The keyboard goes on to Connect, which opens the sign-in with the chosen type.
+      const connectButton = frame.getByRole('button', { name: 'Connect Sandbox (regions)' });
+      await expect.poll(() => connectButton.evaluate((button) => button === document.activeElement)).toBe(true);
+      await frame.getByText('EU workspace account.').waitFor();
+      await connectThroughPopup(reference, frame, freshLogin('regions'), () => reference.page.keyboard.press('Enter'));
+      await frame.getByText('Connected as').waitFor();
+      const [credential] = await sdk<(SdkCredential & { accountType: string })[]>(sub, '/sdk/credentials');
+      expect(credential!.accountType).toBe('eu');
+      const buildOAuth = reference.requests.find((url) => url.pathname.endsWith('/sdk/actions/build-oauth'));
+      expect(JSON.parse(buildOAuth!.searchParams.get('installOptions')!)).toMatchObject({ accountType: 'eu' });
+    });
+
+    it('skips the choice when connect() names an offered type', async () => {
+      const reference = await open();
+      await reference.signIn(freshUser('portal-regions-given'));
+      const frame = await startConnect(reference, 'sandbox-regions', { accountType: 'us' });
+      await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).waitFor();
+      expect(await frame.getByRole('group', { name: /Which kind/ }).count()).toBe(0);
+    });
+
+    describe('with one account type offered', () => {
+      beforeAll(async () => {
+        expect((await api('PUT', '/integrations/sandbox-regions', { portal: { accountTypes: ['eu'] } })).status).toBe(200);
+      });
+      afterAll(async () => {
+        await api('PUT', '/integrations/sandbox-regions', { portal: { accountTypes: ['eu', 'us'] } });
+      });
+
+      it('says inline that connect() named a type the project does not offer, instead of a blank view', async () => {
+        const reference = await open();
+        await reference.signIn(freshUser('portal-regions-refused'));
+        const frame = await startConnect(reference, 'sandbox-regions', { accountType: 'us' });
+        const alert = frame.getByRole('alert');
+        await alert.waitFor();
+        expect(await alert.textContent()).toContain('accounts of type “us”');
+        expect(await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).count()).toBe(0);
+        await screenshot(reference.page, 'portal-account-type-refused');
+        expect(await axeViolations(reference.page)).toEqual([]);
+      });
+
+      it('skips the choice and signs in with the one type', async () => {
+        const reference = await open();
+        const sub = freshUser('portal-regions-single');
+        await reference.signIn(sub);
+        const frame = await startConnect(reference, 'sandbox-regions');
+        await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).waitFor();
+        expect(await frame.getByRole('group', { name: /Which kind/ }).count()).toBe(0);
+        await connectThroughPopup(reference, frame, freshLogin('regions-single'));
+        await frame.getByText('Connected as').waitFor();
+        expect((await sdk<(SdkCredential & { accountType: string })[]>(sub, '/sdk/credentials'))[0]!.accountType).toBe('eu');
+      });
+    });
   });
 });

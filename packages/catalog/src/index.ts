@@ -10,7 +10,9 @@ import notion from './integrations/notion.js';
 import salesforce from './integrations/salesforce.js';
 import sandbox from './integrations/sandbox.js';
 import sandboxApiKey from './integrations/sandbox-apikey.js';
+import sandboxBasic from './integrations/sandbox-basic.js';
 import sandboxClientCredentials from './integrations/sandbox-client-credentials.js';
+import sandboxRegions from './integrations/sandbox-regions.js';
 import shopify from './integrations/shopify.js';
 import slack from './integrations/slack.js';
 import stripe from './integrations/stripe.js';
@@ -25,6 +27,8 @@ export const builtInIntegrations: readonly IntegrationDefinition[] = Object.free
   sandbox,
   sandboxApiKey,
   sandboxClientCredentials,
+  sandboxBasic,
+  sandboxRegions,
   freshdesk,
   github,
   gmail,

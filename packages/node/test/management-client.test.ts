@@ -127,6 +127,15 @@ describe('createManagementClient', () => {
       expect((await userClient().getIntegrations()).map((i) => i.type)).toContain('sandbox-client-credentials');
     });
 
+    it("configureIntegration chooses the account types users are offered, in order, and refuses one the integration lacks", async () => {
+      const configured = await management.configureIntegration('sandbox-regions', { clientId: 'sandbox-client', clientSecret: 'sandbox-secret', portal: { accountTypes: ['eu', 'us'] } });
+      expect(configured.portal.accountTypes).toEqual(['eu', 'us']);
+      const listed = (await userClient().getIntegrations()).find((i) => i.type === 'sandbox-regions');
+      expect(listed?.accountTypes.map((type) => type.id)).toEqual(['eu', 'us']);
+      await expectApiError(management.configureIntegration('sandbox-regions', { portal: { accountTypes: ['apac'] } }), 400, 'INVALID_ACCOUNT_TYPES');
+      expect((await management.listIntegrations()).find((i) => i.type === 'sandbox-regions')?.portal.accountTypes).toEqual(['eu', 'us']);
+    });
+
     it('configureIntegration activates a catalog integration the project did not have, with its OAuth client', async () => {
       const configured = await management.configureIntegration('github', { clientId: 'gh-client', clientSecret: 'gh-secret' });
       expect(configured).toMatchObject({ type: 'github', isActive: true, clientId: 'gh-client', hasClientSecret: true });

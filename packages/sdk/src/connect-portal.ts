@@ -340,13 +340,11 @@ export class ConnectPortal {
     triggerSDKEvent: () => undefined,
     // The SDK reloaded the user state after sendConnectRequest already.
     updateCredentialData: () => undefined,
+    // Only the settings named: the server merges them into the account's config (docs/connect-portal.md).
     updateIntegrationUserSettings: (type: string, values: Record<string, unknown>, options?: { selectedCredentialId?: string }) =>
-      this.saveSettings(type, options?.selectedCredentialId, (config) => ({ ...config, sharedSettings: { ...config.sharedSettings, ...values } })),
+      this.saveSettings(type, options?.selectedCredentialId, { sharedSettings: values }),
     updateWorkflowUserSettings: (type: string, workflowId: string, values: Record<string, unknown>, options?: { selectedCredentialId?: string }) =>
-      this.saveSettings(type, options?.selectedCredentialId, (config) => {
-        const workflow = config.configuredWorkflows?.[workflowId];
-        return { ...config, configuredWorkflows: { ...config.configuredWorkflows, [workflowId]: { ...workflow, settings: { ...workflow?.settings, ...values } } } };
-      }),
+      this.saveSettings(type, options?.selectedCredentialId, { workflowSettings: { [workflowId]: values } }),
   };
 
   /**
@@ -375,12 +373,12 @@ export class ConnectPortal {
   }
 
   /** Saves a change of an account's config (`PATCH /sdk/credentials/:id`); a refused value rejects, naming its field. */
-  private async saveSettings(type: string, credentialId: string | undefined, change: (config: ConnectedAccount['config']) => ConnectedAccount['config']) {
+  private async saveSettings(type: string, credentialId: string | undefined, change: Record<string, unknown>) {
     const user = this.sdk.getUser();
     const state = user.authenticated ? user.integrations[type] : undefined;
     const account = state?.allCredentials.find((candidate) => candidate.id === (credentialId ?? state.credentialId));
     if (!account) throw new SwitchboardError(`No ${type} account to save settings on`, 'CREDENTIAL_NOT_FOUND', 404, 'selectedCredentialId');
-    await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(account.id)}`, { config: change(account.config) });
+    await this.sdk.api.json('PATCH', `/credentials/${encodeURIComponent(account.id)}/settings`, change);
     return { userState: await this.sdk.refreshUser(), errors: {} };
   }
 

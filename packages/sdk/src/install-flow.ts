@@ -1,4 +1,4 @@
-import type { Credential, CredentialConfigChange, CredentialInstall } from '@switchboard/wire';
+import type { Credential, CredentialInstall } from '@switchboard/wire';
 import { NoActiveInstallFlowError, SwitchboardError } from './errors.js';
 import { callSafely } from './events.js';
 import { fieldProblem, serverInstallOptions, type IntegrationInfo } from './integrations.js';
@@ -22,7 +22,7 @@ interface ActiveFlow {
 const invalidField = (problem: { field: string; message: string }) => new SwitchboardError(problem.message, 'INVALID_FIELD', 400, problem.field);
 
 /** Where the server names a stage's field (`payload.apiKey`); errors name it by the field's own id (`apiKey`). */
-const FIELD_PREFIX = /^(payload|installOptions\.preOptions|config\.sharedSettings)\./;
+const FIELD_PREFIX = /^(payload|installOptions\.preOptions|(config\.)?sharedSettings)\./;
 
 function byFieldId(error: Error): Error {
   if (!(error instanceof SwitchboardError) || !error.field || !FIELD_PREFIX.test(error.field)) return error;
@@ -104,15 +104,8 @@ export class HeadlessInstallFlow implements InstallFlow {
     await this.step(flow, async () => {
       const chosen = Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => value !== ''));
       if (Object.keys(chosen).length === 0) return;
-      // PATCH replaces `config` whole: start from the account's current config.
-      const credentialId = flow.installed!.credentialId;
-      const accounts = await this.sdk.api.json<Credential[]>(
-        'GET',
-        `/credentials?integration=${encodeURIComponent(flow.integration.type)}`,
-      );
-      const config = accounts.find((account) => account.id === credentialId)?.config ?? {};
-      const change: CredentialConfigChange = { config: { ...config, sharedSettings: { ...config.sharedSettings, ...chosen } } };
-      await this.sdk.api.json<Credential>('PATCH', `/credentials/${encodeURIComponent(credentialId)}`, change);
+      // Only these settings change: the server merges them into the account's config.
+      await this.sdk.api.json<Credential>('PATCH', `/credentials/${encodeURIComponent(flow.installed!.credentialId)}/settings`, { sharedSettings: chosen });
       await this.sdk.refreshUser();
     });
   }

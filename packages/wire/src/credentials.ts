@@ -21,6 +21,20 @@ export type CredentialConfig = Static<typeof CredentialConfig>;
 export const CredentialConfigChange = Type.Object({ config: CredentialConfig });
 export type CredentialConfigChange = Static<typeof CredentialConfigChange>;
 
+/**
+ * `PATCH /sdk/credentials/:id/settings`: only the settings named change (a JSON merge: `null` removes one), the rest
+ * of the account's config is kept, so two writers of different settings both keep theirs.
+ */
+export const CredentialSettingsChange = Type.Object(
+  {
+    sharedSettings: Type.Optional(JsonObject),
+    /** By workflow id: that workflow's settings to change (its on/off state is left as it is). */
+    workflowSettings: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), JsonObject)),
+  },
+  { additionalProperties: false },
+);
+export type CredentialSettingsChange = Static<typeof CredentialSettingsChange>;
+
 /** The reference SDK's configuration of an account; Switchboard has one per account. */
 export const CredentialConfiguration = Type.Object({
   id: Type.String(),

@@ -141,6 +141,12 @@ export const PortalConfig = Type.Object(
     theme: Type.Optional(Theme),
     fontFamily: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9 ,\'"_-]{1,200}$', description: 'A CSS font-family of fonts the user has; nothing is downloaded' })),
     userSettings: Type.Optional(Type.Array(UserSetting, { maxItems: 50 })),
+    accountTypes: Type.Optional(
+      Type.Array(Type.String({ maxLength: 100 }), {
+        maxItems: 20,
+        description: "The account types users are offered, in this order: ids of the integration's own account types (all of them when absent)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,19 @@
-import { defineIntegration } from '../define-integration.js';
+import { defineIntegration, type OAuth2CodeAuth } from '../define-integration.js';
 import { sandboxActions } from './sandbox-actions.js';
 import { sandboxIconSvg } from '../icons.js';
+
+/** The sandbox's OAuth server (oidc-provider at /sandbox), shared by the sandbox integrations that sign in there. */
+export const sandboxOAuth: OAuth2CodeAuth = {
+  kind: 'oauth2',
+  authorizeUrl: '{{serverUrl}}/sandbox/auth',
+  tokenUrl: '{{serverUrl}}/sandbox/token',
+  scopes: ['openid', 'offline_access', 'contacts'],
+  scopeSeparator: ' ',
+  pkce: true,
+  tokenEndpointAuth: 'client_secret_post',
+  // oidc-provider drops offline_access (so: no refresh token) unless consent is prompted.
+  authorizeParams: { prompt: 'consent' },
+};
 
 /** The OAuth provider built into every Switchboard server (oidc-provider at /sandbox), for offline demos and tests. */
 export default defineIntegration({
@@ -9,17 +22,7 @@ export default defineIntegration({
   description: 'A built-in OAuth 2.0 provider with a small contacts API, to try the whole connect flow offline.',
   brandColor: '#7C3AED',
   iconSvg: sandboxIconSvg,
-  auth: {
-    kind: 'oauth2',
-    authorizeUrl: '{{serverUrl}}/sandbox/auth',
-    tokenUrl: '{{serverUrl}}/sandbox/token',
-    scopes: ['openid', 'offline_access', 'contacts'],
-    scopeSeparator: ' ',
-    pkce: true,
-    tokenEndpointAuth: 'client_secret_post',
-    // oidc-provider drops offline_access (so: no refresh token) unless consent is prompted.
-    authorizeParams: { prompt: 'consent' },
-  },
+  auth: sandboxOAuth,
   api: { baseUrl: '{{serverUrl}}/sandbox/api', authorization: { type: 'bearer' } },
   identity: { url: '/me', providerIdPath: 'id', providerData: { name: 'name', email: 'email' } },
   // Asked once the account is connected, to show the post-install stage of an install flow.

@@ -26,29 +26,26 @@ function itemsAt(answer: unknown, path: string | undefined): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-interface StoredConfig {
-  sharedSettings: Record<string, unknown>;
-  configuredWorkflows: Record<string, { enabled?: boolean; settings?: Record<string, unknown> }>;
+/** `PATCH /sdk/credentials/:id/settings`: only the settings named change; `null` clears one. */
+interface SettingsChange {
+  sharedSettings?: Record<string, unknown>;
+  workflowSettings?: Record<string, Record<string, unknown>>;
 }
-type ConfigSaver = (change: (config: StoredConfig) => StoredConfig) => Promise<void>;
+type SettingsSaver = (change: SettingsChange) => Promise<void>;
 
-/** Settings minus the fields of a form (their new values, or their absence when cleared, come from the form). */
-const without = (settings: Record<string, unknown> | undefined, fields: readonly FieldSpec[]) =>
-  Object.fromEntries(Object.entries(settings ?? {}).filter(([id]) => !fields.some((field) => field.id === id)));
+/** A form's values as a change: each of its fields set, or cleared (null) when left empty. */
+const changeOf = (fields: readonly FieldSpec[], values: Record<string, unknown>) => Object.fromEntries(fields.map((field) => [field.id, values[field.id] ?? null]));
 
 /**
- * Saves the account's whole config (PATCH /sdk/credentials/:id replaces it), built from what the SDK knows of the
- * account, then hands the answer to the SDK's state. The reference SDK's updateIntegrationUserSettings would send
- * only `sharedSettings`, and Switchboard would drop the workflows' state (docs/connect-portal.md).
+ * Saves only the settings a form shows (the server merges them into the account's config in one transaction), so
+ * another tab or the app's own code saving other settings meanwhile keeps theirs; then hands the answer to the SDK.
  */
-function useConfigSaver(integration: Integration, account: Account, invoke: Invoke): ConfigSaver {
+function useSettingsSaver(integration: Integration, account: Account, invoke: Invoke): SettingsSaver {
   return useCallback(
     async (change) => {
-      const configuration = account.configurations?.find((candidate) => candidate.isDefault) ?? account.configurations?.[0];
-      const config = change({ sharedSettings: { ...configuration?.sharedSettings }, configuredWorkflows: { ...configuration?.workflowSettings } });
       let credential: unknown;
       try {
-        credential = await invoke('sendConnectRequest', `/sdk/credentials/${encodeURIComponent(account.id)}`, { method: 'PATCH', body: JSON.stringify({ config }) });
+        credential = await invoke('sendConnectRequest', `/sdk/credentials/${encodeURIComponent(account.id)}/settings`, { method: 'PATCH', body: JSON.stringify(change) });
       } catch (failure) {
         throw serverError(failure);
       }
@@ -87,9 +84,9 @@ export function Configuration({ integration, config, account, invoke, postInstal
     [invoke, integrationType(integration), account.id],
   );
 
-  const saveConfig = useConfigSaver(integration, account, invoke);
+  const saveSettings = useSettingsSaver(integration, account, invoke);
   const saveShared = async (values: Record<string, unknown>) => {
-    await saveConfig((config) => ({ ...config, sharedSettings: { ...without(config.sharedSettings, sharedFields), ...values } }));
+    await saveSettings({ sharedSettings: changeOf(sharedFields, values) });
     onSaved?.();
   };
 
@@ -122,7 +119,7 @@ export function Configuration({ integration, config, account, invoke, postInstal
                 accountId={account.id}
                 invoke={invoke}
                 loadOptions={loadOptions}
-                saveConfig={saveConfig}
+                saveSettings={saveSettings}
               />
             ))}
           </ul>
@@ -140,10 +137,10 @@ interface WorkflowProps {
   accountId: string;
   invoke: Invoke;
   loadOptions: OptionsLoader;
-  saveConfig: ConfigSaver;
+  saveSettings: SettingsSaver;
 }
 
-function Workflow({ integration, workflow, state, accountId, invoke, loadOptions, saveConfig }: WorkflowProps) {
+function Workflow({ integration, workflow, state, accountId, invoke, loadOptions, saveSettings: saveAccountSettings }: WorkflowProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const enabled = state?.enabled === true;
@@ -167,14 +164,7 @@ function Workflow({ integration, workflow, state, accountId, invoke, loadOptions
     });
   };
 
-  const saveSettings = (values: Record<string, unknown>) =>
-    saveConfig((config) => {
-      const current = config.configuredWorkflows[workflow.id] ?? {};
-      return {
-        ...config,
-        configuredWorkflows: { ...config.configuredWorkflows, [workflow.id]: { ...current, settings: { ...without(current.settings, fields), ...values } } },
-      };
-    });
+  const saveSettings = (values: Record<string, unknown>) => saveAccountSettings({ workflowSettings: { [workflow.id]: changeOf(fields, values) } });
 
   const toggle = async () => {
     setError(undefined);

@@ -38,11 +38,17 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
   const options = modal.apiInstallationOptions ?? {};
   const givenAccountType = typeof options.accountType === 'string' ? options.accountType : undefined;
   const allowedTypes = Array.isArray(options.accountType) ? options.accountType : undefined;
-  const accountTypes = (integration.accountTypes ?? []).filter((type) => !allowedTypes || allowedTypes.includes(type.id));
+  const offered = integration.accountTypes ?? [];
+  const accountTypes = offered.filter((type) => !allowedTypes || allowedTypes.includes(type.id));
+  // connect(type, { accountType }) naming a type the app does not offer: said at once, as the server would refuse it.
+  const wanted = givenAccountType !== undefined ? [givenAccountType] : (allowedTypes ?? []);
+  const unoffered = wanted.length > 0 && !wanted.some((id) => (offered.length > 0 ? offered.some((type) => type.id === id) : id === 'default'));
   const [accountType, setAccountType] = useState<string | undefined>(givenAccountType ?? (accountTypes.length === 1 ? accountTypes[0]!.id : undefined));
   const [waiting, setWaiting] = useState<{ since: number; before: ReadonlySet<string> }>();
   const [error, setError] = useState<string>();
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const sectionRef = useRef<HTMLElement>(null);
+  const [picked, setPicked] = useState(false);
 
   const credentialFields = (integration.credentialFields ?? []).map(fromInstallField);
   const preOAuthFields = (integration.preOAuthInputs ?? []).map(fromInstallField);
@@ -70,6 +76,12 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
   useEffect(() => {
     if (error) headingRef.current?.focus();
   }, [error]);
+
+  // Once a type is picked, the keyboard goes on to what comes next (the first input, or Connect).
+  useEffect(() => {
+    if (picked) sectionRef.current?.querySelector<HTMLElement>('form input, form select, .actions .primary')?.focus();
+  }, [picked, accountType]);
+  const chosenLabel = accountTypes.length > 1 && accountType && !givenAccountType ? accountTypes.find((type) => type.id === accountType)?.label : undefined;
 
   const startOAuth = (endUserSuppliedValues?: Record<string, unknown>) => {
     setError(undefined);
@@ -110,7 +122,7 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
   };
 
   return (
-    <section className="connect" aria-labelledby="connect-title">
+    <section className="connect" aria-labelledby="connect-title" ref={sectionRef}>
       <h2 id="connect-title" tabIndex={-1} ref={headingRef}>
         {adding ? `Add another ${integration.name} account` : `Connect your ${integration.name} account`}
       </h2>
@@ -119,11 +131,41 @@ export function ConnectPanel({ integration, modal, seq, knownAccounts, adding, i
           {error}
         </p>
       )}
-      {needsAccountType ? (
+      {chosenLabel && !waiting && (
+        <p className="help chosen-type">
+          {chosenLabel} account.{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setAccountType(undefined);
+              setPicked(false);
+              // Back on the choice once it is drawn again.
+              requestAnimationFrame(() => sectionRef.current?.querySelector<HTMLElement>('.account-types .choice')?.focus());
+            }}
+          >
+            Choose another kind
+          </button>
+        </p>
+      )}
+      {unoffered ? (
+        <p className="error banner" role="alert">
+          This app does not offer {integration.name} accounts of type “{wanted.join('” or “')}”. Close this window; if you need that kind of account,
+          contact the app's support.
+        </p>
+      ) : needsAccountType ? (
         <fieldset className="account-types">
           <legend>Which kind of {integration.name} account?</legend>
           {accountTypes.map((type) => (
-            <button key={type.id} type="button" className="choice" onClick={() => setAccountType(type.id)}>
+            <button
+              key={type.id}
+              type="button"
+              className="choice"
+              onClick={() => {
+                setAccountType(type.id);
+                setPicked(true);
+              }}
+            >
               {type.label}
             </button>
           ))}

@@ -8,6 +8,7 @@ import { apiError } from '../errors.js';
 import { parseJson } from '../json.js';
 import { sealedAad, type SecretBox } from '../secrets/envelope.js';
 import type { Database, IntegrationRow } from '../storage/schema.js';
+import { checkPortalAccountTypes } from './account-types.js';
 
 /** What the Connect Portal shows for an integration and how it looks; set per project (the management API's shape). */
 export type PortalConfig = WirePortalConfig;
@@ -177,6 +178,7 @@ export async function configureIntegration(
   const definition = existing?.definition ?? findBuiltInIntegration(type);
   if (!definition) throw apiError('INTEGRATION_NOT_FOUND', `${type} is not in the catalog`);
   checkOAuthClient(type, definition, existing, settings);
+  checkPortalAccountTypes(type, definition, settings.portal?.accountTypes);
   const now = isoNow();
   const id = existing?.id ?? randomUUID();
   const changes = {

@@ -13,6 +13,7 @@ import type {
   WorkflowMeta,
 } from '@switchboard/wire';
 import type { ProjectIntegration } from './integration-store.js';
+import { offeredAccountTypes } from './account-types.js';
 
 /** Switchboard's names for auth kinds (`authenticationType` in GET /sdk/metadata and the SDK's metadata). */
 const AUTHENTICATION_TYPES: Record<IntegrationDefinition['auth']['kind'], AuthenticationMethod> = {
@@ -110,12 +111,14 @@ const fieldView = (field: InputField): InstallField => ({
  * What the install flow needs to ask for, by stage: account type and pre-OAuth inputs before the redirect,
  * credential fields for typed credentials, post-install inputs once the account is connected.
  */
-export function installInputs(definition: IntegrationDefinition): InstallInputs {
+export function installInputs(integration: Pick<ProjectIntegration, 'definition' | 'portal'>): InstallInputs {
+  const { definition } = integration;
   const auth = definition.auth;
   const postInstallInputs = (definition.postInstallInputs ?? []).map(fieldView);
   if (auth.kind === 'oauth2') {
     return {
-      accountTypes: (auth.accountTypes ?? []).map(({ id, label }) => ({ id, label })),
+      // Only those the project offers, in its order.
+      accountTypes: offeredAccountTypes(integration).map(({ id, label }) => ({ id, label })),
       preOAuthInputs: (auth.preOAuthInputs ?? []).map(fieldView),
       credentialFields: [],
       postInstallInputs,
@@ -185,7 +188,7 @@ export function integrationView(publicUrl: string, integration: ProjectIntegrati
   const workflows = published.filter((workflow) => workflow.integrationId === integration.id).map((workflow) => workflowView(integration, workflow));
   const definition = integration.definition;
   const metadata = integrationMetadata(publicUrl, integration);
-  const inputs = installInputs(definition);
+  const inputs = installInputs(integration);
   // The reference SDK's startOAuthFlow opens the popup for an integration with pre-OAuth inputs only when an account
   // type of scheme `oauth` is chosen: one without account types of its own is offered its single `default` one.
   const accountTypes =

@@ -5,7 +5,7 @@ import { findIntegration, integrationNotFound, type ProjectIntegration } from '.
 import { credentialView } from '../credentials/credential-view.js';
 import { apiError } from '../errors.js';
 import { integrationVisible, type TokenPermissions } from '../users/permissions.js';
-import { validateInputs } from './install-inputs.js';
+import { resolveAccountType, validateInputs } from './install-inputs.js';
 import { checkCredentialInstallLimit } from './install-limits.js';
 import { templateContext } from '../catalog/provider-settings.js';
 import { toApiError } from '../providers/provider-errors.js';
@@ -53,6 +53,8 @@ export function credentialInstallRoute(context: AppContext): FastifyPluginAsyncT
           allowMultipleCredentials: installOptions.allowMultipleCredentials ?? false,
           sees: seenByToken(request.sdk.permissions, integration),
         };
+        // Typed credentials have no account types: an accountType other than `default` is refused, not ignored.
+        resolveAccountType(integration, installOptions.accountType);
         await checkInstallAllowed(context, integration, user.id, choice);
         const { publicValues, secretValues } = validateInputs(auth.fields, payload, 'payload');
         const fields = { ...publicValues, ...secretValues };

@@ -105,7 +105,7 @@ describe('checkPostInstallSettings', () => {
 });
 
 describe('resolveAccountType', () => {
-  const withTypes = {
+  const withTypesDefinition = {
     type: 'salesforce',
     auth: {
       kind: 'oauth2',
@@ -115,8 +115,10 @@ describe('resolveAccountType', () => {
       ],
     },
   } as unknown as IntegrationDefinition;
-  const withoutTypes = { type: 'github', auth: { kind: 'oauth2' } } as unknown as IntegrationDefinition;
-  const apiKey = { type: 'stripe', auth: { kind: 'api-key', fields: [] } } as unknown as IntegrationDefinition;
+  const project = (definition: IntegrationDefinition, accountTypes?: string[]) => ({ type: definition.type, definition, portal: accountTypes ? { accountTypes } : {} });
+  const withTypes = project(withTypesDefinition);
+  const withoutTypes = project({ type: 'github', auth: { kind: 'oauth2' } } as unknown as IntegrationDefinition);
+  const apiKey = project({ type: 'stripe', auth: { kind: 'api-key', fields: [] } } as unknown as IntegrationDefinition);
 
   it('picks the first account type when none is asked for', () => {
     expect(resolveAccountType(withTypes, undefined)?.id).toBe('default');
@@ -136,6 +138,15 @@ describe('resolveAccountType', () => {
         field: 'installOptions.accountType',
       });
     }
+  });
+
+  it("offers only the project's chosen types, first of its order by default, and refuses the others", () => {
+    const onlySandbox = project(withTypesDefinition, ['sandbox', 'default']);
+    expect(resolveAccountType(onlySandbox, undefined)?.id).toBe('sandbox');
+    const restricted = project(withTypesDefinition, ['sandbox']);
+    expect(resolveAccountType(restricted, 'sandbox')?.id).toBe('sandbox');
+    expect(refusal(() => resolveAccountType(restricted, 'default'))).toEqual({ statusCode: 400, code: 'INVALID_ACCOUNT_TYPE', field: 'installOptions.accountType' });
+    expect(refusal(() => resolveAccountType(restricted, ['default']))).toMatchObject({ code: 'INVALID_ACCOUNT_TYPE' });
   });
 
   it('answers undefined without account types, accepting only "default"', () => {

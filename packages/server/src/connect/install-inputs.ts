@@ -1,4 +1,6 @@
-import { matchesInputPattern, type AccountType, type InputField, type IntegrationDefinition } from '@switchboard/catalog';
+import { matchesInputPattern, type AccountType, type InputField } from '@switchboard/catalog';
+import { declaredAccountTypes, offeredAccountTypes } from '../catalog/account-types.js';
+import type { ProjectIntegration } from '../catalog/integration-store.js';
 import { apiError } from '../errors.js';
 import { isPlainObject } from '../json.js';
 
@@ -64,9 +66,12 @@ export function checkPostInstallSettings(fields: readonly InputField[], sharedSe
   }
 }
 
-/** The account type asked for, else the first; undefined when the provider has none. */
-export function resolveAccountType(definition: IntegrationDefinition, requested: unknown): AccountType | undefined {
-  const types = definition.auth.kind === 'oauth2' ? definition.auth.accountTypes ?? [] : [];
+/**
+ * The account type asked for, else the first the project offers; undefined when the integration has none. A type
+ * the integration declares but the project does not offer (`portal.accountTypes`) is refused like an unknown one.
+ */
+export function resolveAccountType(integration: Pick<ProjectIntegration, 'type' | 'definition' | 'portal'>, requested: unknown): AccountType | undefined {
+  const types = offeredAccountTypes(integration);
   const field = 'installOptions.accountType';
   // The reference lets accountType be a string or a list of allowed types; a list means "one of these".
   const wanted = Array.isArray(requested) ? requested : requested === undefined || requested === null ? [] : [requested];
@@ -77,6 +82,10 @@ export function resolveAccountType(definition: IntegrationDefinition, requested:
   }
   if (wanted.length === 0) return types[0];
   const match = types.find((type) => wanted.includes(type.id));
-  if (!match) throw apiError('INVALID_ACCOUNT_TYPE', `${field} must be one of ${types.map((t) => t.id).join(', ')}`, { field });
+  if (!match) {
+    const declared = declaredAccountTypes(integration.definition).some((type) => wanted.includes(type.id));
+    const why = declared ? `${integration.type} does not offer ${wanted.join(', ')} in this app` : 'unknown account type';
+    throw apiError('INVALID_ACCOUNT_TYPE', `${field} must be one of ${types.map((t) => t.id).join(', ')} (${why})`, { field });
+  }
   return match;
 }

@@ -64,7 +64,7 @@ export async function startOAuth(
     sees: seenByToken(start.permissions, integration),
   };
   const seen = await checkInstallAllowed(context, integration, user.id, choice);
-  const accountType = resolveAccountType(integration.definition, installOptions.accountType);
+  const accountType = resolveAccountType(integration, installOptions.accountType);
   const { publicValues, secretValues } = validateInputs(auth.preOAuthInputs ?? [], installOptions.preOptions, start.preOptionsField);
   const flowRedirect = flowRedirectUri(context, project, installOptions.overrideRedirectUrl, start.redirectField);
   const publicInputs = { ...accountType?.vars, ...publicValues };

@@ -2,10 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app-context.js';
 import { findIntegration, listIntegrations } from '../catalog/integration-store.js';
-import { checkPostInstallSettings } from '../connect/install-inputs.js';
+import { checkInputValue, checkPostInstallSettings } from '../connect/install-inputs.js';
+import { checkUserSettings } from '../catalog/setting-values.js';
+import type { ProjectIntegration } from '../catalog/integration-store.js';
+import { definitionAt, findWorkflow } from '../workflows/workflow-store.js';
+import { saveCredentialSettings, type SettingsChange } from './credential-settings.js';
 import { apiError } from '../errors.js';
-import { Credential, CredentialConfigChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
-import { credentialVisible, requireAllowed, visibleCredentials } from '../users/permissions.js';
+import { Credential, CredentialConfigChange, CredentialSettingsChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
+import { credentialVisible, requireAllowed, visibleCredentials, type TokenPermissions } from '../users/permissions.js';
 import { changesWorkflows } from '../workflows/workflow-enablement.js';
 import { recordCredentialEvent } from './audit-log.js';
 import { credentialEvent } from './credential-events.js';
@@ -13,6 +17,46 @@ import { credentialsChanged, deleteCredentials, findUserCredential, listUserCred
 import { credentialView } from './credential-view.js';
 
 const CREDENTIAL_HEADER = 'x-paragon-credential';
+const CredentialParams = Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/**
+ * One of the user's accounts with its integration; one the token's JWT permissions hide is the same 404 as one that
+ * does not exist.
+ */
+async function visibleCredential(context: AppContext, sdk: { user: { id: string }; permissions: TokenPermissions }, credentialId: string) {
+  const credential = await findUserCredential(context.db, sdk.user.id, credentialId);
+  const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
+  if (!credential || !credentialVisible(sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
+    throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
+  }
+  return { credential, integration };
+}
+
+/** The account's settings the integration declares, each checked against its type: post-install inputs, then the portal's user settings. */
+function checkSharedSettings(integration: ProjectIntegration | undefined, sharedSettings: Record<string, unknown> | undefined, prefix: string): void {
+  checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], sharedSettings, prefix);
+  checkUserSettings(integration?.portal.userSettings ?? [], sharedSettings, prefix);
+}
+
+/** A merge patch's values without its removals (`null`), which need no check. */
+const valuesOnly = (patch: Record<string, unknown> | undefined) => patch && Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
+
+/** Each workflow named must be a published workflow of the account's integration; its declared settings are checked. */
+async function checkWorkflowSettings(context: AppContext, integration: ProjectIntegration | undefined, change: SettingsChange['workflowSettings']): Promise<void> {
+  for (const [workflowId, settings] of Object.entries(change ?? {})) {
+    const field = `workflowSettings.${workflowId}`;
+    const workflow = integration && (await findWorkflow(context.db, integration.projectId, workflowId));
+    if (!workflow || workflow.integrationId !== integration!.id || workflow.publishedVersion === null) {
+      throw apiError('INVALID_SETTING', `${field}: no published workflow ${workflowId} of this account's integration`, { field });
+    }
+    const definition = await definitionAt(context.db, workflow.id, workflow.publishedVersion);
+    for (const setting of definition?.settings ?? []) {
+      const value = settings[setting.id];
+      if (value === undefined || value === null || value === '') continue;
+      checkInputValue(setting, value, `${field}.${setting.id}`);
+    }
+  }
+}
 
 /** The user's connected accounts: list, replace settings, disconnect (under /projects/:projectId/sdk). */
 export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox {
@@ -50,17 +94,12 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
         schema: {
           tags: ['SDK'],
           summary: 'One connected account of the user',
-          params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
+          params: CredentialParams,
           response: { 200: Credential, '4xx': ErrorResponse },
         },
       },
       async (request) => {
-        const credential = await findUserCredential(context.db, request.sdk.user.id, request.params.credentialId);
-        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
-        // An account the token's JWT permissions hide is the same 404 as one that does not exist.
-        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        }
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
         return credentialView(credential, integration);
       },
     );
@@ -70,26 +109,21 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
       {
         schema: {
           tags: ['SDK'],
-          summary: "Replace a connected account's config (settings and configured workflows); post-install inputs are checked",
-          params: Type.Object({ projectId: Type.String(), credentialId: Type.String({ minLength: 1, maxLength: 100 }) }),
+          summary: "Replace a connected account's config (settings and configured workflows); declared settings are checked",
+          params: CredentialParams,
           body: CredentialConfigChange,
           response: { 200: Credential, '4xx': ErrorResponse },
         },
       },
       async (request) => {
         const { user } = request.sdk;
-        const credential = await findUserCredential(context.db, user.id, request.params.credentialId);
-        const integration = credential && (await findIntegration(context.db, credential.projectId, { id: credential.integrationId }));
-        // A credential the token's permissions hide is answered like one that does not exist.
-        if (!credential || !credentialVisible(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id })) {
-          throw apiError('CREDENTIAL_NOT_FOUND', 'No such credential for this user');
-        }
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
         // Turning workflows on or off here is the same call as enableWorkflow, under the same JWT permission.
         if (changesWorkflows(credential.config, request.body.config)) {
           requireAllowed(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id }, 'workflows');
         }
-        // The integration's post-install options are checked like install inputs; other settings are the app's own.
-        checkPostInstallSettings(integration?.definition.postInstallInputs ?? [], request.body.config.sharedSettings, 'config.sharedSettings');
+        // The integration's post-install options and the portal's user settings are checked; other settings are the app's own.
+        checkSharedSettings(integration, request.body.config.sharedSettings, 'config.sharedSettings');
         await replaceCredentialConfig(context.db, credential.id, request.body.config);
         await credentialsChanged(context, { projectId: credential.projectId, connectedUserId: user.id });
         await recordCredentialEvent(context.db, {
@@ -100,6 +134,33 @@ export function credentialRoutes(context: AppContext): FastifyPluginAsyncTypebox
           event: 'config_updated',
         });
         // Saved settings may complete a workflow's required ones: an Integration enabled run may start now.
+        await context.accounts.changed({ projectId: credential.projectId, connectedUserId: user.id, credentialId: credential.id });
+        return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
+      },
+    );
+
+    app.patch(
+      '/credentials/:credentialId/settings',
+      {
+        schema: {
+          tags: ['SDK'],
+          summary: "Change only the named settings of a connected account (a JSON merge: null removes one); the rest of its config is kept",
+          params: CredentialParams,
+          body: CredentialSettingsChange,
+          response: { 200: Credential, '4xx': ErrorResponse },
+        },
+      },
+      async (request) => {
+        const { user } = request.sdk;
+        const { credential, integration } = await visibleCredential(context, request.sdk, request.params.credentialId);
+        // A workflow's settings are workflow configuration, under the same JWT permission as the whole-config PATCH.
+        if (request.body.workflowSettings && Object.keys(request.body.workflowSettings).length > 0) {
+          requireAllowed(request.sdk.permissions, { integrationType: integration?.type, credentialId: credential.id }, 'workflows');
+        }
+        // Every named value is checked before anything is written: a refusal changes nothing. `null` removes a setting.
+        checkSharedSettings(integration, valuesOnly(request.body.sharedSettings), 'sharedSettings');
+        await checkWorkflowSettings(context, integration, request.body.workflowSettings);
+        await saveCredentialSettings(context, credential, request.body);
         await context.accounts.changed({ projectId: credential.projectId, connectedUserId: user.id, credentialId: credential.id });
         return credentialView((await findUserCredential(context.db, user.id, credential.id))!, integration);
       },

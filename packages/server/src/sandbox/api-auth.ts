@@ -3,12 +3,15 @@ import type Provider from 'oidc-provider';
 import { apiKeyAccount, clientAccount, userAccount, type SandboxAccount } from './accounts.js';
 
 export const API_KEY_PREFIX = 'sbx_';
+/** The one password the sandbox's basic-auth login takes; any username is an account of its own. */
+export const SANDBOX_PASSWORD = 'sandbox-password';
 
 export type AuthResult =
   | { ok: true; account: SandboxAccount }
   | { ok: false; error: string; message: string; wwwAuthenticate?: string };
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 
 /**
  * Who is calling the sandbox API. Two kinds of credentials, as real APIs have: access tokens issued by this
@@ -24,10 +27,13 @@ export async function authenticate(provider: Provider, headers: IncomingHttpHead
     return {
       ok: false,
       error: 'unauthorized',
-      message: 'Send an access token (Authorization: Bearer ...) or an API key (X-Api-Key: sbx_...)',
+      message: 'Send an access token (Authorization: Bearer ...), an API key (X-Api-Key: sbx_...) or a basic-auth login',
       wwwAuthenticate: 'Bearer realm="sandbox"',
     };
   }
+
+  const basic = BASIC.exec(authorization)?.[1];
+  if (basic) return checkBasic(Buffer.from(basic, 'base64').toString('utf8'));
 
   const token = BEARER.exec(authorization)?.[1];
   if (!token) {
@@ -55,6 +61,19 @@ function checkApiKey(key: string): AuthResult {
     return { ok: true, account: apiKeyAccount(key) };
   }
   return { ok: false, error: 'invalid_api_key', message: 'API keys start with sbx_' };
+}
+
+/** `username:password`: the sandbox password with any non-empty username. */
+function checkBasic(decoded: string): AuthResult {
+  const colon = decoded.indexOf(':');
+  const username = colon > 0 ? decoded.slice(0, colon) : '';
+  if (username && decoded.slice(colon + 1) === SANDBOX_PASSWORD) return { ok: true, account: userAccount(username) };
+  return {
+    ok: false,
+    error: 'invalid_login',
+    message: 'Wrong username or password',
+    wwwAuthenticate: 'Basic realm="sandbox"',
+  };
 }
 
 async function findTokenAccount(provider: Provider, token: string): Promise<SandboxAccount | undefined> {
