@@ -81,15 +81,18 @@ export function upstreamRequestHeaders(
  * Switchboard's own): the same few names arrive on every request, so each is judged once.
  */
 const callerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
-function callerHeaderVerdict(name: string): string | false {
-  const known = callerVerdicts.get(name);
+const callerHeaderPasses = (canonical: string, name: string) =>
+  !HOP_BY_HOP.has(canonical) && !CALLER_ONLY.has(canonical) && !name.startsWith(':') && !CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix));
+const callerHeaderVerdict = (name: string) => verdict(callerVerdicts, name, callerHeaderPasses);
+
+/** A header name's canonical form when `passes` lets it through, else false; remembered per name in `verdicts`. */
+function verdict(verdicts: LRUCache<string, string | false>, name: string, passes: (canonical: string, name: string) => boolean): string | false {
+  const known = verdicts.get(name);
   if (known !== undefined) return known;
   const canonical = canonicalName(name);
-  const passes =
-    !HOP_BY_HOP.has(canonical) && !CALLER_ONLY.has(canonical) && !name.startsWith(':') && !CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix));
-  const verdict = passes ? canonical : false;
-  callerVerdicts.set(name, verdict);
-  return verdict;
+  const answer = passes(canonical, name) ? canonical : false;
+  verdicts.set(name, answer);
+  return answer;
 }
 
 /** The canonical names of a credential's headers; prepared credential headers are frozen and reused, so once each. */
@@ -131,18 +134,11 @@ export function clientResponseHeaders(
   return into;
 }
 
-/** Like callerHeaderVerdict, for the provider's answer: its canonical name when it may pass, false when never. */
+/** Like callerHeaderVerdict, for the provider's answer. */
 const providerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
-function providerHeaderVerdict(name: string): string | false {
-  const known = providerVerdicts.get(name);
-  if (known !== undefined) return known;
-  const canonical = canonicalName(name);
-  const passes =
-    !HOP_BY_HOP.has(canonical) && !PROVIDER_ONLY.has(canonical) && !canonical.startsWith('access-control-') && !canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX);
-  const verdict = passes ? canonical : false;
-  providerVerdicts.set(name, verdict);
-  return verdict;
-}
+const providerHeaderPasses = (canonical: string) =>
+  !HOP_BY_HOP.has(canonical) && !PROVIDER_ONLY.has(canonical) && !canonical.startsWith('access-control-') && !canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX);
+const providerHeaderVerdict = (name: string) => verdict(providerVerdicts, name, providerHeaderPasses);
 
 /**
  * The Content-Type for a body sent with `Content-Type: auto` (the SDK's "infer it"), from its first bytes.
