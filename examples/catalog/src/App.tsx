@@ -9,7 +9,7 @@ import { InstallDialog } from './components/InstallDialog.js';
 import { IntegrationCard } from './components/IntegrationCard.js';
 import { IntegrationDetails, type TestResult } from './components/IntegrationDetails.js';
 import { asError, describeError, type ErrorLike } from './errors.js';
-import { initialMode, initialTheme, rememberInUrl, type ConnectMode, type Theme } from './connect-mode.js';
+import { followSystemTheme, initialMode, initialTheme, rememberInUrl, type ConnectMode, type Theme } from './connect-mode.js';
 import { settingsApi } from './settings-api.js';
 import { accountName, accountsOf, integrationState, integrationStatus } from './status.js';
 import { useInstallFlow, type ConnectOptions } from './use-install-flow.js';
@@ -43,6 +43,9 @@ export function App({ host, build, projectId, userToken, deepLink, params }: App
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // Until the user picks a theme (the switch, or ?theme=), the demo follows the system's setting as it changes.
+  const themeChosen = useRef(params.has('theme'));
+  useEffect(() => followSystemTheme((next) => !themeChosen.current && setTheme(next)), []);
 
   const metadataRef = useRef<IntegrationMetadata[]>(integrations);
   metadataRef.current = integrations;
@@ -260,6 +263,7 @@ export function App({ host, build, projectId, userToken, deepLink, params }: App
                     rememberInUrl('mode', next);
                   }}
                   onTheme={(next) => {
+                    themeChosen.current = true;
                     setTheme(next);
                     rememberInUrl('theme', next);
                   }}

@@ -12,6 +12,15 @@ export function initialTheme(params: URLSearchParams): Theme {
   return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 
+/** Calls `follow` with the system's theme each time it changes; returns the unsubscribe. */
+export function followSystemTheme(follow: (theme: Theme) => void): () => void {
+  const media = window.matchMedia?.('(prefers-color-scheme: dark)');
+  if (!media) return () => {};
+  const changed = (event: MediaQueryListEvent) => follow(event.matches ? 'dark' : 'light');
+  media.addEventListener('change', changed);
+  return () => media.removeEventListener('change', changed);
+}
+
 /** Keeps the choice in the address, so a reload (or a shared link) shows the same demo. */
 export function rememberInUrl(name: 'mode' | 'theme', value: string): void {
   const url = new URL(window.location.href);

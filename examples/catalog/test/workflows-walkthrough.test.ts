@@ -131,6 +131,8 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'workflows-setting-required');
     await page.emulateMedia({ colorScheme: 'dark' });
+    // The demo follows the system's theme as it changes, until the user picks one.
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'workflows-setting-required-dark');
     await page.emulateMedia({ colorScheme: 'light' });
@@ -187,8 +189,12 @@ describe.skipIf(!chromiumPath)('docs/workflows.md walkthrough, then the demo pag
 
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'workflows-light');
+    // The page's background is the root element's (the body has none).
+    const lightBackground = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(lightBackground).toBe('rgb(245, 246, 248)');
     await page.emulateMedia({ colorScheme: 'dark' });
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgb(245, 246, 248)');
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.waitForFunction(() => getComputedStyle(document.documentElement).backgroundColor === 'rgb(15, 19, 24)');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'workflows-dark');
     await page.emulateMedia({ colorScheme: 'light' });
