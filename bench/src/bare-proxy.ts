@@ -94,6 +94,8 @@ function httpServer() {
 }
 
 exitWithParent();
+// Exit (rather than die of the signal) on SIGTERM, so that a profile started with --cpu-prof is written.
+process.once('SIGTERM', () => process.exit(0));
 const server = values.api === 'fastify' ? await listening(fastifyServer()) : httpServer().listen(0, '127.0.0.1');
 if (!server.listening) await once(server, 'listening');
 const address = server.address();

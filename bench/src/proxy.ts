@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LoadResult, LoadSpec } from './load-generator.js';
 import { exitOnHelp, REPORT_OPTIONS, usageError } from './lib/args.js';
-import { formatProfileSummary, summariseCpuProfile } from './lib/cpu-profile.js';
+import { formatProfileDifference, formatProfileSummary, summariseCpuProfile, topRows, type ProfileSummary } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
 import { processCpuMs } from './lib/process-cpu.js';
@@ -41,7 +41,8 @@ const HELP = `npm run bench:proxy -- [options]
                       /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after, asking for
                       compression as Chromium does), and the proxy
                       addressed by type, by integration id and by custom-integration id
-  --profile           run (c) under node --cpu-prof and print where its time went (slows (c) a little)
+  --profile           run (c) and (b) under node --cpu-prof; print where (c)'s time went and what (c) spends
+                      per request beyond (b), by function and module (slows both a little)
   --markdown          also print the tables as Markdown
   --json FILE         also write the results as JSON
   --keep              keep the temp folder with every process's log and the data dirs
@@ -139,11 +140,15 @@ async function main(run: BenchRun): Promise<void> {
       ' proxy rate limits off (SWITCHBOARD_PROXY_RATE_LIMIT_USER=0, _PROJECT=0), other settings default\n\n',
   );
 
+  const profileDir = join(run.dir, 'cpu-profile');
   const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', String(options.bodyBytes), '--api-key', API_KEY]);
   const upstreamOrigin = `http://127.0.0.1:${upstream.port}`;
   const bares = new Map<Target, Awaited<ReturnType<BenchRun['fork']>>>();
   for (const [target, api] of [['b', 'stream'], ['b-request', 'request'], ['b-fastify', 'fastify']] as const) {
-    if (options.targets.includes(target)) bares.set(target, await run.fork(`bare-proxy-${api}`, 'bare-proxy', ['--upstream', upstreamOrigin, '--api', api]));
+    if (!options.targets.includes(target)) continue;
+    const profiled = target === 'b' && options.profile;
+    const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'b')}`] : [];
+    bares.set(target, await run.fork(`bare-proxy-${api}`, 'bare-proxy', ['--upstream', upstreamOrigin, '--api', api], {}, nodeArgs));
   }
   const { child: loader } = await run.fork('load-generator', 'load-generator');
 
@@ -153,14 +158,13 @@ async function main(run: BenchRun): Promise<void> {
   for (const [target, bare] of bares) specs.set(target, { ...base, origin: `http://127.0.0.1:${bare.port}`, path: UPSTREAM_PATH, headers: { 'x-api-key': API_KEY } });
 
   const servers = new Map<Target, SwitchboardProcess>();
-  const profileDir = join(run.dir, 'cpu-profile');
   for (const target of ['c', 'c-info'] as const) {
     if (!options.targets.includes(target)) continue;
     const profiled = target === 'c' && options.profile;
     const server = await startSwitchboard(run, `switchboard-${target}`, {
       dataDir: join(run.dir, `data-${target}`),
       env: { ...database.env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
-      ...(profiled && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
+      ...(profiled && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'c')}`] }),
     });
     servers.set(target, server);
     specs.set(target, { ...base, origin: server.url, ...(await connectBenchAccount(server, upstreamOrigin)) });
@@ -231,22 +235,29 @@ async function main(run: BenchRun): Promise<void> {
   }
 
   if (options.profile) {
-    const server = servers.get('c');
-    if (server) {
-      // The profile is written when the process exits; Switchboard exits 0 on SIGTERM after closing.
-      const how = await run.stop(server.child, 30_000);
-      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-      if (!file) throw new Error(`no .cpuprofile in ${profileDir} (Switchboard exited: ${how})`);
-      const kept = join(repoRoot, 'bench/dist/profiles', `switchboard-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    // Each profile is written when its process exits: Switchboard exits 0 on SIGTERM after closing, and so does (b).
+    const profiles = new Map<'b' | 'c', { summary: ProfileSummary; requests: number }>();
+    for (const target of ['c', 'b'] as const) {
+      const child = target === 'c' ? servers.get('c')?.child : bares.get('b')?.child;
+      if (!child) continue;
+      const how = await run.stop(child, 30_000);
+      const dir = join(profileDir, target);
+      const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`no .cpuprofile in ${dir} (${LABELS[target]} exited: ${how})`);
+      const kept = join(repoRoot, 'bench/dist/profiles', `${target === 'c' ? 'switchboard' : 'bare-proxy'}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
       mkdirSync(join(repoRoot, 'bench/dist/profiles'), { recursive: true });
-      copyFileSync(join(profileDir, file), kept);
-      process.stdout.write(`\nCPU profile of (c), kept at ${kept} (open it in Chrome DevTools → Performance)\n`);
-      process.stdout.write(`note: (c) ran under the profiler in this run; its figures above include the profiler's overhead\n\n`);
-      // Only the measured windows of (c): no start-up, set-up or warm-up.
-      const measured = results.filter((result) => result.target === 'c');
+      copyFileSync(join(dir, file), kept);
+      // Only the target's measured windows: no start-up, set-up or warm-up.
+      const measured = results.filter((result) => result.target === target);
       const requests = measured.reduce((sum, result) => sum + result.requests, 0);
-      process.stdout.write(`${formatProfileSummary(summariseCpuProfile(kept, 15, measured.map((result) => result.windowUs)), requests)}\n`);
+      profiles.set(target, { summary: summariseCpuProfile(kept, Number.POSITIVE_INFINITY, measured.map((result) => result.windowUs)), requests });
+      process.stdout.write(`\nCPU profile of ${LABELS[target]}, kept at ${kept} (open it in Chrome DevTools → Performance)\n`);
     }
+    process.stdout.write(`note: the profiled targets ran under the profiler in this run; their figures above include its overhead\n\n`);
+    const c = profiles.get('c');
+    const b = profiles.get('b');
+    if (c) process.stdout.write(`${formatProfileSummary(topRows(c.summary, 15), c.requests)}\n`);
+    if (c && b) process.stdout.write(`\n${formatProfileDifference(c, b, 15)}\n`);
   }
 
   const failed = results.filter(failures);

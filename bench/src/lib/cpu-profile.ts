@@ -147,3 +147,40 @@ export function formatProfileSummary(summary: ProfileSummary, requests?: number)
     section("total time (self + callees) of Switchboard's own functions:", summary.inclusiveOwn),
   ].join('\n\n');
 }
+
+/** The summary with each list cut to its first `top` rows. */
+export function topRows(summary: ProfileSummary, top: number): ProfileSummary {
+  return { ...summary, selfByFunction: summary.selfByFunction.slice(0, top), selfByModule: summary.selfByModule.slice(0, top), inclusiveOwn: summary.inclusiveOwn.slice(0, top) };
+}
+
+interface Profiled {
+  summary: ProfileSummary;
+  /** Requests served while it was sampled. */
+  requests: number;
+}
+
+/**
+ * Where `subject` spends more self time per request than `baseline` (two profiles of the same load, e.g.
+ * Switchboard and the bare proxy): the rows with the largest differences in µs per request, by function and by
+ * module, and the busy time per request of each. Summaries should hold every row (`top` = Infinity).
+ */
+export function formatProfileDifference(subject: Profiled, baseline: Profiled, top: number): string {
+  const perRequest = (ms: number, requests: number) => (requests > 0 ? (ms * 1000) / requests : 0);
+  const section = (title: string, pick: (summary: ProfileSummary) => Row[]) => {
+    const subjectUs = new Map(pick(subject.summary).map((row) => [row.name, perRequest(row.ms, subject.requests)]));
+    const baselineUs = new Map(pick(baseline.summary).map((row) => [row.name, perRequest(row.ms, baseline.requests)]));
+    const names = new Set([...subjectUs.keys(), ...baselineUs.keys()]);
+    const rows = [...names]
+      .map((name) => ({ name, subject: subjectUs.get(name) ?? 0, baseline: baselineUs.get(name) ?? 0 }))
+      .sort((left, right) => right.subject - right.baseline - (left.subject - left.baseline))
+      .slice(0, top);
+    const cell = (us: number) => us.toFixed(1).padStart(7);
+    return [title, '   c−b µs      c µs      b µs', ...rows.map((row) => `  ${cell(row.subject - row.baseline)}   ${cell(row.subject)}   ${cell(row.baseline)}   ${row.name}`)].join('\n');
+  };
+  const busy = (profiled: Profiled) => perRequest(profiled.summary.busyMs, profiled.requests).toFixed(0);
+  return [
+    `per request beyond (b): (c) ${busy(subject)} µs of busy main-thread time, (b) ${busy(baseline)} µs, both under the profiler`,
+    section('self time by module, largest differences first:', (summary) => summary.selfByModule),
+    section('self time by function, largest differences first:', (summary) => summary.selfByFunction),
+  ].join('\n\n');
+}

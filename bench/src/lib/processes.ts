@@ -61,11 +61,11 @@ export class BenchRun {
     this.#cleanups.push(cleanup);
   }
 
-  /** Forks a compiled bench script with an IPC channel and waits for its `ready` message. */
-  async fork(name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ child: Child; port: number }> {
+  /** Forks a compiled bench script with an IPC channel and waits for its `ready` message; `nodeArgs` e.g. `--cpu-prof`. */
+  async fork(name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<{ child: Child; port: number }> {
     const logFile = join(this.dir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const proc = fork(benchScript(script), args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env } });
+    const proc = fork(benchScript(script), args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env }, execArgv: [...process.execArgv, ...nodeArgs] });
     closeSync(fd);
     const child = this.#track(name, proc, logFile);
     const port = await new Promise<number>((resolve, reject) => {

@@ -118,6 +118,11 @@ export function projectCatalog(context: Pick<AppContext, 'db' | 'caches'>, proje
   });
 }
 
+/** projectCatalog when it is in memory (no promise); undefined when it must be read. */
+export function cachedProjectCatalog(context: Pick<AppContext, 'caches'>, projectId: string): ProjectCatalog | undefined {
+  return context.caches.peek('integrations', projectId);
+}
+
 /** After a write to any of the project's integrations or custom integrations, on every instance. */
 export const integrationsChanged = (context: Pick<AppContext, 'db' | 'caches'>, projectId: string) => context.caches.changed(context.db, 'integrations', projectId);
 

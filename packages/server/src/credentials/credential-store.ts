@@ -63,14 +63,24 @@ export function sealCredentialSecrets(box: SecretBox, credentialId: string, secr
  * served stale; entries live a minute at most, in this process's memory only (never written anywhere).
  */
 const opened = new LRUCache<string, CredentialSecrets>({ max: 20_000, ttl: 60_000 });
+/**
+ * The same, by row object: cached credential rows are frozen and replaced on every write, so a row seen again
+ * finds its secrets without a key as long as its ciphertext built and hashed on every call. These live as long as
+ * the row stays in the credential cache (the proxy's rendered request for the row holds them that long anyway).
+ */
+const openedByRow = new WeakMap<object, CredentialSecrets>();
 
 export function openCredentialSecrets(box: SecretBox, row: Pick<CredentialRow, 'id' | 'secrets_sealed'>): CredentialSecrets {
+  const byRow = openedByRow.get(row);
+  if (byRow) return byRow;
   const cacheKey = `${row.id}\n${row.secrets_sealed}`;
-  const known = opened.get(cacheKey);
-  if (known) return known;
-  // Frozen: the same object is handed to every caller, so nobody may change it in place.
-  const secrets = deepFreeze(JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets);
-  opened.set(cacheKey, secrets);
+  let secrets = opened.get(cacheKey);
+  if (!secrets) {
+    // Frozen: the same object is handed to every caller, so nobody may change it in place.
+    secrets = deepFreeze(JSON.parse(box.open(row.secrets_sealed, secretsAad(row.id))) as CredentialSecrets);
+    opened.set(cacheKey, secrets);
+  }
+  if (Object.isFrozen(row)) openedByRow.set(row, secrets);
   return secrets;
 }
 
@@ -80,6 +90,11 @@ const credentialsKey = (owner: { projectId: string; connectedUserId: string }) =
  * A connected user's credential rows (secrets still sealed), oldest first, from memory when warm: the Proxy API
  * reads them on every call. Frozen, since every request of the user shares them.
  */
+/** userCredentialRows when they are in memory; undefined when they must be read. */
+export function cachedUserCredentialRows(context: Pick<AppContext, 'caches'>, owner: { projectId: string; connectedUserId: string }): readonly CredentialRow[] | undefined {
+  return context.caches.peek('credentials', credentialsKey(owner));
+}
+
 export function userCredentialRows(
   context: Pick<AppContext, 'db' | 'caches'>,
   owner: { projectId: string; connectedUserId: string },

@@ -76,21 +76,26 @@ export class TokenRefresher {
 
   /** Opens a credential's secrets, refreshing its token first when it expires within the margin. */
   async usable(integration: ProjectIntegration, row: CredentialRow, allowPrivate: boolean): Promise<UsableCredential> {
-    if (row.status === 'INVALID') throw credentialInvalid();
-    const secrets = openCredentialSecrets(this.context.secrets, row);
-    if (!canRenew(integration, secrets) || !dueForRefresh(row, this.context.config.tokens.refreshMarginSeconds)) {
-      return { row, secrets };
-    }
-    const stillValid = !expiresWithin(row.expires_at, 0);
-    // The last attempts failed moments ago: do not make every request wait for a failing token endpoint.
-    if (stillValid && (this.failures.get(row.id)?.retryAt ?? 0) > Date.now()) return { row, secrets };
+    const now = this.usableNow(integration, row);
+    if (now) return now;
     try {
       return await this.refresh(integration, row, 'expiring', allowPrivate);
     } catch (error) {
       // Anything but a dead grant, while the current token still works: use it (the next request tries again).
-      if (stillValid && error instanceof ProviderError) return { row, secrets };
+      if (!expiresWithin(row.expires_at, 0) && error instanceof ProviderError) return { row, secrets: openCredentialSecrets(this.context.secrets, row) };
       throw error;
     }
+  }
+
+  /** The credential's secrets when they can be used without a refresh first (no promise: the proxy's warm path). */
+  usableNow(integration: ProjectIntegration, row: CredentialRow): UsableCredential | undefined {
+    if (row.status === 'INVALID') throw credentialInvalid();
+    const secrets = openCredentialSecrets(this.context.secrets, row);
+    if (!canRenew(integration, secrets) || !dueForRefresh(row, this.context.config.tokens.refreshMarginSeconds)) return { row, secrets };
+    // The last attempts failed moments ago: do not make every request wait for a failing token endpoint.
+    const stillValid = !expiresWithin(row.expires_at, 0);
+    if (stillValid && (this.failures.get(row.id)?.retryAt ?? 0) > Date.now()) return { row, secrets };
+    return undefined;
   }
 
   /**

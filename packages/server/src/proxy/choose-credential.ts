@@ -1,12 +1,22 @@
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
-import { userCredentialRows } from '../credentials/credential-store.js';
-import { credentialInvalid } from '../credentials/token-refresh.js';
 import { apiError } from '../errors.js';
 import type { CredentialRow } from '../storage/schema.js';
 import { credentialVisible, requireAllowed, visibleCredentials, type CallKind, type TokenPermissions } from '../users/permissions.js';
+import { cachedUserCredentialRows, userCredentialRows } from '../credentials/credential-store.js';
+import { credentialInvalid } from '../credentials/token-refresh.js';
 
 export const CREDENTIAL_HEADER = 'x-paragon-credential';
+
+/** What a call asks for: whose account, of which integration, under which JWT permissions, for what kind of call. */
+export interface CredentialChoice {
+  connectedUserId: string;
+  permissions: TokenPermissions;
+  integration: ProjectIntegration;
+  /** The `X-Paragon-Credential` header (or a workflow's credential id), if any. */
+  requested: string | string[] | undefined;
+  kind?: CallKind;
+}
 
 /**
  * The account a proxied request (or a workflow call: `kind`) uses: the one named by `X-Paragon-Credential`, else the
@@ -14,27 +24,25 @@ export const CREDENTIAL_HEADER = 'x-paragon-credential';
  * integration, or one the user token's JWT permissions hide, is simply not found; one they show but forbid this
  * kind of call through is 403.
  */
-export async function chooseCredential(
-  context: AppContext,
-  connectedUserId: string,
-  permissions: TokenPermissions,
-  integration: ProjectIntegration,
-  requested: string | string[] | undefined,
-  kind: CallKind = 'proxy',
-): Promise<CredentialRow> {
-  const row = await visibleCredential(context, connectedUserId, permissions, integration, requested);
-  requireAllowed(permissions, { integrationType: integration.type, credentialId: row.id }, kind);
+export async function chooseCredential(context: AppContext, choice: CredentialChoice): Promise<CredentialRow> {
+  const rows = await userCredentialRows(context, { projectId: choice.integration.projectId, connectedUserId: choice.connectedUserId });
+  return credentialAmong(rows, choice);
+}
+
+/** chooseCredential when the user's credential rows are in memory (no promise); undefined when they must be read. */
+export function chooseCachedCredential(context: AppContext, choice: CredentialChoice): CredentialRow | undefined {
+  const rows = cachedUserCredentialRows(context, { projectId: choice.integration.projectId, connectedUserId: choice.connectedUserId });
+  return rows && credentialAmong(rows, choice);
+}
+
+function credentialAmong(userRows: readonly CredentialRow[], choice: CredentialChoice): CredentialRow {
+  const row = visibleCredential(userRows, choice);
+  requireAllowed(choice.permissions, { integrationType: choice.integration.type, credentialId: row.id }, choice.kind ?? 'proxy');
   return row;
 }
 
-async function visibleCredential(
-  context: AppContext,
-  connectedUserId: string,
-  permissions: TokenPermissions,
-  integration: ProjectIntegration,
-  requested: string | string[] | undefined,
-): Promise<CredentialRow> {
-  const rows = (await userCredentialRows(context, { projectId: integration.projectId, connectedUserId })).filter((row) => row.integration_id === integration.id);
+function visibleCredential(userRows: readonly CredentialRow[], { permissions, integration, requested }: CredentialChoice): CredentialRow {
+  const rows = userRows.filter((row) => row.integration_id === integration.id);
   if (requested !== undefined) {
     if (Array.isArray(requested) || requested.trim() === '') {
       throw apiError('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { LRUCache } from 'lru-cache';
 import { apiError } from '../errors.js';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), in both directions. */
@@ -77,21 +76,28 @@ export function upstreamRequestHeaders(
 }
 
 /**
+ * How many header names (and Connection values) are remembered per direction. The same few arrive on every
+ * request; past the cap, say under a caller that makes up names, each is judged afresh, which changes no answer.
+ * A plain Map: a lookup on every header of every call is cheaper than an LRU's bookkeeping.
+ */
+const REMEMBERED = 2_000;
+
+/**
  * A caller header's canonical name when it may pass to the provider, false when it never may (hop-by-hop,
  * Switchboard's own): the same few names arrive on every request, so each is judged once.
  */
-const callerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
+const callerVerdicts = new Map<string, string | false>();
 const callerHeaderPasses = (canonical: string, name: string) =>
   !HOP_BY_HOP.has(canonical) && !CALLER_ONLY.has(canonical) && !name.startsWith(':') && !CALLER_ONLY_PREFIXES.some((prefix) => canonical.startsWith(prefix));
 const callerHeaderVerdict = (name: string) => verdict(callerVerdicts, name, callerHeaderPasses);
 
 /** A header name's canonical form when `passes` lets it through, else false; remembered per name in `verdicts`. */
-function verdict(verdicts: LRUCache<string, string | false>, name: string, passes: (canonical: string, name: string) => boolean): string | false {
+function verdict(verdicts: Map<string, string | false>, name: string, passes: (canonical: string, name: string) => boolean): string | false {
   const known = verdicts.get(name);
   if (known !== undefined) return known;
   const canonical = canonicalName(name);
   const answer = passes(canonical, name) ? canonical : false;
-  verdicts.set(name, answer);
+  if (verdicts.size < REMEMBERED) verdicts.set(name, answer);
   return answer;
 }
 
@@ -135,7 +141,7 @@ export function clientResponseHeaders(
 }
 
 /** Like callerHeaderVerdict, for the provider's answer. */
-const providerVerdicts = new LRUCache<string, string | false>({ max: 2_000 });
+const providerVerdicts = new Map<string, string | false>();
 const providerHeaderPasses = (canonical: string) =>
   !HOP_BY_HOP.has(canonical) && !PROVIDER_ONLY.has(canonical) && !canonical.startsWith('access-control-') && !canonical.startsWith(SWITCHBOARD_RESPONSE_PREFIX);
 const providerHeaderVerdict = (name: string) => verdict(providerVerdicts, name, providerHeaderPasses);
@@ -172,15 +178,15 @@ function isJsonScalar(text: string): boolean {
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
-/** `Connection` values seen lately (`keep-alive` on nearly every answer), parsed once each. */
-const tokenSets = new LRUCache<string, ReadonlySet<string>>({ max: 200 });
+/** `Connection` values (`keep-alive` on nearly every answer), parsed once each. */
+const tokenSets = new Map<string, ReadonlySet<string>>();
 function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
   if (value === undefined) return NO_TOKENS;
   const list = Array.isArray(value) ? value.join(',') : value;
   const known = tokenSets.get(list);
   if (known) return known;
   const tokens = new Set(list.split(',').map((token) => canonicalName(token.trim())).filter(Boolean));
-  tokenSets.set(list, tokens);
+  if (tokenSets.size < REMEMBERED) tokenSets.set(list, tokens);
   return tokens;
 }
 

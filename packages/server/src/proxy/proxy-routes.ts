@@ -1,30 +1,28 @@
 import { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
-import type { IntegrationDefinition } from '@switchboard/catalog';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
 import type { CredentialRow } from '../storage/schema.js';
 import type { AppContext } from '../app-context.js';
-import { integrationNotFound, projectCatalog, type ProjectIntegration } from '../catalog/integration-store.js';
-import { templateContext } from '../catalog/provider-settings.js';
+import { cachedProjectCatalog, integrationNotFound, projectCatalog, type ProjectCatalog, type ProjectIntegration } from '../catalog/integration-store.js';
 import { toApiError } from '../providers/provider-errors.js';
-import { ProviderError, resolveApiRequest, type ApiRequestParts, type CredentialSecrets } from '../providers/index.js';
+import { ProviderError } from '../providers/index.js';
 import { isoNow } from '../clock.js';
+import { chooseCachedCredential, chooseCredential, CREDENTIAL_HEADER, type CredentialChoice } from './choose-credential.js';
 import { LAST_USED_RESOLUTION_SECONDS, lastUseIsStale, type TokenRefresher, type UsableCredential } from '../credentials/token-refresh.js';
 import { apiError } from '../errors.js';
 import { sendError } from '../http/error-reply.js';
-import { deepFreeze, parseJson } from '../json.js';
-import { chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
-import { clientResponseHeaders, inferContentType, upstreamRequestHeaders } from './forward-headers.js';
+import { clientResponseHeaders } from './forward-headers.js';
 import { guarded } from '../providers/provider-fetch.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import { retryAfterMs } from './retry-after.js';
 import { proxyByIdSchema, proxyByTypeSchema, RETRY_HEADER } from './proxy-schema.js';
 import { upstreamFailure } from '../providers/upstream-pools.js';
-import { checkProxyTarget, joinUpstreamUrl } from './upstream-url.js';
+import { checkProxyTarget } from './upstream-url.js';
+import { upstreamRequest, type CallerRequest, type ProxyBody } from './upstream-request.js';
 
 export interface ProxyServices {
   refresher: TokenRefresher;
@@ -74,37 +72,145 @@ export function proxyRoutes(context: AppContext, services: ProxyServices) {
   };
 }
 
-async function proxy(context: AppContext, services: ProxyServices, request: ProxyRequest, reply: FastifyReply) {
+/**
+ * One proxied call. Warm (the project's integrations and the user's accounts in memory, no refresh due, no body
+ * to read) it reaches the provider without waiting on a promise; anything else takes the slow way, which reads
+ * what is missing and answers the same.
+ */
+function proxy(context: AppContext, services: ProxyServices, request: ProxyRequest, reply: FastifyReply): Promise<unknown> | undefined {
   const method = request.method.toUpperCase();
   // TRACE would echo the credential Switchboard added back to the caller; WebDAV methods have no use here.
   if (!PROXIED_METHODS.has(method)) {
-    return sendError(reply.header('allow', [...PROXIED_METHODS].join(', ')), 405, { message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
+    sendError(reply.header('allow', [...PROXIED_METHODS].join(', ')), 405, { message: `${method} is not proxied`, code: 'METHOD_NOT_ALLOWED' });
+    return undefined;
   }
   const { project, user } = request.sdk;
   const refusal = rateLimitRefusal(services, project.id, user.id);
   if (refusal) {
-    return sendError(reply.header('retry-after', String(refusal.seconds)), 429, {
+    sendError(reply.header('retry-after', String(refusal.seconds)), 429, {
       message: `Too many proxied requests for this ${refusal.scope}; retry after ${refusal.seconds} s`,
       code: 'RATE_LIMITED',
     });
+    return undefined;
   }
 
   const { rawPath, rawQuery } = splitProxyUrl(request.raw.url ?? request.url, request.params.integrationId !== undefined);
   checkProxyTarget(rawPath, rawQuery);
-  const integration = await proxiedIntegration(context, project.id, request.params);
-  const allowPrivate = project.allowPrivateUpstreams;
-  const row = await chooseCredential(context, user.id, request.sdk.permissions, integration, request.headers[CREDENTIAL_HEADER]);
-  let credential = await services.refresher.usable(integration, row, allowPrivate).catch(refreshFailure);
-  stampLastUse(context, credential.row);
+  const catalog = cachedProjectCatalog(context, project.id);
+  const integration = catalog && proxiedIntegration(catalog, request.params);
+  const row = integration && chooseCachedCredential(context, credentialChoice(request, integration));
+  const credential = row && services.refresher.usableNow(integration, row);
+  const account = credential && { integration: integration!, credential };
+  if (account && !hasBody(request)) {
+    stampLastUse(context, credential.row);
+    return forward(context, services, reply, account, callerRequest(request, method, rawPath, rawQuery, NO_BODY));
+  }
+  return proxySlowly(context, services, request, reply, { method, rawPath, rawQuery }, account);
+}
 
+async function proxySlowly(
+  context: AppContext,
+  services: ProxyServices,
+  request: ProxyRequest,
+  reply: FastifyReply,
+  target: { method: string; rawPath: string; rawQuery: string },
+  known: Account | undefined,
+): Promise<unknown> {
+  let account = known;
+  if (!account) {
+    const { project } = request.sdk;
+    const integration = proxiedIntegration(await projectCatalog(context, project.id), request.params);
+    const row = await chooseCredential(context, credentialChoice(request, integration));
+    const credential = await services.refresher.usable(integration, row, project.allowPrivateUpstreams).catch(refreshFailure);
+    account = { integration, credential };
+  }
+  stampLastUse(context, account.credential.row);
   const body = await requestBody(context, request);
+  return forward(context, services, reply, account, callerRequest(request, target.method, target.rawPath, target.rawQuery, body));
+}
+
+/** The integration called and the account it is called with. */
+interface Account {
+  integration: ProjectIntegration;
+  credential: UsableCredential;
+}
+
+const credentialChoice = (request: ProxyRequest, integration: ProjectIntegration): CredentialChoice => ({
+  connectedUserId: request.sdk.user.id,
+  permissions: request.sdk.permissions,
+  integration,
+  requested: request.headers[CREDENTIAL_HEADER],
+});
+
+const callerRequest = (request: ProxyRequest, method: string, rawPath: string, rawQuery: string, body: ProxyBody): CallerRequest => ({
+  request,
+  method,
+  rawPath,
+  rawQuery,
+  body,
+  inferContentType: inferContentTypeFor.has(request.raw),
+});
+
+/** Sends the call to the provider and its answer to the caller. */
+function forward(context: AppContext, services: ProxyServices, reply: FastifyReply, account: Account, caller: CallerRequest): Promise<unknown> {
   const abort = new CallerGone();
   // `on`, not `once`: close comes once per response anyway, and abort() is idempotent.
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
+  if (caller.body.replayable && caller.request.headers[RETRY_HEADER] === undefined) return streamed(context, services, reply, account, caller, abort);
+  return buffered(context, services, reply, account, caller, abort);
+}
+
+/**
+ * The common case: the provider's answer goes straight into the socket (undici's stream(): no Readable in between).
+ * A 401 that a refresh may cure is set aside, and the refreshed call goes the buffered way.
+ */
+function streamed(context: AppContext, services: ProxyServices, reply: FastifyReply, account: Account, caller: CallerRequest, abort: CallerGone): Promise<unknown> {
+  const { integration, credential } = account;
+  const allowPrivate = caller.request.sdk.project.allowPrivateUpstreams;
+  const renewable = services.refresher.mayRenewAfterRejection(integration, credential);
+  const target = upstreamRequest(context, integration, credential, caller);
+  const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
+  let rejected = false;
+  const answer = ({ statusCode, headers }: Dispatcher.StreamFactoryData) => {
+    if (statusCode === 401 && renewable) {
+      rejected = true;
+      return discard();
+    }
+    if (statusCode < 100 || statusCode > 599) {
+      throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
+    }
+    return answerWith(context, reply, statusCode, headers);
+  };
+  return pool.stream({ ...target.options, signal: abort }, answer).then(
+    async () => {
+      if (!rejected) return reply;
+      const renewed = await services.refresher.afterRejection(integration, credential, allowPrivate).catch(refreshFailure);
+      return buffered(context, services, reply, { integration, credential: renewed ?? credential }, caller, abort);
+    },
+    (error: unknown) => {
+      // Once the answer started, all that is left is to cut the connection (as a failed stream would).
+      if (reply.sent) return reply.raw.destroy();
+      if (abort.aborted) {
+        caller.request.log.info('the client closed the connection before the provider answered');
+        return reply.code(499).send();
+      }
+      throw upstreamFailure(error) ?? error;
+    },
+  );
+}
+
+/**
+ * The provider's answer through undici's request(), so the call can be sent again: after a 401 (with a refreshed
+ * token, when the body allows it) and on retries the caller asked for.
+ */
+async function buffered(context: AppContext, services: ProxyServices, reply: FastifyReply, account: Account, caller: CallerRequest, abort: CallerGone): Promise<unknown> {
+  const { integration } = account;
+  let credential = account.credential;
+  const allowPrivate = caller.request.sdk.project.allowPrivateUpstreams;
   const send = async (usable: UsableCredential) => {
-    const target = upstreamRequest(integration, usable, { context, request, rawPath, rawQuery, method, body });
+    const target = upstreamRequest(context, integration, usable, caller);
     const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
     try {
       return await pool.request({ ...target.options, signal: abort });
@@ -113,37 +219,7 @@ async function proxy(context: AppContext, services: ProxyServices, request: Prox
       throw upstreamFailure(error) ?? error;
     }
   };
-
-  // The common case streams the provider's answer straight into the socket (undici's stream(): no Readable in
-  // between); a 401 that a refresh may cure is set aside, and the refreshed call goes the buffered way below.
-  if (body.replayable && request.headers[RETRY_HEADER] === undefined) {
-    const renewable = services.refresher.mayRenewAfterRejection(integration, credential);
-    const target = upstreamRequest(integration, credential, { context, request, rawPath, rawQuery, method, body });
-    const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
-    let rejected = false;
-    try {
-      await pool.stream({ ...target.options, signal: abort }, ({ statusCode, headers }) => {
-        if (statusCode === 401 && renewable) {
-          rejected = true;
-          return discard();
-        }
-        if (statusCode < 100 || statusCode > 599) {
-          throw apiError('UPSTREAM_BAD_RESPONSE', `The provider answered with an invalid HTTP status (${statusCode})`);
-        }
-        return answerWith(context, reply, statusCode, headers);
-      });
-    } catch (error) {
-      // Once the answer started, all that is left is to cut the connection (as a failed stream would).
-      if (reply.sent) return reply.raw.destroy();
-      if (abort.aborted) {
-        request.log.info('the client closed the connection before the provider answered');
-        return reply.code(499).send();
-      }
-      throw upstreamFailure(error) ?? error;
-    }
-    if (!rejected) return reply;
-    credential = (await services.refresher.afterRejection(integration, credential, allowPrivate).catch(refreshFailure)) ?? credential;
-  }
+  const { request, method, body } = caller;
 
   let response: Dispatcher.ResponseData | undefined;
   try {
@@ -233,8 +309,7 @@ class CallerGone extends EventEmitter {
 class ClientGone extends Error {}
 
 /** By type (`hubspot`, `custom.<slug>`) or, under /proxy/custom/, by the custom integration's id. */
-async function proxiedIntegration(context: AppContext, projectId: string, params: ProxyRequest['params']): Promise<ProjectIntegration> {
-  const catalog = await projectCatalog(context, projectId);
+function proxiedIntegration(catalog: ProjectCatalog, params: ProxyRequest['params']): ProjectIntegration {
   if (params.integrationId === undefined) {
     const type = params.integrationType ?? '';
     const integration = catalog.byType.get(type);
@@ -266,64 +341,17 @@ function splitProxyUrl(url: string, custom: boolean): { rawPath: string; rawQuer
   return { rawPath: path.slice(slash + 1), rawQuery };
 }
 
-interface ProxyBody {
-  payload: Buffer | Readable | undefined;
-  /** Small bodies are read first so the request can be sent again (after a refresh, on a retry); large ones stream. */
-  replayable: boolean;
-}
+const NO_BODY: ProxyBody = { payload: undefined, replayable: true };
+
+const hasBody = (request: FastifyRequest) => request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 async function requestBody(context: AppContext, request: FastifyRequest): Promise<ProxyBody> {
-  const chunked = request.headers['transfer-encoding'] !== undefined;
+  if (!hasBody(request)) return NO_BODY;
   const length = Number(request.headers['content-length'] ?? 0);
-  if (!chunked && !(length > 0)) return { payload: undefined, replayable: true };
-  if (chunked || length > context.config.proxy.replayableBodyBytes) return { payload: request.raw, replayable: false };
+  if (request.headers['transfer-encoding'] !== undefined || length > context.config.proxy.replayableBodyBytes) return { payload: request.raw, replayable: false };
   const chunks: Buffer[] = [];
   for await (const chunk of request.raw as AsyncIterable<Buffer>) chunks.push(chunk);
   return { payload: Buffer.concat(chunks), replayable: true };
-}
-
-interface UpstreamTarget {
-  origin: string;
-  options: Dispatcher.RequestOptions;
-}
-
-function upstreamRequest(
-  integration: ProjectIntegration,
-  credential: UsableCredential,
-  p: { context: AppContext; request: FastifyRequest; rawPath: string; rawQuery: string; method: string; body: ProxyBody },
-): UpstreamTarget {
-  const api = preparedApiRequest(p.context, integration, credential);
-  // The caller's path and query were checked when the request arrived.
-  const url = joinUpstreamUrl(api.baseUrl, p.rawPath, p.rawQuery, api.query);
-  const headers = upstreamRequestHeaders(p.request.headers, api.headers);
-  if (inferContentTypeFor.has(p.request.raw) && p.body.payload !== undefined) {
-    headers['content-type'] = Buffer.isBuffer(p.body.payload) ? inferContentType(p.body.payload) : 'application/octet-stream';
-  }
-  if (Buffer.isBuffer(p.body.payload)) headers['content-length'] = String(p.body.payload.length);
-  return {
-    origin: url.origin,
-    options: {
-      path: url.path,
-      method: p.method as Dispatcher.HttpMethod,
-      headers,
-      body: p.body.payload ?? null,
-    },
-  };
-}
-
-/**
- * A credential's API base URL, headers and query, rendered from the integration's templates once per cached
- * credential row (a write gives a new row object) rather than on every call.
- */
-const prepared = new WeakMap<CredentialRow, { definition: IntegrationDefinition; secrets: CredentialSecrets; api: Readonly<ApiRequestParts> }>();
-
-function preparedApiRequest(context: AppContext, integration: ProjectIntegration, { row, secrets }: UsableCredential): Readonly<ApiRequestParts> {
-  const known = prepared.get(row);
-  if (known && known.definition === integration.definition && known.secrets === secrets) return known.api;
-  const templates = templateContext(context, parseJson<Record<string, string>>(row.inputs, {}), parseJson<Record<string, unknown>>(row.provider_data, {}));
-  const api = deepFreeze(resolveApiRequest(integration.definition, { secrets, context: templates }));
-  prepared.set(row, { definition: integration.definition, secrets, api });
-  return api;
 }
 
 /** Opt-in retries on 429 and 503 for idempotent requests, after the provider's Retry-After, bounded in count and time. */

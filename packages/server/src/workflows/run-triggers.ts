@@ -128,7 +128,7 @@ export async function triggerRequest(
     const enabled = (await listUserCredentials(context.db, user.id, { integrationId: integration.id })).find((c) => c.status === 'VALID' && enabledOn(c, workflow.id));
     credentialId = enabled?.id;
   }
-  const row = await chooseCredential(context, user.id, permissions, integration, credentialId, 'workflows');
+  const row = await chooseCredential(context, { connectedUserId: user.id, permissions, integration, requested: credentialId, kind: 'workflows' });
   const config = parseJson<Credential['config']>(row.config, {});
   if (config.configuredWorkflows?.[workflow.id]?.enabled !== true) {
     throw apiError('WORKFLOW_NOT_ENABLED', `Workflow ${workflow.id} is not enabled for this account: enableWorkflow first`);

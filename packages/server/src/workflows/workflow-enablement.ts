@@ -52,7 +52,7 @@ export async function setWorkflowEnabled(context: AppContext, request: Enablemen
   const workflow = await visibleWorkflow(context, request.projectId, request.workflowId);
   const integration = await findIntegration(context.db, request.projectId, { id: workflow.integrationId });
   if (!integration) throw apiError('WORKFLOW_NOT_FOUND', `No workflow ${request.workflowId} in this project`);
-  const row = await chooseCredential(context, request.connectedUserId, request.permissions, integration, request.credentialId, 'workflows');
+  const row = await chooseCredential(context, { connectedUserId: request.connectedUserId, permissions: request.permissions, integration, requested: request.credentialId, kind: 'workflows' });
   const credential = (await findUserCredential(context.db, request.connectedUserId, row.id))!;
   const configured = credential.config.configuredWorkflows ?? {};
   const current = configured[workflow.id];
@@ -97,7 +97,7 @@ export async function userWebhookUrl(context: AppContext, request: EnablementReq
     const accounts = await listUserCredentials(context.db, request.connectedUserId, { integrationId: integration.id });
     credentialId = accounts.find((c) => c.status === 'VALID' && c.config.configuredWorkflows?.[workflow.id]?.enabled === true)?.id;
   }
-  const row = await chooseCredential(context, request.connectedUserId, request.permissions, integration, credentialId, 'workflows');
+  const row = await chooseCredential(context, { connectedUserId: request.connectedUserId, permissions: request.permissions, integration, requested: credentialId, kind: 'workflows' });
   const url = (await accountWebhookUrls(context, { id: workflow.id, definition }, request.connectedUserId)).find((entry) => entry.credentialId === row.id);
   if (!url?.enabled) throw apiError('WORKFLOW_NOT_ENABLED', `Workflow ${workflow.id} is not enabled for this account: enableWorkflow first`);
   return url;
