@@ -56,10 +56,18 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
+export interface ScreenshotOptions {
+  /**
+   * The whole page (the default), or only what the viewport shows: a full-page capture lays the page out again at its
+   * full height, under the Connect Portal's fixed iframe, so a view of the portal is taken at the viewport's size.
+   */
+  fullPage?: boolean;
+}
+
 /** Saves a screenshot under test-artifacts/screenshots/ (gitignored), for a human to look at. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, options: ScreenshotOptions = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? true, animations: 'disabled' });
 }
 
 export interface FreshContextOptions {

@@ -2,8 +2,10 @@ import type { ConnectedAccount, InstallField } from '@switchboard/sdk';
 
 /**
  * An account's saved settings through the SDK REST API, as the reference's headless docs suggest for a custom UI:
- * the integrations' setting fields from `GET /sdk/integrations`, the change with `PATCH /sdk/credentials/:id`
- * (which replaces the account's whole config, so the other parts are sent back as they are).
+ * the integrations' setting fields from `GET /sdk/integrations`, a change with `PATCH /sdk/credentials/:id/settings`,
+ * which merges only the settings sent into the account's config on the server. The rest of the config (settings
+ * saved meanwhile by another tab or by the app's backend, workflow switches) stays as the server has it, not as this
+ * page last read it.
  */
 export interface SettingsApi {
   fields(integrationType: string): Promise<InstallField[]>;
@@ -11,6 +13,9 @@ export interface SettingsApi {
   /** A workflow's settings on the account (`configuredWorkflows[id].settings`), its on/off state left as it is. */
   saveWorkflow(account: ConnectedAccount, workflowId: string, values: Record<string, string>): Promise<void>;
 }
+
+/** A field left empty is sent as `null`, which removes the setting, as the Connect Portal does. */
+const change = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([id, value]) => [id, value === '' ? null : value]));
 
 export function settingsApi(host: string, projectId: string, userToken: () => string): SettingsApi {
   const base = `${host}/projects/${encodeURIComponent(projectId)}/sdk`;
@@ -23,8 +28,8 @@ export function settingsApi(host: string, projectId: string, userToken: () => st
     if (!response.ok) throw Object.assign(new Error(body.message ?? `Switchboard answered ${response.status}`), { name: 'SettingsError', ...body });
     return body;
   };
-  const replaceConfig = (account: ConnectedAccount, config: ConnectedAccount['config']) =>
-    call(`/credentials/${encodeURIComponent(account.id)}`, { method: 'PATCH', body: JSON.stringify({ config }) });
+  const saveSettings = (account: ConnectedAccount, body: { sharedSettings?: object; workflowSettings?: object }) =>
+    call(`/credentials/${encodeURIComponent(account.id)}/settings`, { method: 'PATCH', body: JSON.stringify(body) });
   let integrations: Promise<{ type: string; postInstallInputs?: InstallField[] }[]> | undefined;
   return {
     async fields(integrationType) {
@@ -33,12 +38,10 @@ export function settingsApi(host: string, projectId: string, userToken: () => st
       return (await integrations).find((integration) => integration.type === integrationType)?.postInstallInputs ?? [];
     },
     async save(account, values) {
-      await replaceConfig(account, { ...account.config, sharedSettings: { ...account.config.sharedSettings, ...values } });
+      await saveSettings(account, { sharedSettings: change(values) });
     },
     async saveWorkflow(account, workflowId, values) {
-      const configured = account.config.configuredWorkflows ?? {};
-      const workflow = configured[workflowId];
-      await replaceConfig(account, { ...account.config, configuredWorkflows: { ...configured, [workflowId]: { ...workflow, settings: { ...workflow?.settings, ...values } } } });
+      await saveSettings(account, { workflowSettings: { [workflowId]: change(values) } });
     },
   };
 }

@@ -539,10 +539,11 @@ describe.skipIf(!chromiumPath)('Connect Portal, framed by the reference SDK', ()
         await reference.signIn(freshUser('portal-regions-refused'));
         const frame = await startConnect(reference, 'sandbox-regions', { accountType: 'us' });
         const alert = frame.getByRole('alert');
-        await alert.waitFor();
+        await alert.waitFor({ state: 'visible' });
         expect(await alert.textContent()).toContain('accounts of type “us”');
         expect(await frame.getByRole('button', { name: 'Connect Sandbox (regions)' }).count()).toBe(0);
-        await screenshot(reference.page, 'portal-account-type-refused');
+        // The viewport, which the portal covers: a full-page capture would lay the page out again under it.
+        await screenshot(reference.page, 'portal-account-type-refused', { fullPage: false });
         expect(await axeViolations(reference.page)).toEqual([]);
       });
 

@@ -203,6 +203,55 @@ describe.each(testDatabases)('account types and partial settings writes on %s', 
       expect((await configOf(sub)).configuredWorkflows ?? {}).toEqual({});
     });
 
+    it('accepts the settings of a workflow published after the account’s first settings save', async () => {
+      const { sub, id } = await connectedAccount('later-workflow');
+      // The first save reads the project's published workflows (and keeps them in memory).
+      await json(await save(sub, id, { workflowSettings: { [workflowId]: { folder: 'Inbox' } } }));
+      const later = await publishWorkflow(server, {
+        name: 'Archive contacts',
+        trigger: { type: 'request' },
+        settings: [{ id: 'days', label: 'Days', type: 'select', options: [{ value: '7', label: 'A week' }, { value: '30', label: 'A month' }] }],
+        steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+      });
+      await json(await save(sub, id, { workflowSettings: { [later]: { days: '30' } } }));
+      const configured = (await configOf(sub)).configuredWorkflows;
+      expect(configured[workflowId].settings).toEqual({ folder: 'Inbox' });
+      expect(configured[later].settings).toEqual({ days: '30' });
+    });
+
+    it('checks a workflow’s settings against the version published after the account’s first settings save', async () => {
+      const definition = (settings: unknown[]) => ({
+        name: 'Sort contacts',
+        trigger: { type: 'request' },
+        settings,
+        steps: [{ id: 'contacts', type: 'request', method: 'GET', path: '/contacts' }],
+      });
+      const sorting = await publishWorkflow(server, definition([{ id: 'order', label: 'Order', type: 'text', required: false }]));
+      const { sub, id } = await connectedAccount('republished');
+      await json(await save(sub, id, { workflowSettings: { [sorting]: { order: 'name' } } }));
+
+      // Version 2 makes `order` a choice of two: a value off it is refused, one of them saved, as version 2 says.
+      const choice = { id: 'order', label: 'Order', type: 'select', options: [{ value: 'name', label: 'Name' }, { value: 'email', label: 'Email' }] };
+      await json(await api('PUT', `/workflows/${sorting}`, { integration: 'sandbox-apikey', ...definition([choice]) }));
+      await json(await api('POST', `/workflows/${sorting}/publish`));
+      await expectError(await save(sub, id, { workflowSettings: { [sorting]: { order: 'date' } } }), 400, 'INVALID_FIELD', `workflowSettings.${sorting}.order`);
+      await json(await save(sub, id, { workflowSettings: { [sorting]: { order: 'email' } } }));
+      expect((await configOf(sub)).configuredWorkflows[sorting].settings).toEqual({ order: 'email' });
+    });
+
+    it('accepts the settings of a published workflow the project has turned off', async () => {
+      const { sub, id } = await connectedAccount('turned-off');
+      await json(await save(sub, id, { workflowSettings: { [workflowId]: { folder: 'Inbox' } } }));
+      await json(await api('PATCH', `/workflows/${workflowId}`, { isActive: false }));
+      try {
+        await json(await save(sub, id, { workflowSettings: { [workflowId]: { folder: 'Archive' } } }));
+        await expectError(await save(sub, id, { workflowSettings: { [workflowId]: { folder: 3 } } }), 400, 'INVALID_FIELD', `workflowSettings.${workflowId}.folder`);
+      } finally {
+        await json(await api('PATCH', `/workflows/${workflowId}`, { isActive: true }));
+      }
+      expect((await configOf(sub)).configuredWorkflows[workflowId].settings).toEqual({ folder: 'Archive' });
+    });
+
     it("refuses a workflow's settings to a token whose JWT permissions deny workflows, while its account settings still save", async () => {
       const { sub, id } = await connectedAccount('no-workflows');
       const claims = { [PERMISSIONS_CLAIM]: { 'integration:*': { workflows: false } } };

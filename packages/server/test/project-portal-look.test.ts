@@ -9,6 +9,16 @@ interface PortalValues {
   fontFamily?: string;
 }
 
+/** Font lists that could leave their CSS value or fetch a font: refused on the project and on each integration alike. */
+const REFUSED_FONTS = [
+  ['a font with a semicolon', 'Inter; color: red'],
+  ['a font with braces', 'Inter} body {display:none'],
+  ['a font with angle brackets', 'Inter</style><script>'],
+  ['a font in quotes', '"Segoe UI", sans-serif'],
+  ['a font in single quotes', "'Segoe UI'"],
+  ['a font that fetches', 'url(https://fonts.example.com/x.woff2)'],
+] as const;
+
 describe.each(testDatabases)("the project's Connect Portal look on %s", (database) => {
   let server: TestServer;
   const project = () => `/projects/${server.projectId}`;
@@ -71,17 +81,12 @@ describe.each(testDatabases)("the project's Connect Portal look on %s", (databas
     }
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>, string]>([
     ['a colour that is not #rgb or #rrggbb', { accentColor: 'red' }, 'portal.accentColor'],
     ['a four-digit colour', { accentColor: '#abcd' }, 'portal.accentColor'],
     ['a colour with CSS after it', { accentColor: '#fff;background:url(x)' }, 'portal.accentColor'],
     ['a theme outside light, dark and system', { theme: 'sepia' }, 'portal.theme'],
-    ['a font with a semicolon', { fontFamily: 'Inter; color: red' }, 'portal.fontFamily'],
-    ['a font with braces', { fontFamily: 'Inter} body {display:none' }, 'portal.fontFamily'],
-    ['a font with angle brackets', { fontFamily: 'Inter</style><script>' }, 'portal.fontFamily'],
-    ['a font in quotes', { fontFamily: '"Segoe UI", sans-serif' }, 'portal.fontFamily'],
-    ['a font in single quotes', { fontFamily: "'Segoe UI'" }, 'portal.fontFamily'],
-    ['a font that fetches', { fontFamily: 'url(https://fonts.example.com/x.woff2)' }, 'portal.fontFamily'],
+    ...REFUSED_FONTS.map(([name, fontFamily]): [string, Record<string, unknown>, string] => [name, { fontFamily }, 'portal.fontFamily']),
     ['an unknown field', { background: '#fff' }, 'portal.background'],
   ])('refuses %s: 400 naming the field, nothing saved', async (_name, portal, field) => {
     await setLook({ accentColor: '#abc' });
@@ -91,5 +96,21 @@ describe.each(testDatabases)("the project's Connect Portal look on %s", (databas
     expect(stored.portal).toEqual({ accentColor: '#abc' });
     expect(stored.name).not.toBe('Not saved');
     await setLook({});
+  });
+
+  it.each(REFUSED_FONTS)("refuses %s in an integration's portal settings too: 400 naming portal.fontFamily, nothing saved", async (_name, fontFamily) => {
+    const path = `${project()}/integrations/sandbox-apikey`;
+    expect((await api('PUT', path, { isActive: true, portal: { description: 'Before', fontFamily: 'Georgia, serif' } })).status).toBe(200);
+    try {
+      const body = await expectError(await api('PUT', path, { isActive: false, portal: { description: 'Not saved', fontFamily } }), 400, 'VALIDATION_ERROR', 'portal.fontFamily');
+      expect(body.message).toContain('portal.fontFamily');
+      const listed = await json<{ type: string; isActive: boolean; portal: unknown }[]>(await api('GET', `${project()}/integrations`));
+      const stored = listed.find((integration) => integration.type === 'sandbox-apikey')!;
+      expect(stored.portal).toEqual({ description: 'Before', fontFamily: 'Georgia, serif' });
+      expect(stored.isActive).toBe(true);
+      expect((await portalValues())['sandbox-apikey']!.fontFamily).toBe('Georgia, serif');
+    } finally {
+      await api('PUT', path, { portal: {} });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeyCustomIntegration, management } from './support/management.js';
 import { connectSandbox, expectError, json, newUser, postedResult } from './support/sdk-flows.js';
 import { publishWorkflow } from './support/workflows.js';
@@ -275,6 +276,52 @@ describe.each(testDatabases)('Integration enabled and Webhook triggers, on %s', 
       await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
       for (let attempt = 0; attempt < 3; attempt++) {
         expect(await json(await server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} }))).toEqual({ ok: true });
+      }
+    });
+
+    it("answer the call from the Response step while the run goes on: the run's own update wakes the waiting call", async () => {
+      // An API of the test's own whose calls wait until the test answers them.
+      const waiting = new Map<string, ServerResponse>();
+      const upstream = createServer((request, response) => {
+        request.resume();
+        waiting.set(request.url ?? '', response);
+      });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+      const answer = async (path: string) => {
+        await vi.waitFor(() => expect(waiting.has(path)).toBe(true), { timeout: 10_000, interval: 20 });
+        waiting.get(path)!.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      };
+      try {
+        const workflowId = await publish({
+          name: 'Answer, then carry on',
+          trigger: { type: 'request', timeoutSeconds: 15 },
+          steps: [
+            { id: 'before', type: 'request', method: 'POST', url: `${base}/before` },
+            { id: 'answer', type: 'response', body: { answered: true } },
+            { id: 'after', type: 'request', method: 'POST', url: `${base}/after` },
+          ],
+        });
+        const { sub } = await connectApiKey('answer-then-carry-on');
+        await json(await server.sdk(sub, `/workflows/${workflowId}`, { method: 'POST' }));
+        const call = server.sdk(sub, `/triggers/${workflowId}`, { method: 'POST', json: {} });
+
+        // The run is at `before`, held by this instance's worker. Past the 1-second fallback poll, the call has read
+        // it so and waits, without polling, for the run's own update.
+        await vi.waitFor(() => expect(waiting.has('/before')).toBe(true), { timeout: 10_000, interval: 20 });
+        await sleep(2_500);
+        await answer('/before');
+
+        // Answered while `after` is still held, so the run is still going: the Response step's update woke the call.
+        // Without that wake-up nothing else would (the run cannot end while `after` is held): a 504 at the timeout.
+        expect(await json(await call)).toEqual({ answered: true });
+        const [run] = await runsOf(workflowId);
+        expect(run!.status).toBe('RUNNING');
+        await answer('/after');
+        expect((await finished(run!.id)).status).toBe('SUCCEEDED');
+      } finally {
+        upstream.closeAllConnections();
+        await new Promise<void>((resolve) => upstream.close(() => resolve()));
       }
     });
   });

@@ -15,17 +15,23 @@ const AllowPrivateUpstreams = Type.Boolean({
 const Theme = Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')]);
 
 /**
+ * The Connect Portal's font list, at the project's level and at an integration's: no quotes, `;{}<>` or `url(`, so
+ * nothing in it can leave the CSS value or fetch a font.
+ */
+const FontFamily = Type.String({
+  pattern: '^[A-Za-z0-9 ,_-]{1,200}$',
+  description: 'Font names and generic families, comma-separated, unquoted (e.g. Inter, system-ui, sans-serif)',
+});
+
+/**
  * The project's look in the Connect Portal, for every integration that sets none of its own (precedence: `connect()`
- * options, then the integration's `portal`, then this, then the built-in look). The font list may not hold quotes,
- * `;{}<>` or `url(`: nothing in it can leave the CSS value or fetch a font.
+ * options, then the integration's `portal`, then this, then the built-in look).
  */
 export const ProjectPortalLook = Type.Object(
   {
     accentColor: Type.Optional(Type.String({ pattern: '^#(?:[0-9a-fA-F]{3}){1,2}$', description: '#rgb or #rrggbb' })),
     theme: Type.Optional(Theme),
-    fontFamily: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z0-9 ,_-]{1,200}$', description: 'Font names and generic families, comma-separated, unquoted (e.g. Inter, system-ui, sans-serif)' }),
-    ),
+    fontFamily: Type.Optional(FontFamily),
   },
   { additionalProperties: false },
 );
@@ -139,7 +145,7 @@ export const PortalConfig = Type.Object(
     overview: Type.Optional(Type.String({ maxLength: 20_000, description: 'Markdown; HTML in it is shown as text' })),
     accentColor: Type.Optional(HexColor),
     theme: Type.Optional(Theme),
-    fontFamily: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9 ,\'"_-]{1,200}$', description: 'A CSS font-family of fonts the user has; nothing is downloaded' })),
+    fontFamily: Type.Optional(FontFamily),
     userSettings: Type.Optional(Type.Array(UserSetting, { maxItems: 50 })),
     accountTypes: Type.Optional(
       Type.Array(Type.String({ maxLength: 100 }), {

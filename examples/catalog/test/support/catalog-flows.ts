@@ -197,7 +197,7 @@ export function describeCatalogFlows(mode: DemoMode): void {
       expect(await catalog.card('sandbox').getByTestId('card-accounts').textContent()).toBe(first);
     });
 
-    it('shows an account\'s saved settings in its details and saves a change to them with the REST API', async () => {
+    it("shows an account's saved settings in its details and saves only the changed ones, keeping a setting saved meanwhile elsewhere", async () => {
       const catalog = await open('settings');
       const { page } = catalog;
       await catalog.connectSandbox(login('settings'));
@@ -219,10 +219,28 @@ export function describeCatalogFlows(mode: DemoMode): void {
       const user = await page.evaluate(() => (window as unknown as { switchboard: SwitchboardSDK }).switchboard.getUser());
       expect(user).toMatchObject({ integrations: { sandbox: { allCredentials: [{ id: credentialId, config: { sharedSettings: { contactList: 'starred' } } }] } } });
       const session = (await (await fetch(`${env.serverOrigin}/demo/session?user=${catalog.userId.slice('demo-'.length)}`)).json()) as { projectId: string; userToken: string };
-      const credentials = (await (
-        await fetch(`${env.serverOrigin}/projects/${session.projectId}/sdk/credentials?integration=sandbox`, { headers: { authorization: `Bearer ${session.userToken}` } })
-      ).json()) as { id: string; config: { sharedSettings?: Record<string, unknown> } }[];
-      expect(credentials).toMatchObject([{ id: credentialId, config: { sharedSettings: { contactList: 'starred' } } }]);
+      const asUser = (path: string, init: RequestInit = {}) =>
+        fetch(`${env.serverOrigin}/projects/${session.projectId}/sdk${path}`, {
+          ...init,
+          headers: { authorization: `Bearer ${session.userToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        });
+      const savedSettings = async () => {
+        const credentials = (await (await asUser('/credentials?integration=sandbox')).json()) as { id: string; config: { sharedSettings?: Record<string, unknown> } }[];
+        expect(credentials.map((credential) => credential.id)).toEqual([credentialId]);
+        return credentials[0]!.config.sharedSettings;
+      };
+      expect(await savedSettings()).toEqual({ contactList: 'starred' });
+
+      // Meanwhile the app's backend (or another tab) saves a setting of its own; the page still shows what it read.
+      const elsewhere = await asUser(`/credentials/${credentialId}/settings`, { method: 'PATCH', body: JSON.stringify({ sharedSettings: { syncNote: 'from the backend' } }) });
+      expect(elsewhere.status).toBe(200);
+      await settings.getByRole('button', { name: 'Edit settings' }).click();
+      await settings.getByLabel('Contacts to sync').selectOption('all');
+      await settings.getByRole('button', { name: 'Save settings' }).click();
+      await settings.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+      expect(await settings.getByTestId('setting-contactList').textContent()).toBe('All contacts');
+      // Only the setting the form changed was sent: the other writer's is kept.
+      expect(await savedSettings()).toEqual({ contactList: 'all', syncNote: 'from the backend' });
     });
 
     it('asks before disconnecting: Cancel (and Esc) keep the account, Disconnect removes it', async () => {

@@ -5,7 +5,7 @@ import { findIntegration, listIntegrations } from '../catalog/integration-store.
 import { checkInputValue, checkPostInstallSettings } from '../connect/install-inputs.js';
 import { checkUserSettings } from '../catalog/setting-values.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
-import { definitionAt, findWorkflow } from '../workflows/workflow-store.js';
+import { cachedPublishedWorkflows, definitionAt, findWorkflow } from '../workflows/workflow-store.js';
 import { saveCredentialSettings, type SettingsChange } from './credential-settings.js';
 import { apiError } from '../errors.js';
 import { Credential, CredentialConfigChange, CredentialSettingsChange, ErrorResponse, UninstallResult } from '@switchboard/wire';
@@ -41,16 +41,28 @@ function checkSharedSettings(integration: ProjectIntegration | undefined, shared
 /** A merge patch's values without its removals (`null`), which need no check. */
 const valuesOnly = (patch: Record<string, unknown> | undefined) => patch && Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
 
+/**
+ * A published workflow of the project with its published definition. The active ones are the published-workflows
+ * cache's to answer (the one GET /sdk/integrations reads: no query when warm); only a workflow the cache does not
+ * hold is looked up, and it counts only if it is published but turned off, whose settings are accepted too.
+ */
+async function publishedWorkflow(context: AppContext, projectId: string, workflowId: string) {
+  const active = (await cachedPublishedWorkflows(context, projectId)).find((workflow) => workflow.id === workflowId);
+  if (active) return active;
+  const workflow = await findWorkflow(context.db, projectId, workflowId);
+  if (!workflow || workflow.isActive || workflow.publishedVersion === null) return undefined;
+  return { integrationId: workflow.integrationId, definition: await definitionAt(context.db, workflow.id, workflow.publishedVersion) };
+}
+
 /** Each workflow named must be a published workflow of the account's integration; its declared settings are checked. */
 async function checkWorkflowSettings(context: AppContext, integration: ProjectIntegration | undefined, change: SettingsChange['workflowSettings']): Promise<void> {
   for (const [workflowId, settings] of Object.entries(change ?? {})) {
     const field = `workflowSettings.${workflowId}`;
-    const workflow = integration && (await findWorkflow(context.db, integration.projectId, workflowId));
-    if (!workflow || workflow.integrationId !== integration!.id || workflow.publishedVersion === null) {
+    const workflow = integration && (await publishedWorkflow(context, integration.projectId, workflowId));
+    if (!workflow || workflow.integrationId !== integration!.id) {
       throw apiError('INVALID_SETTING', `${field}: no published workflow ${workflowId} of this account's integration`, { field });
     }
-    const definition = await definitionAt(context.db, workflow.id, workflow.publishedVersion);
-    for (const setting of definition?.settings ?? []) {
+    for (const setting of workflow.definition?.settings ?? []) {
       const value = settings[setting.id];
       if (value === undefined || value === null || value === '') continue;
       checkInputValue(setting, value, `${field}.${setting.id}`);

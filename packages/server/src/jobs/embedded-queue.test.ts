@@ -15,7 +15,7 @@ import { openJobQueue } from './open-job-queue.js';
 const eventually = { timeout: 10_000, interval: 20 };
 
 /** The embedded queue on a fresh SQLite file, stopped and removed when the test ends. */
-async function setup(onTestFinished: TestContext['onTestFinished'], options: { concurrency?: number; stopTimeoutMs?: number } = {}) {
+async function setup(onTestFinished: TestContext['onTestFinished'], options: { concurrency?: number; stopTimeoutMs?: number; pollIntervalMs?: number } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-jobs-'));
   const storage = await openStorage({ dataDir });
   const { lines: logs, stream } = logCapture();
@@ -100,6 +100,23 @@ describe.concurrent('embedded job queue', () => {
       for (const id of ids) expect((await job(id!))?.state).toBe('completed');
     }, eventually);
     expect(most).toBe(2);
+  });
+
+  it('runs a job sent between two polls at once, not at the next poll: sending wakes the queue', async ({ expect, onTestFinished }) => {
+    // A poll a minute apart: only the wake-up of send() (a workflow run queued by a trigger, say) runs a job sooner.
+    const { queue, job } = await setup(onTestFinished, { pollIntervalMs: 60_000 });
+    const handled: number[] = [];
+    await queue.work<{ n: number }>('refresh', async ({ n }) => {
+      handled.push(n);
+    });
+    const first = await queue.send('refresh', { n: 1 });
+    await queue.start();
+    await vi.waitFor(async () => expect((await job(first!))?.state).toBe('completed'), eventually);
+    // The round that ran it and the one its end woke are over: the next poll is a minute away.
+    await sleep(300);
+    const second = await queue.send('refresh', { n: 2 });
+    await vi.waitFor(async () => expect((await job(second!))?.state).toBe('completed'), eventually);
+    expect(handled).toEqual([1, 2]);
   });
 
   it('stops taking jobs at stop()', async ({ expect, onTestFinished }) => {
