@@ -106,6 +106,18 @@ describe.each(testDatabases)('user tokens on %s', (database) => {
       await expect401(await meWith(server, bearer(await signUserToken(other.keys.privateKey, 'cross-project-user', { kid: null }))));
     });
 
+    it('does not take a token verified for one project from memory for another project that holds the same key', async () => {
+      const first = await createManagedProject(server, 'First holder of a shared key', 'shared');
+      const second = await createManagedProject(server, 'Second holder of a shared key', 'other');
+      const added = await management(server, second.secretKey, 'POST', `/projects/${second.projectId}/signing-keys`, { id: 'shared', publicKeyPem: first.keys.publicKeyPem });
+      expect(added.status).toBe(201);
+      // Meant for the first project only: verified (and remembered) there, refused by the second on its aud claim.
+      const token = await signUserToken(first.keys.privateKey, 'shared-key-user', { kid: 'shared', claims: { aud: first.projectId } });
+      expect((await meWith(server, bearer(token), first.projectId)).status).toBe(200);
+      await expect401(await meWith(server, bearer(token), second.projectId), 'USER_TOKEN_WRONG_AUDIENCE');
+      expect((await meWith(server, bearer(token), first.projectId)).status).toBe(200);
+    });
+
     it('refuses a kid that names no key of the project, even when the signature is by a real key', async () => {
       await expect401(await meWith(server, bearer(await server.userToken('u1', {}, { kid: 'no-such-key' }))), 'USER_TOKEN_UNKNOWN_KEY');
     });

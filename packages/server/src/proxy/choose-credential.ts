@@ -41,8 +41,20 @@ function credentialAmong(userRows: readonly CredentialRow[], choice: CredentialC
   return row;
 }
 
+/** A user's rows of each integration, per cached (frozen) list of the user's rows: filtered once, not per call. */
+const rowsByIntegration = new WeakMap<readonly CredentialRow[], Map<string, CredentialRow[]>>();
+
+function integrationRows(userRows: readonly CredentialRow[], integrationId: string): CredentialRow[] {
+  if (!Object.isFrozen(userRows)) return userRows.filter((row) => row.integration_id === integrationId);
+  let byIntegration = rowsByIntegration.get(userRows);
+  if (!byIntegration) rowsByIntegration.set(userRows, (byIntegration = new Map()));
+  let rows = byIntegration.get(integrationId);
+  if (!rows) byIntegration.set(integrationId, (rows = userRows.filter((row) => row.integration_id === integrationId)));
+  return rows;
+}
+
 function visibleCredential(userRows: readonly CredentialRow[], { permissions, integration, requested }: CredentialChoice): CredentialRow {
-  const rows = userRows.filter((row) => row.integration_id === integration.id);
+  const rows = integrationRows(userRows, integration.id);
   if (requested !== undefined) {
     if (Array.isArray(requested) || requested.trim() === '') {
       throw apiError('INVALID_CREDENTIAL_HEADER', 'X-Paragon-Credential must be one credential id', { field: 'X-Paragon-Credential' });

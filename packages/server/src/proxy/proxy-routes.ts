@@ -3,7 +3,6 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
 import type { CredentialRow } from '../storage/schema.js';
 import type { AppContext } from '../app-context.js';
@@ -400,13 +399,17 @@ function refreshFailure(error: unknown): never {
   throw error;
 }
 
-/** Credentials stamped lately by this process: their cached rows still show the old last_used_at. */
-const stamped = new LRUCache<string, true>({ max: 20_000, ttl: LAST_USED_RESOLUTION_SECONDS * 1000 });
+/**
+ * When this process last stamped each cached credential row: the row keeps showing the old last_used_at (the
+ * stamp is not a change the caches hear of), so without this every call would stamp again.
+ */
+const stampedAt = new WeakMap<CredentialRow, number>();
 
 /** Marks the credential as in use, so the background refresh keeps it fresh; not awaited by the request. */
 function stampLastUse(context: AppContext, row: CredentialRow): void {
-  if (!lastUseIsStale(row) || stamped.has(row.id)) return;
-  stamped.set(row.id, true);
+  const now = Date.now();
+  if (now - (stampedAt.get(row) ?? -Infinity) < LAST_USED_RESOLUTION_SECONDS * 1000 || !lastUseIsStale(row)) return;
+  stampedAt.set(row, now);
   context.db
     .updateTable('credentials')
     .set({ last_used_at: isoNow() })

@@ -43,24 +43,25 @@ function audienceNamesProject(aud: string | string[], projectId: string): boolea
 }
 
 /**
- * Tokens verified lately, so an SDK session's many calls pay for RSA once. A hit still needs the verifying key to
- * be one of the project's keys now (a removed key ends its tokens at once) and the token to be unexpired; it is
- * keyed by the whole token, which nobody can forge.
+ * Tokens verified lately, so an SDK session's many calls pay for RSA once. A hit still needs the token to have been
+ * verified for this very project, the verifying key to be one of the project's keys now (a removed key ends its
+ * tokens at once) and the token to be unexpired. It is keyed by the whole token, which nobody can forge, and not
+ * by project and token: building that key would copy and hash the token once more on every call.
  */
-const verified = new LRUCache<string, { result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
+const verified = new LRUCache<string, { projectId: string; result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
 
 export async function verifyUserToken(token: string, projectId: string, keys: readonly SigningKey[]): Promise<VerifiedUserToken> {
   const known = knownUserToken(token, projectId, keys);
   if (known) return known;
   const { result, publicKeyPem } = await verifyWithKeys(token, projectId, keys);
-  verified.set(`${projectId}\n${token}`, { result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
+  verified.set(token, { projectId, result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
   return result;
 }
 
-/** The token's verification from memory, when it was verified lately and still holds; else undefined. */
+/** The token's verification from memory, when it was verified lately for this project and still holds; else undefined. */
 export function knownUserToken(token: string, projectId: string, keys: readonly SigningKey[]): VerifiedUserToken | undefined {
-  const known = verified.get(`${projectId}\n${token}`);
-  if (known && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
+  const known = verified.get(token);
+  if (known?.projectId === projectId && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
   return undefined;
 }
 
