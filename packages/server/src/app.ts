@@ -51,7 +51,7 @@ import { LookupCaches } from './storage/lookup-caches.js';
 import { meRoutes } from './users/me-routes.js';
 import { appEventRoutes, workflowSdkRoutes } from './workflows/workflow-sdk-routes.js';
 import { webhookTriggerRoutes } from './workflows/webhook-trigger-routes.js';
-import { sdkAuth } from './users/sdk-auth.js';
+import { requireUserToken } from './users/sdk-auth.js';
 
 const OAUTH_SESSION_SWEEP_QUEUE = 'oauth-session-sweep';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -184,7 +184,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(
     async (sdk) => {
       // onRequest: a bad token is refused before its body is read or validated.
-      sdk.addHook('onRequest', sdkAuth(context));
+      requireUserToken(sdk, context);
       await sdk.register(meRoutes(context));
       await sdk.register(sdkIntegrationRoutes(context));
       await sdk.register(sdkActionRoutes(context));
@@ -208,7 +208,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   // The reference SDK calls two routes under /v2: the OAuth popup's set-up and app events.
   await app.register(
     async (sdk) => {
-      sdk.addHook('onRequest', sdkAuth(context));
+      requireUserToken(sdk, context);
       await sdk.register(referenceOAuthRoutes(context));
       await sdk.register(appEventRoutes(context, workflows));
     },

@@ -169,7 +169,7 @@ function streamed(context: AppContext, services: ProxyServices, reply: FastifyRe
   const { integration, credential } = account;
   const allowPrivate = caller.request.sdk.project.allowPrivateUpstreams;
   const renewable = services.refresher.mayRenewAfterRejection(integration, credential);
-  const target = upstreamRequest(context, integration, credential, caller);
+  const target = upstreamRequest(context, integration, credential, caller, abort);
   const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
   let rejected = false;
   const answer = ({ statusCode, headers }: Dispatcher.StreamFactoryData) => {
@@ -182,7 +182,7 @@ function streamed(context: AppContext, services: ProxyServices, reply: FastifyRe
     }
     return answerWith(context, reply, statusCode, headers);
   };
-  return pool.stream({ ...target.options, signal: abort }, answer).then(
+  return pool.stream(target.options, answer).then(
     async () => {
       if (!rejected) return reply;
       const renewed = await services.refresher.afterRejection(integration, credential, allowPrivate).catch(refreshFailure);
@@ -209,10 +209,10 @@ async function buffered(context: AppContext, services: ProxyServices, reply: Fas
   let credential = account.credential;
   const allowPrivate = caller.request.sdk.project.allowPrivateUpstreams;
   const send = async (usable: UsableCredential) => {
-    const target = upstreamRequest(context, integration, usable, caller);
+    const target = upstreamRequest(context, integration, usable, caller, abort);
     const pool = context.upstreams.pool(target.origin, !guarded(integration, allowPrivate));
     try {
-      return await pool.request({ ...target.options, signal: abort });
+      return await pool.request(target.options);
     } catch (error) {
       if (abort.aborted) throw new ClientGone();
       throw upstreamFailure(error) ?? error;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { IntegrationDefinition } from '@switchboard/catalog';
 import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -10,7 +11,6 @@ import { resolveApiRequest, type ApiRequestParts, type CredentialSecrets } from 
 import type { CredentialRow } from '../storage/schema.js';
 import { inferContentType, upstreamRequestHeaders } from './forward-headers.js';
 import { joinUpstreamUrl } from './upstream-url.js';
-import type { Readable } from 'node:stream';
 
 export interface ProxyBody {
   payload: Buffer | Readable | undefined;
@@ -34,8 +34,17 @@ export interface UpstreamTarget {
   options: Dispatcher.RequestOptions;
 }
 
-/** The request to send the provider: the caller's, under the integration's API base URL, with the credential added. */
-export function upstreamRequest(context: AppContext, integration: ProjectIntegration, credential: UsableCredential, caller: CallerRequest): UpstreamTarget {
+/**
+ * The request to send the provider: the caller's, under the integration's API base URL, with the credential added;
+ * `signal` says when the caller is gone (undici then stops the provider's request).
+ */
+export function upstreamRequest(
+  context: AppContext,
+  integration: ProjectIntegration,
+  credential: UsableCredential,
+  caller: CallerRequest,
+  signal: Dispatcher.RequestOptions['signal'],
+): UpstreamTarget {
   const api = preparedApiRequest(context, integration, credential);
   // The caller's path and query were checked when the request arrived.
   const url = joinUpstreamUrl(api.baseUrl, caller.rawPath, caller.rawQuery, api.query);
@@ -47,7 +56,7 @@ export function upstreamRequest(context: AppContext, integration: ProjectIntegra
   if (Buffer.isBuffer(payload)) headers['content-length'] = String(payload.length);
   return {
     origin: url.origin,
-    options: { path: url.path, method: caller.method as Dispatcher.HttpMethod, headers, body: payload ?? null },
+    options: { path: url.path, method: caller.method as Dispatcher.HttpMethod, headers, body: payload ?? null, signal },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { apiError } from '../errors.js';
 import { cachedProject, projectOfRequest } from '../projects/project-lookup.js';
@@ -25,8 +25,18 @@ declare module 'fastify' {
 
 type SdkRequest = FastifyRequest<{ Params: { projectId: string } }>;
 
+/**
+ * Every route of `scope` needs a user token: `request.sdk` is set by an onRequest hook. The property is declared
+ * up front, so that every request object has one shape from the start instead of gaining a property in the hook.
+ */
+export function requireUserToken(scope: FastifyInstance, context: AppContext): void {
+  // Set before any handler runs; null only until the hook has run.
+  scope.decorateRequest('sdk', null as unknown as SdkPrincipal);
+  scope.addHook('onRequest', sdkAuth(context));
+}
+
 /** onRequest hook for routes under /projects/:projectId/sdk: unknown project 404, bad token 401. */
-export function sdkAuth(context: AppContext) {
+function sdkAuth(context: AppContext) {
   const authenticate = async (request: SdkRequest) => {
     const lookup = await projectOfRequest(context, request, request.params.projectId);
     if (!lookup) throw apiError('PROJECT_NOT_FOUND', 'No such project');
