@@ -1,6 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { IntegrationDefinition } from '@switchboard/catalog';
-import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { AppContext } from '../app-context.js';
 import type { ProjectIntegration } from '../catalog/integration-store.js';
@@ -20,13 +20,16 @@ export interface ProxyBody {
 
 /** What the caller asked the proxy for: the provider path and query as they arrived (checked), method and body. */
 export interface CallerRequest {
-  request: FastifyRequest;
+  /** The caller's headers, as they arrived. */
+  headers: IncomingHttpHeaders;
   method: string;
   rawPath: string;
   rawQuery: string;
   body: ProxyBody;
   /** The caller sent `Content-Type: auto`: infer the type from the body. */
   inferContentType: boolean;
+  /** The project lets its integrations reach private addresses. */
+  allowPrivate: boolean;
 }
 
 export interface UpstreamTarget {
@@ -48,7 +51,7 @@ export function upstreamRequest(
   const api = preparedApiRequest(context, integration, credential);
   // The caller's path and query were checked when the request arrived.
   const url = joinUpstreamUrl(api.baseUrl, caller.rawPath, caller.rawQuery, api.query);
-  const headers = upstreamRequestHeaders(caller.request.headers, api.headers);
+  const headers = upstreamRequestHeaders(caller.headers, api.headers);
   const payload = caller.body.payload;
   if (caller.inferContentType && payload !== undefined) {
     headers['content-type'] = Buffer.isBuffer(payload) ? inferContentType(payload) : 'application/octet-stream';

@@ -47,7 +47,7 @@ function sdkAuth(context: AppContext) {
   return (request: SdkRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     let known: SdkPrincipal | undefined;
     try {
-      known = principalFromMemory(context, request);
+      known = principalFromMemory(context, request.params.projectId, request.headers.authorization);
     } catch (error) {
       return done(error as Error);
     }
@@ -59,12 +59,14 @@ function sdkAuth(context: AppContext) {
   };
 }
 
-/** The principal when its project, its verified token and its connected user are all in memory; else undefined. */
-function principalFromMemory(context: AppContext, request: SdkRequest): SdkPrincipal | undefined {
-  const projectId = request.params.projectId;
+/**
+ * The principal when its project, its verified token and its connected user are all in memory; else undefined.
+ * Throws for an Authorization header that is no bearer token at all.
+ */
+export function principalFromMemory(context: AppContext, projectId: string, authorization: string | undefined): SdkPrincipal | undefined {
   const lookup = cachedProject(context, projectId);
   if (!lookup) return undefined;
-  const verified = knownUserToken(bearerToken(request.headers.authorization), projectId, lookup.signingKeys);
+  const verified = knownUserToken(bearerToken(authorization), projectId, lookup.signingKeys);
   if (!verified) return undefined;
   const user = cachedConnectedUser(context, projectId, verified.sub);
   if (!user) return undefined;
