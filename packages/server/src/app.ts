@@ -38,6 +38,8 @@ import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
 import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
+import { warmProxyLane } from './proxy/warm-lane.js';
+import { serverWithFront, type FrontHandler } from './http/front-server.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
@@ -72,7 +74,10 @@ export interface SwitchboardServer {
 
 /** Builds the server: storage (migrated), secrets, routes. Call `app.listen` (or `startServer`) to serve. */
 export async function buildServer(config: ServerConfig, options: { logStream?: NodeJS.WritableStream } = {}): Promise<SwitchboardServer> {
+  // Set once the server's parts exist (below); until then every request goes to Fastify.
+  let lane: FrontHandler | undefined;
   const app = Fastify({
+    serverFactory: serverWithFront(() => lane),
     logger: loggerOptions(config, options.logStream),
     // Behind a load balancer the client address and scheme come from X-Forwarded-*, when the peer is trusted to say so.
     trustProxy: config.trustProxy,
@@ -111,6 +116,13 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     events: noEvents,
   };
   const refresher = new TokenRefresher(context);
+  const proxyServices = {
+    refresher,
+    projectLimiter: new RateLimiter(config.proxy.rateLimitPerProject),
+    userLimiter: new RateLimiter(config.proxy.rateLimitPerUser),
+  };
+  // Warm Proxy API calls without a body skip Fastify's request lifecycle (proxy/warm-lane.ts).
+  lane = warmProxyLane(context, proxyServices, { logRequests: INFO_OR_BELOW.has(app.log.level) });
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).
   // Webhook deliveries are durable on the job queue too; without it, events are not recorded (docs/webhooks.md).
@@ -195,13 +207,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
       await sdk.register(appEventRoutes(context, workflows));
       await sdk.register(credentialInstallRoute(context));
       await sdk.register(credentialRoutes(context));
-      await sdk.register(
-        proxyRoutes(context, {
-          refresher,
-          projectLimiter: new RateLimiter(config.proxy.rateLimitPerProject),
-          userLimiter: new RateLimiter(config.proxy.rateLimitPerUser),
-        }),
-      );
+      await sdk.register(proxyRoutes(context, proxyServices));
     },
     { prefix: '/projects/:projectId/sdk' },
   );

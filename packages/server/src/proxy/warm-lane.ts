@@ -1,0 +1,159 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { AppContext } from '../app-context.js';
+import { proxyCallCorsHeaders } from '../http/cors.js';
+import { ERROR_CODE_HEADER } from '../http/error-reply.js';
+import { errorAnswer } from '../http/error-handler.js';
+import { loggedPath } from '../http/logger.js';
+import { principalFromMemory } from '../users/sdk-auth.js';
+import { CREDENTIAL_HEADER } from './choose-credential.js';
+import { answerHead, forward, type ProxyAnswer } from './forward-call.js';
+import { RETRY_HEADER } from './proxy-schema.js';
+import { hasBody, NO_BODY, splitProxyUrl, stampLastUse, takeRateLimits, warmAccount, type ProxyParams, type ProxyServices } from './proxy-routes.js';
+import { checkProxyTarget } from './upstream-url.js';
+
+/** Answers a request and says true, or says false and leaves it untouched for Fastify. */
+export type Lane = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** Bodiless methods: a body would have to be read first, and Fastify's proxy route reads it. */
+const LANE_METHODS = new Set(['GET', 'HEAD', 'DELETE']);
+/** Fastify's route takes at most this long a provider path (`maxParamLength` in app.ts); longer ones are its 414. */
+const MAX_PATH = 8192;
+const PROJECTS = '/projects/';
+const SDK_PROXY = '/sdk/proxy/';
+
+/**
+ * The Proxy API's warm lane, in front of Fastify: a call whose project, verified user token, connected user,
+ * integration and account are all in memory, with no body, no refresh due and no retry asked for, goes to the
+ * provider straight from the HTTP server's request event, through the same lookups and the same forwarding as the
+ * Proxy API route (proxy-routes.ts, forward-call.ts). It skips Fastify's routing, hooks and request objects, which
+ * cost more per call than everything else Switchboard does for it (docs/performance.md); at LOG_LEVEL=info it
+ * writes the same request line as app.ts does, marked `served: "warm lane"`. Anything it is not sure
+ * of (a cold cache, a bad token, a refused path, a rate limit reached) it leaves, untouched, to that route, which
+ * answers it, errors included; an error after the provider was called is answered here, in the same shape.
+ */
+export function warmProxyLane(context: AppContext, services: ProxyServices, options: { logRequests: boolean }): Lane {
+  return (request, response) => {
+    if (context.lifecycle.closing) return false;
+    const method = request.method ?? '';
+    const url = request.url ?? '';
+    if (!LANE_METHODS.has(method) || !url.startsWith(PROJECTS)) return false;
+    const target = laneTarget(url);
+    if (!target || !plainHeaders(method, request.headers)) return false;
+    const { headers } = request;
+    try {
+      const cors = proxyCallCorsHeaders(context, target.projectId, headers.origin);
+      const principal = cors && principalFromMemory(context, target.projectId, headers.authorization);
+      if (!principal) return false;
+      const { rawPath, rawQuery } = splitProxyUrl(url, target.params.integrationId !== undefined);
+      checkProxyTarget(rawPath, rawQuery);
+      const caller = { projectId: target.projectId, user: principal.user, permissions: principal.permissions };
+      const account = warmAccount(context, services.refresher, caller, target.params, headers[CREDENTIAL_HEADER]);
+      // The rate limits last: a call left to Fastify must not have spent them.
+      if (!account || !takeRateLimits(services, target.projectId, principal.user.id)) return false;
+      stampLastUse(context, account.credential.row);
+      if (options.logRequests) logWhenDone(context, method, url, response);
+      const answer = laneAnswer(context, response, cors);
+      const call = { headers, method, rawPath, rawQuery, body: NO_BODY, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
+      forward(context, services.refresher, answer, account, call).catch((error: unknown) => answerError(context, response, cors, error));
+      return true;
+    } catch {
+      // Whatever refused the call, the route refuses it too, with its answer.
+      return false;
+    }
+  };
+}
+
+/** The one line per request that app.ts writes at LOG_LEVEL=info and below, saying which way the call was served. */
+function logWhenDone(context: AppContext, method: string, url: string, response: ServerResponse): void {
+  const started = performance.now();
+  response.once('finish', () => {
+    context.log.info({ method, path: loggedPath(url), status: response.statusCode, ms: Math.round(performance.now() - started), served: 'warm lane' }, 'request');
+  });
+}
+
+/**
+ * `/projects/<id>/sdk/proxy/<type>/<path>` or `/projects/<id>/sdk/proxy/custom/<integrationId>/<path>`, when the
+ * router would hand Fastify's proxy route exactly these parts: segments it would decode (`%`) are left to it.
+ */
+function laneTarget(url: string): { projectId: string; params: ProxyParams } | undefined {
+  const idEnd = url.indexOf('/', PROJECTS.length);
+  if (idEnd === -1 || !url.startsWith(SDK_PROXY, idEnd)) return undefined;
+  const projectId = url.slice(PROJECTS.length, idEnd);
+  const typeStart = idEnd + SDK_PROXY.length;
+  const typeEnd = url.indexOf('/', typeStart);
+  if (typeEnd === -1) return undefined;
+  const type = url.slice(typeStart, typeEnd);
+  let params: ProxyParams = { integrationType: type };
+  let pathStart = typeEnd + 1;
+  if (type === 'custom') {
+    const idEndOfCustom = url.indexOf('/', pathStart);
+    if (idEndOfCustom === -1) return undefined;
+    params = { integrationId: url.slice(pathStart, idEndOfCustom) };
+    pathStart = idEndOfCustom + 1;
+  }
+  const name = params.integrationId ?? type;
+  if (!plainSegment(projectId) || !plainSegment(name)) return undefined;
+  const queryAt = url.indexOf('?', pathStart);
+  if ((queryAt === -1 ? url.length : queryAt) - pathStart > MAX_PATH) return undefined;
+  return { projectId, params };
+}
+
+const plainSegment = (segment: string) => segment !== '' && !segment.includes('%') && !segment.includes('?') && !segment.includes(';');
+
+/**
+ * Headers the route would take as they are: no body, no control header it checks or acts on (a retry, an
+ * over-long credential id), no `Content-Type` it would refuse or infer (only a GET or HEAD may carry one, not `auto`).
+ */
+function plainHeaders(method: string, headers: IncomingHttpHeaders): boolean {
+  if (hasBody({ headers }) || headers[RETRY_HEADER] !== undefined) return false;
+  const credential = headers[CREDENTIAL_HEADER];
+  if (credential !== undefined && (typeof credential !== 'string' || credential.length > 100)) return false;
+  const type = headers['content-type'];
+  return type === undefined || (method !== 'DELETE' && type.trim().toLowerCase() !== 'auto');
+}
+
+/** The answer straight into the response, with the CORS headers the route would have set. */
+function laneAnswer(context: AppContext, response: ServerResponse, cors: Record<string, string>): ProxyAnswer {
+  return {
+    raw: response,
+    get started() {
+      return response.headersSent;
+    },
+    startStreaming(statusCode, providerHeaders) {
+      response.writeHead(statusCode, answerHead(context, providerHeaders, cors));
+      return response;
+    },
+    send(statusCode, providerHeaders, body) {
+      response.writeHead(statusCode, answerHead(context, providerHeaders, cors));
+      if (body === undefined) response.end();
+      else pipeline(body, response, (error) => error && response.destroy());
+      return undefined;
+    },
+    callerGone() {
+      context.log.info('the client closed the connection before the provider answered');
+      if (!response.headersSent) response.writeHead(499);
+      response.end();
+      return undefined;
+    },
+  };
+}
+
+/** An error before any of the answer went out, in the one error shape (http/error-handler.ts). */
+function answerError(context: AppContext, response: ServerResponse, cors: Record<string, string>, error: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const { statusCode, headers, body } = errorAnswer(error, context.log);
+  const text = JSON.stringify(body);
+  response.writeHead(statusCode, {
+    ...cors,
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    [ERROR_CODE_HEADER]: body.code,
+    ...(context.lifecycle.closing && { connection: 'close' }),
+  });
+  response.end(text);
+}
