@@ -38,7 +38,7 @@ import { openJobQueue } from './jobs/open-job-queue.js';
 import { loadAdminKey } from './projects/admin-key.js';
 import { portalRoutes } from './portal/portal-routes.js';
 import { proxyRoutes } from './proxy/proxy-routes.js';
-import { warmProxyLane } from './proxy/warm-lane.js';
+import { warmProxyLane } from './proxy/warm-lane-route.js';
 import { serverWithFront, type FrontHandler } from './http/front-server.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
@@ -121,7 +121,7 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
     projectLimiter: new RateLimiter(config.proxy.rateLimitPerProject),
     userLimiter: new RateLimiter(config.proxy.rateLimitPerUser),
   };
-  // Warm Proxy API calls without a body skip Fastify's request lifecycle (proxy/warm-lane.ts).
+  // Warm Proxy API calls without a body skip Fastify's request lifecycle (proxy/warm-lane-route.ts).
   lane = warmProxyLane(context, proxyServices, { logRequests: INFO_OR_BELOW.has(app.log.level) });
   const jobs = config.jobs ? openJobQueue({ storage, databaseUrl: config.databaseUrl, log: app.log }) : undefined;
   // Workflow runs are durable on the job queue; without it, triggers say so (WORKFLOW_RUNS_UNAVAILABLE).

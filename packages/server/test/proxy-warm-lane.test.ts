@@ -6,7 +6,7 @@ import { APP_ORIGIN, newUser } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 /**
- * Warm Proxy API calls without a body are answered before Fastify (src/proxy/warm-lane.ts). Each test makes a
+ * Warm Proxy API calls without a body are answered before Fastify (src/proxy/warm-lane-route.ts). Each test makes a
  * first, cold call (answered by the Proxy API route) and then the same call warm, and reads from the request log
  * line (LOG_LEVEL=debug here) which way each one went: `served: "warm lane"`.
  */

@@ -5,7 +5,7 @@ export type FrontHandler = (request: IncomingMessage, response: ServerResponse) 
 
 /**
  * Fastify's `serverFactory`: the HTTP server Fastify would make, except that each request is offered to `front()`
- * first (the Proxy API's warm lane, proxy/warm-lane.ts) and reaches Fastify only when that declines it.
+ * first (the Proxy API's warm lane, proxy/warm-lane-route.ts) and reaches Fastify only when that declines it.
  */
 export function serverWithFront(front: () => FrontHandler | undefined) {
   // `options` are Fastify's, with its defaults filled in.

@@ -29,7 +29,7 @@ type ProviderHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * Where a proxied call's answer goes: Fastify's reply (proxy-routes.ts), or the bare response of a warm call
- * answered before Fastify (warm-lane.ts). Either adds the headers Switchboard set before the call (CORS).
+ * answered before Fastify (warm-lane-route.ts). Either adds the headers Switchboard set before the call (CORS).
  */
 export interface ProxyAnswer {
   readonly raw: ServerResponse;

@@ -47,7 +47,7 @@ export interface ProxyCaller {
  * The Proxy API: `ALL /sdk/proxy/<integrationType>/<path>` and `ALL /sdk/proxy/custom/<integrationId>/<path>`.
  * The request goes to the integration's API with the user's credential added, and the provider's answer comes
  * back as it came, streamed both ways. Warm calls without a body are usually answered before Fastify sees them
- * (warm-lane.ts); these routes answer everything else, the same way.
+ * (warm-lane-route.ts); these routes answer everything else, the same way.
  */
 export function proxyRoutes(context: AppContext, services: ProxyServices) {
   return async (app: FastifyInstance) => {
