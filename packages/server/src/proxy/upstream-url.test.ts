@@ -182,3 +182,16 @@ describe('upstreamUrl always stays on the base origin and under its path', () =>
     expect(accepted).toBeGreaterThanOrEqual(8);
   });
 });
+
+describe('joinUpstreamUrl on its own (the checks already ran, or were skipped by mistake)', () => {
+  it.each(['../admin', 'v1/../../admin', '%2e%2e/admin', 'a/%2E%2e/%2e%2e/b', '..', './..'])(
+    'still refuses %s, which would leave the base',
+    (rawPath) => {
+      expect(refusal(() => joinUpstreamUrl('https://api.example.com/v1', rawPath, '', {})).code).toBe('INVALID_PROXY_PATH');
+    },
+  );
+
+  it('joins an ordinary path with dots inside segments as text', () => {
+    expect(joinUpstreamUrl('https://api.example.com/v1', 'files/report..v2.pdf', 'a=1', {})).toEqual({ origin: 'https://api.example.com', path: '/v1/files/report..v2.pdf?a=1' });
+  });
+});

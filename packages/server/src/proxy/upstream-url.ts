@@ -39,6 +39,8 @@ export interface UpstreamLocation {
  * plain text to exactly what `new URL()` would give: no parse is needed on the common call.
  */
 const PLAIN_PATH = /^[\w\-.~!$&'()*+,;=:@%/]*$/;
+/** A `.` or `..` segment, plain or percent-encoded (`%2e`), which the URL parser would resolve: never joined as text. */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 const PLAIN_QUERY = /^[\w\-.~!$&()*+,;=:@%/?]*$/;
 
 /**
@@ -49,7 +51,7 @@ export function joinUpstreamUrl(baseUrl: string, rawPath: string, rawQuery: stri
   const base = parsedBase(baseUrl);
   const query = joinQuery(rawQuery, credentialQuery);
   const path = rawPath === '' ? base.path || '/' : `${base.path}/${rawPath}`;
-  if (PLAIN_PATH.test(rawPath) && PLAIN_QUERY.test(query)) return { origin: base.origin, path: query ? `${path}?${query}` : path };
+  if (PLAIN_PATH.test(rawPath) && !DOT_SEGMENT.test(rawPath) && PLAIN_QUERY.test(query)) return { origin: base.origin, path: query ? `${path}?${query}` : path };
 
   const url = new URL(`${base.origin}${path}`);
   if (query) url.search = `?${query}`;
