@@ -71,15 +71,9 @@ export async function registerCors(app: FastifyInstance, context: Pick<AppContex
   app.options('*', { schema: { hide: true } }, (_request, reply) => reply.callNotFound());
 }
 
-/**
- * The CORS headers of a proxied call's answer (not a preflight) when its project is in memory; undefined when the
- * project must be read. The same as the hook above gives such a call.
- */
-export function proxyCallCorsHeaders(context: Pick<AppContext, 'caches'>, projectId: string, origin: string | undefined): Record<string, string> | undefined {
-  if (!origin) return { vary: 'Origin' };
-  const lookup = cachedProject(context, projectId);
-  if (!lookup) return undefined;
-  if (!lookup.allowsOrigin(origin)) return { vary: 'Origin' };
+/** The CORS headers of a proxied call's answer (not a preflight): the same as the hook above gives such a call. */
+export function proxyCallCorsHeaders(lookup: ProjectLookup, origin: string | undefined): Record<string, string> {
+  if (!origin || !lookup.allowsOrigin(origin)) return { vary: 'Origin' };
   return { vary: 'Origin', 'access-control-allow-origin': origin, 'access-control-expose-headers': PROXY_EXPOSED_HEADERS };
 }
 

@@ -77,12 +77,13 @@ function streamed(context: AppContext, refresher: TokenRefresher, answer: ProxyA
     }
     return answer.startStreaming(statusCode, headers);
   };
+  const renewAndResend = async () => {
+    const renewed = await refresher.afterRejection(integration, credential, caller.allowPrivate).catch(refreshFailure);
+    return buffered(context, refresher, answer, { integration, credential: renewed ?? credential }, caller, abort);
+  };
   return pool.stream(target.options, into).then(
-    async () => {
-      if (!rejected) return undefined;
-      const renewed = await refresher.afterRejection(integration, credential, caller.allowPrivate).catch(refreshFailure);
-      return buffered(context, refresher, answer, { integration, credential: renewed ?? credential }, caller, abort);
-    },
+    // Not an async callback: a call that went through (nearly all) makes no promise of its own here.
+    () => (rejected ? renewAndResend() : undefined),
     (error: unknown) => {
       // Once the answer started, all that is left is to cut the connection (as a failed stream would).
       if (answer.started) return answer.raw.destroy();

@@ -5,6 +5,7 @@ import { proxyCallCorsHeaders } from '../http/cors.js';
 import { ERROR_CODE_HEADER } from '../http/error-reply.js';
 import { errorAnswer } from '../http/error-handler.js';
 import { loggedPath } from '../http/logger.js';
+import { cachedProject } from '../projects/project-lookup.js';
 import { principalFromMemory } from '../users/sdk-auth.js';
 import { CREDENTIAL_HEADER } from './choose-credential.js';
 import { answerHead, forward, type ProxyAnswer } from './forward-call.js';
@@ -42,9 +43,10 @@ export function warmProxyLane(context: AppContext, services: ProxyServices, opti
     if (!target || !plainHeaders(method, request.headers)) return false;
     const { headers } = request;
     try {
-      const cors = proxyCallCorsHeaders(context, target.projectId, headers.origin);
-      const principal = cors && principalFromMemory(context, target.projectId, headers.authorization);
+      const lookup = cachedProject(context, target.projectId);
+      const principal = lookup && principalFromMemory(context, lookup, headers.authorization);
       if (!principal) return false;
+      const cors = proxyCallCorsHeaders(lookup, headers.origin);
       const { rawPath, rawQuery } = splitProxyUrl(url, target.params.integrationId !== undefined);
       checkProxyTarget(rawPath, rawQuery);
       const caller = { projectId: target.projectId, user: principal.user, permissions: principal.permissions };

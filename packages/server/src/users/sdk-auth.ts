@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { apiError } from '../errors.js';
-import { cachedProject, projectOfRequest } from '../projects/project-lookup.js';
+import { cachedProject, projectOfRequest, type ProjectLookup } from '../projects/project-lookup.js';
 import type { Project, SigningKey } from '../projects/project-store.js';
 import { cachedConnectedUser, connectedUserOf, type ConnectedUser } from './connected-users.js';
 import { parsePermissions, type TokenPermissions } from './permissions.js';
@@ -47,7 +47,8 @@ function sdkAuth(context: AppContext) {
   return (request: SdkRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     let known: SdkPrincipal | undefined;
     try {
-      known = principalFromMemory(context, request.params.projectId, request.headers.authorization);
+      const lookup = cachedProject(context, request.params.projectId);
+      known = lookup && principalFromMemory(context, lookup, request.headers.authorization);
     } catch (error) {
       return done(error as Error);
     }
@@ -60,12 +61,11 @@ function sdkAuth(context: AppContext) {
 }
 
 /**
- * The principal when its project, its verified token and its connected user are all in memory; else undefined.
- * Throws for an Authorization header that is no bearer token at all.
+ * The principal of a project found in memory when its verified token and its connected user are in memory too;
+ * else undefined. Throws for an Authorization header that is no bearer token at all.
  */
-export function principalFromMemory(context: AppContext, projectId: string, authorization: string | undefined): SdkPrincipal | undefined {
-  const lookup = cachedProject(context, projectId);
-  if (!lookup) return undefined;
+export function principalFromMemory(context: AppContext, lookup: ProjectLookup, authorization: string | undefined): SdkPrincipal | undefined {
+  const projectId = lookup.project.id;
   const verified = knownUserToken(bearerToken(authorization), projectId, lookup.signingKeys);
   if (!verified) return undefined;
   const user = cachedConnectedUser(context, projectId, verified.sub);
