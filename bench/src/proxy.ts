@@ -41,6 +41,8 @@ const HELP = `npm run bench:proxy -- [options]
                       /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after, asking for
                       compression as Chromium does), and the proxy
                       addressed by type, by integration id and by custom-integration id
+  --node-args=FLAGS   Node flags for (c) and (c-info), space-separated, e.g. --node-args="--max-semi-space-size=64" or
+                      "--trace-gc" (its output goes to the process log kept with --keep)
   --profile           run (c) and (b) under node --cpu-prof; print where (c)'s time went and what (c) spends
                       per request beyond (b), by function and module (slows both a little)
   --markdown          also print the tables as Markdown
@@ -75,6 +77,7 @@ const { values } = parseArgs({
     'open-loop-share': { type: 'string', default: '0.5' },
     database: { type: 'string', default: 'sqlite' },
     integrations: { type: 'string', default: '0' },
+    'node-args': { type: 'string', default: '' },
     ...REPORT_OPTIONS,
   },
 });
@@ -98,6 +101,7 @@ const options = {
   openLoopShare: positive('open-loop-share', values['open-loop-share'], true),
   database: values.database as 'sqlite' | 'postgres',
   integrations: Math.round(positive('integrations', values.integrations, true)),
+  nodeArgs: values['node-args'].split(' ').filter((flag) => flag !== ''),
 };
 if (options.database !== 'sqlite' && options.database !== 'postgres') {
   process.stderr.write(`--database must be sqlite or postgres\n${HELP}`);
@@ -136,7 +140,7 @@ async function main(run: BenchRun): Promise<void> {
   process.stdout.write(
     `${options.rounds} rounds × (${options.targets.join(', ')}), ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured each, ` +
       `${options.concurrency} connections / requests in flight, ${options.requestBytes > 0 ? `POST ${options.requestBytes} B` : 'GET'}, ${options.bodyBytes} B responses\n` +
-      `Switchboard: the built CLI, ${database.line}, LOG_LEVEL=warn,` +
+      `Switchboard: the built CLI${options.nodeArgs.length > 0 ? ` under node ${options.nodeArgs.join(' ')}` : ''}, ${database.line}, LOG_LEVEL=warn,` +
       ' proxy rate limits off (SWITCHBOARD_PROXY_RATE_LIMIT_USER=0, _PROJECT=0), other settings default\n\n',
   );
 
@@ -164,7 +168,7 @@ async function main(run: BenchRun): Promise<void> {
     const server = await startSwitchboard(run, `switchboard-${target}`, {
       dataDir: join(run.dir, `data-${target}`),
       env: { ...database.env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
-      ...(profiled && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'c')}`] }),
+      nodeArgs: [...options.nodeArgs, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'c')}`] : [])],
     });
     servers.set(target, server);
     specs.set(target, { ...base, origin: server.url, ...(await connectBenchAccount(server, upstreamOrigin)) });

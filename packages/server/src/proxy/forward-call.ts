@@ -25,11 +25,15 @@ export interface Account {
   credential: UsableCredential;
 }
 
-type ProviderHeaders = Record<string, string | string[] | undefined>;
+export type ProviderHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * Where a proxied call's answer goes: Fastify's reply (proxy-routes.ts), or the bare response of a warm call
  * answered before Fastify (warm-lane-route.ts). Either adds the headers Switchboard set before the call (CORS).
+ * Each is a class, made once per call. Not an object literal with a getter: V8 makes such a literal a
+ * dictionary-mode object and puts its getter in an AccessorPair in the old generation, and that pair, dead after
+ * the call, still holds the call's young objects (response, request, the provider's request) through every young
+ * collection until the next full one. That cost the proxy a third of its CPU (docs/performance.md).
  */
 export interface ProxyAnswer {
   readonly raw: ServerResponse;

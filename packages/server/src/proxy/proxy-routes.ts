@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { CredentialRow } from '../storage/schema.js';
 import type { AppContext } from '../app-context.js';
@@ -11,7 +12,7 @@ import type { RateLimiter } from '../http/rate-limiter.js';
 import type { ConnectedUser } from '../users/connected-users.js';
 import type { TokenPermissions } from '../users/permissions.js';
 import { chooseCachedCredential, chooseCredential, CREDENTIAL_HEADER } from './choose-credential.js';
-import { answerHead, forward, refreshFailure, type Account, type ProxyAnswer } from './forward-call.js';
+import { answerHead, forward, refreshFailure, type Account, type ProviderHeaders, type ProxyAnswer } from './forward-call.js';
 import { clientResponseHeaders } from './forward-headers.js';
 import { proxyByIdSchema, proxyByTypeSchema } from './proxy-schema.js';
 import { checkProxyTarget } from './upstream-url.js';
@@ -103,7 +104,7 @@ function proxy(context: AppContext, services: ProxyServices, request: ProxyReque
   checkProxyTarget(rawPath, rawQuery);
   const caller: ProxyCaller = { projectId: project.id, user, permissions };
   const account = warmAccount(context, services.refresher, caller, request.params, request.headers[CREDENTIAL_HEADER]);
-  const answer = fastifyAnswer(context, request, reply);
+  const answer = new FastifyAnswer(context, request, reply);
   if (account && !hasBody(request)) {
     stampLastUse(context, account.credential.row);
     return forward(context, services.refresher, answer, account, callerRequest(request, method, rawPath, rawQuery, NO_BODY));
@@ -162,28 +163,38 @@ const callerRequest = (request: ProxyRequest, method: string, rawPath: string, r
   allowPrivate: request.sdk.project.allowPrivateUpstreams,
 });
 
-/** The answer through Fastify's reply: its headers (CORS, set in onRequest) go out too. */
-function fastifyAnswer(context: AppContext, request: ProxyRequest, reply: FastifyReply): ProxyAnswer {
-  return {
-    raw: reply.raw,
-    get started() {
-      return reply.sent;
-    },
-    startStreaming(statusCode, providerHeaders) {
-      const head = answerHead(context, providerHeaders, reply.getHeaders() as Record<string, string | string[]>);
-      reply.hijack();
-      reply.raw.writeHead(statusCode, head);
-      return reply.raw;
-    },
-    send(statusCode, providerHeaders, body) {
-      reply.code(statusCode).headers(clientResponseHeaders(providerHeaders, reply.getHeaders() as Record<string, string | string[]>));
-      return body === undefined ? reply.send() : reply.send(body);
-    },
-    callerGone() {
-      request.log.info('the client closed the connection before the provider answered');
-      return reply.code(499).send();
-    },
-  };
+/** The answer through Fastify's reply: its headers (CORS, set in onRequest) go out too. A class: see ProxyAnswer. */
+export class FastifyAnswer implements ProxyAnswer {
+  constructor(
+    private readonly context: AppContext,
+    private readonly request: ProxyRequest,
+    private readonly reply: FastifyReply,
+  ) {}
+
+  get raw(): ServerResponse {
+    return this.reply.raw;
+  }
+
+  get started(): boolean {
+    return this.reply.sent;
+  }
+
+  startStreaming(statusCode: number, providerHeaders: ProviderHeaders): ServerResponse {
+    const head = answerHead(this.context, providerHeaders, this.reply.getHeaders() as Record<string, string | string[]>);
+    this.reply.hijack();
+    this.reply.raw.writeHead(statusCode, head);
+    return this.reply.raw;
+  }
+
+  send(statusCode: number, providerHeaders: ProviderHeaders, body: Readable | undefined): FastifyReply {
+    this.reply.code(statusCode).headers(clientResponseHeaders(providerHeaders, this.reply.getHeaders() as Record<string, string | string[]>));
+    return body === undefined ? this.reply.send() : this.reply.send(body);
+  }
+
+  callerGone(): FastifyReply {
+    this.request.log.info('the client closed the connection before the provider answered');
+    return this.reply.code(499).send();
+  }
 }
 
 /** The user's own limit first, so one busy user does not spend the project's budget with refused requests. */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { AppContext } from '../app-context.js';
 import { proxyCallCorsHeaders } from '../http/cors.js';
 import { ERROR_CODE_HEADER } from '../http/error-reply.js';
@@ -8,7 +8,7 @@ import { loggedPath } from '../http/logger.js';
 import { cachedProject } from '../projects/project-lookup.js';
 import { principalFromMemory } from '../users/sdk-auth.js';
 import { CREDENTIAL_HEADER } from './choose-credential.js';
-import { answerHead, forward, type ProxyAnswer } from './forward-call.js';
+import { answerHead, forward, type ProviderHeaders, type ProxyAnswer } from './forward-call.js';
 import { RETRY_HEADER } from './proxy-schema.js';
 import { hasBody, NO_BODY, splitProxyUrl, stampLastUse, takeRateLimits, warmAccount, type ProxyParams, type ProxyServices } from './proxy-routes.js';
 import { checkProxyTarget } from './upstream-url.js';
@@ -55,7 +55,7 @@ export function warmProxyLane(context: AppContext, services: ProxyServices, opti
       if (!account || !takeRateLimits(services, target.projectId, principal.user.id)) return false;
       stampLastUse(context, account.credential.row);
       if (options.logRequests) logWhenDone(context, method, url, response);
-      const answer = laneAnswer(context, response, cors);
+      const answer = new LaneAnswer(context, response, cors);
       const call = { headers, method, rawPath, rawQuery, body: NO_BODY, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
       forward(context, services.refresher, answer, account, call).catch((error: unknown) => answerError(context, response, cors, error));
       return true;
@@ -115,30 +115,37 @@ function plainHeaders(method: string, headers: IncomingHttpHeaders): boolean {
   return type === undefined || (method !== 'DELETE' && type.trim().toLowerCase() !== 'auto');
 }
 
-/** The answer straight into the response, with the CORS headers the route would have set. */
-function laneAnswer(context: AppContext, response: ServerResponse, cors: Record<string, string>): ProxyAnswer {
-  return {
-    raw: response,
-    get started() {
-      return response.headersSent;
-    },
-    startStreaming(statusCode, providerHeaders) {
-      response.writeHead(statusCode, answerHead(context, providerHeaders, cors));
-      return response;
-    },
-    send(statusCode, providerHeaders, body) {
-      response.writeHead(statusCode, answerHead(context, providerHeaders, cors));
-      if (body === undefined) response.end();
-      else pipeline(body, response, (error) => error && response.destroy());
-      return undefined;
-    },
-    callerGone() {
-      context.log.info('the client closed the connection before the provider answered');
-      if (!response.headersSent) response.writeHead(499);
-      response.end();
-      return undefined;
-    },
-  };
+/** The answer straight into the response, with the CORS headers the route would have set. A class: see ProxyAnswer. */
+export class LaneAnswer implements ProxyAnswer {
+  constructor(
+    private readonly context: AppContext,
+    readonly raw: ServerResponse,
+    private readonly cors: Record<string, string>,
+  ) {}
+
+  get started(): boolean {
+    return this.raw.headersSent;
+  }
+
+  startStreaming(statusCode: number, providerHeaders: ProviderHeaders): ServerResponse {
+    this.raw.writeHead(statusCode, answerHead(this.context, providerHeaders, this.cors));
+    return this.raw;
+  }
+
+  send(statusCode: number, providerHeaders: ProviderHeaders, body: Readable | undefined): undefined {
+    const response = this.raw;
+    response.writeHead(statusCode, answerHead(this.context, providerHeaders, this.cors));
+    if (body === undefined) response.end();
+    else pipeline(body, response, (error) => error && response.destroy());
+    return undefined;
+  }
+
+  callerGone(): undefined {
+    this.context.log.info('the client closed the connection before the provider answered');
+    if (!this.raw.headersSent) this.raw.writeHead(499);
+    this.raw.end();
+    return undefined;
+  }
 }
 
 /** An error before any of the answer went out, in the one error shape (http/error-handler.ts). */
