@@ -6,18 +6,28 @@ import { APP_ORIGIN, newUser } from './support/sdk-flows.js';
 import { startTestServer, testDatabases, type TestServer } from './support/test-server.js';
 
 /**
- * Warm Proxy API calls without a body are answered before Fastify (src/proxy/warm-lane-route.ts). Each test makes a
+ * Warm Proxy API calls without a body or with a small one are answered before Fastify (src/proxy/warm-lane-route.ts). Each test makes a
  * first, cold call (answered by the Proxy API route) and then the same call warm, and reads from the request log
  * line (LOG_LEVEL=debug here) which way each one went: `served: "warm lane"`.
  */
+const REPLAYABLE_BYTES = 4096;
+
 describe.each(testDatabases)('the Proxy API warm lane on %s', (database) => {
   let server: TestServer;
   let provider: ProviderSimulator;
 
   beforeAll(async () => {
-    server = await startTestServer(database);
+    // A small replayable size, so that a body past it (which the route streams) is quick to send.
+    server = await startTestServer(database, { SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES: String(REPLAYABLE_BYTES) });
     provider = await startProviderSimulator();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      provider.route(method, '/echo', (request) => ({
+        status: 201,
+        body: { method: request.method, raw: request.rawBody, type: request.headers['content-type'] ?? null, length: request.headers['content-length'] ?? null },
+      }));
+    }
     provider.route('GET', '/ok', () => ({ body: { ok: true } }));
+    provider.route('GET', '/warm', () => ({ body: { ok: true } }));
     provider.route('GET', '/items', (request) => ({
       status: 203,
       headers: { vary: 'Accept', 'x-rate-limit-remaining': '41', 'set-cookie': 'provider=1' },
@@ -86,7 +96,58 @@ describe.each(testDatabases)('the Proxy API warm lane on %s', (database) => {
     ]);
   });
 
-  it('leaves to the route what it must check or read: a retry asked for, a body, an over-long credential id, Content-Type: auto', async () => {
+  it('serves a warm call with a small body as the route does: the provider gets the same body, type and length', async () => {
+    const bodies: [string, string | undefined, string][] = [
+      ['POST', 'application/json', JSON.stringify({ name: 'Ada', tags: ['a', 'b'] })],
+      ['PUT', 'text/plain; charset=utf-8', 'plain words, ünïcödé'],
+      ['PATCH', undefined, 'x'.repeat(REPLAYABLE_BYTES)],
+      ['DELETE', 'application/json', '{"ids":[1,2]}'],
+    ];
+    for (const [method, type, text] of bodies) {
+      // A caller of its own per method, so that each first call is cold (the route) and each second one warm.
+      const { call } = await connectedCaller(`lane-body-${method}`);
+      const init = { method, body: text, headers: { origin: APP_ORIGIN, ...(type && { 'content-type': type }) } };
+      const cold = await answerOf(await call('/echo', init));
+      const warm = await answerOf(await call('/echo', init));
+      expect(warm).toEqual(cold);
+      expect(cold.status).toBe(201);
+      // fetch sends a string body as text/plain;charset=UTF-8 when no type is given.
+      expect(JSON.parse(cold.body)).toEqual({ method, raw: text, type: type ?? 'text/plain;charset=UTF-8', length: String(Buffer.byteLength(text)) });
+    }
+    expect(served('/echo')).toEqual(bodies.flatMap(() => [{ lane: false, status: 201 }, { lane: true, status: 201 }]));
+  });
+
+  it('leaves to the route a body it must stream or infer: past the replayable size, chunked, Content-Type: auto', async () => {
+    const { call } = await connectedCaller('lane-body-route');
+    expect((await call('/warm')).status).toBe(200);
+    const large = 'y'.repeat(REPLAYABLE_BYTES + 1);
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('in '));
+        controller.enqueue(new TextEncoder().encode('parts'));
+        controller.close();
+      },
+    });
+    const answers = [
+      await call('/echo', { method: 'POST', body: large, headers: { 'content-type': 'text/plain' } }),
+      await call('/echo', { method: 'POST', body: chunked, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit),
+      await call('/echo', { method: 'POST', body: '{"inferred":true}', headers: { 'content-type': 'auto' } }),
+    ];
+    const echoed = await Promise.all(answers.map(async (answer) => (await answer.json()) as { raw: string; type: string }));
+    expect(echoed.map(({ raw, type }) => ({ raw, type }))).toEqual([
+      { raw: large, type: 'text/plain' },
+      { raw: 'in parts', type: 'text/plain' },
+      { raw: '{"inferred":true}', type: 'application/json' },
+    ]);
+    // The earlier test's calls to /echo are logged too: these are the last three.
+    expect(served('/echo').slice(-3)).toEqual([
+      { lane: false, status: 201 },
+      { lane: false, status: 201 },
+      { lane: false, status: 201 },
+    ]);
+  });
+
+  it('leaves to the route what it must check or read: a retry asked for, an over-long credential id, Content-Type: auto', async () => {
     const { call } = await connectedCaller('lane-leaves');
     expect((await call('/ok')).status).toBe(200);
     expect((await call('/ok', { headers: { 'x-switchboard-retry': '2' } })).status).toBe(200);

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { CredentialRow } from '../storage/schema.js';
@@ -47,7 +47,7 @@ export interface ProxyCaller {
 /**
  * The Proxy API: `ALL /sdk/proxy/<integrationType>/<path>` and `ALL /sdk/proxy/custom/<integrationId>/<path>`.
  * The request goes to the integration's API with the user's credential added, and the provider's answer comes
- * back as it came, streamed both ways. Warm calls without a body are usually answered before Fastify sees them
+ * back as it came, streamed both ways. Warm calls without a body or with a small one are usually answered before Fastify sees them
  * (warm-lane-route.ts); these routes answer everything else, the same way.
  */
 export function proxyRoutes(context: AppContext, services: ProxyServices) {
@@ -248,15 +248,28 @@ export function splitProxyUrl(url: string, custom: boolean): { rawPath: string; 
 
 export const NO_BODY: ProxyBody = { payload: undefined, replayable: true };
 
-export const hasBody = (request: { headers: IncomingHttpHeaders }) => request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+const hasBody = (request: { headers: IncomingHttpHeaders }) => request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 
 async function requestBody(context: AppContext, request: FastifyRequest): Promise<ProxyBody> {
   if (!hasBody(request)) return NO_BODY;
   const length = Number(request.headers['content-length'] ?? 0);
   if (request.headers['transfer-encoding'] !== undefined || length > context.config.proxy.replayableBodyBytes) return { payload: request.raw, replayable: false };
-  const chunks: Buffer[] = [];
-  for await (const chunk of request.raw as AsyncIterable<Buffer>) chunks.push(chunk);
-  return { payload: Buffer.concat(chunks), replayable: true };
+  return replayableBody(request.raw);
+}
+
+/**
+ * A body small enough to keep, read whole, so that the call can be sent again (after a refresh, on a retry).
+ * Events rather than `for await`, whose iterator costs a promise per chunk: a small body is one chunk or two.
+ */
+export function replayableBody(raw: IncomingMessage): Promise<ProxyBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => chunks.push(chunk));
+    raw.once('end', () => resolve({ payload: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), replayable: true }));
+    raw.once('error', reject);
+    // A caller gone mid-body: the body never ends.
+    raw.once('close', () => raw.complete || reject(new Error('The caller closed the connection before its body was complete')));
+  });
 }
 
 /**

@@ -9,15 +9,16 @@ import { cachedProject } from '../projects/project-lookup.js';
 import { principalFromMemory } from '../users/sdk-auth.js';
 import { CREDENTIAL_HEADER } from './choose-credential.js';
 import { answerHead, forward, type ProviderHeaders, type ProxyAnswer } from './forward-call.js';
+import type { ProxyBody } from './upstream-request.js';
 import { RETRY_HEADER } from './proxy-schema.js';
-import { hasBody, NO_BODY, splitProxyUrl, stampLastUse, takeRateLimits, warmAccount, type ProxyParams, type ProxyServices } from './proxy-routes.js';
+import { NO_BODY, replayableBody, splitProxyUrl, stampLastUse, takeRateLimits, warmAccount, type ProxyParams, type ProxyServices } from './proxy-routes.js';
 import { checkProxyTarget } from './upstream-url.js';
 
 /** Answers a request and says true, or says false and leaves it untouched for Fastify. */
 export type Lane = (request: IncomingMessage, response: ServerResponse) => boolean;
 
-/** Bodiless methods: a body would have to be read first, and Fastify's proxy route reads it. */
-const LANE_METHODS = new Set(['GET', 'HEAD', 'DELETE']);
+/** What the lane serves: every proxied method but OPTIONS, which may be a CORS preflight (http/cors.ts answers it). */
+const LANE_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH']);
 /** Fastify's route takes at most this long a provider path (`maxParamLength` in app.ts); longer ones are its 414. */
 const MAX_PATH = 8192;
 const PROJECTS = '/projects/';
@@ -25,7 +26,7 @@ const SDK_PROXY = '/sdk/proxy/';
 
 /**
  * The Proxy API's warm lane, in front of Fastify: a call whose project, verified user token, connected user,
- * integration and account are all in memory, with no body, no refresh due and no retry asked for, goes to the
+ * integration and account are all in memory, with no body or a small one, no refresh due and no retry asked for, goes to the
  * provider straight from the HTTP server's request event, through the same lookups and the same forwarding as the
  * Proxy API route (proxy-routes.ts, forward-call.ts). It skips Fastify's routing, hooks and request objects, which
  * cost more per call than everything else Switchboard does for it (docs/performance.md); at LOG_LEVEL=info it
@@ -40,7 +41,8 @@ export function warmProxyLane(context: AppContext, services: ProxyServices, opti
     const url = request.url ?? '';
     if (!LANE_METHODS.has(method) || !url.startsWith(PROJECTS)) return false;
     const target = laneTarget(url);
-    if (!target || !plainHeaders(method, request.headers)) return false;
+    const body = target && laneBody(method, request.headers, context.config.proxy.replayableBodyBytes);
+    if (!body) return false;
     const { headers } = request;
     try {
       const lookup = cachedProject(context, target.projectId);
@@ -56,8 +58,13 @@ export function warmProxyLane(context: AppContext, services: ProxyServices, opti
       stampLastUse(context, account.credential.row);
       if (options.logRequests) logWhenDone(context, method, url, response);
       const answer = new LaneAnswer(context, response, cors);
-      const call = { headers, method, rawPath, rawQuery, body: NO_BODY, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
-      forward(context, services.refresher, answer, account, call).catch((error: unknown) => answerError(context, response, cors, error));
+      const send = (payload: ProxyBody) => {
+        const call = { headers, method, rawPath, rawQuery, body: payload, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
+        return forward(context, services.refresher, answer, account, call).catch((error: unknown) => answerError(context, response, cors, error));
+      };
+      // A small body is read whole, as the route reads it; a caller gone mid-body leaves nothing to answer.
+      if (body === 'none') void send(NO_BODY);
+      else replayableBody(request).then(send, () => response.destroy());
       return true;
     } catch {
       // Whatever refused the call, the route refuses it too, with its answer.
@@ -104,15 +111,21 @@ function laneTarget(url: string): { projectId: string; params: ProxyParams } | u
 const plainSegment = (segment: string) => segment !== '' && !segment.includes('%') && !segment.includes('?') && !segment.includes(';');
 
 /**
- * Headers the route would take as they are: no body, no control header it checks or acts on (a retry, an
- * over-long credential id), no `Content-Type` it would refuse or infer (only a GET or HEAD may carry one, not `auto`).
+ * Whether the route would take the call's headers as they are, and with which body: none, or one small enough
+ * to be read whole (`SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES`, as the route reads it). Undefined for anything
+ * the route must check or act on: a retry, an over-long credential id, `Content-Type: auto` (inferred from the
+ * body), a body that streams (chunked, or larger), a Content-Type on a bodiless DELETE.
  */
-function plainHeaders(method: string, headers: IncomingHttpHeaders): boolean {
-  if (hasBody({ headers }) || headers[RETRY_HEADER] !== undefined) return false;
+function laneBody(method: string, headers: IncomingHttpHeaders, replayableBytes: number): 'none' | 'small' | undefined {
+  if (headers[RETRY_HEADER] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
   const credential = headers[CREDENTIAL_HEADER];
-  if (credential !== undefined && (typeof credential !== 'string' || credential.length > 100)) return false;
+  if (credential !== undefined && (typeof credential !== 'string' || credential.length > 100)) return undefined;
   const type = headers['content-type'];
-  return type === undefined || (method !== 'DELETE' && type.trim().toLowerCase() !== 'auto');
+  if (type !== undefined && type.trim().toLowerCase() === 'auto') return undefined;
+  // Node's parser has checked Content-Length already: digits only, one value.
+  const length = Number(headers['content-length'] ?? 0);
+  if (length === 0) return type === undefined || method !== 'DELETE' ? 'none' : undefined;
+  return length <= replayableBytes ? 'small' : undefined;
 }
 
 /** The answer straight into the response, with the CORS headers the route would have set. A class: see ProxyAnswer. */
