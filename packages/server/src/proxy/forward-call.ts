@@ -33,7 +33,7 @@ export type ProviderHeaders = Record<string, string | string[] | undefined>;
  * Each is a class, made once per call. Not an object literal with a getter: V8 makes such a literal a
  * dictionary-mode object and puts its getter in an AccessorPair in the old generation, and that pair, dead after
  * the call, still holds the call's young objects (response, request, the provider's request) through every young
- * collection until the next full one. That cost the proxy a third of its CPU (docs/performance.md).
+ * collection until the next full one. That cost the proxy about a sixth of its CPU (docs/performance.md).
  */
 export interface ProxyAnswer {
   readonly raw: ServerResponse;
