@@ -117,7 +117,7 @@ describe.each(testDatabases)('the Proxy API warm lane on %s', (database) => {
     expect(served('/echo')).toEqual(bodies.flatMap(() => [{ lane: false, status: 201 }, { lane: true, status: 201 }]));
   });
 
-  it('leaves to the route a body it must stream or infer: past the replayable size, chunked, Content-Type: auto', async () => {
+  it('leaves to the route a body it must stream, infer or refuse: past the replayable size, chunked, Content-Type: auto, a Content-Type Fastify refuses', async () => {
     const { call } = await connectedCaller('lane-body-route');
     expect((await call('/warm')).status).toBe(200);
     const large = 'y'.repeat(REPLAYABLE_BYTES + 1);
@@ -139,11 +139,18 @@ describe.each(testDatabases)('the Proxy API warm lane on %s', (database) => {
       { raw: 'in parts', type: 'text/plain' },
       { raw: '{"inferred":true}', type: 'application/json' },
     ]);
-    // The earlier test's calls to /echo are logged too: these are the last three.
-    expect(served('/echo').slice(-3)).toEqual([
+    // Fastify refuses a Content-Type that is not a media type, on every method that may carry a body (415).
+    for (const method of ['POST', 'DELETE']) {
+      const refused = await call('/echo', { method, body: 'x', headers: { 'content-type': 'not a media type' } });
+      expect(refused.status).toBe(415);
+    }
+    // The earlier test's calls to /echo are logged too: these are the last five.
+    expect(served('/echo').slice(-5)).toEqual([
       { lane: false, status: 201 },
       { lane: false, status: 201 },
       { lane: false, status: 201 },
+      { lane: false, status: 415 },
+      { lane: false, status: 415 },
     ]);
   });
 

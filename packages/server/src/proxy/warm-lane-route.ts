@@ -114,19 +114,28 @@ const plainSegment = (segment: string) => segment !== '' && !segment.includes('%
  * Whether the route would take the call's headers as they are, and with which body: none, or one small enough
  * to be read whole (`SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES`, as the route reads it). Undefined for anything
  * the route must check or act on: a retry, an over-long credential id, `Content-Type: auto` (inferred from the
- * body), a body that streams (chunked, or larger), a Content-Type on a bodiless DELETE.
+ * body), a body that streams (chunked, or larger), and a Content-Type that Fastify might refuse (415) on a method
+ * that may carry a body.
  */
 function laneBody(method: string, headers: IncomingHttpHeaders, replayableBytes: number): 'none' | 'small' | undefined {
   if (headers[RETRY_HEADER] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
   const credential = headers[CREDENTIAL_HEADER];
   if (credential !== undefined && (typeof credential !== 'string' || credential.length > 100)) return undefined;
   const type = headers['content-type'];
-  if (type !== undefined && type.trim().toLowerCase() === 'auto') return undefined;
+  if (type !== undefined && (type.trim().toLowerCase() === 'auto' || (!BODILESS.has(method) && !PLAIN_MEDIA_TYPE.test(type)))) return undefined;
   // Node's parser has checked Content-Length already: digits only, one value.
   const length = Number(headers['content-length'] ?? 0);
-  if (length === 0) return type === undefined || method !== 'DELETE' ? 'none' : undefined;
+  if (length === 0) return 'none';
   return length <= replayableBytes ? 'small' : undefined;
 }
+
+/** Methods whose Content-Type Fastify does not look at. */
+const BODILESS = new Set(['GET', 'HEAD']);
+/**
+ * `type/subtype`, then parameters if any: every value this matches, Fastify takes as a valid media type (its
+ * `lib/content-type.js`); anything else goes to the route, which answers what Fastify says (415).
+ */
+const PLAIN_MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;.*)?$/;
 
 /** The answer straight into the response, with the CORS headers the route would have set. A class: see ProxyAnswer. */
 export class LaneAnswer implements ProxyAnswer {
