@@ -47,8 +47,8 @@ export interface ProxyCaller {
 /**
  * The Proxy API: `ALL /sdk/proxy/<integrationType>/<path>` and `ALL /sdk/proxy/custom/<integrationId>/<path>`.
  * The request goes to the integration's API with the user's credential added, and the provider's answer comes
- * back as it came, streamed both ways. Warm calls without a body or with a small one are usually answered before Fastify sees them
- * (warm-lane-route.ts); these routes answer everything else, the same way.
+ * back as it came, streamed both ways. Warm calls without a body or with a small one are usually answered before
+ * Fastify sees them (warm-lane-route.ts); these routes answer everything else, the same way.
  */
 export function proxyRoutes(context: AppContext, services: ProxyServices) {
   return async (app: FastifyInstance) => {
@@ -58,8 +58,7 @@ export function proxyRoutes(context: AppContext, services: ProxyServices) {
     // The SDK sends `Content-Type: auto` (infer from the body), which is not a media type Fastify would accept:
     // take it off before Fastify looks, and remember to infer.
     app.addHook('onRequest', (request, _reply, done) => {
-      const type = request.headers['content-type'];
-      if (type !== undefined && type.trim().toLowerCase() === 'auto') {
+      if (asksToInferContentType(request.headers['content-type'])) {
         delete request.headers['content-type'];
         inferContentTypeFor.add(request.raw);
       }
@@ -105,11 +104,12 @@ function proxy(context: AppContext, services: ProxyServices, request: ProxyReque
   const caller: ProxyCaller = { projectId: project.id, user, permissions };
   const account = warmAccount(context, services.refresher, caller, request.params, request.headers[CREDENTIAL_HEADER]);
   const answer = new FastifyAnswer(context, request, reply);
-  if (account && !hasBody(request)) {
+  const body = bodyKind(request.headers, context.config.proxy.replayableBodyBytes);
+  if (account && body === 'none') {
     stampLastUse(context, account.credential.row);
     return forward(context, services.refresher, answer, account, callerRequest(request, method, rawPath, rawQuery, NO_BODY));
   }
-  return proxySlowly(context, services, request, answer, { method, rawPath, rawQuery }, account);
+  return proxySlowly(context, services, request, answer, { method, rawPath, rawQuery, body }, account);
 }
 
 async function proxySlowly(
@@ -117,7 +117,7 @@ async function proxySlowly(
   services: ProxyServices,
   request: ProxyRequest,
   answer: ProxyAnswer,
-  target: { method: string; rawPath: string; rawQuery: string },
+  target: { method: string; rawPath: string; rawQuery: string; body: BodyKind },
   known: Account | undefined,
 ): Promise<unknown> {
   let account = known;
@@ -129,7 +129,7 @@ async function proxySlowly(
     account = { integration, credential };
   }
   stampLastUse(context, account.credential.row);
-  const body = await requestBody(context, request);
+  const body = await requestBody(request.raw, target.body);
   return forward(context, services.refresher, answer, account, callerRequest(request, target.method, target.rawPath, target.rawQuery, body));
 }
 
@@ -248,13 +248,24 @@ export function splitProxyUrl(url: string, custom: boolean): { rawPath: string; 
 
 export const NO_BODY: ProxyBody = { payload: undefined, replayable: true };
 
-const hasBody = (request: { headers: IncomingHttpHeaders }) => request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+/** How a call's body is taken: there is none, it is small enough to read whole first, or it streams as it comes. */
+export type BodyKind = 'none' | 'small' | 'streamed';
 
-async function requestBody(context: AppContext, request: FastifyRequest): Promise<ProxyBody> {
-  if (!hasBody(request)) return NO_BODY;
-  const length = Number(request.headers['content-length'] ?? 0);
-  if (request.headers['transfer-encoding'] !== undefined || length > context.config.proxy.replayableBodyBytes) return { payload: request.raw, replayable: false };
-  return replayableBody(request.raw);
+/** Small means a Content-Length of at most `replayableBytes` (SWITCHBOARD_PROXY_REPLAYABLE_BODY_BYTES); chunked streams. */
+export function bodyKind(headers: IncomingHttpHeaders, replayableBytes: number): BodyKind {
+  if (headers['transfer-encoding'] !== undefined) return 'streamed';
+  // Node's parser has checked Content-Length already: digits only, one value.
+  const length = Number(headers['content-length'] ?? 0);
+  if (length === 0) return 'none';
+  return length <= replayableBytes ? 'small' : 'streamed';
+}
+
+/** `Content-Type: auto`, the SDK's way of asking Switchboard to infer the type from the body. */
+export const asksToInferContentType = (type: string | undefined): boolean => type !== undefined && type.trim().toLowerCase() === 'auto';
+
+function requestBody(raw: IncomingMessage, kind: BodyKind): ProxyBody | Promise<ProxyBody> {
+  if (kind === 'none') return NO_BODY;
+  return kind === 'small' ? replayableBody(raw) : { payload: raw, replayable: false };
 }
 
 /**

@@ -8,10 +8,21 @@ import { loggedPath } from '../http/logger.js';
 import { cachedProject } from '../projects/project-lookup.js';
 import { principalFromMemory } from '../users/sdk-auth.js';
 import { CREDENTIAL_HEADER } from './choose-credential.js';
-import { answerHead, forward, type ProviderHeaders, type ProxyAnswer } from './forward-call.js';
-import type { ProxyBody } from './upstream-request.js';
+import { answerHead, forward, type Account, type ProviderHeaders, type ProxyAnswer } from './forward-call.js';
+import type { CallerRequest } from './upstream-request.js';
 import { RETRY_HEADER } from './proxy-schema.js';
-import { NO_BODY, replayableBody, splitProxyUrl, stampLastUse, takeRateLimits, warmAccount, type ProxyParams, type ProxyServices } from './proxy-routes.js';
+import {
+  asksToInferContentType,
+  bodyKind,
+  NO_BODY,
+  replayableBody,
+  splitProxyUrl,
+  stampLastUse,
+  takeRateLimits,
+  warmAccount,
+  type ProxyParams,
+  type ProxyServices,
+} from './proxy-routes.js';
 import { checkProxyTarget } from './upstream-url.js';
 
 /** Answers a request and says true, or says false and leaves it untouched for Fastify. */
@@ -26,8 +37,8 @@ const SDK_PROXY = '/sdk/proxy/';
 
 /**
  * The Proxy API's warm lane, in front of Fastify: a call whose project, verified user token, connected user,
- * integration and account are all in memory, with no body or a small one, no refresh due and no retry asked for, goes to the
- * provider straight from the HTTP server's request event, through the same lookups and the same forwarding as the
+ * integration and account are all in memory, with no body or a small one, no refresh due and no retry asked for,
+ * goes to the provider straight from the HTTP server's request event, through the same lookups and the same forwarding as the
  * Proxy API route (proxy-routes.ts, forward-call.ts). It skips Fastify's routing, hooks and request objects, which
  * cost more per call than everything else Switchboard does for it (docs/performance.md); at LOG_LEVEL=info it
  * writes the same request line as app.ts does, marked `served: "warm lane"`. Anything it is not sure
@@ -58,13 +69,16 @@ export function warmProxyLane(context: AppContext, services: ProxyServices, opti
       stampLastUse(context, account.credential.row);
       if (options.logRequests) logWhenDone(context, method, url, response);
       const answer = new LaneAnswer(context, response, cors);
-      const send = (payload: ProxyBody) => {
-        const call = { headers, method, rawPath, rawQuery, body: payload, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
-        return forward(context, services.refresher, answer, account, call).catch((error: unknown) => answerError(context, response, cors, error));
-      };
+      const call: CallerRequest = { headers, method, rawPath, rawQuery, body: NO_BODY, inferContentType: false, allowPrivate: principal.project.allowPrivateUpstreams };
+      if (body === 'none') {
+        send(context, services, answer, account, call);
+        return true;
+      }
       // A small body is read whole, as the route reads it; a caller gone mid-body leaves nothing to answer.
-      if (body === 'none') void send(NO_BODY);
-      else replayableBody(request).then(send, () => response.destroy());
+      replayableBody(request).then(
+        (payload) => send(context, services, answer, account, { ...call, body: payload }),
+        () => response.destroy(),
+      );
       return true;
     } catch {
       // Whatever refused the call, the route refuses it too, with its answer.
@@ -118,15 +132,18 @@ const plainSegment = (segment: string) => segment !== '' && !segment.includes('%
  * that may carry a body.
  */
 function laneBody(method: string, headers: IncomingHttpHeaders, replayableBytes: number): 'none' | 'small' | undefined {
-  if (headers[RETRY_HEADER] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
+  if (headers[RETRY_HEADER] !== undefined) return undefined;
   const credential = headers[CREDENTIAL_HEADER];
   if (credential !== undefined && (typeof credential !== 'string' || credential.length > 100)) return undefined;
   const type = headers['content-type'];
-  if (type !== undefined && (type.trim().toLowerCase() === 'auto' || (!BODILESS.has(method) && !PLAIN_MEDIA_TYPE.test(type)))) return undefined;
-  // Node's parser has checked Content-Length already: digits only, one value.
-  const length = Number(headers['content-length'] ?? 0);
-  if (length === 0) return 'none';
-  return length <= replayableBytes ? 'small' : undefined;
+  if (type !== undefined && (asksToInferContentType(type) || (!BODILESS.has(method) && !PLAIN_MEDIA_TYPE.test(type)))) return undefined;
+  const kind = bodyKind(headers, replayableBytes);
+  return kind === 'streamed' ? undefined : kind;
+}
+
+/** Forwards the call and answers what fails before the answer started, as the route would. */
+function send(context: AppContext, services: ProxyServices, answer: LaneAnswer, account: Account, call: CallerRequest): void {
+  forward(context, services.refresher, answer, account, call).catch((error: unknown) => answer.fail(error));
 }
 
 /** Methods whose Content-Type Fastify does not look at. */
@@ -168,23 +185,24 @@ export class LaneAnswer implements ProxyAnswer {
     this.raw.end();
     return undefined;
   }
-}
 
-/** An error before any of the answer went out, in the one error shape (http/error-handler.ts). */
-function answerError(context: AppContext, response: ServerResponse, cors: Record<string, string>, error: unknown): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
+  /** An error before any of the answer went out, in the one error shape (http/error-handler.ts); after, a cut. */
+  fail(error: unknown): void {
+    const response = this.raw;
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    const { statusCode, headers, body } = errorAnswer(error, this.context.log);
+    const text = JSON.stringify(body);
+    response.writeHead(statusCode, {
+      ...this.cors,
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      [ERROR_CODE_HEADER]: body.code,
+      ...(this.context.lifecycle.closing && { connection: 'close' }),
+    });
+    response.end(text);
   }
-  const { statusCode, headers, body } = errorAnswer(error, context.log);
-  const text = JSON.stringify(body);
-  response.writeHead(statusCode, {
-    ...cors,
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    [ERROR_CODE_HEADER]: body.code,
-    ...(context.lifecycle.closing && { connection: 'close' }),
-  });
-  response.end(text);
 }
