@@ -218,7 +218,12 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
       });
       simulator.route('POST', '/busy', () => ({ status: 503, headers: { 'retry-after': '0' }, body: { error: 'busy' } }));
       simulator.route('GET', '/patient', () => ({ status: 503, headers: { 'retry-after': '120' }, body: { error: 'come back later' } }));
+      simulator.route('GET', '/busy-a-second', () => {
+        busyCalled();
+        return { status: 429, headers: { 'retry-after': '1' }, body: { error: 'rate_limited' } };
+      });
     });
+    let busyCalled: () => void = () => {};
 
     it('passes a 429 through when the caller did not ask for retries', async () => {
       calls = 0;
@@ -247,6 +252,20 @@ describe.each(testDatabases)('proxy API safety on %s', (database) => {
       const response = await proxy(server, sub, 'custom.sim/busy', { method: 'POST', headers: { 'x-switchboard-retry': '3' }, json: {} });
       expect(response.status).toBe(503);
       expect(simulator.requestsTo('/busy').filter((r) => r.method === 'POST').length).toBe(before + 1);
+    });
+
+    it('sends no retry once the caller has hung up during the wait', async () => {
+      const caller = new AbortController();
+      const reached = new Promise<void>((resolve) => (busyCalled = resolve));
+      const call = proxy(server, sub, 'custom.sim/busy-a-second', { headers: { 'x-switchboard-retry': '3' }, signal: caller.signal }).catch((error: unknown) => error);
+      await reached;
+      // Switchboard has the 429 by now and waits the second the provider asked for; the caller gives up meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caller.abort();
+      expect(await call).toBeInstanceOf(Error);
+      // Well past the provider's Retry-After: a retry would have been sent by now.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(simulator.requestsTo('/busy-a-second')).toHaveLength(1);
     });
 
     it('does not wait longer than the configured total', async () => {

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Writable, type Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
@@ -68,7 +68,7 @@ export function forward(context: AppContext, refresher: TokenRefresher, answer: 
 function streamed(context: AppContext, refresher: TokenRefresher, answer: ProxyAnswer, account: Account, caller: CallerRequest, abort: CallerGone): Promise<unknown> {
   const { integration, credential } = account;
   const renewable = refresher.mayRenewAfterRejection(integration, credential);
-  const target = upstreamRequest(context, integration, credential, caller, abort);
+  const target = upstreamRequest(context, integration, credential, caller, abort.asSignal());
   const pool = context.upstreams.pool(target.origin, !guarded(integration, caller.allowPrivate));
   let rejected = false;
   const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData) => {
@@ -105,7 +105,7 @@ async function buffered(context: AppContext, refresher: TokenRefresher, answer: 
   const { integration } = account;
   let credential = account.credential;
   const send = async (usable: UsableCredential) => {
-    const target = upstreamRequest(context, integration, usable, caller, abort);
+    const target = upstreamRequest(context, integration, usable, caller, abort.asSignal());
     const pool = context.upstreams.pool(target.origin, !guarded(integration, caller.allowPrivate));
     try {
       return await pool.request(target.options);
@@ -166,22 +166,49 @@ const discard = () =>
 
 /**
  * Says 'abort' when the caller hangs up before its answer is complete, so undici stops the provider's request.
- * undici takes an EventEmitter as its signal, which costs far less per request than an AbortController; a real
+ * undici takes as its signal anything with `on`; it adds one listener per request with `once` and takes it off
+ * with `removeListener` when the request ends (undici's lib/api/abort-signal.js). This holds those listeners and
+ * nothing more: an AbortController, or an EventEmitter with its once-wrappers, costs more per call. A real
  * AbortSignal is made only for the waits between retries.
  */
-class CallerGone extends EventEmitter {
+class CallerGone {
   aborted = false;
+  /** One per provider request in flight (and per retry wait): a call sends them one after another. */
+  private listeners: (() => void)[] = [];
+
+  on(_event: 'abort', listener: () => void): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  /** Each listener is called once anyway: abort() happens once. */
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    const at = this.listeners.indexOf(listener);
+    if (at !== -1) this.listeners.splice(at, 1);
+    return this;
+  }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.emit('abort');
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  /** What undici's types call its signal: it uses only the three methods above. */
+  asSignal(): EventEmitter {
+    return this as unknown as EventEmitter;
   }
 
   signal(): AbortSignal {
     const controller = new AbortController();
     if (this.aborted) controller.abort();
-    else this.once('abort', () => controller.abort());
+    else this.on('abort', () => controller.abort());
     return controller.signal;
   }
 }
