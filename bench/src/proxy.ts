@@ -5,12 +5,14 @@
  *               (bench/src/bare-proxy.ts); (b-request) the same with request() + pipeline(); (b-fastify) the
  *               stream() proxy as one bare Fastify route: what Fastify costs before Switchboard does anything;
  *   (c) switchboard: `switchboard serve` with user-token check, credential lookup, decryption and injection.
- * Optional (c-info): a second Switchboard with LOG_LEVEL=info, to price the per-request log line.
+ * Optional (c-info): a second Switchboard with LOG_LEVEL=info, to price the per-request log line; (c-compare):
+ * another built checkout of Switchboard (--compare DIR), in the same rounds, so a change is measured against the
+ * code before it under the same noise.
  * Each party is its own process. Rounds alternate the targets (a, b, b-request, c, a, …) and the report takes
  * medians, so machine noise hits all alike. It prints ratios and CPU per request; it asserts nothing about time.
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LoadResult, LoadSpec } from './load-generator.js';
@@ -41,7 +43,10 @@ const HELP = `npm run bench:proxy -- [options]
                       /sdk/integrations, /sdk/metadata and /sdk/me (serial p50, before and after, asking for
                       compression as Chromium does), and the proxy
                       addressed by type, by integration id and by custom-integration id
-  --node-args=FLAGS   Node flags for (c) and (c-info), space-separated, e.g. --node-args="--max-semi-space-size=64" or
+  --compare DIR       also run (c-compare): the Switchboard built in DIR (a checkout of another commit, after
+                      \`npm ci && npm run build\` there), in the same rounds and with the same settings as (c), and
+                      print c/c-compare per round: what a change saves, measured under the same noise
+  --node-args=FLAGS   Node flags for (c), (c-info) and (c-compare), space-separated, e.g. --node-args="--max-semi-space-size=64" or
                       "--trace-gc" (its output goes to the process log kept with --keep)
   --profile           run (c) and (b) under node --cpu-prof; print where (c)'s time went and what (c) spends
                       per request beyond (b), by function and module (slows both a little)
@@ -50,7 +55,7 @@ const HELP = `npm run bench:proxy -- [options]
   --keep              keep the temp folder with every process's log and the data dirs
 `;
 
-const TARGETS = ['a', 'b', 'b-request', 'b-fastify', 'c', 'c-info'] as const;
+const TARGETS = ['a', 'b', 'b-request', 'b-fastify', 'c', 'c-info', 'c-compare'] as const;
 type Target = (typeof TARGETS)[number];
 const LABELS: Record<Target, string> = {
   a: '(a) direct',
@@ -59,6 +64,7 @@ const LABELS: Record<Target, string> = {
   'b-fastify': '(b) bare proxy in one Fastify route',
   c: '(c) switchboard',
   'c-info': '(c) switchboard, LOG_LEVEL=info',
+  'c-compare': '(c) switchboard from --compare',
 };
 
 const API_KEY = 'k';
@@ -78,6 +84,7 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'sqlite' },
     integrations: { type: 'string', default: '0' },
     'node-args': { type: 'string', default: '' },
+    compare: { type: 'string' },
     ...REPORT_OPTIONS,
   },
 });
@@ -102,7 +109,10 @@ const options = {
   database: values.database as 'sqlite' | 'postgres',
   integrations: Math.round(positive('integrations', values.integrations, true)),
   nodeArgs: values['node-args'].split(' ').filter((flag) => flag !== ''),
+  compare: values.compare === undefined ? undefined : resolve(values.compare),
 };
+if (options.compare !== undefined && !options.targets.includes('c-compare')) options.targets.push('c-compare');
+if (options.targets.includes('c-compare') && options.compare === undefined) usageError('the target c-compare needs --compare DIR', HELP);
 if (options.database !== 'sqlite' && options.database !== 'postgres') {
   process.stderr.write(`--database must be sqlite or postgres\n${HELP}`);
   process.exit(1);
@@ -162,13 +172,16 @@ async function main(run: BenchRun): Promise<void> {
   for (const [target, bare] of bares) specs.set(target, { ...base, origin: `http://127.0.0.1:${bare.port}`, path: UPSTREAM_PATH, headers: { 'x-api-key': API_KEY } });
 
   const servers = new Map<Target, SwitchboardProcess>();
-  for (const target of ['c', 'c-info'] as const) {
+  for (const target of ['c', 'c-info', 'c-compare'] as const) {
     if (!options.targets.includes(target)) continue;
     const profiled = target === 'c' && options.profile;
+    // The other checkout gets a database of its own: its migrations may differ.
+    const env = target === 'c-compare' ? (await databaseEnv(run)).env : database.env;
     const server = await startSwitchboard(run, `switchboard-${target}`, {
       dataDir: join(run.dir, `data-${target}`),
-      env: { ...database.env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
+      env: { ...env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
       nodeArgs: [...options.nodeArgs, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'c')}`] : [])],
+      ...(target === 'c-compare' && { checkout: options.compare }),
     });
     servers.set(target, server);
     specs.set(target, { ...base, origin: server.url, ...(await connectBenchAccount(server, upstreamOrigin)) });
@@ -498,6 +511,7 @@ function summarise(results: RoundResult[], openResults: RoundResult[] = [], offe
   compare('c', 'b-fastify');
   compare('c', 'a');
   compare('c-info', 'c');
+  compare('c', 'c-compare');
 
   // Open loop: what (c) adds to (b)'s latency at the same offered load.
   const openOf = (target: Target) => openResults.filter((result) => result.target === target);

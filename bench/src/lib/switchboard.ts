@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { repoRoot, type BenchRun, type Child } from './processes.js';
 
-export const cliBin = join(repoRoot, 'packages/cli/bin/switchboard.js');
-
 export interface DevProject {
   projectId: string;
   secretKey: string;
@@ -32,6 +30,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node flags before the CLI, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Another built checkout of Switchboard to run instead of this one (bench:proxy --compare). */
+  checkout?: string;
 }
 
 /** The env every bench server gets: the proxy rate limits are off (0), so they never answer 429 under load. */
@@ -54,10 +54,11 @@ export async function freePort(): Promise<number> {
 
 /** Starts `node packages/cli/bin/switchboard.js serve` on a free loopback port and waits for GET /health. */
 export async function startSwitchboard(run: BenchRun, name: string, options: StartOptions): Promise<SwitchboardProcess> {
-  if (!existsSync(join(repoRoot, 'packages/cli/dist/bin.js'))) throw new Error('The CLI is not built: run `npm run build` first');
+  const root = options.checkout ?? repoRoot;
+  if (!existsSync(join(root, 'packages/cli/dist/bin.js'))) throw new Error(`The CLI in ${root} is not built: run \`npm run build\` there first`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = run.spawnNode(name, [...(options.nodeArgs ?? []), cliBin, 'serve'], {
+  const child = run.spawnNode(name, [...(options.nodeArgs ?? []), join(root, 'packages/cli/bin/switchboard.js'), 'serve'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     SWITCHBOARD_PUBLIC_URL: url,
