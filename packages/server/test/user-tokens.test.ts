@@ -127,6 +127,16 @@ describe.each(testDatabases)('user tokens on %s', (database) => {
       const forged = `${header}.${b64(claims({ sub: 'someone-else' }))}.${signature}`;
       await expect401(await meWith(server, bearer(forged)));
     });
+
+    it('refuses a tampered payload with the signature of a token verified a moment ago, and still takes that token', async () => {
+      const honest = await server.userToken('verified-first');
+      expect((await meWith(server, bearer(honest))).status).toBe(200);
+      const [header, , signature] = honest.split('.');
+      // Same signature, so the same ending as the token that is now in memory.
+      const forged = `${header}.${b64(claims({ sub: 'someone-else' }))}.${signature}`;
+      await expect401(await meWith(server, bearer(forged)));
+      expect((await meWith(server, bearer(honest))).status).toBe(200);
+    });
   });
 
   describe('checks claims', () => {
@@ -185,6 +195,20 @@ describe.each(testDatabases)('user tokens on %s', (database) => {
       ['no Authorization header', undefined],
     ])('%s', async (_name, authorization) => {
       await expect401(await meWith(server, authorization));
+    });
+
+    it('takes a lowercase scheme and more than one space, the first time and from memory', async () => {
+      const token = await server.userToken('spelled-differently');
+      for (const authorization of [`bearer ${token}`, `Bearer   ${token}`, `BEARER ${token}`, `Bearer ${token}`, `bearer ${token}`]) {
+        expect((await meWith(server, authorization)).status).toBe(200);
+      }
+    });
+
+    it('refuses a token followed by more text, also once the token itself was verified', async () => {
+      const token = await server.userToken('with-a-tail');
+      expect((await meWith(server, bearer(token))).status).toBe(200);
+      await expect401(await meWith(server, `Bearer ${token} extra`), 'USER_TOKEN_MISSING');
+      await expect401(await meWith(server, `Bearer extra ${token}`), 'USER_TOKEN_MISSING');
     });
 
     it('refuses a bad token before validating the body of an SDK call', async () => {

@@ -5,7 +5,7 @@ import { cachedProject, projectOfRequest, type ProjectLookup } from '../projects
 import type { Project, SigningKey } from '../projects/project-store.js';
 import { cachedConnectedUser, connectedUserOf, type ConnectedUser } from './connected-users.js';
 import { parsePermissions, type TokenPermissions } from './permissions.js';
-import { bearerToken, knownUserToken, verifyUserToken } from './user-token.js';
+import { bearerToken, knownUserToken, tokenToLookUp, verifyUserToken } from './user-token.js';
 
 /** Who an SDK request is for, once its user token verified. */
 export interface SdkPrincipal {
@@ -66,7 +66,7 @@ function sdkAuth(context: AppContext) {
  */
 export function principalFromMemory(context: AppContext, lookup: ProjectLookup, authorization: string | undefined): SdkPrincipal | undefined {
   const projectId = lookup.project.id;
-  const verified = knownUserToken(bearerToken(authorization), projectId, lookup.signingKeys);
+  const verified = knownUserToken(tokenToLookUp(authorization), projectId, lookup.signingKeys);
   if (!verified) return undefined;
   const user = cachedConnectedUser(context, projectId, verified.sub);
   if (!user) return undefined;

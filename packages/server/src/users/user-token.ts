@@ -43,25 +43,38 @@ function audienceNamesProject(aud: string | string[], projectId: string): boolea
 }
 
 /**
+ * The token of an `Authorization` header, for looking it up among verified tokens only: the usual spelling
+ * (`Bearer <token>`) is taken without a regex. Whatever else bearerToken() would refuse was never verified, so
+ * it is never found, and the caller's slow way then answers it with bearerToken()'s error.
+ */
+export function tokenToLookUp(header: string | undefined): string {
+  return header?.startsWith('Bearer ') ? header.slice(7) : bearerToken(header);
+}
+
+/**
  * Tokens verified lately, so an SDK session's many calls pay for RSA once. A hit still needs the token to have been
  * verified for this very project, the verifying key to be one of the project's keys now (a removed key ends its
- * tokens at once) and the token to be unexpired. It is keyed by the whole token, which nobody can forge, and not
- * by project and token: building that key would copy and hash the token once more on every call.
+ * tokens at once) and the token to be unexpired. Keyed by the token's last characters (the end of its signature)
+ * and checked against the whole token: hashing the whole token (about 700 characters) cost more than the rest of
+ * the lookup. A token that shares its ending with another is simply not found, and verified the slow way.
  */
-const verified = new LRUCache<string, { projectId: string; result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
+const verified = new LRUCache<string, { token: string; projectId: string; result: VerifiedUserToken; publicKeyPem: string; expiresAtMs: number }>({ max: 20_000 });
+const KEY_CHARS = 32;
+const keyOf = (token: string) => token.slice(-KEY_CHARS);
 
 export async function verifyUserToken(token: string, projectId: string, keys: readonly SigningKey[]): Promise<VerifiedUserToken> {
   const known = knownUserToken(token, projectId, keys);
   if (known) return known;
   const { result, publicKeyPem } = await verifyWithKeys(token, projectId, keys);
-  verified.set(token, { projectId, result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
+  verified.set(keyOf(token), { token, projectId, result, publicKeyPem, expiresAtMs: (result.claims.exp ?? 0) * 1000 });
   return result;
 }
 
 /** The token's verification from memory, when it was verified lately for this project and still holds; else undefined. */
 export function knownUserToken(token: string, projectId: string, keys: readonly SigningKey[]): VerifiedUserToken | undefined {
-  const known = verified.get(token);
-  if (known?.projectId === projectId && known.expiresAtMs > Date.now() && keys.some((key) => key.publicKeyPem === known.publicKeyPem)) return known.result;
+  const known = verified.get(keyOf(token));
+  if (known?.token !== token || known.projectId !== projectId || known.expiresAtMs <= Date.now()) return undefined;
+  for (const key of keys) if (key.publicKeyPem === known.publicKeyPem) return known.result;
   return undefined;
 }
 
