@@ -37,13 +37,13 @@ const SDK_PROXY = '/sdk/proxy/';
 
 /**
  * The Proxy API's warm lane, in front of Fastify: a call whose project, verified user token, connected user,
- * integration and account are all in memory, with no body or a small one, no refresh due and no retry asked for,
- * goes to the provider straight from the HTTP server's request event, through the same lookups and the same forwarding as the
- * Proxy API route (proxy-routes.ts, forward-call.ts). It skips Fastify's routing, hooks and request objects, which
- * cost more per call than everything else Switchboard does for it (docs/performance.md); at LOG_LEVEL=info it
- * writes the same request line as app.ts does, marked `served: "warm lane"`. Anything it is not sure
- * of (a cold cache, a bad token, a refused path, a rate limit reached) it leaves, untouched, to that route, which
- * answers it, errors included; an error after the provider was called is answered here, in the same shape.
+ * integration and account are all in memory, with no body or a small one, no refresh due and no retry asked for, goes
+ * to the provider straight from the HTTP server's request event, through the same lookups and the same forwarding as
+ * the Proxy API route (proxy-routes.ts, forward-call.ts). It skips Fastify's routing, hooks and request objects, which
+ * cost more per call than everything else Switchboard does for it (docs/performance.md); at LOG_LEVEL=info it writes
+ * the same request line as app.ts does, marked `served: "warm lane"`. Anything it is not sure of (a cold cache, a bad
+ * token, a refused path, a rate limit reached) it leaves, untouched, to that route, which answers it, errors included;
+ * an error after the provider was called is answered here, in the same shape.
  */
 export function warmProxyLane(context: AppContext, services: ProxyServices, options: { logRequests: boolean }): Lane {
   return (request, response) => {
