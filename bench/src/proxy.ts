@@ -9,7 +9,8 @@
  * another built checkout of Switchboard (--compare DIR), in the same rounds, so a change is measured against the
  * code before it under the same noise.
  * Each party is its own process. Rounds alternate the targets, each round starting one further along (a, b, c;
- * b, c, a; …) so that none always runs first or last, and the report takes medians, so machine noise hits all alike. It prints ratios and CPU per request; it asserts nothing about time.
+ * b, c, a; …) so that none always runs first or last, and the report takes medians, so machine noise hits all
+ * alike. It prints ratios and CPU per request; it asserts nothing about time.
  */
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,8 +47,9 @@ const HELP = `npm run bench:proxy -- [options]
   --compare DIR       also run (c-compare): the Switchboard built in DIR (a checkout of another commit, after
                       \`npm ci && npm run build\` there), in the same rounds and with the same settings as (c), and
                       print c/c-compare per round: what a change saves, measured under the same noise
-  --node-args=FLAGS   Node flags for (c), (c-info) and (c-compare), space-separated, e.g. --node-args="--max-semi-space-size=64" or
-                      "--trace-gc" (its output goes to the process log kept with --keep)
+  --node-args=FLAGS   Node flags for (c), (c-info) and (c-compare), space-separated, e.g.
+                      --node-args="--max-semi-space-size=64" or "--trace-gc" (its output goes to the process log
+                      kept with --keep)
   --profile           run (c) and (b) under node --cpu-prof; print where (c)'s time went and what (c) spends
                       per request beyond (b), by function and module (slows both a little)
   --markdown          also print the tables as Markdown
