@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Insertable } from 'kysely';
+import type { Insertable, KyselyPlugin } from 'kysely';
 import pino from 'pino';
 import { logCapture } from '../../test/support/log-capture.js';
 import { describe, it, vi, type TestContext } from 'vitest';
@@ -117,6 +117,41 @@ describe.concurrent('embedded job queue', () => {
     const second = await queue.send('refresh', { n: 2 });
     await vi.waitFor(async () => expect((await job(second!))?.state).toBe('completed'), eventually);
     expect(handled).toEqual([1, 2]);
+  });
+
+  it('polls an idle queue with one read and no write, however many queues it serves, and still claims what is due', async ({ expect, onTestFinished }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-jobs-'));
+    const storage = await openStorage({ dataDir });
+    // Counts the statements the queue sends, by kind (SelectQueryNode, UpdateQueryNode, ...).
+    const sent = new Map<string, number>();
+    const counting: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        sent.set(node.kind, (sent.get(node.kind) ?? 0) + 1);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const queue = openJobQueue({ storage: { ...storage, db: storage.db.withPlugin(counting) }, log: pino({ level: 'silent' }), pollIntervalMs: 20 });
+    onTestFinished(async () => {
+      await queue.stop();
+      await storage.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const handled: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) await queue.work(name, async () => void handled.push(name));
+    await queue.start();
+    await sleep(300);
+    // A poll every 20 ms: a dozen rounds at least, none of which wrote.
+    expect(sent.get('SelectQueryNode') ?? 0).toBeGreaterThanOrEqual(5);
+    expect(sent.get('UpdateQueryNode') ?? 0).toBe(0);
+    // A job another process put in: the next poll finds it and claims it in its queue alone.
+    await storage.db
+      .insertInto('jobs')
+      .values({ id: randomUUID(), queue: 'd', data: '{}', state: 'created', run_after: isoNow(), attempts: 0, retry_limit: 3, retry_delay_seconds: 1, created_at: isoNow() })
+      .execute();
+    await vi.waitFor(() => expect(handled).toEqual(['d']), eventually);
+    // Its claim and its completion.
+    await vi.waitFor(() => expect(sent.get('UpdateQueryNode')).toBe(2), eventually);
   });
 
   it('stops taking jobs at stop()', async ({ expect, onTestFinished }) => {

@@ -168,13 +168,35 @@ export class EmbeddedQueue implements JobQueue {
     try {
       await this.#renewLocks();
       await this.#prune();
+      const due = await this.#dueQueues();
       for (const [queue, handler] of this.#handlers) {
         if (!this.#started) return;
-        await this.#claimAndRun(queue, handler);
+        if (due.has(queue)) await this.#claimAndRun(queue, handler);
       }
     } catch (error) {
       this.#settings.log.error({ error: failureMessage(error) }, 'job queue poll failed');
     }
+  }
+
+  /**
+   * The queues with a job to claim now, in one read. The claim is a write per queue, and on SQLite every statement
+   * runs on the event loop: claiming in each of the server's queues every second held it for 2 to 6 ms, which every
+   * request arriving meanwhile waited out (docs/performance.md). The claim itself still decides who takes a job.
+   */
+  async #dueQueues(): Promise<Set<string>> {
+    const queues = [...this.#handlers.keys()];
+    if (queues.length === 0) return new Set();
+    const now = isoNow();
+    // Two index seeks (jobs_due: queue, state, run_after) rather than one OR the planner could only scan for.
+    const rows = await this.#db
+      .selectFrom('jobs')
+      .select('queue')
+      .where('queue', 'in', queues)
+      .where('state', '=', 'created')
+      .where('run_after', '<=', now)
+      .union(this.#db.selectFrom('jobs').select('queue').where('queue', 'in', queues).where('state', '=', 'active').where('locked_until', '<', now))
+      .execute();
+    return new Set(rows.map((row) => row.queue));
   }
 
   async #claimAndRun(queue: string, handler: JobHandler<object>): Promise<void> {
