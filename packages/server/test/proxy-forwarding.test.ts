@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialFingerprint } from '../src/sandbox/echo.js';
 import { apiKeyCustomIntegration, defineCustomIntegration, sandboxOAuthCustomIntegration } from './support/management.js';
+import { startLoopbackProvider, type LoopbackProvider } from './support/loopback-provider.js';
 import { startProviderSimulator, type ProviderSimulator } from './support/provider-simulator.js';
 import { connectApiKey, proxy, rawRequest, storedSecrets } from './support/proxy.js';
 import { APP_ORIGIN, connectSandbox, json, newUser, postedResult } from './support/sdk-flows.js';
@@ -226,17 +225,16 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
   describe('a 50 MB body', () => {
     const CHUNK = Buffer.alloc(256 * 1024, 7);
     const CHUNKS = 200; // 50 MiB
-    let upstream: Server;
+    let provider: LoopbackProvider;
     let sentChunks = 0;
     let sentWhenUpstreamPaused = -1;
     let sentAfterPause = -1;
     let received: { bytes: number; sha256: string } | undefined;
-    let streamUser: string;
 
     beforeAll(async () => {
       // An API that reads the first bytes, then stops reading for a while: a streaming proxy passes the pause
       // back to the client (backpressure); one that buffers would keep reading the whole body meanwhile.
-      upstream = createServer((req, res) => {
+      provider = await startLoopbackProvider(server, 'uploads', (req, res) => {
         const hash = createHash('sha256');
         let bytes = 0;
         let paused = false;
@@ -257,15 +255,8 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
         });
       });
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      await defineCustomIntegration(server, apiKeyCustomIntegration('uploads', `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { testEndpointUrl: '/ping' }));
-      streamUser = newUser('uploads');
-      await connectApiKey(server, streamUser, 'custom.uploads', 'k');
     });
-    afterAll(async () => {
-      upstream?.closeAllConnections();
-      await new Promise((resolve) => upstream?.close(resolve));
-    });
+    afterAll(async () => provider?.close());
 
     it('streams through with backpressure instead of being held in memory', async () => {
       const expected = createHash('sha256');
@@ -275,7 +266,7 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
           for (sentChunks = 0; sentChunks < CHUNKS; sentChunks += 1) yield CHUNK;
         })(),
       );
-      const response = await proxy(server, streamUser, 'custom.uploads/files', {
+      const response = await proxy(server, provider.user, 'custom.uploads/files', {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(CHUNK.length * CHUNKS) },
         body: Readable.toWeb(body) as ReadableStream,
@@ -291,37 +282,78 @@ describe.each(testDatabases)('proxy API forwarding on %s', (database) => {
   });
 
   describe('a caller that hangs up before the provider answers', () => {
-    let upstream: Server;
-    let hungUpUser: string;
+    let provider: LoopbackProvider;
     /** Each request the provider got and never answered, and whether it saw the request closed. */
     const pending: { closed: Promise<void> }[] = [];
     let onRequest: () => void = () => {};
 
     beforeAll(async () => {
-      upstream = createServer((req, res) => {
-        if (req.url === '/ping') return void res.writeHead(200).end('{}');
+      provider = await startLoopbackProvider(server, 'silent', (_req, res) => {
         // Never answered: the only way this request ends is Switchboard giving up on it.
         pending.push({ closed: new Promise<void>((resolve) => res.once('close', () => resolve())) });
         onRequest();
       });
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      await defineCustomIntegration(server, apiKeyCustomIntegration('silent', `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { testEndpointUrl: '/ping' }));
-      hungUpUser = newUser('hung-up');
-      await connectApiKey(server, hungUpUser, 'custom.silent', 'k');
     });
-    afterAll(async () => {
-      upstream?.closeAllConnections();
-      await new Promise((resolve) => upstream?.close(resolve));
-    });
+    afterAll(async () => provider?.close());
 
     it("stops the provider's request too", async () => {
       const caller = new AbortController();
       const reached = new Promise<void>((resolve) => (onRequest = resolve));
-      const call = proxy(server, hungUpUser, 'custom.silent/slow', { signal: caller.signal }).catch((error: unknown) => error);
+      const call = proxy(server, provider.user, 'custom.silent/slow', { signal: caller.signal }).catch((error: unknown) => error);
       await reached;
       caller.abort();
       expect(await call).toBeInstanceOf(Error);
       await pending[0]!.closed;
+    });
+  });
+
+  describe('a long answer streamed to the caller', () => {
+    const CHUNK = Buffer.alloc(64 * 1024, 'a');
+    const CHUNKS = 512; // 32 MB: far more than the sockets between the provider and the caller hold
+    let provider: LoopbackProvider;
+    /** How many chunks the provider has written, and a promise for its answer's end or close. */
+    let written = 0;
+    let providerDone: Promise<'finished' | 'closed'> = Promise.resolve('finished');
+
+    beforeAll(async () => {
+      provider = await startLoopbackProvider(server, 'downloads', (_req, res) => {
+        written = 0;
+        providerDone = new Promise((resolve) => {
+          res.once('finish', () => resolve('finished'));
+          res.once('close', () => resolve(res.writableFinished ? 'finished' : 'closed'));
+        });
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const more = () => {
+          while (written < CHUNKS && !res.destroyed) {
+            written += 1;
+            if (!res.write(CHUNK)) return void res.once('drain', more);
+          }
+          if (written === CHUNKS) res.end();
+        };
+        more();
+      });
+    });
+    afterAll(async () => provider?.close());
+
+    it('holds the provider while the caller does not read, and delivers every byte once it does', async () => {
+      const response = await proxy(server, provider.user, 'custom.downloads/file');
+      expect(response.status).toBe(200);
+      // The caller reads nothing for a while: the provider must be held at what the sockets and buffers hold.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(written).toBeLessThan(CHUNKS / 2);
+      const bytes = (await response.arrayBuffer()).byteLength;
+      expect(bytes).toBe(CHUNK.length * CHUNKS);
+      expect(await providerDone).toBe('finished');
+    });
+
+    it("stops the provider's answer when the caller hangs up halfway", async () => {
+      const caller = new AbortController();
+      const response = await proxy(server, provider.user, 'custom.downloads/file', { signal: caller.signal });
+      const reader = response.body!.getReader();
+      await reader.read();
+      caller.abort();
+      expect(await providerDone).toBe('closed');
+      expect(written).toBeLessThan(CHUNKS);
     });
   });
 

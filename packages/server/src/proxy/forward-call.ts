@@ -11,6 +11,7 @@ import { toApiError } from '../providers/provider-errors.js';
 import { guarded } from '../providers/provider-fetch.js';
 import { ProviderError } from '../providers/index.js';
 import { upstreamFailure } from '../providers/upstream-pools.js';
+import { dispatchStream, type AnswerSink } from './dispatch-stream.js';
 import { clientResponseHeaders } from './forward-headers.js';
 import { retryAfterMs } from './retry-after.js';
 import { RETRY_HEADER } from './proxy-schema.js';
@@ -62,16 +63,16 @@ export function forward(context: AppContext, refresher: TokenRefresher, answer: 
 }
 
 /**
- * The common case: the provider's answer goes straight into the socket (undici's stream(): no Readable in between).
+ * The common case: the provider's answer goes straight into the socket (dispatch-stream.ts: no Readable in between).
  * A 401 that a refresh may cure is set aside, and the refreshed call goes the buffered way.
  */
 function streamed(context: AppContext, refresher: TokenRefresher, answer: ProxyAnswer, account: Account, caller: CallerRequest, abort: CallerGone): Promise<unknown> {
   const { integration, credential } = account;
   const renewable = refresher.mayRenewAfterRejection(integration, credential);
-  const target = upstreamRequest(context, integration, credential, caller, abort.asSignal());
+  const target = upstreamRequest(context, integration, credential, caller);
   const pool = context.upstreams.pool(target.origin, !guarded(integration, caller.allowPrivate));
   let rejected = false;
-  const into = ({ statusCode, headers }: Dispatcher.StreamFactoryData) => {
+  const into: AnswerSink = ({ statusCode, headers }) => {
     if (statusCode === 401 && renewable) {
       rejected = true;
       return discard();
@@ -85,7 +86,7 @@ function streamed(context: AppContext, refresher: TokenRefresher, answer: ProxyA
     const renewed = await refresher.afterRejection(integration, credential, caller.allowPrivate).catch(refreshFailure);
     return buffered(context, refresher, answer, { integration, credential: renewed ?? credential }, caller, abort);
   };
-  return pool.stream(target.options, into).then(
+  return dispatchStream(pool, target.options, into, abort).then(
     // Not an async callback: a call that went through (nearly all) makes no promise of its own here.
     () => (rejected ? renewAndResend() : undefined),
     (error: unknown) => {

@@ -39,14 +39,15 @@ export interface UpstreamTarget {
 
 /**
  * The request to send the provider: the caller's, under the integration's API base URL, with the credential added;
- * `signal` says when the caller is gone (undici then stops the provider's request).
+ * `signal`, when given, says when the caller is gone (undici then stops the provider's request); the streamed
+ * path gives none and stops the request itself (dispatch-stream.ts).
  */
 export function upstreamRequest(
   context: AppContext,
   integration: ProjectIntegration,
   credential: UsableCredential,
   caller: CallerRequest,
-  signal: Dispatcher.RequestOptions['signal'],
+  signal?: Dispatcher.RequestOptions['signal'],
 ): UpstreamTarget {
   const api = preparedApiRequest(context, integration, credential);
   // The caller's path and query were checked when the request arrived.
