@@ -15,12 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { usageError } from './lib/args.js';
+import { API_KEY, defineBenchIntegration } from './lib/bench-account.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench } from './lib/processes.js';
 import { seedAccounts } from './lib/seed-accounts.js';
 import { int, markdownTable, table } from './lib/stats.js';
-import { BENCH_ICON, call, createCustomIntegration, readDevProject, sdkUrl, startSwitchboard, userToken } from './lib/switchboard.js';
+import { call, readDevProject, sdkUrl, startSwitchboard, userToken } from './lib/switchboard.js';
 
 const HELP = `npm run bench:memory -- [options]
   --users N         connected users created (default 100000)
@@ -74,8 +75,6 @@ const options = {
 if (options.setup !== 'direct' && options.setup !== 'api') usageError('--setup must be direct or api', HELP);
 if (options.database !== 'sqlite' && options.database !== 'postgres') usageError('--database must be sqlite or postgres', HELP);
 
-const API_KEY = 'k';
-
 /** Resident memory of a process, MiB. */
 function rssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -117,16 +116,7 @@ async function main(run: BenchRun): Promise<void> {
   });
   const pid = server.child.process.pid;
   const project = readDevProject(server.dataDir);
-  await createCustomIntegration(server, project, {
-    slug: 'bench',
-    name: 'Bench API',
-    iconSvg: BENCH_ICON,
-    accentColor: '#334155',
-    auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
-    apiBaseUrl: `http://127.0.0.1:${upstream.port}`,
-    apiAuthorization: 'X-Api-Key: {{apiKey}}',
-    testEndpointUrl: '/ping',
-  });
+  await defineBenchIntegration(server, project, `http://127.0.0.1:${upstream.port}`);
 
   const pool = new Pool(server.url, { connections: options.concurrency, pipelining: 1 });
   const rows: string[][] = [];

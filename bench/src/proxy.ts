@@ -22,9 +22,11 @@ import { formatProfileDifference, formatProfileSummary, summariseCpuProfile, top
 import { describeMachine, machineLine } from './lib/machine.js';
 import { createScratchSchema } from './lib/postgres-schema.js';
 import { processCpuMs } from './lib/process-cpu.js';
-import { BenchRun, repoRoot, runBench, type Child, type ChildMessage } from './lib/processes.js';
+import { API_KEY, connectBenchAccount, UPSTREAM_PATH } from './lib/bench-account.js';
+import { runLoad } from './lib/load.js';
+import { BenchRun, repoRoot, runBench, type Child } from './lib/processes.js';
 import { int, markdownTable, median, ms, ratio, signedMs, table } from './lib/stats.js';
-import { call, createCustomIntegration, readDevProject, sdkUrl, startSwitchboard, userToken, BENCH_ICON, type SwitchboardProcess } from './lib/switchboard.js';
+import { call, createCustomIntegration, readDevProject, sdkUrl, startSwitchboard, userToken, type SwitchboardProcess } from './lib/switchboard.js';
 
 const HELP = `npm run bench:proxy -- [options]
   --rounds N          rounds of (a, b, b-request, c) (default 5)
@@ -68,9 +70,6 @@ const LABELS: Record<Target, string> = {
   'c-info': '(c) switchboard, LOG_LEVEL=info',
   'c-compare': '(c) switchboard from --compare',
 };
-
-const API_KEY = 'k';
-const UPSTREAM_PATH = '/bench/items?page=1';
 
 const { values } = parseArgs({
   options: {
@@ -286,24 +285,6 @@ async function main(run: BenchRun): Promise<void> {
   }
 }
 
-/** Creates the bench's custom API-key integration (upstream = our upstream) and connects the bench user's key. */
-async function connectBenchAccount(server: SwitchboardProcess, upstreamOrigin: string): Promise<Pick<LoadSpec, 'path' | 'headers'>> {
-  const project = readDevProject(server.dataDir);
-  await createCustomIntegration(server, project, {
-    slug: 'bench',
-    name: 'Bench API',
-    iconSvg: BENCH_ICON,
-    accentColor: '#334155',
-    auth: { type: 'api-key', fields: [{ id: 'apiKey', label: 'API key', type: 'password', required: true, secret: true }] },
-    apiBaseUrl: upstreamOrigin,
-    apiAuthorization: 'X-Api-Key: {{apiKey}}',
-    testEndpointUrl: '/ping',
-  });
-  const token = await userToken(project, 'bench-user');
-  await call('POST', `${sdkUrl(server, project)}/credentials`, { bearer: token, json: { integrationId: 'custom.bench', payload: { apiKey: API_KEY } } });
-  return { path: `/projects/${project.projectId}/sdk/proxy/custom.bench${UPSTREAM_PATH}`, headers: { authorization: `Bearer ${token}` } };
-}
-
 /** A custom integration's icon of a realistic size (about 2 KB of path data). */
 const CATALOG_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="${Array.from({ length: 160 }, (_, i) => `M${i % 24} ${(i * 7) % 24}h1`).join('')}"/></svg>`;
 
@@ -408,20 +389,6 @@ async function catalogPhase(run: BenchRun, server: SwitchboardProcess, loader: C
     routes: Object.fromEntries(routes.map((route, i) => [route, { before: routesBefore[i], after: routesAfter[i] }])),
     proxy: Object.fromEntries(Object.keys(proxyPaths).map((name, i) => [name, { before: proxyBefore[i], after: proxyAfter[i] }])),
   };
-}
-
-function runLoad(loader: Child, spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: ChildMessage) => {
-      if (message.type === 'result') resolve(message.result as LoadResult);
-      else if (message.type === 'error') reject(new Error(`load generator: ${message.message}`));
-      else return;
-      loader.process.off('message', onMessage);
-    };
-    loader.process.on('message', onMessage);
-    void loader.exited.then((how) => reject(new Error(`the load generator exited (${how})`)));
-    loader.process.send({ type: 'run', spec });
-  });
 }
 
 /** The targets in the order round `round` runs them: each round starts one further along. */

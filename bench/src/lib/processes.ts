@@ -61,11 +61,16 @@ export class BenchRun {
     this.#cleanups.push(cleanup);
   }
 
-  /** Forks a compiled bench script with an IPC channel and waits for its `ready` message; `nodeArgs` e.g. `--cpu-prof`. */
-  async fork(name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<{ child: Child; port: number }> {
+  /**
+   * Forks a compiled bench script with an IPC channel and waits for its `ready` message; `nodeArgs` e.g.
+   * `--cpu-prof`; `wrapper`, a command that runs Node under it (valgrind and its flags), with the IPC channel kept.
+   */
+  async fork(name: string, script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], wrapper: string[] = []): Promise<{ child: Child; port: number }> {
     const logFile = join(this.dir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const proc = fork(benchScript(script), args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env }, execArgv: [...process.execArgv, ...nodeArgs] });
+    const [execPath, ...wrapperArgs] = wrapper.length > 0 ? [...wrapper, process.execPath] : [process.execPath];
+    const execArgv = [...wrapperArgs, ...process.execArgv, ...nodeArgs];
+    const proc = fork(benchScript(script), args, { stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env }, execPath, execArgv });
     closeSync(fd);
     const child = this.#track(name, proc, logFile);
     const port = await new Promise<number>((resolve, reject) => {
@@ -81,13 +86,13 @@ export class BenchRun {
 
   /**
    * Starts a Node program (e.g. the Switchboard CLI) with its output to a log file, and an IPC channel it never
-   * uses except to notice, through the preloaded exit-with-parent.js, that the bench died.
+   * uses except to notice, through the preloaded exit-with-parent.js, that the bench died. `wrapper` as for fork().
    */
-  spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv): Child {
+  spawnNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, wrapper: string[] = []): Child {
     const logFile = join(this.dir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const args = ['--import', pathToFileURL(benchScript('lib/exit-with-parent')).href, ...nodeArgs];
-    const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env } });
+    const [command, ...args] = [...wrapper, process.execPath, '--import', pathToFileURL(benchScript('lib/exit-with-parent')).href, ...nodeArgs];
+    const proc = spawn(command!, args, { cwd: repoRoot, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, ...env } });
     closeSync(fd);
     return this.#track(name, proc, logFile);
   }

@@ -32,6 +32,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Another built checkout of Switchboard to run instead of this one (bench:proxy --compare). */
   checkout?: string;
+  /** A command to run Node under (valgrind and its flags: bench:instructions). */
+  wrapper?: string[];
 }
 
 /** The env every bench server gets: the proxy rate limits are off (0), so they never answer 429 under load. */
@@ -69,8 +71,9 @@ export async function startSwitchboard(run: BenchRun, name: string, options: Sta
     DATABASE_URL: '',
     ...BENCH_SERVER_ENV,
     ...options.env,
-  });
-  await waitForHealth(name, url, child);
+  }, options.wrapper);
+  // Under valgrind, start-up takes tens of times as long.
+  await waitForHealth(name, url, child, options.wrapper ? 600_000 : 60_000);
   return { name, child, url, dataDir: options.dataDir };
 }
 
