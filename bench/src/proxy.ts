@@ -25,7 +25,7 @@ import { processCpuMs } from './lib/process-cpu.js';
 import { API_KEY, connectBenchAccount, UPSTREAM_PATH } from './lib/bench-account.js';
 import { runLoad } from './lib/load.js';
 import { BenchRun, repoRoot, runBench, type Child } from './lib/processes.js';
-import { int, markdownTable, median, ms, ratio, signedMs, table } from './lib/stats.js';
+import { int, markdownTable, median, ms, percentile, ratio, signedMs, table } from './lib/stats.js';
 import { call, createCustomIntegration, readDevProject, sdkUrl, startSwitchboard, userToken, type SwitchboardProcess } from './lib/switchboard.js';
 
 const HELP = `npm run bench:proxy -- [options]
@@ -511,6 +511,24 @@ function summarise(results: RoundResult[], openResults: RoundResult[] = [], offe
     );
   }
 
+  // How much the machine itself moves: the bare proxy's figures from round to round, which no change to
+  // Switchboard affects. Read a goal's per-round figure against them: a 1.5 ms p99 goal means little on a machine
+  // whose bare proxy moves by tens of milliseconds from round to round.
+  const noise: string[] = [];
+  const spread = (values: number[]) => {
+    const sorted = [...values].sort((l, r) => l - r);
+    return { low: sorted[0]!, high: sorted[sorted.length - 1]!, q1: percentile(sorted, 0.25), q3: percentile(sorted, 0.75) };
+  };
+  const closedB = results.filter((result) => result.target === 'b');
+  if (closedB.length > 1) {
+    const { low, high, q1, q3 } = spread(closedB.map((result) => result.rps));
+    noise.push(`the machine: (b)'s closed-loop throughput ran from ${int(low)} to ${int(high)} req/s per round (middle half ${int(q1)} to ${int(q3)})`);
+  }
+  if (openOf('b').length > 1) {
+    const { low, high, q1, q3 } = spread(openOf('b').map((result) => result.p99));
+    noise.push(`the machine: (b)'s open-loop p99 ran from ${ms(low)} to ${ms(high)} ms per round (middle half ${ms(q1)} to ${ms(q3)})`);
+  }
+
   const comparisonHeader = ['comparison', 'of medians', 'median per round', 'goal'];
   const comparisonRows = comparisons.map((c) => [c.name, c.format(c.ofMedians), c.format(c.perRoundMedian), c.goal ? `${c.goal} ${c.met ? 'met' : 'MISSED'}` : '']);
 
@@ -529,11 +547,12 @@ function summarise(results: RoundResult[], openResults: RoundResult[] = [], offe
     '',
     ...(openRows.length > 0 ? ['medians over rounds (open loop):', table(openHeader, openRows), ''] : []),
     table(comparisonHeader, comparisonRows),
+    ...noise,
     '',
     'per round (ms):',
     table(roundHeader, roundRows),
   ].join('\n');
-  const markdown = [markdownTable(header, rows), '', ...(openRows.length > 0 ? [markdownTable(openHeader, openRows), ''] : []), markdownTable(comparisonHeader, comparisonRows), '', markdownTable(roundHeader, roundRows)].join('\n');
+  const markdown = [markdownTable(header, rows), '', ...(openRows.length > 0 ? [markdownTable(openHeader, openRows), ''] : []), markdownTable(comparisonHeader, comparisonRows), '', ...noise.map((line) => `- ${line}`), ...(noise.length > 0 ? [''] : []), markdownTable(roundHeader, roundRows)].join('\n');
   return {
     text,
     markdown,
