@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exitOnHelp, REPORT_OPTIONS, usageError, wholeNumber } from './lib/args.js';
 import { API_KEY, connectBenchAccount, UPSTREAM_PATH } from './lib/bench-account.js';
+import { benchDatabase, databaseEnv } from './lib/bench-database.js';
 import { CALLGRIND_ENV, callgrindWrapper, dumpCounts, readCounts, setCounting, valgrindVersion, type InstructionCounts } from './lib/callgrind.js';
 import { runLoad } from './lib/load.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench, type Child } from './lib/processes.js';
 import { int, markdownTable, ratio, table } from './lib/stats.js';
 import { startSwitchboard } from './lib/switchboard.js';
@@ -52,7 +52,7 @@ const options = {
   concurrency: wholeNumber('concurrency', values.concurrency, HELP),
   bodyBytes: wholeNumber('body-bytes', values['body-bytes'], HELP, 0),
   requestBytes: wholeNumber('request-bytes', values['request-bytes'], HELP, 0),
-  database: values.database,
+  database: values.database as 'sqlite' | 'postgres',
   compare: values.compare === undefined ? undefined : resolve(values.compare),
 };
 if (options.database !== 'sqlite' && options.database !== 'postgres') usageError('--database must be sqlite or postgres', HELP);
@@ -65,14 +65,6 @@ interface Counted {
   warmupCalls: number;
   calls: number;
   counts: InstructionCounts;
-}
-
-async function databaseEnv(run: BenchRun): Promise<Record<string, string>> {
-  if (options.database === 'sqlite') return {};
-  const base = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const scratch = await createScratchSchema(base, 'sb_bench');
-  run.onCleanup(() => scratch.drop());
-  return { DATABASE_URL: scratch.url };
 }
 
 async function main(run: BenchRun): Promise<void> {
@@ -102,7 +94,7 @@ async function main(run: BenchRun): Promise<void> {
     } else {
       const server = await startSwitchboard(run, `switchboard-${target}`, {
         dataDir: join(run.dir, `data-${target}`),
-        env: { ...CALLGRIND_ENV, ...(await databaseEnv(run)) },
+        env: { ...CALLGRIND_ENV, ...databaseEnv(await benchDatabase(run, options.database)) },
         wrapper,
         ...(target === 'c-compare' && { checkout: options.compare }),
       });
@@ -116,6 +108,7 @@ async function main(run: BenchRun): Promise<void> {
     await setCounting(pid, outFile, false);
     await dumpCounts(pid, outFile);
     await run.stop(child, 120_000);
+    if (counted.requests === 0) throw new Error(`${LABELS[target]}: no call completed in the ${options.durationMs / 1000} s counted; give a longer --duration`);
     if (counted.statuses['200'] !== counted.requests) throw new Error(`${LABELS[target]}: not every counted call answered 200: ${JSON.stringify(counted.statuses)} ${counted.firstFailure ?? ''}`);
     const result = { target, warmupCalls: warm.allRequests, calls: counted.allRequests, counts: readCounts(outFile) };
     results.push(result);

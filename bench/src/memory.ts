@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { usageError } from './lib/args.js';
 import { API_KEY, defineBenchIntegration } from './lib/bench-account.js';
+import { benchDatabase, databaseEnv } from './lib/bench-database.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import { createScratchSchema } from './lib/postgres-schema.js';
 import { BenchRun, runBench } from './lib/processes.js';
 import { seedAccounts } from './lib/seed-accounts.js';
 import { int, markdownTable, table } from './lib/stats.js';
@@ -92,17 +92,8 @@ async function inParallel(total: number, concurrency: number, task: (index: numb
   );
 }
 
-/** Switchboard's database: SQLite in its data dir, or a fresh schema of a Postgres database, dropped at the end. */
-async function database(run: BenchRun): Promise<{ url?: string; line: string }> {
-  if (options.database === 'sqlite') return { line: 'SQLite' };
-  const base = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const scratch = await createScratchSchema(base, 'sb_bench');
-  run.onCleanup(() => scratch.drop());
-  return { url: scratch.url, line: `Postgres ${scratch.postgresVersion} (local), schema ${scratch.schema}` };
-}
-
 async function main(run: BenchRun): Promise<void> {
-  const db = await database(run);
+  const db = await benchDatabase(run, options.database);
   process.stdout.write(`bench:memory\n${machineLine(describeMachine())}\n`);
   process.stdout.write(
     `${int(options.users)} users, ${int(options.credentials)} credentials (set up ${options.setup === 'direct' ? 'in the database' : 'through the API'}), ` +
@@ -112,7 +103,7 @@ async function main(run: BenchRun): Promise<void> {
   const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', '1024', '--api-key', API_KEY]);
   const server = await startSwitchboard(run, 'switchboard', {
     dataDir: join(run.dir, 'data'),
-    env: { SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE: '0', SWITCHBOARD_JOBS: '0', ...(db.url && { DATABASE_URL: db.url }) },
+    env: { SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE: '0', SWITCHBOARD_JOBS: '0', ...databaseEnv(db) },
   });
   const pid = server.child.process.pid;
   const project = readDevProject(server.dataDir);

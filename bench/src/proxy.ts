@@ -20,9 +20,9 @@ import type { LoadResult, LoadSpec } from './load-generator.js';
 import { exitOnHelp, REPORT_OPTIONS, usageError } from './lib/args.js';
 import { formatProfileDifference, formatProfileSummary, summariseCpuProfile, topRows, type ProfileSummary } from './lib/cpu-profile.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import { createScratchSchema } from './lib/postgres-schema.js';
 import { processCpuMs } from './lib/process-cpu.js';
 import { API_KEY, connectBenchAccount, UPSTREAM_PATH } from './lib/bench-account.js';
+import { benchDatabase, databaseEnv } from './lib/bench-database.js';
 import { runLoad } from './lib/load.js';
 import { BenchRun, repoRoot, runBench, type Child } from './lib/processes.js';
 import { int, markdownTable, median, ms, percentile, ratio, signedMs, table } from './lib/stats.js';
@@ -125,15 +125,6 @@ for (const target of options.targets) {
   }
 }
 
-/** Switchboard's database for (c): SQLite in its data dir, or a fresh schema of a Postgres database, dropped at the end. */
-async function databaseEnv(run: BenchRun): Promise<{ env: Record<string, string>; line: string }> {
-  if (options.database === 'sqlite') return { env: {}, line: 'SQLite in a temp data dir' };
-  const base = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const scratch = await createScratchSchema(base, 'sb_bench');
-  run.onCleanup(() => scratch.drop());
-  return { env: { DATABASE_URL: scratch.url }, line: `Postgres ${scratch.postgresVersion} (local), schema ${scratch.schema}` };
-}
-
 interface RoundResult extends LoadResult {
   round: number;
   /** Closed loop (fixed concurrency) or open loop (fixed offered load). */
@@ -146,7 +137,7 @@ interface RoundResult extends LoadResult {
 
 async function main(run: BenchRun): Promise<void> {
   const machine = describeMachine();
-  const database = await databaseEnv(run);
+  const database = await benchDatabase(run, options.database);
   process.stdout.write(`bench:proxy\n${machineLine(machine)}\n`);
   process.stdout.write(
     `${options.rounds} rounds × (${options.targets.join(', ')}), ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s measured each, ` +
@@ -177,7 +168,7 @@ async function main(run: BenchRun): Promise<void> {
     if (!options.targets.includes(target)) continue;
     const profiled = target === 'c' && options.profile;
     // The other checkout gets a database of its own: its migrations may differ.
-    const env = target === 'c-compare' ? (await databaseEnv(run)).env : database.env;
+    const env = databaseEnv(target === 'c-compare' ? await benchDatabase(run, options.database) : database);
     const server = await startSwitchboard(run, `switchboard-${target}`, {
       dataDir: join(run.dir, `data-${target}`),
       env: { ...env, LOG_LEVEL: target === 'c-info' ? 'info' : 'warn' },
