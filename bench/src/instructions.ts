@@ -96,6 +96,7 @@ async function main(run: BenchRun): Promise<void> {
         dataDir: join(run.dir, `data-${target}`),
         env: { ...CALLGRIND_ENV, ...databaseEnv(await benchDatabase(run, options.database)) },
         wrapper,
+        sandbox: false,
         ...(target === 'c-compare' && { checkout: options.compare }),
       });
       child = server.child;

@@ -98,12 +98,13 @@ async function main(run: BenchRun): Promise<void> {
   process.stdout.write(
     `${int(options.users)} users, ${int(options.credentials)} credentials (set up ${options.setup === 'direct' ? 'in the database' : 'through the API'}), ` +
       `then ${int(options.requests)} proxied requests over ${int(options.active)} of the users, ` +
-      `${options.concurrency} in flight; Switchboard: the built CLI, ${db.line}, LOG_LEVEL=warn, rate limits off, background jobs off\n\n`,
+      `${options.concurrency} in flight; Switchboard: the built CLI, ${db.line}, LOG_LEVEL=warn, rate limits off, background jobs off, no sandbox provider\n\n`,
   );
   const upstream = await run.fork('upstream', 'upstream', ['--body-bytes', '1024', '--api-key', API_KEY]);
   const server = await startSwitchboard(run, 'switchboard', {
     dataDir: join(run.dir, 'data'),
     env: { SWITCHBOARD_CREDENTIAL_INSTALLS_PER_MINUTE: '0', SWITCHBOARD_JOBS: '0', ...databaseEnv(db) },
+    sandbox: false,
   });
   const pid = server.child.process.pid;
   const project = readDevProject(server.dataDir);

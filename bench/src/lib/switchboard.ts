@@ -34,6 +34,11 @@ export interface StartOptions {
   checkout?: string;
   /** A command to run Node under (valgrind and its flags: bench:instructions). */
   wrapper?: string[];
+  /**
+   * Mount the sandbox provider (default true: the OAuth benches connect through it). The proxy's benches run
+   * without it, as docs/deployment.md deploys Switchboard: a server without it does not load its OAuth server.
+   */
+  sandbox?: boolean;
 }
 
 /** The env every bench server gets: the proxy rate limits are off (0), so they never answer 429 under load. */
@@ -65,7 +70,7 @@ export async function startSwitchboard(run: BenchRun, name: string, options: Sta
     HOST: '127.0.0.1',
     SWITCHBOARD_PUBLIC_URL: url,
     SWITCHBOARD_DATA_DIR: options.dataDir,
-    SWITCHBOARD_SANDBOX: '1',
+    SWITCHBOARD_SANDBOX: options.sandbox === false ? '0' : '1',
     SWITCHBOARD_DEV_PROJECT: '1',
     // SQLite (the default deployment) unless the caller passes a DATABASE_URL: never the one of the shell.
     DATABASE_URL: '',

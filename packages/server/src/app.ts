@@ -43,7 +43,6 @@ import { serverWithFront, type FrontHandler } from './http/front-server.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { UpstreamPools } from './providers/upstream-pools.js';
 import { ensureDevProject, type DevProjectFile } from './projects/dev-project.js';
-import { registerSandbox } from './sandbox/index.js';
 import { SecretBox } from './secrets/envelope.js';
 import { noEvents } from './events/event-sink.js';
 import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
@@ -223,6 +222,9 @@ export async function buildServer(config: ServerConfig, options: { logStream?: N
   await app.register(managementRoutes(context, loadAdminKey({ adminKey: config.adminKey, dataDir: config.dataDir }), workflows, webhooks), { prefix: '/api/v1' });
 
   if (config.sandbox) {
+    // Loaded only when mounted: its OAuth server (oidc-provider, Koa, got) is a sixth of an idle server's heap objects,
+    // which every full collection walks, and production runs without it.
+    const { registerSandbox } = await import('./sandbox/index.js');
     await registerSandbox(app, {
       serverUrl: config.publicUrl,
       accessTokenTtlSeconds: config.sandboxTokenTtlSeconds,

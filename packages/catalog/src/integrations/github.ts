@@ -1,12 +1,12 @@
-import { siGithub } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'github',
   name: 'GitHub',
   description: 'Work with repositories, issues and pull requests on GitHub.',
-  brandColor: `#${siGithub.hex}`,
-  iconSvg: siGithub.svg,
+  brandColor: '#181717',
+  iconSvg: simpleIcon('github'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://github.com/login/oauth/authorize',

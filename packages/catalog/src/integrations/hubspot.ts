@@ -1,12 +1,12 @@
-import { siHubspot } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'hubspot',
   name: 'HubSpot',
   description: 'Sync contacts, companies and deals with HubSpot CRM.',
-  brandColor: `#${siHubspot.hex}`,
-  iconSvg: siHubspot.svg,
+  brandColor: '#FF7A59',
+  iconSvg: simpleIcon('hubspot'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://app.hubspot.com/oauth/authorize',

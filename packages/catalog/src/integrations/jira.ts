@@ -1,12 +1,12 @@
-import { siJira } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'jira',
   name: 'Jira',
   description: 'Create and update issues in Jira Cloud.',
-  brandColor: `#${siJira.hex}`,
-  iconSvg: siJira.svg,
+  brandColor: '#0052CC',
+  iconSvg: simpleIcon('jira'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://auth.atlassian.com/authorize',

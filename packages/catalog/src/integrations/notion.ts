@@ -1,12 +1,12 @@
-import { siNotion } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'notion',
   name: 'Notion',
   description: 'Read and write pages and databases the user shares with your app in Notion.',
-  brandColor: `#${siNotion.hex}`,
-  iconSvg: siNotion.svg,
+  brandColor: '#000000',
+  iconSvg: simpleIcon('notion'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://api.notion.com/v1/oauth/authorize',

@@ -1,12 +1,12 @@
-import { siShopify } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'shopify',
   name: 'Shopify',
   description: 'Read products, orders and customers from a Shopify store.',
-  brandColor: `#${siShopify.hex}`,
-  iconSvg: siShopify.svg,
+  brandColor: '#7AB55C',
+  iconSvg: simpleIcon('shopify'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://{{shop}}.myshopify.com/admin/oauth/authorize',

@@ -1,12 +1,12 @@
-import { siStripe } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'stripe',
   name: 'Stripe',
   description: 'Read customers, payments and subscriptions from a Stripe account.',
-  brandColor: `#${siStripe.hex}`,
-  iconSvg: siStripe.svg,
+  brandColor: '#635BFF',
+  iconSvg: simpleIcon('stripe'),
   auth: {
     kind: 'api-key',
     fields: [

@@ -1,12 +1,12 @@
-import { siZendesk } from 'simple-icons';
 import { defineIntegration } from '../define-integration.js';
+import { simpleIcon } from '../icons.js';
 
 export default defineIntegration({
   type: 'zendesk',
   name: 'Zendesk',
   description: 'Create and update tickets and users in Zendesk Support.',
-  brandColor: `#${siZendesk.hex}`,
-  iconSvg: siZendesk.svg,
+  brandColor: '#03363D',
+  iconSvg: simpleIcon('zendesk'),
   auth: {
     kind: 'oauth2',
     authorizeUrl: 'https://{{subdomain}}.zendesk.com/oauth/authorizations/new',
