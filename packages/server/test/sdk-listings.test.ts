@@ -7,8 +7,9 @@ import { startTestServer, testDatabases, type TestServer } from './support/test-
 type Json = Record<string, any>;
 
 /**
- * GET /sdk/integrations and /sdk/metadata keep their serialized answer between calls: each change that shapes the
- * answer must show in the very next call, and one token's view must never answer another's.
+ * GET /sdk/integrations and /sdk/metadata keep their serialized answer between calls, and GET /sdk/me the text of
+ * the integrations a user has no account in: each change that shapes the answer must show in the very next call,
+ * and one token's view must never answer another's.
  */
 describe.each(testDatabases)('the SDK listings follow every change, on %s', (database) => {
   let server: TestServer;
@@ -91,5 +92,58 @@ describe.each(testDatabases)('the SDK listings follow every change, on %s', (dat
     expect(await metadata()).toEqual(full);
     expect(await metadata(hidden)).toEqual(full.filter((type) => type !== 'sandbox'));
     expect(await metadata()).toEqual(full);
+  });
+
+  describe('GET /sdk/me, its not-connected states kept per catalog', () => {
+    const NOT_CONNECTED = { enabled: false, configuredWorkflows: {}, workflowSettings: {}, allCredentials: [] };
+    const me = async (user: string, claims?: Record<string, unknown>) => json<Json>(await server.sdk(user, '/me', claims && { claims }));
+    const types = async (claims?: Record<string, unknown>) => (await listed(claims)).map((integration) => integration.type).sort();
+
+    it('states every integration offered: the same not-connected state for each, until the user connects one', async () => {
+      const user = newUser('me-states');
+      const before = await me(user);
+      expect(Object.keys(before.integrations).sort()).toEqual(await types());
+      for (const state of Object.values(before.integrations)) expect(state).toEqual(NOT_CONNECTED);
+
+      const installed = await server.sdk(user, '/credentials', { method: 'POST', json: { integrationId: 'sandbox-apikey', payload: { apiKey: 'sbx_me_states' } } });
+      const { id } = await json<{ id: string }>(installed, 201);
+      const after = await me(user);
+      expect(Object.keys(after.integrations).sort()).toEqual(await types());
+      expect(after.integrations['sandbox-apikey']).toMatchObject({ enabled: true, credentialId: id, allCredentials: [expect.objectContaining({ id })] });
+      for (const [type, state] of Object.entries(after.integrations)) if (type !== 'sandbox-apikey') expect(state).toEqual(NOT_CONNECTED);
+      // Another user of the project gets the same kept text, and none of this user's account.
+      expect((await me(newUser('me-other'))).integrations['sandbox-apikey']).toEqual(NOT_CONNECTED);
+    });
+
+    it('states an integration activated since the last call, and drops it once deactivated', async () => {
+      const user = newUser('me-catalog');
+      expect(Object.keys((await me(user)).integrations)).not.toContain('sandbox-basic');
+      expect((await api('PUT', '/integrations/sandbox-basic', { isActive: true })).status).toBe(200);
+      expect((await me(user)).integrations['sandbox-basic']).toEqual(NOT_CONNECTED);
+      expect((await api('PUT', '/integrations/sandbox-basic', { isActive: false })).status).toBe(200);
+      expect(Object.keys((await me(user)).integrations)).not.toContain('sandbox-basic');
+    });
+
+    it('answers a token that sees no integration with an empty object, and one that sees one with only that', async () => {
+      const user = newUser('me-hidden');
+      expect((await me(user, { [PERMISSIONS_CLAIM]: { 'integration:*': false } })).integrations).toEqual({});
+      expect((await me(user, { [PERMISSIONS_CLAIM]: { 'integration:*': false, 'integration:sandbox': true } })).integrations).toEqual({ sandbox: NOT_CONNECTED });
+    });
+
+    it('keeps a user id that looks like JSON inside its string, and the states in the integrations object', async () => {
+      const user = `me-"integrations":{"x":1},"meta":{}-${newUser()}`;
+      const state = await me(user);
+      expect(state.userId).toBe(user);
+      expect(Object.keys(state.integrations).sort()).toEqual(await types());
+      expect(state.meta).toEqual({});
+    });
+
+    it('PATCH /sdk/me answers the same states with the new meta', async () => {
+      const user = newUser('me-patch');
+      const patched = await json<Json>(await server.sdk(user, '/me', { method: 'PATCH', json: { meta: { plan: 'pro' } } }));
+      expect(patched.meta).toEqual({ plan: 'pro' });
+      expect(patched.integrations).toEqual((await me(user)).integrations);
+      expect(Object.keys(patched.integrations).sort()).toEqual(await types());
+    });
   });
 });

@@ -1,17 +1,21 @@
 import { ErrorResponse, UserMetaChange, UserState } from '@switchboard/wire';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { sendError } from '../http/error-reply.js';
 import { connectedUserChanged, mergeUserMeta } from './connected-users.js';
-import { buildUserState } from './user-state.js';
+import { userStateAnswer } from './user-state.js';
 
 const MAX_META_BYTES = 64 * 1024;
+
+/** JSON already serialized by the route's own serializer: Fastify sends a string as it is. */
+const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
 
 /** GET and PATCH /sdk/me: the user state and its metadata. */
 export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata", response: { 200: UserState, '4xx': ErrorResponse } } }, async (request) =>
-      buildUserState(context, request.sdk.project, request.sdk.user, request.sdk.permissions),
+    app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata", response: { 200: UserState, '4xx': ErrorResponse } } }, async (request, reply) =>
+      sendJson(reply, await userStateAnswer(context, request.sdk.project, request.sdk.user, request.sdk.permissions, (state) => String(reply.serialize(state)))),
     );
 
     app.patch(
@@ -30,7 +34,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         }
         const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
         await connectedUserChanged(context, user);
-        return buildUserState(context, request.sdk.project, user, request.sdk.permissions);
+        return sendJson(reply, await userStateAnswer(context, request.sdk.project, user, request.sdk.permissions, (state) => String(reply.serialize(state))));
       },
     );
   };
