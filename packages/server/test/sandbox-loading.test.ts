@@ -6,17 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusingImports } from '../../../test/support/refused-imports.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
-
-/** Node options that make any import of `specifier` fail, in the server process and whatever it loads. */
-function refusingImportOf(specifier: string): string {
-  const hook = `export async function resolve(specifier, context, next) {
-    if (specifier === ${JSON.stringify(specifier)}) throw new Error('refused to load ' + specifier);
-    return next(specifier, context);
-  }`;
-  const registration = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
-  return `--import=data:text/javascript,${encodeURIComponent(registration)}`;
-}
 
 describe('the sandbox, loaded only when mounted', () => {
   const dirs: string[] = [];
@@ -29,7 +20,7 @@ describe('the sandbox, loaded only when mounted', () => {
   const env = (sandbox: '0' | '1') => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-sandbox-loading-'));
     dirs.push(dataDir);
-    return { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_SANDBOX: sandbox, DATABASE_URL: '', NODE_OPTIONS: refusingImportOf('oidc-provider') };
+    return { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_SANDBOX: sandbox, DATABASE_URL: '', NODE_OPTIONS: refusingImports(['oidc-provider']) };
   };
 
   it('serves without ever importing oidc-provider when SWITCHBOARD_SANDBOX=0', async () => {

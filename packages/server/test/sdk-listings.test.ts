@@ -138,10 +138,11 @@ describe.each(testDatabases)('the SDK listings follow every change, on %s', (dat
       expect(state.meta).toEqual({});
     });
 
-    it('PATCH /sdk/me answers the same states with the new meta', async () => {
+    it('PATCH /sdk/me answers the same states with the new meta, whose own "integrations" stays its own', async () => {
       const user = newUser('me-patch');
-      const patched = await json<Json>(await server.sdk(user, '/me', { method: 'PATCH', json: { meta: { plan: 'pro' } } }));
-      expect(patched.meta).toEqual({ plan: 'pro' });
+      const meta = { plan: 'pro', integrations: {} };
+      const patched = await json<Json>(await server.sdk(user, '/me', { method: 'PATCH', json: { meta } }));
+      expect(patched.meta).toEqual(meta);
       expect(patched.integrations).toEqual((await me(user)).integrations);
       expect(Object.keys(patched.integrations).sort()).toEqual(await types());
     });

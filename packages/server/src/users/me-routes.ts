@@ -1,21 +1,24 @@
 import { ErrorResponse, UserMetaChange, UserState } from '@switchboard/wire';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { sendError } from '../http/error-reply.js';
-import { connectedUserChanged, mergeUserMeta } from './connected-users.js';
+import { connectedUserChanged, mergeUserMeta, type ConnectedUser } from './connected-users.js';
 import { userStateAnswer } from './user-state.js';
 
 const MAX_META_BYTES = 64 * 1024;
 
-/** JSON already serialized by the route's own serializer: Fastify sends a string as it is. */
-const sendJson = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
+/** The user's state, serialized by the route's own serializer: Fastify sends the string as it is. */
+async function sendUserState(reply: FastifyReply, context: AppContext, request: FastifyRequest, user: ConnectedUser) {
+  const text = await userStateAnswer(context, request.sdk.project, user, request.sdk.permissions, (state) => String(reply.serialize(state)));
+  return reply.type('application/json; charset=utf-8').send(text);
+}
 
 /** GET and PATCH /sdk/me: the user state and its metadata. */
 export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/me', { schema: { tags: ['SDK'], summary: "The user's state: integrations, accounts and metadata", response: { 200: UserState, '4xx': ErrorResponse } } }, async (request, reply) =>
-      sendJson(reply, await userStateAnswer(context, request.sdk.project, request.sdk.user, request.sdk.permissions, (state) => String(reply.serialize(state)))),
+      sendUserState(reply, context, request, request.sdk.user),
     );
 
     app.patch(
@@ -34,7 +37,7 @@ export function meRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         }
         const user = await mergeUserMeta(context.db, context.storage.dialect, request.sdk.user, request.body.meta);
         await connectedUserChanged(context, user);
-        return sendJson(reply, await userStateAnswer(context, request.sdk.project, user, request.sdk.permissions, (state) => String(reply.serialize(state))));
+        return sendUserState(reply, context, request, user);
       },
     );
   };
